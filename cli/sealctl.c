@@ -1,0 +1,47 @@
+/* sealctl: the administrators' command line: make and inspect seals, sign data.
+ * Each sub-command lives in cmd_*.c; this file only dispatches and prints help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "sealcore/error.h"
+#include "sealctl.h"
+
+static const struct {
+    const char *group, *name, *summary;
+    int (*run)(int, char **);
+} cmds[] = {
+    { "seal", "make", "make and sign a GB/T 38540 seal (.esl)", cmd_seal_make },
+    { "seal", "show", "print a seal's fields, optionally extract its picture", cmd_seal_show },
+    { "sign", "data", "sign a file with a seal: a detached SES_Signature", cmd_sign_data },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: sealctl COMMAND SUBCOMMAND [options]   (--help on each)\n\n");
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        fprintf(f, "  %s %-6s %s\n", cmds[i].group, cmds[i].name, cmds[i].summary);
+    fprintf(f, "\nExit status: 0 done; 1 refused or failed; 2 wrong usage or unreadable input.\n");
+}
+
+int exit_for(int code)
+{
+    return code == SC_EFORMAT || code == SC_EIO || code == SC_ELIMIT ? EXIT_USAGE : EXIT_FAILED;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return EXIT_DONE;
+    }
+    if (argc < 3) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (strcmp(argv[1], cmds[i].group) == 0 && strcmp(argv[2], cmds[i].name) == 0)
+            return cmds[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "sealctl: unknown command \"%s %s\"\n\n", argv[1], argv[2]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,91 @@
+/* sealcore/verify.h: the verification report and the checks that fill it.
+ *
+ * Every verdict sealpki gives — CLI, verifier, server — comes from these functions, so the same
+ * file gets the same answer everywhere. A report holds one item per seal or signature, each
+ * with one named result per check, in a fixed order, and a reason for every failure or skip.
+ * A verdict is data: sc_verify_* return 0 when they produced a report, even a failing one. */
+#ifndef SEALCORE_VERIFY_H
+#define SEALCORE_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealcore/error.h"
+#include "sealcore/ses.h"
+#include "sealcore/trust.h"
+
+/* The checks, in the order they run and are reported. */
+typedef enum sc_check {
+    SC_CHECK_STRUCTURE,         /* fields consistent, algorithms known, certificates readable */
+    SC_CHECK_SIGNER_SIGNATURE,  /* the signer's signature over TBS_Sign as read */
+    SC_CHECK_SIGNER_CERT,       /* signer certificate valid at signing time, key usage */
+    SC_CHECK_CERT_CHAIN,        /* signer and maker certificates chain to the trust anchors */
+    SC_CHECK_SIGNER_IN_SEAL,    /* the signer certificate (or its digest) is in the seal */
+    SC_CHECK_SEAL_SIGNATURE,    /* the maker's signature over SES_SealInfo as read */
+    SC_CHECK_SEAL_VALIDITY,     /* validStart <= time <= validEnd */
+    SC_CHECK_DATA_HASH,         /* dataHash = SM3(data), when the data is given */
+    SC_CHECK_TIMESTAMP,         /* token signature and imprint, when a token is present */
+    SC_CHECK_COUNT
+} sc_check;
+
+typedef enum sc_result {
+    SC_RESULT_NONE = 0,         /* not applicable to this item; not reported */
+    SC_RESULT_PASSED,
+    SC_RESULT_FAILED,
+    SC_RESULT_SKIPPED
+} sc_result;
+
+/** "structure", "signer_signature", … (static). NULL for an unknown value. */
+SC_API const char *sc_check_name(sc_check c);
+
+typedef struct sc_report sc_report;
+
+/** @param file    name shown in the report (copied); may be NULL
+ *  @param format  "seal", "signature" or "ofd" (copied); may be NULL and set later
+ *  @return 0 or SC_ENOMEM; free with sc_report_free(). */
+SC_API int sc_report_new(sc_report **out, const char *file, const char *format, sc_err *err);
+SC_API void sc_report_free(sc_report *rep);   /* NULL is a no-op */
+SC_API int sc_report_set_format(sc_report *rep, const char *format, sc_err *err);
+
+/** Record that the input could not be read or parsed (makes the exit code 2). Copied. */
+SC_API int sc_report_add_error(sc_report *rep, const char *msg, sc_err *err);
+
+SC_API size_t sc_report_item_count(const sc_report *rep);
+/** Result of one check of item i; *reason (may be NULL) is borrowed from the report. */
+SC_API sc_result sc_report_get_check(const sc_report *rep, size_t i, sc_check c,
+                                     const char **reason);
+
+/** 1 when no error was recorded, some item exists, no check failed, and none was skipped for
+ *  lack of trust anchors; else 0. */
+SC_API int sc_report_valid(const sc_report *rep);
+/** 0 valid, 1 some check failed or could not run for lack of anchors, 2 input unreadable. */
+SC_API int sc_report_exit_code(const sc_report *rep);
+
+/** Render as JSON (spec/verify-report.md) or as a report for people. *out is a new
+ *  NUL-terminated string the caller frees with free(). @return 0 or SC_ENOMEM. */
+SC_API int sc_report_to_json(const sc_report *rep, char **out, sc_err *err);
+SC_API int sc_report_to_text(const sc_report *rep, char **out, sc_err *err);
+
+typedef struct sc_verify_opts {
+    const sc_trust *trust;      /* NULL or empty: chain checks are skipped, exit code 1 */
+    const uint8_t *data;        /* the signed original, for data_hash; NULL = not given */
+    size_t data_len;
+    const uint8_t *data_sm3;    /* or its 32-byte SM3 hash (for originals too large to hold);
+                                   used when data is NULL */
+    int64_t at;                 /* 0: seals are judged now, signatures at their signing time;
+                                   else everything is judged at this time */
+} sc_verify_opts;
+
+/** Append one item for seal. @return 0 (report made) or SC_ENOMEM. */
+SC_API int sc_verify_seal(sc_report *rep, const sc_ses_seal *seal, const sc_verify_opts *o,
+                          sc_err *err);
+/** Append one item for a seal signature. @return 0 or SC_ENOMEM. */
+SC_API int sc_verify_sig(sc_report *rep, const sc_ses_sig *sig, const sc_verify_opts *o,
+                         sc_err *err);
+/** Tell a DER seal from a DER SES_Signature, parse and verify it. An input that cannot be
+ *  parsed becomes a report error (exit code 2), not a failed call.
+ *  @return 0 or SC_ENOMEM. */
+SC_API int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const sc_verify_opts *o,
+                         sc_err *err);
+
+#endif

@@ -1,0 +1,20 @@
+/* cert_int.h: certificates and chains inside seal-core. */
+#ifndef SC_CERT_INT_H
+#define SC_CERT_INT_H
+
+#include <openssl/x509.h>
+
+#include "sc_int.h"
+#include "sealcore/trust.h"
+
+/* Parse a DER certificate (no trailing bytes) and give SM2 keys the GM distinguishing ID, so
+ * that its own signature verifies the way its issuer made it. */
+X509 *sc__cert_parse(const uint8_t *der, size_t len, const char *field, sc_err *err);
+/* Subject CN, else the RFC 2253 DN, UTF-8. */
+void sc__cert_name(X509 *x, char *buf, size_t buflen);
+/* Chain from leaf to an anchor, valid at time at. 1 good, 0 not (why says why in words a
+ * person can act on), <0 internal failure (err). */
+int sc__trust_verify(const sc_trust *t, X509 *leaf, int64_t at, char *why, size_t whylen,
+                     sc_err *err);
+
+#endif

@@ -1,0 +1,466 @@
+/* ses_write.c: makes V4 seals and seal signatures (GB/T 38540) in canonical DER, with OpenSSL
+ * ASN.1 templates. Already-encoded parts that a signature covers (SES_SealInfo inside SESeal,
+ * the seal inside TBS_Sign, TBS_Sign inside SES_Signature) go in as ANY, byte for byte, so
+ * what was signed is exactly what is embedded — also for a vendor's non-canonical seal.
+ * Not here: reading (ses_parse.c, ses_sig_parse.c). */
+#include "ses_int.h"
+#include "key/key_int.h"
+#include "sealcore/time.h"
+
+#include <stdlib.h>
+#include <limits.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
+typedef struct { ASN1_IA5STRING *id; ASN1_INTEGER *version; ASN1_IA5STRING *vid; } SES_HEADER;
+ASN1_SEQUENCE(SES_HEADER) = {
+    ASN1_SIMPLE(SES_HEADER, id, ASN1_IA5STRING),
+    ASN1_SIMPLE(SES_HEADER, version, ASN1_INTEGER),
+    ASN1_SIMPLE(SES_HEADER, vid, ASN1_IA5STRING)
+} static_ASN1_SEQUENCE_END(SES_HEADER)
+
+typedef struct { ASN1_PRINTABLESTRING *type; ASN1_OCTET_STRING *value; } SES_CERTDIGEST;
+DEFINE_STACK_OF(SES_CERTDIGEST)
+DEFINE_STACK_OF(ASN1_OCTET_STRING)
+ASN1_SEQUENCE(SES_CERTDIGEST) = {
+    ASN1_SIMPLE(SES_CERTDIGEST, type, ASN1_PRINTABLESTRING),
+    ASN1_SIMPLE(SES_CERTDIGEST, value, ASN1_OCTET_STRING)
+} static_ASN1_SEQUENCE_END(SES_CERTDIGEST)
+
+/* SES_CertList is an untagged CHOICE of two SEQUENCE OFs: fine to write, ambiguous to read,
+ * which is why reading is done by hand (ses_parse.c). */
+typedef struct {
+    int type;
+    union { STACK_OF(ASN1_OCTET_STRING) *certs; STACK_OF(SES_CERTDIGEST) *digests; } d;
+} SES_CERTLIST;
+ASN1_CHOICE(SES_CERTLIST) = {
+    ASN1_SEQUENCE_OF(SES_CERTLIST, d.certs, ASN1_OCTET_STRING),
+    ASN1_SEQUENCE_OF(SES_CERTLIST, d.digests, SES_CERTDIGEST)
+} static_ASN1_CHOICE_END(SES_CERTLIST)
+
+typedef struct {
+    ASN1_INTEGER *type; ASN1_UTF8STRING *name; ASN1_INTEGER *cert_list_type;
+    SES_CERTLIST *cert_list; ASN1_GENERALIZEDTIME *created, *valid_start, *valid_end;
+} SES_PROPERTY;
+ASN1_SEQUENCE(SES_PROPERTY) = {
+    ASN1_SIMPLE(SES_PROPERTY, type, ASN1_INTEGER),
+    ASN1_SIMPLE(SES_PROPERTY, name, ASN1_UTF8STRING),
+    ASN1_SIMPLE(SES_PROPERTY, cert_list_type, ASN1_INTEGER),
+    ASN1_SIMPLE(SES_PROPERTY, cert_list, SES_CERTLIST),
+    ASN1_SIMPLE(SES_PROPERTY, created, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(SES_PROPERTY, valid_start, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(SES_PROPERTY, valid_end, ASN1_GENERALIZEDTIME)
+} static_ASN1_SEQUENCE_END(SES_PROPERTY)
+
+typedef struct {
+    ASN1_IA5STRING *type; ASN1_OCTET_STRING *data; ASN1_INTEGER *width, *height;
+} SES_PICTURE;
+ASN1_SEQUENCE(SES_PICTURE) = {
+    ASN1_SIMPLE(SES_PICTURE, type, ASN1_IA5STRING),
+    ASN1_SIMPLE(SES_PICTURE, data, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(SES_PICTURE, width, ASN1_INTEGER),
+    ASN1_SIMPLE(SES_PICTURE, height, ASN1_INTEGER)
+} static_ASN1_SEQUENCE_END(SES_PICTURE)
+
+typedef struct { ASN1_OBJECT *id; ASN1_BOOLEAN critical; ASN1_OCTET_STRING *value; } SES_EXTDATA;
+DEFINE_STACK_OF(SES_EXTDATA)
+ASN1_SEQUENCE(SES_EXTDATA) = {
+    ASN1_SIMPLE(SES_EXTDATA, id, ASN1_OBJECT),
+    ASN1_SIMPLE(SES_EXTDATA, critical, ASN1_FBOOLEAN),   /* DEFAULT FALSE: omitted when false */
+    ASN1_SIMPLE(SES_EXTDATA, value, ASN1_OCTET_STRING)
+} static_ASN1_SEQUENCE_END(SES_EXTDATA)
+
+typedef struct {
+    SES_HEADER *header; ASN1_IA5STRING *es_id; SES_PROPERTY *property; SES_PICTURE *picture;
+    STACK_OF(SES_EXTDATA) *exts;
+} SES_SEALINFO;
+ASN1_SEQUENCE(SES_SEALINFO) = {
+    ASN1_SIMPLE(SES_SEALINFO, header, SES_HEADER),
+    ASN1_SIMPLE(SES_SEALINFO, es_id, ASN1_IA5STRING),
+    ASN1_SIMPLE(SES_SEALINFO, property, SES_PROPERTY),
+    ASN1_SIMPLE(SES_SEALINFO, picture, SES_PICTURE),
+    ASN1_SEQUENCE_OF_OPT(SES_SEALINFO, exts, SES_EXTDATA)
+} static_ASN1_SEQUENCE_END(SES_SEALINFO)
+
+typedef struct {
+    ASN1_TYPE *info; ASN1_OCTET_STRING *cert; ASN1_OBJECT *alg; ASN1_BIT_STRING *value;
+} SES_SEAL;
+ASN1_SEQUENCE(SES_SEAL) = {
+    ASN1_SIMPLE(SES_SEAL, info, ASN1_ANY),
+    ASN1_SIMPLE(SES_SEAL, cert, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(SES_SEAL, alg, ASN1_OBJECT),
+    ASN1_SIMPLE(SES_SEAL, value, ASN1_BIT_STRING)
+} static_ASN1_SEQUENCE_END(SES_SEAL)
+
+typedef struct {
+    ASN1_INTEGER *version; ASN1_TYPE *seal; ASN1_GENERALIZEDTIME *time;
+    ASN1_BIT_STRING *data_hash; ASN1_IA5STRING *property;
+} SES_TBSSIGN;
+ASN1_SEQUENCE(SES_TBSSIGN) = {
+    ASN1_SIMPLE(SES_TBSSIGN, version, ASN1_INTEGER),
+    ASN1_SIMPLE(SES_TBSSIGN, seal, ASN1_ANY),
+    ASN1_SIMPLE(SES_TBSSIGN, time, ASN1_GENERALIZEDTIME),
+    ASN1_SIMPLE(SES_TBSSIGN, data_hash, ASN1_BIT_STRING),
+    ASN1_SIMPLE(SES_TBSSIGN, property, ASN1_IA5STRING)
+} static_ASN1_SEQUENCE_END(SES_TBSSIGN)
+
+typedef struct {
+    ASN1_TYPE *tbs; ASN1_OCTET_STRING *cert; ASN1_OBJECT *alg; ASN1_BIT_STRING *value;
+    ASN1_BIT_STRING *timestamp;
+} SES_SIGNATURE;
+ASN1_SEQUENCE(SES_SIGNATURE) = {
+    ASN1_SIMPLE(SES_SIGNATURE, tbs, ASN1_ANY),
+    ASN1_SIMPLE(SES_SIGNATURE, cert, ASN1_OCTET_STRING),
+    ASN1_SIMPLE(SES_SIGNATURE, alg, ASN1_OBJECT),
+    ASN1_SIMPLE(SES_SIGNATURE, value, ASN1_BIT_STRING),
+    ASN1_EXP_OPT(SES_SIGNATURE, timestamp, ASN1_BIT_STRING, 0)   /* [0] EXPLICIT, as ofdrw */
+} static_ASN1_SEQUENCE_END(SES_SIGNATURE)
+
+/* Item-level calls instead of IMPLEMENT_ASN1_FUNCTIONS: the templates stay file-local. */
+#define NEW(T) ((T *)ASN1_item_new(ASN1_ITEM_rptr(T)))
+#define FREE(T, p) ASN1_item_free((ASN1_VALUE *)(p), ASN1_ITEM_rptr(T))
+#define I2D(T, p, out) ASN1_item_i2d((ASN1_VALUE *)(p), (out), ASN1_ITEM_rptr(T))
+
+/* BIT STRING with 0 unused bits, as GB/T 38540 needs. Without BITS_LEFT OpenSSL would derive
+ * the unused-bit count from trailing zero bits and drop trailing zero bytes. */
+static int set_bits(ASN1_BIT_STRING *bs, const uint8_t *p, size_t n)
+{
+    if (n > INT_MAX || !ASN1_STRING_set(bs, p, (int)n))
+        return 0;
+    bs->flags &= ~(ASN1_STRING_FLAG_BITS_LEFT | 0x07);
+    bs->flags |= ASN1_STRING_FLAG_BITS_LEFT;
+    return 1;
+}
+
+static int set_str(ASN1_STRING *s, const void *p, size_t n)
+{
+    return n <= INT_MAX && ASN1_STRING_set(s, p, (int)n);
+}
+
+/* ANY holding an already-encoded SEQUENCE: OpenSSL keeps the whole TLV and writes it as is. */
+static ASN1_TYPE *any_seq(const uint8_t *der, size_t len)
+{
+    ASN1_TYPE *t = ASN1_TYPE_new();
+    ASN1_STRING *s = ASN1_STRING_new();
+
+    if (t == NULL || s == NULL || !set_str(s, der, len)) {
+        ASN1_TYPE_free(t);
+        ASN1_STRING_free(s);
+        return NULL;
+    }
+    ASN1_TYPE_set(t, V_ASN1_SEQUENCE, s);   /* set: t owns s */
+    return t;
+}
+
+static int printable_ascii(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
+static int check_seal_params(const sc_ses_seal_params *p, sc_err *err)
+{
+    static const char *pics[] = { "PNG", "JPG", "JPEG", "GIF", "BMP", "SVG", "OFD" };
+    size_t i;
+
+    if (p->es_id == NULL || !printable_ascii(p->es_id, 64))
+        return sc_err_set(err, SC_EINVAL, "seal id: 1..64 printable ASCII characters required");
+    if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 256)
+        return sc_err_set(err, SC_EINVAL, "seal name: 1..256 bytes of UTF-8 required");
+    if (p->vid != NULL && !printable_ascii(p->vid, 64))
+        return sc_err_set(err, SC_EINVAL, "vendor id: 1..64 printable ASCII characters required");
+    if (p->type < 0 || p->type > 0x7fffffff)
+        return sc_err_set(err, SC_EINVAL, "seal type: %lld is not a code >= 0",
+                          (long long)p->type);
+    if (p->cert_list_type != 1 && p->cert_list_type != 2)
+        return sc_err_set(err, SC_EINVAL, "certListType: %d, must be 1 (certificates) or 2 "
+                          "(digests)", p->cert_list_type);
+    if (p->cert_count == 0 || p->cert_count > SC_SES_MAX_CERTS)
+        return sc_err_set(err, SC_EINVAL, "signer certificates: %zu given, 1..%d allowed",
+                          p->cert_count, SC_SES_MAX_CERTS);
+    if (p->valid_end <= p->valid_start)
+        return sc_err_set(err, SC_EINVAL, "validity: valid-to must be after valid-from");
+    if (p->width_mm < 1 || p->width_mm > 1000 || p->height_mm < 1 || p->height_mm > 1000)
+        return sc_err_set(err, SC_EINVAL, "picture size: %lldx%lld mm, each side 1..1000 mm",
+                          (long long)p->width_mm, (long long)p->height_mm);
+    if (p->picture == NULL || p->picture_len == 0 || p->picture_len > SC_SES_MAX_SEAL / 2)
+        return sc_err_set(err, SC_EINVAL, "picture: 1..%u bytes required", SC_SES_MAX_SEAL / 2);
+    for (i = 0; p->picture_type != NULL && i < sizeof(pics) / sizeof(pics[0]); i++)
+        if (strcasecmp(p->picture_type, pics[i]) == 0)
+            break;
+    if (p->picture_type == NULL || i == sizeof(pics) / sizeof(pics[0]))
+        return sc_err_set(err, SC_EINVAL, "picture type: \"%.20s\", expected PNG, JPG, GIF, BMP, "
+                          "SVG or OFD", p->picture_type ? p->picture_type : "");
+    if (p->ext_count > SC_SES_MAX_EXTS)
+        return sc_err_set(err, SC_EINVAL, "extensions: at most %d", SC_SES_MAX_EXTS);
+    return 0;
+}
+
+/* Each signer certificate must be a certificate: a seal listing garbage is useless. */
+static int add_certs(SES_PROPERTY *prop, const sc_ses_seal_params *p, sc_err *err)
+{
+    SES_CERTLIST *cl = prop->cert_list;
+
+    cl->type = p->cert_list_type - 1;
+    if (cl->type == 0)
+        cl->d.certs = sk_ASN1_OCTET_STRING_new_null();
+    else
+        cl->d.digests = sk_SES_CERTDIGEST_new_null();
+    if (cl->d.certs == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < p->cert_count; i++) {
+        const unsigned char *q = p->certs[i];
+        X509 *x = d2i_X509(NULL, &q, (long)p->cert_lens[i]);
+        int ok = x != NULL && q == p->certs[i] + p->cert_lens[i];
+        X509_free(x);
+        if (!ok)
+            return sc__err_openssl(err, SC_EINVAL, "signer certificate: not a DER certificate");
+        if (cl->type == 0) {
+            ASN1_OCTET_STRING *o = ASN1_OCTET_STRING_new();
+            if (o == NULL || !set_str(o, p->certs[i], p->cert_lens[i]) ||
+                !sk_ASN1_OCTET_STRING_push(cl->d.certs, o)) {
+                ASN1_OCTET_STRING_free(o);
+                return sc_err_set(err, SC_ENOMEM, "out of memory");
+            }
+        } else {
+            uint8_t d[32];
+            SES_CERTDIGEST *cd = NEW(SES_CERTDIGEST);
+            int rc = sc__sm3(p->certs[i], p->cert_lens[i], d, err);
+            if (rc != 0 || cd == NULL || !set_str(cd->type, "SM3", 3) ||
+                !set_str(cd->value, d, sizeof(d)) || !sk_SES_CERTDIGEST_push(cl->d.digests, cd)) {
+                FREE(SES_CERTDIGEST, cd);
+                return rc != 0 ? rc : sc_err_set(err, SC_ENOMEM, "out of memory");
+            }
+        }
+    }
+    return 0;
+}
+
+static int add_exts(SES_SEALINFO *si, const sc_ses_seal_params *p, sc_err *err)
+{
+    if (p->ext_count == 0)
+        return 0;
+    if ((si->exts = sk_SES_EXTDATA_new_null()) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    for (size_t i = 0; i < p->ext_count; i++) {
+        SES_EXTDATA *e = NEW(SES_EXTDATA);
+        if (e == NULL || (e->id = OBJ_txt2obj(p->exts[i].oid, 1)) == NULL ||
+            !set_str(e->value, p->exts[i].value, p->exts[i].value_len) ||
+            !sk_SES_EXTDATA_push(si->exts, e)) {
+            FREE(SES_EXTDATA, e);
+            return sc_err_set(err, SC_EINVAL, "extension %zu: bad OID or value", i);
+        }
+        e->critical = p->exts[i].critical ? 0xff : 0;
+    }
+    return 0;
+}
+
+static int build_sealinfo(const sc_ses_seal_params *p, uint8_t **der, int *len, sc_err *err)
+{
+    SES_SEALINFO *si = NEW(SES_SEALINFO);
+    int64_t created = p->created != 0 ? p->created : (int64_t)time(NULL);
+    const char *vid = p->vid != NULL ? p->vid : "sealpki";
+    int rc = 0;
+
+    *der = NULL;
+    if (si == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (!set_str(si->header->id, "ES", 2) || !ASN1_INTEGER_set(si->header->version, 4) ||
+        !set_str(si->header->vid, vid, strlen(vid)) ||
+        !set_str(si->es_id, p->es_id, strlen(p->es_id)) ||
+        !ASN1_INTEGER_set_int64(si->property->type, p->type) ||
+        !set_str(si->property->name, p->name, strlen(p->name)) ||
+        !ASN1_INTEGER_set(si->property->cert_list_type, p->cert_list_type) ||
+        !ASN1_GENERALIZEDTIME_set(si->property->created, (time_t)created) ||
+        !ASN1_GENERALIZEDTIME_set(si->property->valid_start, (time_t)p->valid_start) ||
+        !ASN1_GENERALIZEDTIME_set(si->property->valid_end, (time_t)p->valid_end) ||
+        !set_str(si->picture->type, p->picture_type, strlen(p->picture_type)) ||
+        !set_str(si->picture->data, p->picture, p->picture_len) ||
+        !ASN1_INTEGER_set_int64(si->picture->width, p->width_mm) ||
+        !ASN1_INTEGER_set_int64(si->picture->height, p->height_mm)) {
+        rc = sc__err_openssl(err, SC_ENOMEM, "cannot build SES_SealInfo");
+        goto out;
+    }
+    if ((rc = add_certs(si->property, p, err)) != 0 || (rc = add_exts(si, p, err)) != 0)
+        goto out;
+    if ((*len = I2D(SES_SEALINFO, si, der)) <= 0)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot encode SES_SealInfo");
+out:
+    FREE(SES_SEALINFO, si);
+    return rc;
+}
+
+/* Wrap signed content, certificate and value into SESeal (seal) or SES_Signature (!seal). */
+static int assemble(int seal, const uint8_t *tbs, size_t tbs_len, const uint8_t *cert,
+                    size_t cert_len, const uint8_t *sig, size_t sig_len, const uint8_t *ts,
+                    size_t ts_len, uint8_t **der, int *len, sc_err *err)
+{
+    SES_SEAL *s = seal ? NEW(SES_SEAL) : NULL;
+    SES_SIGNATURE *g = seal ? NULL : NEW(SES_SIGNATURE);
+    ASN1_TYPE **any = seal ? (s ? &s->info : NULL) : (g ? &g->tbs : NULL);
+    ASN1_OCTET_STRING *c = seal ? (s ? s->cert : NULL) : (g ? g->cert : NULL);
+    ASN1_BIT_STRING *v = seal ? (s ? s->value : NULL) : (g ? g->value : NULL);
+    int rc = 0;
+
+    *der = NULL;
+    if (any == NULL) {
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        goto out;
+    }
+    ASN1_TYPE_free(*any);
+    if ((*any = any_seq(tbs, tbs_len)) == NULL || !set_str(c, cert, cert_len) ||
+        !set_bits(v, sig, sig_len)) {
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (seal) {
+        ASN1_OBJECT_free(s->alg);
+        s->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+        *len = I2D(SES_SEAL, s, der);
+    } else {
+        ASN1_OBJECT_free(g->alg);
+        g->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+        if (ts != NULL && ((g->timestamp = ASN1_BIT_STRING_new()) == NULL ||
+                           !set_bits(g->timestamp, ts, ts_len))) {
+            rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+            goto out;
+        }
+        *len = I2D(SES_SIGNATURE, g, der);
+    }
+    if (*len <= 0)
+        rc = sc__err_openssl(err, SC_ECRYPTO, seal ? "cannot encode SESeal"
+                                                   : "cannot encode SES_Signature");
+out:
+    FREE(SES_SEAL, s);
+    FREE(SES_SIGNATURE, g);
+    return rc;
+}
+
+int sc_ses_seal_make(sc_ses_seal **out, const sc_ses_seal_params *p, const sc_key *maker_key,
+                     const uint8_t *maker_cert, size_t maker_cert_len, sc_err *err)
+{
+    uint8_t *info = NULL, *sig = NULL, *der = NULL;
+    int info_len = 0, der_len = 0, rc;
+    size_t sig_len = 0;
+
+    *out = NULL;
+    ERR_clear_error();
+    if ((rc = check_seal_params(p, err)) != 0 ||
+        (rc = sc_key_matches_cert(maker_key, maker_cert, maker_cert_len, err)) != 0)
+        goto out;
+    if ((rc = build_sealinfo(p, &info, &info_len, err)) != 0 ||
+        (rc = sc_key_sign(maker_key, info, (size_t)info_len, &sig, &sig_len, err)) != 0 ||
+        (rc = assemble(1, info, (size_t)info_len, maker_cert, maker_cert_len, sig, sig_len, NULL,
+                       0, &der, &der_len, err)) != 0)
+        goto out;
+    rc = sc_ses_seal_parse(out, der, (size_t)der_len, err);
+out:
+    OPENSSL_free(info);
+    OPENSSL_free(der);
+    free(sig);
+    return rc;
+}
+
+static int build_tbs(const sc_ses_seal *seal, int64_t t, const uint8_t hash[32],
+                     const char *prop, uint8_t **der, int *len, sc_err *err)
+{
+    SES_TBSSIGN *tbs = NEW(SES_TBSSIGN);
+    int rc = 0;
+
+    *der = NULL;
+    if (tbs == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    ASN1_TYPE_free(tbs->seal);
+    if ((tbs->seal = any_seq(seal->der, seal->der_len)) == NULL ||
+        !ASN1_INTEGER_set(tbs->version, 4) || !ASN1_GENERALIZEDTIME_set(tbs->time, (time_t)t) ||
+        !set_bits(tbs->data_hash, hash, 32) || !set_str(tbs->property, prop, strlen(prop))) {
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((*len = I2D(SES_TBSSIGN, tbs, der)) <= 0)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot encode TBS_Sign");
+out:
+    FREE(SES_TBSSIGN, tbs);
+    return rc;
+}
+
+static int check_sign(const sc_ses_seal *seal, const sc_key *key, const uint8_t *cert,
+                      size_t cert_len, const sc_ses_sign_params *p, int64_t t, sc_err *err)
+{
+    char a[32], b[32];
+    int rc;
+
+    if (seal->info.layout == 1)
+        return sc_err_set(err, SC_EINVAL, "seal %s is a GM/T 0031-2014 (V1) seal: read and verify "
+                          "only; make a GB/T 38540 seal to sign", seal->es_id);
+    if (p->data_hash != NULL && p->data_hash_len != 32)
+        return sc_err_set(err, SC_EINVAL, "data hash: %zu bytes, an SM3 hash has 32",
+                          p->data_hash_len);
+    if (p->property_info != NULL && p->property_info[0] != '\0' &&
+        !printable_ascii(p->property_info, 4096))
+        return sc_err_set(err, SC_EINVAL, "propertyInfo: printable ASCII (IA5String) only");
+    if ((rc = sc_key_matches_cert(key, cert, cert_len, err)) != 0)
+        return sc_err_prefix(err, "signer");
+    if (p->flags & SC_SES_SIGN_UNCHECKED)
+        return 0;
+    if ((rc = sc_ses_seal_lists_cert(seal, cert, cert_len, err)) < 0)
+        return rc;
+    if (rc == 0)
+        return sc_err_set(err, SC_EINVAL, "the signer certificate is not in the certificate list "
+                          "of seal %s", seal->es_id);
+    if (t < seal->info.valid_start || t > seal->info.valid_end)
+        return sc_err_set(err, SC_EINVAL, "seal %s is valid from %s to %s, not at the signing "
+                          "time", seal->es_id, sc_time_format(seal->info.valid_start, a, sizeof(a)),
+                          sc_time_format(seal->info.valid_end, b, sizeof(b)));
+    return 0;
+}
+
+int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *signer_key,
+                const uint8_t *signer_cert, size_t signer_cert_len, const sc_ses_sign_params *p,
+                sc_err *err)
+{
+    int64_t t = p->sign_time != 0 ? p->sign_time : (int64_t)time(NULL);
+    uint8_t hash[32], *tbs = NULL, *sig = NULL, *ts = NULL, *der = NULL;
+    size_t sig_len = 0, ts_len = 0;
+    int tbs_len = 0, der_len = 0, rc;
+
+    *out = NULL;
+    ERR_clear_error();
+    if ((rc = check_sign(seal, signer_key, signer_cert, signer_cert_len, p, t, err)) != 0)
+        goto out;
+    if (p->data_hash != NULL)
+        memcpy(hash, p->data_hash, 32);
+    else if ((rc = sc__sm3(p->data != NULL ? p->data : (const uint8_t *)"", p->data_len, hash,
+                           err)) != 0)
+        goto out;
+    if ((rc = build_tbs(seal, t, hash, p->property_info ? p->property_info : "", &tbs, &tbs_len,
+                        err)) != 0 ||
+        (rc = sc_key_sign(signer_key, tbs, (size_t)tbs_len, &sig, &sig_len, err)) != 0)
+        goto out;
+    if (p->tsa != NULL && (rc = p->tsa(p->tsa_ctx, sig, sig_len, &ts, &ts_len, err)) != 0) {
+        sc_err_prefix(err, "time-stamp");
+        goto out;
+    }
+    if ((rc = assemble(0, tbs, (size_t)tbs_len, signer_cert, signer_cert_len, sig, sig_len, ts,
+                       ts_len, &der, &der_len, err)) != 0)
+        goto out;
+    rc = sc_ses_sig_parse(out, der, (size_t)der_len, err);
+out:
+    OPENSSL_free(tbs);
+    OPENSSL_free(der);
+    free(sig);
+    free(ts);
+    return rc;
+}

@@ -1,0 +1,171 @@
+/* report.c: the verification report object (sealcore/verify.h): items, results, errors, the
+ * validity rule and the exit code. Not here: rendering (report_render.c), checks (verify.c). */
+#include "verify_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const check_names[SC_CHECK_COUNT] = {
+    "structure", "signer_signature", "signer_cert", "cert_chain", "signer_in_seal",
+    "seal_signature", "seal_validity", "data_hash", "timestamp",
+};
+
+const char *sc_check_name(sc_check c)
+{
+    return (unsigned)c < SC_CHECK_COUNT ? check_names[c] : NULL;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s != NULL ? strdup(s) : NULL;
+}
+
+int sc_report_new(sc_report **out, const char *file, const char *format, sc_err *err)
+{
+    sc_report *r = calloc(1, sizeof(*r));
+
+    *out = NULL;
+    if (r == NULL || (file != NULL && (r->file = strdup(file)) == NULL) ||
+        (format != NULL && (r->format = strdup(format)) == NULL)) {
+        sc_report_free(r);
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    *out = r;
+    return 0;
+}
+
+void sc_report_free(sc_report *r)
+{
+    if (r == NULL)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        sc_item *it = &r->items[i];
+        free(it->seal_id);
+        free(it->seal_name);
+        free(it->signer);
+        for (int c = 0; c < SC_CHECK_COUNT; c++)
+            free(it->reason[c]);
+        json_decref(it->extra);
+    }
+    for (size_t i = 0; i < r->nerr; i++)
+        free(r->errors[i]);
+    free(r->errors);
+    free(r->items);
+    free(r->file);
+    free(r->format);
+    free(r);
+}
+
+int sc_report_set_format(sc_report *r, const char *format, sc_err *err)
+{
+    char *f = dup_or_null(format);
+
+    if (format != NULL && f == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    free(r->format);
+    r->format = f;
+    return 0;
+}
+
+int sc_report_add_error(sc_report *r, const char *msg, sc_err *err)
+{
+    char **e;
+
+    if (r->nerr >= SC_REPORT_MAX_ERRORS)
+        return 0;   /* the first hundred say enough */
+    if ((e = realloc(r->errors, (r->nerr + 1) * sizeof(*e))) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    r->errors = e;
+    if ((e[r->nerr] = strdup(msg)) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    r->nerr++;
+    return 0;
+}
+
+sc_item *sc__report_add_item(sc_report *r, const char *kind, sc_err *err)
+{
+    sc_item *it;
+
+    if (r->n >= SC_REPORT_MAX_ITEMS) {
+        sc_err_set(err, SC_ELIMIT, "report: more than %d items", SC_REPORT_MAX_ITEMS);
+        return NULL;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 4;
+        sc_item *ni = realloc(r->items, cap * sizeof(*ni));
+        if (ni == NULL) {
+            sc_err_set(err, SC_ENOMEM, "out of memory");
+            return NULL;
+        }
+        r->items = ni;
+        r->cap = cap;
+    }
+    it = &r->items[r->n++];
+    memset(it, 0, sizeof(*it));
+    snprintf(it->kind, sizeof(it->kind), "%s", kind);
+    return it;
+}
+
+void sc__item_text(char **field, const char *s)
+{
+    free(*field);
+    *field = dup_or_null(s);
+}
+
+void sc__item_set(sc_item *it, sc_check c, sc_result res, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+
+    it->res[c] = res;
+    it->no_trust &= ~(1u << c);
+    free(it->reason[c]);
+    it->reason[c] = NULL;
+    if (fmt == NULL)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    it->reason[c] = strdup(buf);
+}
+
+void sc__item_skip_no_trust(sc_item *it, sc_check c)
+{
+    sc__item_set(it, c, SC_RESULT_SKIPPED, "no trust anchors were given (--trust CA.pem), so "
+                 "the certificates could not be chained to a trusted root");
+    it->no_trust |= 1u << c;
+}
+
+size_t sc_report_item_count(const sc_report *r)
+{
+    return r->n;
+}
+
+sc_result sc_report_get_check(const sc_report *r, size_t i, sc_check c, const char **reason)
+{
+    if (reason != NULL)
+        *reason = NULL;
+    if (i >= r->n || (unsigned)c >= SC_CHECK_COUNT)
+        return SC_RESULT_NONE;
+    if (reason != NULL)
+        *reason = r->items[i].reason[c];
+    return r->items[i].res[c];
+}
+
+int sc_report_exit_code(const sc_report *r)
+{
+    if (r->nerr > 0 || r->n == 0)
+        return 2;
+    for (size_t i = 0; i < r->n; i++)
+        for (int c = 0; c < SC_CHECK_COUNT; c++)
+            if (r->items[i].res[c] == SC_RESULT_FAILED || (r->items[i].no_trust & (1u << c)))
+                return 1;
+    return 0;
+}
+
+int sc_report_valid(const sc_report *r)
+{
+    return sc_report_exit_code(r) == 0;
+}

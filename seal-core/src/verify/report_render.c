@@ -1,0 +1,159 @@
+/* report_render.c: the report as JSON (shape in spec/verify-report.md) and as text for people.
+ * Not here: the report's data (report.c). */
+#include "verify_int.h"
+#include "sealcore/time.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *result_name(sc_result r)
+{
+    return r == SC_RESULT_PASSED ? "passed" : r == SC_RESULT_FAILED ? "failed" : "skipped";
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s != NULL ? json_string(s) : json_null();
+}
+
+static json_t *item_json(const sc_item *it)
+{
+    json_t *o = json_object(), *checks = json_object(), *reasons = json_object();
+    char tbuf[32];
+
+    if (o == NULL || checks == NULL || reasons == NULL) {
+        json_decref(o);
+        json_decref(checks);
+        json_decref(reasons);
+        return NULL;
+    }
+    json_object_set_new(o, "kind", json_string(it->kind));
+    json_object_set_new(o, "version", json_integer(it->version));
+    json_object_set_new(o, "seal_id", json_string(it->seal_id ? it->seal_id : ""));
+    json_object_set_new(o, "seal_name", json_string(it->seal_name ? it->seal_name : ""));
+    json_object_set_new(o, "signer", json_string(it->signer ? it->signer : ""));
+    json_object_set_new(o, "sign_time", it->has_time ? json_string(sc_time_format(it->sign_time,
+                                                          tbuf, sizeof(tbuf))) : json_null());
+    for (int c = 0; c < SC_CHECK_COUNT; c++) {
+        if (it->res[c] == SC_RESULT_NONE)
+            continue;
+        json_object_set_new(checks, sc_check_name(c), json_string(result_name(it->res[c])));
+        if (it->reason[c] != NULL)
+            json_object_set_new(reasons, sc_check_name(c), json_string(it->reason[c]));
+    }
+    json_object_set_new(o, "checks", checks);
+    json_object_set_new(o, "reasons", reasons);
+    if (it->extra != NULL)
+        json_object_update(o, it->extra);
+    return o;
+}
+
+int sc_report_to_json(const sc_report *r, char **out, sc_err *err)
+{
+    json_t *o = json_object(), *items = json_array(), *errors = json_array();
+    int rc = 0;
+
+    *out = NULL;
+    if (o == NULL || items == NULL || errors == NULL) {
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+        json_decref(items);
+        json_decref(errors);
+        goto out;
+    }
+    json_object_set_new(o, "file", str_or_null(r->file));
+    json_object_set_new(o, "format", str_or_null(r->format));
+    json_object_set_new(o, "valid", json_boolean(sc_report_valid(r)));
+    for (size_t i = 0; i < r->n; i++)
+        json_array_append_new(items, item_json(&r->items[i]));
+    for (size_t i = 0; i < r->nerr; i++)
+        json_array_append_new(errors, json_string(r->errors[i]));
+    json_object_set_new(o, "items", items);
+    json_object_set_new(o, "errors", errors);
+    if ((*out = json_dumps(o, JSON_INDENT(2))) == NULL)
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+out:
+    json_decref(o);
+    return rc;
+}
+
+/* A growing text buffer; on ENOMEM it stops growing and the caller reports it. */
+typedef struct tbuf {
+    char *p;
+    size_t len, cap;
+    int oom;
+} tbuf;
+
+static void tb_add(tbuf *b, const char *fmt, ...) SC_PRINTF(2, 3);
+static void tb_add(tbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (b->oom)
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (b->len + (size_t)n + 1 > b->cap) {
+        size_t cap = (b->cap + (size_t)n + 1) * 2;
+        char *q = realloc(b->p, cap);
+        if (q == NULL) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
+{
+    tbuf b = { 0 };
+    char t[32];
+    static const char *marks[] = { "", "ok  ", "FAIL", "skip" };
+
+    *out = NULL;
+    tb_add(&b, "%s: %s (%s)\n", r->file ? r->file : "(input)",
+           sc_report_valid(r) ? "VALID" : sc_report_exit_code(r) == 2 ? "UNREADABLE" : "NOT VALID",
+           r->format ? r->format : "unknown format");
+    for (size_t i = 0; i < r->n; i++) {
+        const sc_item *it = &r->items[i];
+        tb_add(&b, "\n%s %zu (V%lld): seal %s \"%s\"\n", it->kind, i + 1, (long long)it->version,
+               it->seal_id ? it->seal_id : "", it->seal_name ? it->seal_name : "");
+        if (it->signer != NULL && it->signer[0] != '\0')
+            tb_add(&b, "  signer:    %s\n", it->signer);
+        if (it->has_time)
+            tb_add(&b, "  signed at: %s\n", sc_time_format(it->sign_time, t, sizeof(t)));
+        if (it->extra != NULL) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(it->extra, k, v) {
+                char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                tb_add(&b, "  %-10s %s\n", k, s ? s : json_string_value(v));
+                free(s);
+            }
+        }
+        for (int c = 0; c < SC_CHECK_COUNT; c++) {
+            if (it->res[c] == SC_RESULT_NONE)
+                continue;
+            tb_add(&b, "  [%s] %-16s%s%s\n", marks[it->res[c]], sc_check_name(c),
+                   it->reason[c] ? " " : "", it->reason[c] ? it->reason[c] : "");
+        }
+    }
+    for (size_t i = 0; i < r->nerr; i++)
+        tb_add(&b, "error: %s\n", r->errors[i]);
+    if (b.oom || b.p == NULL) {
+        free(b.p);
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    *out = b.p;
+    return 0;
+}

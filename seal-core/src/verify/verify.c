@@ -1,0 +1,390 @@
+/* verify.c: the checks of a seal and of a seal signature, in the order GB/T 38540 verifies
+ * them (spec/ses-asn1.md §9), each filling one named result of the report.
+ * Not here: the report object (report.c), chains (cert/trust.c), tokens (tsa/). */
+#include "verify_int.h"
+#include "cert/cert_int.h"
+#include "crypto/crypto_int.h"
+#include "ses/ses_int.h"
+#include "sealcore/time.h"
+#include "tsa/tsa_int.h"
+
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509v3.h>
+
+/* What the checks of one item share. */
+typedef struct ctx {
+    const sc_verify_opts *o;
+    sc_item *it;
+    X509 *maker, *signer;   /* NULL when unreadable (structure has failed then) */
+    int64_t when;           /* the time certificates and seal validity are judged at */
+    int has_when;
+} ctx;
+
+static int has_anchors(const sc_verify_opts *o)
+{
+    return o->trust != NULL && sc_trust_anchor_count(o->trust) > 0;
+}
+
+/* Semantic checks on a parsed seal; returns the first problem or NULL. */
+static const char *seal_structure(const sc_ses_seal *s, char *buf, size_t n)
+{
+    const sc_ses_seal_info *i = &s->info;
+
+    if (strcmp(i->header_id, "ES") != 0)
+        snprintf(buf, n, "SES_Header.ID is \"%.20s\", not \"ES\"", i->header_id);
+    else if (i->layout != 1 && i->version != i->layout)
+        snprintf(buf, n, "SES_Header.version is %lld but the structure is that of V%d",
+                 (long long)i->version, i->layout);
+    else if (strcmp(i->sig_alg, SC_OID_SM2_SM3) != 0)
+        snprintf(buf, n, "seal signature algorithm %s is not SM2-with-SM3 (%s)", i->sig_alg,
+                 SC_OID_SM2_SM3);
+    else if (i->cert_list_type != 1 && i->cert_list_type != 2)
+        snprintf(buf, n, "certListType is %lld, not 1 or 2", (long long)i->cert_list_type);
+    else if ((i->cert_list_type == 2) != (s->digest_types != NULL) && i->cert_count > 0)
+        snprintf(buf, n, "certListType %lld does not match the list, which holds %s",
+                 (long long)i->cert_list_type, s->digest_types ? "digests" : "certificates");
+    else if (i->cert_count == 0)
+        snprintf(buf, n, "the seal lists no signer certificate");
+    else if (i->valid_start > i->valid_end)
+        snprintf(buf, n, "validStart is after validEnd");
+    else
+        return NULL;
+    return buf;
+}
+
+static void check_seal_structure(ctx *c, const sc_ses_seal *s, char *buf, size_t n)
+{
+    size_t len;
+    const uint8_t *der = sc_ses_seal_get_maker_cert(s, &len);
+    sc_err e = SC_ERR_INIT;
+    const char *why = seal_structure(s, buf, n);
+
+    c->maker = sc__cert_parse(der, len, "maker certificate", &e);
+    if (why == NULL && c->maker == NULL)
+        why = e.msg;
+    if (why == NULL && c->signer == NULL && strcmp(c->it->kind, "signature") == 0)
+        why = "the signer certificate is not a readable X.509 certificate";
+    if (why != NULL)
+        sc__item_set(c->it, SC_CHECK_STRUCTURE, SC_RESULT_FAILED, "%s", why);
+    else
+        sc__item_set(c->it, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
+}
+
+static void check_signature(ctx *c, sc_check which, X509 *cert, const uint8_t *tbs,
+                            size_t tbs_len, const uint8_t *sig, size_t sig_len, const char *who)
+{
+    sc_err e = SC_ERR_INIT;
+    EVP_PKEY *pk;
+
+    if (cert == NULL || (pk = X509_get0_pubkey(cert)) == NULL) {
+        sc__item_set(c->it, which, SC_RESULT_FAILED, "the %s certificate is unreadable", who);
+        return;
+    }
+    if (sc__sig_verify(pk, NULL, tbs, tbs_len, sig, sig_len, &e) == 1)
+        sc__item_set(c->it, which, SC_RESULT_PASSED, NULL);
+    else
+        sc__item_set(c->it, which, SC_RESULT_FAILED, "%s signature: %s", who, e.msg);
+}
+
+static int64_t cert_time(const ASN1_TIME *a)
+{
+    struct tm tm;
+
+    return ASN1_TIME_to_tm(a, &tm) ? (int64_t)timegm(&tm) : 0;
+}
+
+static void check_signer_cert(ctx *c)
+{
+    char a[32], b[32], t[32];
+    uint32_t ku;
+
+    if (c->signer == NULL) {
+        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+                     "the signer certificate is unreadable");
+        return;
+    }
+    if (!c->has_when) {
+        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_SKIPPED,
+                     "the signing time is unknown (timeInfo is not a time); give --at");
+        return;
+    }
+    int64_t nb = cert_time(X509_get0_notBefore(c->signer));
+    int64_t na = cert_time(X509_get0_notAfter(c->signer));
+    if (c->when < nb || c->when > na) {
+        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+                     "the signer certificate is valid from %s to %s, not at %s",
+                     sc_time_format(nb, a, sizeof(a)), sc_time_format(na, b, sizeof(b)),
+                     sc_time_format(c->when, t, sizeof(t)));
+        return;
+    }
+    ku = X509_get_key_usage(c->signer);   /* UINT32_MAX when the extension is absent */
+    if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
+        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+                     "the signer certificate's key usage allows neither digitalSignature nor "
+                     "nonRepudiation");
+        return;
+    }
+    sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_PASSED, NULL);
+}
+
+/* One certificate's chain at time at; returns 1 good, 0 bad (why filled), <0 error. */
+static int chain_one(ctx *c, X509 *x, int64_t at, const char *who, char *why, size_t n,
+                     sc_err *err)
+{
+    char inner[400];
+    int rc;
+
+    if (x == NULL) {
+        snprintf(why, n, "the %s certificate is unreadable", who);
+        return 0;
+    }
+    rc = sc__trust_verify(c->o->trust, x, at, inner, sizeof(inner), err);
+    if (rc == 0) {
+        char t[32];
+        snprintf(why, n, "%s certificate at %s: %s", who, sc_time_format(at, t, sizeof(t)), inner);
+    }
+    return rc;
+}
+
+/* The maker is judged when the seal was made (GM/T 0031-2025 accepts a maker certificate that
+ * expired since); the signer when the signature was made. */
+static int check_chain(ctx *c, const sc_ses_seal *s, sc_err *err)
+{
+    char why[600];
+    int rc;
+
+    if (!has_anchors(c->o)) {
+        sc__item_skip_no_trust(c->it, SC_CHECK_CERT_CHAIN);
+        return 0;
+    }
+    if (strcmp(c->it->kind, "signature") == 0) {
+        if (!c->has_when) {
+            sc__item_set(c->it, SC_CHECK_CERT_CHAIN, SC_RESULT_SKIPPED,
+                         "the signing time is unknown; give --at");
+            return 0;
+        }
+        if ((rc = chain_one(c, c->signer, c->when, "signer", why, sizeof(why), err)) <= 0)
+            goto done;
+    }
+    rc = chain_one(c, c->maker, c->o->at ? c->o->at : s->info.created, "maker", why, sizeof(why),
+                   err);
+done:
+    if (rc < 0)
+        return rc;
+    sc__item_set(c->it, SC_CHECK_CERT_CHAIN, rc == 1 ? SC_RESULT_PASSED : SC_RESULT_FAILED,
+                 rc == 1 ? NULL : "%s", why);
+    return 0;
+}
+
+static void check_validity(ctx *c, const sc_ses_seal *s)
+{
+    char a[32], b[32], t[32];
+
+    if (!c->has_when) {
+        sc__item_set(c->it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_SKIPPED,
+                     "the signing time is unknown; give --at");
+    } else if (c->when < s->info.valid_start || c->when > s->info.valid_end) {
+        sc__item_set(c->it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_FAILED,
+                     "the seal is valid from %s to %s, not at %s",
+                     sc_time_format(s->info.valid_start, a, sizeof(a)),
+                     sc_time_format(s->info.valid_end, b, sizeof(b)),
+                     sc_time_format(c->when, t, sizeof(t)));
+    } else {
+        sc__item_set(c->it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_PASSED, NULL);
+    }
+}
+
+static int check_timestamp(ctx *c, const uint8_t *token, size_t len, const uint8_t *value,
+                           size_t value_len, sc_err *err)
+{
+    char why[400], t[32];
+    int64_t gen = 0;
+    int rc;
+
+    if (token == NULL) {
+        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_SKIPPED, "no time-stamp token present");
+        return 0;
+    }
+    rc = sc__tsa_verify(token, len, value, value_len, c->o->trust, &gen, why, sizeof(why), err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_FAILED, "%s", why);
+    else if (rc == 2)
+        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED,
+                     "time-stamped at %s; the TSA certificate was not chained (no trust anchors)",
+                     sc_time_format(gen, t, sizeof(t)));
+    else
+        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED, "time-stamped at %s",
+                     sc_time_format(gen, t, sizeof(t)));
+    return 0;
+}
+
+static void describe(sc_item *it, const sc_ses_seal *s, X509 *signer)
+{
+    char name[256];
+
+    it->version = s->info.version;
+    sc__item_text(&it->seal_id, s->info.es_id);
+    sc__item_text(&it->seal_name, s->info.name);
+    if (signer != NULL) {
+        sc__cert_name(signer, name, sizeof(name));
+        sc__item_text(&it->signer, name);
+    }
+}
+
+static void ctx_free(ctx *c)
+{
+    X509_free(c->maker);
+    X509_free(c->signer);
+}
+
+int sc_verify_seal(sc_report *rep, const sc_ses_seal *s, const sc_verify_opts *o, sc_err *err)
+{
+    ctx c = { o, NULL, NULL, NULL, o->at ? o->at : (int64_t)time(NULL), 1 };
+    char buf[300];
+    const uint8_t *tbs, *sig, *ts;
+    size_t tbs_len, sig_len, ts_len;
+    int rc;
+
+    if ((c.it = sc__report_add_item(rep, "seal", err)) == NULL)
+        return err ? err->code : SC_ENOMEM;
+    check_seal_structure(&c, s, buf, sizeof(buf));
+    describe(c.it, s, NULL);
+    if ((rc = check_chain(&c, s, err)) != 0)
+        goto out;
+    tbs = sc_ses_seal_get_tbs(s, &tbs_len);
+    sig = sc_ses_seal_get_signature(s, &sig_len);
+    check_signature(&c, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, sig, sig_len, "maker");
+    check_validity(&c, s);
+    if (s->info.layout == 5) {
+        ts = sc_ses_seal_get_timestamp(s, &ts_len);
+        rc = check_timestamp(&c, ts, ts_len, sig, sig_len, err);
+    }
+out:
+    ctx_free(&c);
+    return rc;
+}
+
+int sc_verify_sig(sc_report *rep, const sc_ses_sig *g, const sc_verify_opts *o, sc_err *err)
+{
+    const sc_ses_seal *s = g->seal;
+    ctx c = { o, NULL, NULL, NULL, o->at ? o->at : g->info.sign_time,
+              o->at != 0 || g->info.has_sign_time };
+    sc_err e = SC_ERR_INIT;
+    char buf[300];
+    const uint8_t *tbs, *sig;
+    size_t tbs_len, sig_len;
+    int rc;
+
+    if ((c.it = sc__report_add_item(rep, "signature", err)) == NULL)
+        return err ? err->code : SC_ENOMEM;
+    c.it->version = g->info.version;
+    c.it->has_time = g->info.has_sign_time;
+    c.it->sign_time = g->info.sign_time;
+    c.signer = sc__cert_parse(g->cert.p, g->cert.len, "signer certificate", &e);
+    check_seal_structure(&c, s, buf, sizeof(buf));
+    if (c.it->res[SC_CHECK_STRUCTURE] == SC_RESULT_PASSED) {
+        if (g->info.layout != 1 && g->info.version != s->info.version)
+            sc__item_set(c.it, SC_CHECK_STRUCTURE, SC_RESULT_FAILED, "TBS_Sign.version %lld "
+                         "differs from the seal's version %lld", (long long)g->info.version,
+                         (long long)s->info.version);
+        else if (strcmp(g->sig_alg, SC_OID_SM2_SM3) != 0)
+            sc__item_set(c.it, SC_CHECK_STRUCTURE, SC_RESULT_FAILED, "signature algorithm %s is "
+                         "not SM2-with-SM3 (%s)", g->sig_alg, SC_OID_SM2_SM3);
+    }
+    describe(c.it, s, c.signer);
+    c.it->version = g->info.version;
+    tbs = sc_ses_sig_get_tbs(g, &tbs_len);
+    sig = sc_ses_sig_get_signature(g, &sig_len);
+    check_signature(&c, SC_CHECK_SIGNER_SIGNATURE, c.signer, tbs, tbs_len, sig, sig_len, "signer");
+    check_signer_cert(&c);
+    if ((rc = check_chain(&c, s, err)) != 0)
+        goto out;
+    rc = sc_ses_seal_lists_cert(s, g->cert.p, g->cert.len, &e);
+    if (rc == 1)
+        sc__item_set(c.it, SC_CHECK_SIGNER_IN_SEAL, SC_RESULT_PASSED, NULL);
+    else
+        sc__item_set(c.it, SC_CHECK_SIGNER_IN_SEAL, SC_RESULT_FAILED, "%s", rc < 0 ? e.msg :
+                     "the signer certificate is not in the seal's certificate list: this seal "
+                     "was not made for this signer");
+    tbs = sc_ses_seal_get_tbs(s, &tbs_len);
+    {
+        size_t mlen;
+        const uint8_t *msig = sc_ses_seal_get_signature(s, &mlen);
+        check_signature(&c, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, msig, mlen, "maker");
+    }
+    check_validity(&c, s);
+    if (o->data == NULL && o->data_sm3 == NULL) {
+        sc__item_set(c.it, SC_CHECK_DATA_HASH, SC_RESULT_SKIPPED,
+                     "the signed data was not given (--data FILE)");
+    } else {
+        uint8_t h[32];
+        if (o->data != NULL && (rc = sc__sm3(o->data, o->data_len, h, err)) != 0)
+            goto out;
+        if (o->data == NULL)
+            memcpy(h, o->data_sm3, 32);
+        if (g->data_hash.len == 32 && memcmp(h, g->data_hash.p, 32) == 0)
+            sc__item_set(c.it, SC_CHECK_DATA_HASH, SC_RESULT_PASSED, NULL);
+        else
+            sc__item_set(c.it, SC_CHECK_DATA_HASH, SC_RESULT_FAILED,
+                         "SM3 of the given data differs from dataHash: the data is not what was "
+                         "signed");
+    }
+    rc = check_timestamp(&c, g->info.timestamp, g->info.timestamp_len, sig, sig_len, err);
+out:
+    ctx_free(&c);
+    return rc;
+}
+
+/* SES_SealInfo opens with the header SEQUENCE; TBS_Sign opens with the version INTEGER.
+ * Only headers are read, not lengths, so a truncated file is still told apart and its parser
+ * names the field at fault. */
+static int skip_header(const uint8_t *p, size_t n, size_t *hdr)
+{
+    if (n < 2 || p[1] == 0x80 || (p[1] > 0x80 && (size_t)(p[1] & 0x7f) + 2 > n))
+        return -1;
+    *hdr = p[1] < 0x80 ? 2 : 2 + (size_t)(p[1] & 0x7f);
+    return 0;
+}
+
+static int looks_like_signature(const uint8_t *der, size_t len)
+{
+    size_t h1, h2;
+
+    if (len == 0 || der[0] != SC_TAG_SEQUENCE || skip_header(der, len, &h1) != 0 ||
+        len - h1 < 1 || der[h1] != SC_TAG_SEQUENCE || skip_header(der + h1, len - h1, &h2) != 0 ||
+        len - h1 - h2 < 1)
+        return 0;
+    return der[h1 + h2] == SC_TAG_INTEGER;
+}
+
+int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const sc_verify_opts *o,
+                  sc_err *err)
+{
+    sc_err perr = SC_ERR_INIT;
+    int kind = looks_like_signature(der, len), rc;
+
+    if (kind == 1) {
+        sc_ses_sig *g = NULL;
+        if ((rc = sc_report_set_format(rep, "signature", err)) != 0)
+            return rc;
+        if (sc_ses_sig_parse(&g, der, len, &perr) != 0)
+            return perr.code == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
+                                          : sc_report_add_error(rep, perr.msg, err);
+        rc = sc_verify_sig(rep, g, o, err);
+        sc_ses_sig_free(g);
+        return rc;
+    }
+    sc_ses_seal *s = NULL;
+    if ((rc = sc_report_set_format(rep, "seal", err)) != 0)
+        return rc;
+    if (sc_ses_seal_parse(&s, der, len, &perr) != 0)
+        return perr.code == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
+                                      : sc_report_add_error(rep, perr.msg, err);
+    rc = sc_verify_seal(rep, s, o, err);
+    sc_ses_seal_free(s);
+    return rc;
+}
