@@ -1,0 +1,179 @@
+/* testutil.c: see testutil.h. Tests may exit on fixture failures: a broken fixture is a
+ * broken test environment, not a result. */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+int sc_test_read(const char *path, uint8_t **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    long n;
+
+    *buf = NULL;
+    *len = 0;
+    if (f == NULL)
+        return -1;
+    if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0 ||
+        (*buf = malloc((size_t)n + 1)) == NULL || fread(*buf, 1, (size_t)n, f) != (size_t)n) {
+        fclose(f);
+        free(*buf);
+        *buf = NULL;
+        return -1;
+    }
+    (*buf)[n] = 0;
+    *len = (size_t)n;
+    fclose(f);
+    return 0;
+}
+
+int sc_test_write(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f != NULL && fwrite(buf, 1, len, f) == len;
+
+    if (f != NULL && fclose(f) != 0)
+        ok = 0;
+    return ok ? 0 : -1;
+}
+
+static const char *env_dir(const char *name)
+{
+    const char *d = getenv(name);
+
+    if (d == NULL) {
+        fprintf(stderr, "testutil: %s is not set (run the tests through meson test)\n", name);
+        exit(77);
+    }
+    return d;
+}
+
+const char *sc_test_vectors(void)
+{
+    return env_dir("SC_VECTORS_DIR");
+}
+
+const char *sc_test_data(void)
+{
+    return env_dir("SC_TEST_DATA");
+}
+
+const char *sc_test_path(const char *dir, const char *name)
+{
+    static char ring[16][1024];
+    static int next;
+    char *b = ring[next++ % 16];
+
+    snprintf(b, sizeof(ring[0]), "%s/%s", dir, name);
+    return b;
+}
+
+int sc_test_sh(const char *fmt, ...)
+{
+    char cmd[4096];
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    rc = system(cmd);
+    return rc == -1 ? -1 : WEXITSTATUS(rc);
+}
+
+static char tmpdir[256];
+
+static void remove_tmpdir(void)
+{
+    if (tmpdir[0] != '\0' && getenv("SC_TEST_KEEP") == NULL)
+        sc_test_sh("rm -rf '%s'", tmpdir);
+}
+
+const char *sc_test_tmpdir(void)
+{
+    if (tmpdir[0] == '\0') {
+        snprintf(tmpdir, sizeof(tmpdir), "%s/sealpki-test.XXXXXX",
+                 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+        if (mkdtemp(tmpdir) == NULL) {
+            perror("testutil: mkdtemp");
+            exit(1);
+        }
+        atexit(remove_tmpdir);
+    }
+    return tmpdir;
+}
+
+static const char *make_pki(const char *name)
+{
+    static char dirs[2][512];
+    char *d = dirs[strcmp(name, "pki") == 0 ? 0 : 1];
+
+    if (d[0] == '\0') {
+        snprintf(d, sizeof(dirs[0]), "%s/%s", sc_test_tmpdir(), name);
+        if (sc_test_sh("'%s' '%s' >/dev/null", env_dir("SC_MAKE_DEV_PKI"), d) != 0) {
+            fprintf(stderr, "testutil: make-dev-pki %s failed\n", d);
+            exit(1);
+        }
+    }
+    return d;
+}
+
+const char *sc_test_pki(void)
+{
+    return make_pki("pki");
+}
+
+const char *sc_test_pki_other(void)
+{
+    return make_pki("other-pki");
+}
+
+uint8_t *sc_test_cert(const char *pki_dir, const char *name, size_t *len)
+{
+    char path[1024];
+    FILE *f;
+    X509 *x;
+    unsigned char *der = NULL;
+    uint8_t *out = NULL;
+    int n;
+
+    snprintf(path, sizeof(path), "%s/%s.pem", pki_dir, name);
+    if ((f = fopen(path, "r")) == NULL)
+        return NULL;
+    x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    if (x != NULL && (n = i2d_X509(x, &der)) > 0 && (out = malloc((size_t)n)) != NULL) {
+        memcpy(out, der, (size_t)n);
+        *len = (size_t)n;
+    }
+    OPENSSL_free(der);
+    X509_free(x);
+    return out;
+}
+
+sc_key *sc_test_key(const char *pki_dir, const char *name)
+{
+    char path[1024];
+    uint8_t *data = NULL, *pass = NULL;
+    size_t len = 0, plen = 0;
+    sc_key *key = NULL;
+
+    snprintf(path, sizeof(path), "%s/%s.key", pki_dir, name);
+    if (sc_test_read(path, &data, &len) != 0 ||
+        sc_test_read(sc_test_path(pki_dir, "key-password"), &pass, &plen) != 0)
+        goto out;
+    plen = strcspn((char *)pass, "\n");
+    if (sc_key_soft_load(&key, data, len, (char *)pass, plen, NULL) != 0)
+        key = NULL;
+out:
+    free(data);
+    free(pass);
+    return key;
+}

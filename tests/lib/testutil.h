@@ -1,0 +1,37 @@
+/* testutil.h: fixtures shared by the cmocka tests: files, the vectors, a development PKI made
+ * once per test process with certs-dev/make-dev-pki, and keys and certificates from it. */
+#ifndef SC_TESTUTIL_H
+#define SC_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealcore/key.h"
+
+/* Whole file into a new malloc'd buffer (NUL-terminated, len excludes it); 0 on success. */
+int sc_test_read(const char *path, uint8_t **buf, size_t *len);
+/* Write a file (mode 0644); 0 on success. */
+int sc_test_write(const char *path, const void *buf, size_t len);
+
+/* Directory of ../shared/vectors (env SC_VECTORS_DIR) and of tests/data (env SC_TEST_DATA). */
+const char *sc_test_vectors(void);
+const char *sc_test_data(void);
+/* dir + "/" + name, in a static ring of buffers (valid for the next 15 calls). */
+const char *sc_test_path(const char *dir, const char *name);
+
+/* A scratch directory for this process, removed at exit. */
+const char *sc_test_tmpdir(void);
+
+/* The development PKI (made on first use into the scratch directory): its directory, the DER
+ * of NAME.pem (new buffer, caller frees), and NAME.key loaded with its password. The names
+ * are make-dev-pki's: root-ca, seal-ca, seal-maker, signer-prov, signer-city, tsa, … A second,
+ * unrelated PKI ("other") is made by sc_test_pki_other() for untrusted-maker tests. */
+const char *sc_test_pki(void);
+const char *sc_test_pki_other(void);
+uint8_t *sc_test_cert(const char *pki_dir, const char *name, size_t *len);
+sc_key *sc_test_key(const char *pki_dir, const char *name);
+
+/* Run a shell command; returns its exit status (or -1). Output goes to the test log. */
+int sc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,239 @@
+/* test_der.c: the DER reader's framing rules and value decoders (seal-core/src/der). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "der/der_int.h"
+
+#define EXPECT_ERR(call, c, frag)                                                          \
+    do {                                                                                    \
+        sc_err e_ = SC_ERR_INIT;                                                            \
+        int rc_ = (call);                                                                   \
+        (void)rc_;                                                                          \
+        if (e_.code != (c) || strstr(e_.msg, (frag)) == NULL)                               \
+            fail_msg("expected %s \"%s\", got %s \"%s\"", sc_err_name(c), frag,            \
+                     sc_err_name(e_.code), e_.msg);                                         \
+    } while (0)
+
+static int get(const uint8_t *p, size_t n, uint8_t tag, sc_tlv *t, sc_err *e)
+{
+    sc_der r;
+
+    sc__der_init(&r, p, n);
+    return sc__der_get(&r, tag, t, "field", e);
+}
+
+static void der_get__reads_short_and_long_lengths(void **state)
+{
+    static const uint8_t short_form[] = { 0x04, 0x02, 0xaa, 0xbb };
+    uint8_t long_form[3 + 200] = { 0x04, 0x81, 200 };
+    sc_tlv t;
+
+    (void)state;
+    assert_int_equal(get(short_form, sizeof(short_form), 0x04, &t, NULL), 0);
+    assert_int_equal(t.val.len, 2);
+    assert_int_equal(t.all.len, 4);
+    assert_int_equal(get(long_form, sizeof(long_form), 0x04, &t, NULL), 0);
+    assert_int_equal(t.val.len, 200);
+    assert_ptr_equal(t.val.p, long_form + 3);
+}
+
+static void der_get__rejects_each_bad_header(void **state)
+{
+    static const uint8_t indefinite[] = { 0x30, 0x80, 0x00, 0x00 };
+    static const uint8_t five_octets[] = { 0x04, 0x85, 0, 0, 0, 0, 1, 0 };
+    static const uint8_t too_long[] = { 0x04, 0x03, 0xaa };
+    static const uint8_t long_trunc[] = { 0x04, 0x82, 0x01 };
+    static const uint8_t multi_tag[] = { 0x1f, 0x81, 0x01, 0x00 };
+    static const uint8_t wrong_tag[] = { 0x31, 0x00 };
+    sc_tlv t;
+
+    (void)state;
+    EXPECT_ERR(get(indefinite, 4, 0x30, &t, &e_), SC_EFORMAT, "field: indefinite length");
+    EXPECT_ERR(get(five_octets, 8, 0x04, &t, &e_), SC_EFORMAT, "5 octets, at most 4");
+    EXPECT_ERR(get(too_long, 3, 0x04, &t, &e_), SC_EFORMAT,
+               "length 3 exceeds the 1 bytes available");
+    EXPECT_ERR(get(long_trunc, 3, 0x04, &t, &e_), SC_EFORMAT, "truncated inside the length");
+    EXPECT_ERR(get(multi_tag, 4, 0x1f, &t, &e_), SC_EFORMAT, "multi-octet tag");
+    EXPECT_ERR(get(wrong_tag, 2, 0x30, &t, &e_), SC_EFORMAT, "expected tag 0x30, found 0x31");
+    EXPECT_ERR(get(wrong_tag, 0, 0x30, &t, &e_), SC_EFORMAT, "missing");
+    EXPECT_ERR(get(wrong_tag, 1, 0x31, &t, &e_), SC_EFORMAT, "truncated");
+}
+
+static void der_leave__rejects_trailing_data(void **state)
+{
+    static const uint8_t seq[] = { 0x30, 0x05, 0x02, 0x01, 0x01, 0x05, 0x00 };
+    sc_der r, sub;
+    sc_tlv t;
+
+    (void)state;
+    sc__der_init(&r, seq, sizeof(seq));
+    assert_int_equal(sc__der_enter(&r, 0x30, &sub, NULL, "seq", NULL), 0);
+    assert_int_equal(sc__der_get(&sub, 0x02, &t, "int", NULL), 0);
+    EXPECT_ERR(sc__der_leave(&sub, "seq", &e_), SC_EFORMAT, "seq: 2 bytes of trailing data");
+}
+
+static void der_enter__caps_nesting_at_max_depth(void **state)
+{
+    uint8_t buf[2 * (SC_DER_MAX_DEPTH + 2)];
+    size_t n = SC_DER_MAX_DEPTH + 2;
+    sc_der r, sub;
+    int depth = 0, rc = 0;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    for (size_t i = 0; i < n; i++) {   /* 30 (2(n-i-1)) nested */
+        buf[2 * i] = 0x30;
+        buf[2 * i + 1] = (uint8_t)(2 * (n - i - 1));
+    }
+    sc__der_init(&r, buf, 2 * n);
+    while ((rc = sc__der_enter(&r, 0x30, &sub, NULL, "x", &e)) == 0) {
+        r = sub;
+        depth++;
+    }
+    assert_int_equal(depth, SC_DER_MAX_DEPTH);
+    assert_int_equal(rc, SC_ELIMIT);
+    assert_non_null(strstr(e.msg, "nested deeper than 32"));
+}
+
+static void der_uint__reads_unpadded_values_as_unsigned(void **state)
+{
+    static const uint8_t unpadded[] = { 0x02, 0x01, 0x80 };
+    static const uint8_t padded[] = { 0x02, 0x02, 0x00, 0x80 };
+    static const uint8_t huge[] = { 0x02, 0x09, 1, 0, 0, 0, 0, 0, 0, 0, 0 };
+    sc_tlv t;
+    int64_t v = 0;
+
+    (void)state;
+    assert_int_equal(get(unpadded, 3, 0x02, &t, NULL), 0);
+    assert_int_equal(sc__der_uint(&t, &v, "w", NULL), 0);
+    assert_int_equal(v, 128);
+    assert_int_equal(get(padded, 4, 0x02, &t, NULL), 0);
+    assert_int_equal(sc__der_uint(&t, &v, "w", NULL), 0);
+    assert_int_equal(v, 128);
+    assert_int_equal(get(huge, sizeof(huge), 0x02, &t, NULL), 0);
+    EXPECT_ERR(sc__der_uint(&t, &v, "w", &e_), SC_ELIMIT, "larger than 2^63-1");
+}
+
+static void der_text__accepts_string_variants(void **state)
+{
+    static const uint8_t bmp[] = { 0x1e, 0x04, 0x53, 0x70, 0x7a, 0xe0 };   /* 印章 */
+    static const uint8_t printable[] = { 0x13, 0x02, 'E', 'S' };
+    static const uint8_t nul[] = { 0x16, 0x02, 'E', 0 };
+    static const uint8_t odd_bmp[] = { 0x1e, 0x01, 0x53 };
+    sc_tlv t;
+    char *s = NULL;
+
+    (void)state;
+    assert_int_equal(get(bmp, sizeof(bmp), 0x1e, &t, NULL), 0);
+    assert_int_equal(sc__der_text(&t, &s, "name", NULL), 0);
+    assert_string_equal(s, "\xe5\x8d\xb0\xe7\xab\xa0");
+    free(s);
+    assert_int_equal(get(printable, sizeof(printable), 0x13, &t, NULL), 0);
+    assert_int_equal(sc__der_text(&t, &s, "id", NULL), 0);
+    assert_string_equal(s, "ES");
+    free(s);
+    assert_int_equal(get(nul, sizeof(nul), 0x16, &t, NULL), 0);
+    EXPECT_ERR(sc__der_text(&t, &s, "id", &e_), SC_EFORMAT, "NUL");
+    assert_int_equal(get(odd_bmp, sizeof(odd_bmp), 0x1e, &t, NULL), 0);
+    EXPECT_ERR(sc__der_text(&t, &s, "id", &e_), SC_EFORMAT, "not valid UCS-2");
+}
+
+static void der_bits__rejects_unused_bits(void **state)
+{
+    static const uint8_t ok[] = { 0x03, 0x02, 0x00, 0xff };
+    static const uint8_t seven[] = { 0x03, 0x02, 0x07, 0x80 };
+    static const uint8_t empty[] = { 0x03, 0x00 };
+    sc_tlv t;
+    sc_span s;
+
+    (void)state;
+    assert_int_equal(get(ok, 4, 0x03, &t, NULL), 0);
+    assert_int_equal(sc__der_bits(&t, &s, "v", NULL), 0);
+    assert_int_equal(s.len, 1);
+    assert_int_equal(get(seven, 4, 0x03, &t, NULL), 0);
+    EXPECT_ERR(sc__der_bits(&t, &s, "dataHash", &e_), SC_EFORMAT, "dataHash: BIT STRING has 7 "
+               "unused bits");
+    assert_int_equal(get(empty, 2, 0x03, &t, NULL), 0);
+    EXPECT_ERR(sc__der_bits(&t, &s, "v", &e_), SC_EFORMAT, "no unused-bits octet");
+}
+
+static void der_oid__formats_sm2_with_sm3(void **state)
+{
+    static const uint8_t oid[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83, 0x75 };
+    static const uint8_t cut[] = { 0x06, 0x02, 0x2a, 0x81 };
+    sc_tlv t;
+    char buf[64];
+
+    (void)state;
+    assert_int_equal(get(oid, sizeof(oid), 0x06, &t, NULL), 0);
+    assert_int_equal(sc__der_oid(&t, buf, sizeof(buf), "alg", NULL), 0);
+    assert_string_equal(buf, "1.2.156.10197.1.501");
+    assert_int_equal(get(cut, sizeof(cut), 0x06, &t, NULL), 0);
+    EXPECT_ERR(sc__der_oid(&t, buf, sizeof(buf), "alg", &e_), SC_EFORMAT, "truncated");
+}
+
+static void der_time__reads_both_types_and_offsets(void **state)
+{
+    static const uint8_t gen[] = { 0x18, 0x0f, '2', '0', '2', '0', '1', '0', '1', '2', '1', '1',
+                                   '1', '4', '0', '3', 'Z' };
+    static const uint8_t utc[] = { 0x17, 0x11, '2', '0', '1', '0', '1', '2', '1', '9', '1', '4',
+                                   '0', '3', '+', '0', '8', '0', '0' };
+    static const uint8_t bad[] = { 0x18, 0x0f, '2', '0', '2', '0', '1', '3', '0', '1', '0', '0',
+                                   '0', '0', '0', '0', 'Z' };
+    sc_tlv t;
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(get(gen, sizeof(gen), 0x18, &t, NULL), 0);
+    assert_int_equal(sc__der_time(&t, &v, "timeInfo", NULL), 0);
+    assert_int_equal(v, 1602501243);   /* date -d 2020-10-12T11:14:03Z +%s */
+    assert_int_equal(get(utc, sizeof(utc), 0x17, &t, NULL), 0);
+    assert_int_equal(sc__der_time(&t, &v, "timeInfo", NULL), 0);
+    assert_int_equal(v, 1602501243);
+    assert_int_equal(get(bad, sizeof(bad), 0x18, &t, NULL), 0);
+    EXPECT_ERR(sc__der_time(&t, &v, "validEnd", &e_), SC_EFORMAT, "validEnd: malformed time");
+}
+
+static void der_header__round_trips_lengths(void **state)
+{
+    static const size_t lens[] = { 0, 127, 128, 255, 256, 65535, 65536, 16777216 };
+    uint8_t h[6];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+        size_t n = sc__der_header(h, 0x30, lens[i]), hdr_len = 0;
+        size_t decoded = 0;
+        if (h[1] < 0x80) {
+            decoded = h[1];
+            hdr_len = 2;
+        } else {
+            for (size_t k = 0; k < (size_t)(h[1] & 0x7f); k++)
+                decoded = decoded << 8 | h[2 + k];
+            hdr_len = 2 + (h[1] & 0x7f);
+        }
+        assert_int_equal(n, hdr_len);
+        assert_int_equal(decoded, lens[i]);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(der_get__reads_short_and_long_lengths),
+        cmocka_unit_test(der_get__rejects_each_bad_header),
+        cmocka_unit_test(der_leave__rejects_trailing_data),
+        cmocka_unit_test(der_enter__caps_nesting_at_max_depth),
+        cmocka_unit_test(der_uint__reads_unpadded_values_as_unsigned),
+        cmocka_unit_test(der_text__accepts_string_variants),
+        cmocka_unit_test(der_bits__rejects_unused_bits),
+        cmocka_unit_test(der_oid__formats_sm2_with_sm3),
+        cmocka_unit_test(der_time__reads_both_types_and_offsets),
+        cmocka_unit_test(der_header__round_trips_lengths),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

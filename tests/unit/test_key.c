@@ -1,0 +1,161 @@
+/* test_key.c: the software key backend: encrypted PKCS#8 only, wrong passwords, SM2 only,
+ * signatures the openssl CLI accepts, export and reload. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealcore/key.h"
+#include "testutil.h"
+
+static uint8_t *key_file(const char *name, size_t *len)
+{
+    uint8_t *d = NULL;
+
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_pki(), name), &d, len), 0);
+    return d;
+}
+
+static const char *password(void)
+{
+    static char pass[256];
+    uint8_t *p = NULL;
+    size_t n = 0;
+
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_pki(), "key-password"), &p, &n), 0);
+    snprintf(pass, sizeof(pass), "%.*s", (int)strcspn((char *)p, "\n"), (char *)p);
+    free(p);
+    return pass;
+}
+
+static void key_soft_load__accepts_right_password(void **state)
+{
+    size_t n;
+    uint8_t *d = key_file("signer-prov.key", &n);
+    sc_key *k = NULL;
+    uint8_t *cert;
+    size_t clen;
+
+    (void)state;
+    assert_int_equal(sc_key_soft_load(&k, d, n, password(), strlen(password()), NULL), 0);
+    assert_string_equal(sc_key_backend(k), "soft");
+    cert = sc_test_cert(sc_test_pki(), "signer-prov", &clen);
+    assert_int_equal(sc_key_matches_cert(k, cert, clen, NULL), 0);
+    free(cert);
+    cert = sc_test_cert(sc_test_pki(), "signer-city", &clen);
+    sc_err e = SC_ERR_INIT;
+    assert_int_equal(sc_key_matches_cert(k, cert, clen, &e), SC_EINVAL);
+    assert_non_null(strstr(e.msg, "does not belong to this certificate"));
+    free(cert);
+    sc_key_free(k);
+    free(d);
+}
+
+static void key_soft_load__rejects_wrong_password(void **state)
+{
+    size_t n;
+    uint8_t *d = key_file("signer-prov.key", &n);
+    sc_key *k = NULL;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_key_soft_load(&k, d, n, "wrong", 5, &e), SC_EPASSWORD);
+    assert_null(k);
+    assert_non_null(strstr(e.msg, "wrong password or damaged file"));
+    assert_null(strstr(e.msg, "wrong\""));   /* the password itself never appears */
+    free(d);
+}
+
+static void key_soft_load__rejects_unencrypted_and_garbage(void **state)
+{
+    static const char plain[] = "-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n";
+    static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+    sc_key *k = NULL;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_key_soft_load(&k, (const uint8_t *)plain, sizeof(plain) - 1, "x", 1, &e),
+                     SC_EFORMAT);
+    assert_non_null(strstr(e.msg, "not encrypted"));
+    sc_err_clear(&e);
+    assert_int_equal(sc_key_soft_load(&k, junk, sizeof(junk), "x", 1, &e), SC_EFORMAT);
+    assert_non_null(strstr(e.msg, "encrypted PKCS#8"));
+    sc_err_clear(&e);
+    assert_int_equal(sc_key_soft_load(&k, junk, 0, "x", 1, &e), SC_EFORMAT);
+    assert_null(k);
+}
+
+static void key_soft_load__refuses_non_sm2_keys(void **state)
+{
+    size_t n;
+    uint8_t *d = key_file("tls-server.key", &n);   /* ECDSA P-256 */
+    sc_key *k = NULL;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_key_soft_load(&k, d, n, password(), strlen(password()), &e),
+                     SC_EUNSUPPORTED);
+    assert_non_null(strstr(e.msg, "not an SM2 key"));
+    free(d);
+}
+
+/* The openssl CLI, with the GM ID, must accept what we sign: an independent check. */
+static void key_sign__verifies_with_openssl_cli(void **state)
+{
+    static const uint8_t msg[] = "sealpki";
+    sc_key *k = sc_test_key(sc_test_pki(), "signer-city");
+    uint8_t *sig = NULL;
+    size_t sig_len = 0;
+    const char *dir = sc_test_tmpdir();
+
+    (void)state;
+    assert_non_null(k);
+    assert_int_equal(sc_key_sign(k, msg, sizeof(msg) - 1, &sig, &sig_len, NULL), 0);
+    assert_int_equal(sc_test_write(sc_test_path(dir, "k.msg"), msg, sizeof(msg) - 1), 0);
+    assert_int_equal(sc_test_write(sc_test_path(dir, "k.sig"), sig, sig_len), 0);
+    assert_int_equal(sc_test_sh("cd '%s' && openssl x509 -in '%s/signer-city.pem' -pubkey -noout "
+                                "> k.pub && openssl pkeyutl -verify -pubin -inkey k.pub -rawin "
+                                "-digest sm3 -pkeyopt distid:1234567812345678 -in k.msg "
+                                "-sigfile k.sig >/dev/null", dir, sc_test_pki()), 0);
+    /* and with the empty ID OpenSSL 3.0 would default to, it must not verify */
+    assert_int_not_equal(sc_test_sh("cd '%s' && openssl pkeyutl -verify -pubin -inkey k.pub "
+                                    "-rawin -digest sm3 -pkeyopt distid: -in k.msg -sigfile k.sig "
+                                    ">/dev/null 2>&1", dir), 0);
+    free(sig);
+    sc_key_free(k);
+}
+
+static void key_soft_export__round_trips(void **state)
+{
+    sc_key *k = NULL, *back = NULL;
+    char *pem = NULL;
+    size_t pem_len = 0;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_key_soft_generate(&k, NULL), 0);
+    assert_int_equal(sc_key_soft_export(k, "", 0, &pem, &pem_len, &e), SC_EINVAL);
+    assert_int_equal(sc_key_soft_export(k, "s3cret", 6, &pem, &pem_len, NULL), 0);
+    assert_non_null(strstr(pem, "-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    assert_int_equal(sc_key_soft_load(&back, (uint8_t *)pem, pem_len, "s3cret", 6, NULL), 0);
+    free(pem);
+    sc_key_free(back);
+    sc_key_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(key_soft_load__accepts_right_password),
+        cmocka_unit_test(key_soft_load__rejects_wrong_password),
+        cmocka_unit_test(key_soft_load__rejects_unencrypted_and_garbage),
+        cmocka_unit_test(key_soft_load__refuses_non_sm2_keys),
+        cmocka_unit_test(key_sign__verifies_with_openssl_cli),
+        cmocka_unit_test(key_soft_export__round_trips),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
