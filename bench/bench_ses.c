@@ -3,7 +3,7 @@
  *
  * Usage: bench_ses PKI_DIR [SECONDS_PER_CASE]   (PKI_DIR made by certs-dev/make-dev-pki)
  * Environment (for profilers): BENCH_ITERS=N runs exactly N timed iterations per case instead
- * of a duration; BENCH_ONLY=a,b runs only the cases whose names contain one of a, b.
+ * of a duration; BENCH_ONLY=a,b runs only the cases named a and b.
  *
  * The raw cases are the baseline the targets are judged against: EVP_DigestSign/Verify with
  * SM3 and the ID 1234567812345678 over a 32-byte message, a new EVP_MD_CTX per call and only
@@ -236,7 +236,7 @@ static int wanted(const char *name)
         return 1;
     snprintf(buf, sizeof(buf), "%s", only);
     for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save))
-        if (strstr(name, tok) != NULL)
+        if (strcmp(name, tok) == 0)
             return 1;
     return 0;
 }

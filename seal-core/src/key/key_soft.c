@@ -61,7 +61,7 @@ int sc_key_soft_load(sc_key **out, const uint8_t *data, size_t len, const char *
 
     *out = NULL;
     ERR_clear_error();
-    if (len == 0 || len > SOFT_MAX_KEY_FILE)
+    if (data == NULL || len == 0 || len > SOFT_MAX_KEY_FILE)
         return sc_err_set(err, len == 0 ? SC_EFORMAT : SC_ELIMIT,
                           "key file: %zu bytes, expected 1..%d", len, SOFT_MAX_KEY_FILE);
     if (pass_len > INT_MAX)
