@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/err.h>
 #include <openssl/x509v3.h>
 
 /* What the checks of one item share. */
@@ -25,6 +26,23 @@ typedef struct ctx {
 static int has_anchors(const sc_verify_opts *o)
 {
     return o->trust != NULL && sc_trust_anchor_count(o->trust) > 0;
+}
+
+/* certListType 1 lists certificates: each must be one, or no signer can ever match it. */
+static const char *listed_certs_readable(const sc_ses_seal *s, char *buf, size_t n)
+{
+    for (size_t k = 0; s->digest_types == NULL && k < s->cert_count; k++) {
+        const unsigned char *p = s->certs[k].p;
+        X509 *x = d2i_X509(NULL, &p, (long)s->certs[k].len);
+        int ok = x != NULL && p == s->certs[k].p + s->certs[k].len;
+        X509_free(x);
+        if (!ok) {
+            ERR_clear_error();
+            snprintf(buf, n, "certList entry %zu is not a DER X.509 certificate", k);
+            return buf;
+        }
+    }
+    return NULL;
 }
 
 /* Semantic checks on a parsed seal; returns the first problem or NULL. */
@@ -50,7 +68,7 @@ static const char *seal_structure(const sc_ses_seal *s, char *buf, size_t n)
     else if (i->valid_start > i->valid_end)
         snprintf(buf, n, "validStart is after validEnd");
     else
-        return NULL;
+        return listed_certs_readable(s, buf, n);
     return buf;
 }
 
@@ -365,26 +383,18 @@ int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const sc_verif
                   sc_err *err)
 {
     sc_err perr = SC_ERR_INIT;
-    int kind = looks_like_signature(der, len), rc;
-
-    if (kind == 1) {
-        sc_ses_sig *g = NULL;
-        if ((rc = sc_report_set_format(rep, "signature", err)) != 0)
-            return rc;
-        if (sc_ses_sig_parse(&g, der, len, &perr) != 0)
-            return perr.code == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
-                                          : sc_report_add_error(rep, perr.msg, err);
-        rc = sc_verify_sig(rep, g, o, err);
-        sc_ses_sig_free(g);
-        return rc;
-    }
+    int is_sig = looks_like_signature(der, len), rc;
+    sc_ses_sig *g = NULL;
     sc_ses_seal *s = NULL;
-    if ((rc = sc_report_set_format(rep, "seal", err)) != 0)
+
+    if ((rc = sc_report_set_format(rep, is_sig ? "signature" : "seal", err)) != 0)
         return rc;
-    if (sc_ses_seal_parse(&s, der, len, &perr) != 0)
+    rc = is_sig ? sc_ses_sig_parse(&g, der, len, &perr) : sc_ses_seal_parse(&s, der, len, &perr);
+    if (rc != 0)   /* unreadable input is a finding of the report, not a failed call */
         return perr.code == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
                                       : sc_report_add_error(rep, perr.msg, err);
-    rc = sc_verify_seal(rep, s, o, err);
+    rc = is_sig ? sc_verify_sig(rep, g, o, err) : sc_verify_seal(rep, s, o, err);
+    sc_ses_sig_free(g);
     sc_ses_seal_free(s);
     return rc;
 }
