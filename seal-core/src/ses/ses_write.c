@@ -72,7 +72,8 @@ typedef struct { ASN1_OBJECT *id; ASN1_BOOLEAN critical; ASN1_OCTET_STRING *valu
 DEFINE_STACK_OF(SES_EXTDATA)
 ASN1_SEQUENCE(SES_EXTDATA) = {
     ASN1_SIMPLE(SES_EXTDATA, id, ASN1_OBJECT),
-    ASN1_SIMPLE(SES_EXTDATA, critical, ASN1_FBOOLEAN),   /* DEFAULT FALSE: omitted when false */
+    /* DEFAULT FALSE: omitted when false, which OpenSSL only allows for an OPT field */
+    ASN1_OPT(SES_EXTDATA, critical, ASN1_FBOOLEAN),
     ASN1_SIMPLE(SES_EXTDATA, value, ASN1_OCTET_STRING)
 } static_ASN1_SEQUENCE_END(SES_EXTDATA)
 
@@ -177,8 +178,12 @@ static int check_seal_params(const sc_ses_seal_params *p, sc_err *err)
 
     if (p->es_id == NULL || !printable_ascii(p->es_id, 64))
         return sc_err_set(err, SC_EINVAL, "seal id: 1..64 printable ASCII characters required");
-    if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 256)
+    if (p->name == NULL || p->name[0] == '\0' || strlen(p->name) > 256 ||
+        ASN1_mbstring_copy(NULL, (const unsigned char *)p->name, (int)strlen(p->name),
+                           MBSTRING_UTF8, B_ASN1_UTF8STRING) < 0) {
+        ERR_clear_error();
         return sc_err_set(err, SC_EINVAL, "seal name: 1..256 bytes of UTF-8 required");
+    }
     if (p->vid != NULL && !printable_ascii(p->vid, 64))
         return sc_err_set(err, SC_EINVAL, "vendor id: 1..64 printable ASCII characters required");
     if (p->type < 0 || p->type > 0x7fffffff)
@@ -201,8 +206,8 @@ static int check_seal_params(const sc_ses_seal_params *p, sc_err *err)
         if (strcasecmp(p->picture_type, pics[i]) == 0)
             break;
     if (p->picture_type == NULL || i == sizeof(pics) / sizeof(pics[0]))
-        return sc_err_set(err, SC_EINVAL, "picture type: \"%.20s\", expected PNG, JPG, GIF, BMP, "
-                          "SVG or OFD", p->picture_type ? p->picture_type : "");
+        return sc_err_set(err, SC_EINVAL, "picture type: \"%.20s\", expected PNG, JPG (JPEG), GIF, "
+                          "BMP, SVG or OFD", p->picture_type ? p->picture_type : "");
     if (p->ext_count > SC_SES_MAX_EXTS)
         return sc_err_set(err, SC_EINVAL, "extensions: at most %d", SC_SES_MAX_EXTS);
     return 0;

@@ -13,9 +13,44 @@ static const char *result_name(sc_result r)
     return r == SC_RESULT_PASSED ? "passed" : r == SC_RESULT_FAILED ? "failed" : "skipped";
 }
 
+/* Vendors' seals may carry names that are not UTF-8; JSON must stay valid, so such bytes
+ * are shown as U+FFFD rather than dropping the field. */
+static json_t *text(const char *s)
+{
+    json_t *j;
+    char *fixed;
+    size_t o = 0;
+
+    if (s == NULL)
+        s = "";
+    if ((j = json_string(s)) != NULL)
+        return j;
+    if ((fixed = malloc(strlen(s) * 3 + 1)) == NULL)
+        return json_string("");
+    for (const unsigned char *p = (const unsigned char *)s; *p != 0;) {
+        size_t n = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+        size_t k = 1;
+        while (n > 1 && k < n && (p[k] & 0xc0) == 0x80)
+            k++;
+        if (n == 0 || k != n) {
+            memcpy(fixed + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            p++;
+            continue;
+        }
+        memcpy(fixed + o, p, n);
+        o += n;
+        p += n;
+    }
+    fixed[o] = '\0';
+    j = json_string(fixed);   /* still NULL for overlong forms: then an empty string */
+    free(fixed);
+    return j != NULL ? j : json_string("");
+}
+
 static json_t *str_or_null(const char *s)
 {
-    return s != NULL ? json_string(s) : json_null();
+    return s != NULL ? text(s) : json_null();
 }
 
 static json_t *item_json(const sc_item *it)
@@ -31,9 +66,9 @@ static json_t *item_json(const sc_item *it)
     }
     json_object_set_new(o, "kind", json_string(it->kind));
     json_object_set_new(o, "version", json_integer(it->version));
-    json_object_set_new(o, "seal_id", json_string(it->seal_id ? it->seal_id : ""));
-    json_object_set_new(o, "seal_name", json_string(it->seal_name ? it->seal_name : ""));
-    json_object_set_new(o, "signer", json_string(it->signer ? it->signer : ""));
+    json_object_set_new(o, "seal_id", text(it->seal_id));
+    json_object_set_new(o, "seal_name", text(it->seal_name));
+    json_object_set_new(o, "signer", text(it->signer));
     json_object_set_new(o, "sign_time", it->has_time ? json_string(sc_time_format(it->sign_time,
                                                           tbuf, sizeof(tbuf))) : json_null());
     for (int c = 0; c < SC_CHECK_COUNT; c++) {
@@ -41,7 +76,7 @@ static json_t *item_json(const sc_item *it)
             continue;
         json_object_set_new(checks, sc_check_name(c), json_string(result_name(it->res[c])));
         if (it->reason[c] != NULL)
-            json_object_set_new(reasons, sc_check_name(c), json_string(it->reason[c]));
+            json_object_set_new(reasons, sc_check_name(c), text(it->reason[c]));
     }
     json_object_set_new(o, "checks", checks);
     json_object_set_new(o, "reasons", reasons);
@@ -68,7 +103,7 @@ int sc_report_to_json(const sc_report *r, char **out, sc_err *err)
     for (size_t i = 0; i < r->n; i++)
         json_array_append_new(items, item_json(&r->items[i]));
     for (size_t i = 0; i < r->nerr; i++)
-        json_array_append_new(errors, json_string(r->errors[i]));
+        json_array_append_new(errors, text(r->errors[i]));
     json_object_set_new(o, "items", items);
     json_object_set_new(o, "errors", errors);
     if ((*out = json_dumps(o, JSON_INDENT(2))) == NULL)
