@@ -10,6 +10,11 @@
 /* Parse a DER certificate (no trailing bytes) and give SM2 keys the GM distinguishing ID, so
  * that its own signature verifies the way its issuer made it. */
 X509 *sc__cert_parse(const uint8_t *der, size_t len, const char *field, sc_err *err);
+/* As sc__cert_parse, but served from t's cache of parsed certificates when t is not NULL:
+ * a verifier sees the same seals and signers again and again, and OpenSSL 3.0's d2i_X509 is
+ * expensive. The result is the caller's (X509_free); it may be shared, so never modify it. */
+X509 *sc__trust_cert(const sc_trust *t, const uint8_t *der, size_t len, const char *field,
+                     sc_err *err);
 /* Subject CN, else the RFC 2253 DN, UTF-8. */
 void sc__cert_name(X509 *x, char *buf, size_t buflen);
 /* Chain from leaf to an anchor, valid at time at. 1 good, 0 not (why says why in words a

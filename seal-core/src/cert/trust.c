@@ -19,12 +19,18 @@ typedef struct cache_entry {
     int64_t from, to;      /* the chain is good for any time in [from, to] */
 } cache_entry;
 
+typedef struct cert_entry {
+    uint8_t digest[32];    /* SM3 of the DER as found */
+    X509 *x;               /* NULL = empty */
+} cert_entry;
+
 struct sc_trust {
     X509_STORE *store;
     STACK_OF(X509) *untrusted;
     size_t anchors, total;
     pthread_mutex_t lock;
     cache_entry cache[CACHE_SLOTS];
+    cert_entry certs[CACHE_SLOTS];
 };
 
 int sc_trust_new(sc_trust **out, sc_err *err)
@@ -51,8 +57,39 @@ void sc_trust_free(sc_trust *t)
         return;
     X509_STORE_free(t->store);
     sk_X509_pop_free(t->untrusted, X509_free);
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        X509_free(t->certs[i].x);
     pthread_mutex_destroy(&t->lock);
     free(t);
+}
+
+X509 *sc__trust_cert(const sc_trust *ct, const uint8_t *der, size_t len, const char *field,
+                     sc_err *err)
+{
+    sc_trust *t = (sc_trust *)ct;   /* only the cache changes, under its lock */
+    uint8_t d[32];
+    X509 *x = NULL;
+    cert_entry *e;
+
+    if (t == NULL || sc__sm3(der, len, d, NULL) != 0)
+        return sc__cert_parse(der, len, field, err);
+    e = &t->certs[((size_t)d[0] << 8 | d[1]) % CACHE_SLOTS];
+    pthread_mutex_lock(&t->lock);
+    if (e->x != NULL && memcmp(e->digest, d, 32) == 0 && X509_up_ref(e->x))
+        x = e->x;
+    pthread_mutex_unlock(&t->lock);
+    if (x != NULL || (x = sc__cert_parse(der, len, field, err)) == NULL)
+        return x;
+    if (X509_up_ref(x)) {
+        X509 *old;
+        pthread_mutex_lock(&t->lock);
+        old = e->x;
+        memcpy(e->digest, d, 32);
+        e->x = x;
+        pthread_mutex_unlock(&t->lock);
+        X509_free(old);
+    }
+    return x;
 }
 
 size_t sc_trust_anchor_count(const sc_trust *t)
