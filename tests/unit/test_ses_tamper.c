@@ -148,6 +148,37 @@ static void parse_any(const struct vec *v, const uint8_t *der, size_t len, int *
     }
 }
 
+/* Where a span the API hands out lies in the file: offset of get(parsed v), its length in *len.
+ * The parse copies its input, so offsets are taken against the copy's start. */
+typedef const uint8_t *(*seal_get)(const sc_ses_seal *, size_t *);
+typedef const uint8_t *(*sig_get)(const sc_ses_sig *, size_t *);
+
+static size_t seal_span(const struct vec *v, seal_get get, size_t *len)
+{
+    sc_ses_seal *seal = NULL;
+    sc_err err = SC_ERR_INIT;
+    size_t n, off;
+
+    if (sc_ses_seal_parse(&seal, v->der, v->len, &err) != 0)
+        fail_msg("%s: %s", v->name, err.msg);
+    off = (size_t)(get(seal, len) - sc_ses_seal_get_der(seal, &n));
+    sc_ses_seal_free(seal);
+    return off;
+}
+
+static size_t sig_span(sig_get get, size_t *len)   /* of SignedValueV4 */
+{
+    sc_ses_sig *sig = NULL;
+    sc_err err = SC_ERR_INIT;
+    size_t n, off;
+
+    if (sc_ses_sig_parse(&sig, sv4.der, sv4.len, &err) != 0)
+        fail_msg("%s: %s", sv4.name, err.msg);
+    off = (size_t)(get(sig, len) - sc_ses_sig_get_der(sig, &n));
+    sc_ses_sig_free(sig);
+    return off;
+}
+
 /* ---- tamper tables ----------------------------------------------------------------------- */
 
 /* Offsets from `openssl asn1parse -inform DER -i`. UserV4.esl: 0 SEQUENCE hl=4 l=17007;
@@ -337,23 +368,10 @@ static void end_lengths_at(uint8_t *buf, const struct vec *v, size_t cut)
  * merely shorter. */
 static size_t value_offset(const struct vec *v)
 {
-    sc_err err = SC_ERR_INIT;
-    size_t n, len, off;
+    size_t n;
 
-    if (v == &sv4) {
-        sc_ses_sig *sig = NULL;
-        assert_int_equal(sc_ses_sig_parse(&sig, v->der, v->len, &err), 0);
-        const uint8_t *base = sc_ses_sig_get_der(sig, &n);
-        off = (size_t)(sc_ses_sig_get_signature(sig, &len) - base);
-        sc_ses_sig_free(sig);
-    } else {
-        sc_ses_seal *seal = NULL;
-        assert_int_equal(sc_ses_seal_parse(&seal, v->der, v->len, &err), 0);
-        const uint8_t *base = sc_ses_seal_get_der(seal, &n);
-        off = (size_t)(sc_ses_seal_get_signature(seal, &len) - base);
-        sc_ses_seal_free(seal);
-    }
-    return off;
+    return v == &sv4 ? sig_span(sc_ses_sig_get_signature, &n)
+                     : seal_span(v, sc_ses_seal_get_signature, &n);
 }
 
 /* Every prefix of v must fail to parse with SC_EFORMAT and make sc_verify_der report exit code
@@ -438,22 +456,6 @@ static sc_ses_seal *parse_v4(void)
     return seal;
 }
 
-static sc_ses_sig *parse_sv4(void)
-{
-    sc_ses_sig *sig = NULL;
-    sc_err err = SC_ERR_INIT;
-
-    if (sc_ses_sig_parse(&sig, sv4.der, sv4.len, &err) != 0)
-        fail_msg("SignedValueV4.dat: %s", err.msg);
-    return sig;
-}
-
-/* Offset in the file of p, a pointer into the parsed copy whose start is base. */
-static size_t off_of(const uint8_t *p, const uint8_t *base, size_t extra)
-{
-    return (size_t)(p - base) + extra;
-}
-
 static void verify_der__flipped_picture_byte_fails_seal_signature(void **state)
 {
     sc_verify_opts o = { .at = at("2020-10-12T12:00:00Z") };
@@ -461,7 +463,7 @@ static void verify_der__flipped_picture_byte_fails_seal_signature(void **state)
     size_t n;
     const uint8_t *base = sc_ses_seal_get_der(seal, &n);
     const sc_ses_seal_info *i = sc_ses_seal_get_info(seal);
-    size_t off = off_of(i->picture, base, i->picture_len / 2);
+    size_t off = (size_t)(i->picture - base) + i->picture_len / 2;
     sc_report *rep;
 
     (void)state;
@@ -476,15 +478,11 @@ static void verify_der__flipped_picture_byte_fails_seal_signature(void **state)
 static void verify_der__flipped_maker_signature_byte_fails_seal_signature(void **state)
 {
     sc_verify_opts o = { .at = at("2020-10-12T12:00:00Z") };
-    sc_ses_seal *seal = parse_v4();
-    size_t n, slen;
-    const uint8_t *base = sc_ses_seal_get_der(seal, &n);
-    const uint8_t *sig = sc_ses_seal_get_signature(seal, &slen);
-    size_t off = off_of(sig, base, slen - 2);   /* inside s, near the end of the file */
+    size_t n, off = seal_span(&v4, sc_ses_seal_get_signature, &n);
     sc_report *rep;
 
     (void)state;
-    sc_ses_seal_free(seal);
+    off += n - 2;   /* inside s, near the end of the file */
     assert_int_equal(off, v4.len - 2);
     rep = verify_flipped(&v4, off, 0x01, &o);
     expect(rep, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
@@ -512,7 +510,7 @@ static void verify_der__flipped_maker_public_key_fails_seal_signature(void **sta
     assert_int_equal(ASN1_STRING_length(key), 65);   /* 04 || x || y */
     found = memmem(base, n, ASN1_STRING_get0_data(key), 65);
     assert_non_null(found);
-    size_t off = off_of(found, base, 20);            /* inside x */
+    size_t off = (size_t)(found - base) + 20;        /* inside x */
     X509_free(x);
     sc_ses_seal_free(seal);
     rep = verify_flipped(&v4, off, 0x01, &o);
@@ -524,16 +522,11 @@ static void verify_der__flipped_maker_public_key_fails_seal_signature(void **sta
 static void verify_der__flipped_signer_signature_byte_fails_signer_signature(void **state)
 {
     sc_verify_opts o = { .data_sm3 = zero_sm3 };
-    sc_ses_sig *sig = parse_sv4();
-    size_t n, slen;
-    const uint8_t *base = sc_ses_sig_get_der(sig, &n);
-    const uint8_t *value = sc_ses_sig_get_signature(sig, &slen);
-    size_t off = off_of(value, base, slen - 2);
+    size_t n, off = sig_span(sc_ses_sig_get_signature, &n);
     sc_report *rep;
 
     (void)state;
-    sc_ses_sig_free(sig);
-    rep = verify_flipped(&sv4, off, 0x01, &o);
+    rep = verify_flipped(&sv4, off + n - 2, 0x01, &o);
     expect(rep, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
     expect(rep, SC_CHECK_SIGNER_SIGNATURE, SC_RESULT_FAILED,
            "signer signature: the signature value does not match");
@@ -541,19 +534,22 @@ static void verify_der__flipped_signer_signature_byte_fails_signer_signature(voi
     sc_report_free(rep);
 }
 
+static const uint8_t *data_hash_of(const sc_ses_sig *sig, size_t *len)
+{
+    *len = sc_ses_sig_get_info(sig)->data_hash_len;
+    return sc_ses_sig_get_info(sig)->data_hash;
+}
+
 /* dataHash is inside TBS_Sign, so the signer's signature no longer covers it. */
 static void verify_der__flipped_data_hash_byte_fails_signer_signature(void **state)
 {
     sc_verify_opts o = { .data_sm3 = zero_sm3 };
-    sc_ses_sig *sig = parse_sv4();
-    size_t n;
-    const uint8_t *base = sc_ses_sig_get_der(sig, &n);
-    size_t off = off_of(sc_ses_sig_get_info(sig)->data_hash, base, 5);
+    size_t n, off = sig_span(data_hash_of, &n);
     sc_report *rep;
 
     (void)state;
-    sc_ses_sig_free(sig);
-    rep = verify_flipped(&sv4, off, 0x01, &o);
+    assert_int_equal(n, 32);
+    rep = verify_flipped(&sv4, off + 5, 0x01, &o);
     expect(rep, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
     expect(rep, SC_CHECK_SIGNER_SIGNATURE, SC_RESULT_FAILED,
            "signer signature: the signature value does not match");
@@ -567,16 +563,11 @@ static void verify_der__flipped_data_hash_byte_fails_signer_signature(void **sta
 static void verify_der__flipped_signer_cert_byte_fails_signer_in_seal(void **state)
 {
     sc_verify_opts o = { .data_sm3 = zero_sm3 };
-    sc_ses_sig *sig = parse_sv4();
-    size_t n, clen;
-    const uint8_t *base = sc_ses_sig_get_der(sig, &n);
-    const uint8_t *cert = sc_ses_sig_get_signer_cert(sig, &clen);
-    size_t off = off_of(cert, base, clen - 3);
+    size_t n, off = sig_span(sc_ses_sig_get_signer_cert, &n);
     sc_report *rep;
 
     (void)state;
-    sc_ses_sig_free(sig);
-    rep = verify_flipped(&sv4, off, 0x01, &o);
+    rep = verify_flipped(&sv4, off + n - 3, 0x01, &o);
     expect(rep, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
     expect(rep, SC_CHECK_SIGNER_SIGNATURE, SC_RESULT_PASSED, NULL);
     expect(rep, SC_CHECK_SIGNER_IN_SEAL, SC_RESULT_FAILED,

@@ -23,8 +23,15 @@ X509 *sc__cert_parse(const uint8_t *der, size_t len, const char *field, sc_err *
         sc_err_prefix(err, "not a DER X.509 certificate");
         return NULL;
     }
-    pk = X509_get0_pubkey(x);
-    if (pk != NULL && EVP_PKEY_is_a(pk, "SM2")) {
+    /* a key that is not a point on its curve decodes to NULL: unreadable, say so here */
+    if ((pk = X509_get0_pubkey(x)) == NULL) {
+        X509_free(x);
+        ERR_clear_error();
+        sc_err_set(err, SC_EFORMAT, "%s: its public key cannot be decoded (not a valid point "
+                   "on its curve)", field);
+        return NULL;
+    }
+    if (EVP_PKEY_is_a(pk, "SM2")) {
         ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
         if (id == NULL || !ASN1_OCTET_STRING_set(id, (const unsigned char *)SC_SM2_ID,
                                                  SC_SM2_ID_LEN)) {
