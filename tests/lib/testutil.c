@@ -1,6 +1,7 @@
 /* testutil.c: see testutil.h. Tests may exit on fixture failures: a broken fixture is a
  * broken test environment, not a result. */
 #include "testutil.h"
+#include "sealcore/time.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,4 +177,35 @@ out:
     free(data);
     free(pass);
     return key;
+}
+
+static const char *result_name(sc_result r)
+{
+    static const char *const n[] = { "NONE", "PASSED", "FAILED", "SKIPPED" };
+    return (unsigned)r < 4 ? n[r] : "?";
+}
+
+int sc_test_check_is(const sc_report *rep, size_t i, sc_check c, sc_result want,
+                     const char *frag, char *msg, size_t msglen)
+{
+    const char *why = NULL;
+    sc_result got = sc_report_get_check(rep, i, c, &why);
+
+    if (got == want && (frag == NULL || (why != NULL && strstr(why, frag) != NULL)))
+        return 1;
+    snprintf(msg, msglen, "%s: got %s \"%s\", expected %s \"%s\"", sc_check_name(c),
+             result_name(got), why ? why : "", result_name(want), frag ? frag : "");
+    return 0;
+}
+
+int64_t sc_test_time(const char *iso)
+{
+    sc_err err = SC_ERR_INIT;
+    int64_t t = 0;
+
+    if (sc_time_parse(iso, &t, &err) != 0) {
+        fprintf(stderr, "testutil: %s\n", err.msg);
+        exit(1);
+    }
+    return t;
 }

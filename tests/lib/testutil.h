@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "sealcore/key.h"
+#include "sealcore/verify.h"
 
 /* Whole file into a new malloc'd buffer (NUL-terminated, len excludes it); 0 on success. */
 int sc_test_read(const char *path, uint8_t **buf, size_t *len);
@@ -30,6 +31,14 @@ const char *sc_test_pki(void);
 const char *sc_test_pki_other(void);
 uint8_t *sc_test_cert(const char *pki_dir, const char *name, size_t *len);
 sc_key *sc_test_key(const char *pki_dir, const char *name);
+
+/* ISO 8601 to seconds; a typo in a test's time is a broken fixture: exits. */
+int64_t sc_test_time(const char *iso);
+
+/* 1 if check c of item i is want and (frag not NULL) its reason contains frag; else 0 with a
+ * message naming the check, what was found and what was expected in msg. */
+int sc_test_check_is(const sc_report *rep, size_t i, sc_check c, sc_result want,
+                     const char *frag, char *msg, size_t msglen);
 
 /* Run a shell command; returns its exit status (or -1). Output goes to the test log. */
 int sc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
