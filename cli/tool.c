@@ -34,7 +34,13 @@ int tool_read_file(const char *path, size_t max, uint8_t **out, size_t *len, sc_
             size_t ncap = cap ? cap * 2 : 65536;
             if (ncap > max + 1)
                 ncap = max + 1;
-            uint8_t *nb = ncap > cap ? realloc(buf, ncap + 1) : NULL;
+            /* no copy of a secret stays behind in freed memory: grow by copy and wipe */
+            uint8_t *nb = ncap > cap ? malloc(ncap + 1) : NULL;
+            if (nb != NULL && buf != NULL) {
+                memcpy(nb, buf, n);
+                OPENSSL_clear_free(buf, cap + 1);
+                buf = NULL;
+            }
             if (nb == NULL) {
                 rc = n > max ? sc_err_set(err, SC_ELIMIT, "%s: larger than %zu bytes", path, max)
                              : sc_err_set(err, SC_ENOMEM, "%s: out of memory", path);
@@ -67,7 +73,8 @@ int tool_read_file(const char *path, size_t max, uint8_t **out, size_t *len, sc_
     *len = n;
     buf = NULL;
 out:
-    free(buf);
+    if (buf != NULL)   /* the file may have held a password: wipe what was read */
+        OPENSSL_clear_free(buf, cap + 1);
     if (fd > 0)
         close(fd);
     return rc;

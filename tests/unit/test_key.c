@@ -147,6 +147,34 @@ static void key_soft_export__round_trips(void **state)
     sc_key_free(k);
 }
 
+/* Review finding: a backend whose public key fails left sc_key_new freeing garbage. */
+static int failing_sign(void *impl, const uint8_t *m, size_t l, uint8_t **s, size_t *sl, sc_err *e)
+{
+    (void)impl; (void)m; (void)l; (void)s; (void)sl;
+    return sc_err_set(e, SC_ECRYPTO, "no signing here");
+}
+static int failing_spki(void *impl, uint8_t **spki, size_t *len, sc_err *e)
+{
+    (void)impl; (void)spki; (void)len;   /* leaves *spki untouched on purpose */
+    return sc_err_set(e, SC_ECRYPTO, "token removed");
+}
+static int freed;
+static void count_free(void *impl) { (void)impl; freed++; }
+
+static void key_new__backend_without_public_key_fails_cleanly(void **state)
+{
+    static const sc_key_ops ops = { "broken", failing_sign, failing_spki, count_free };
+    sc_key *k = (sc_key *)0x1;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    freed = 0;
+    assert_int_equal(sc_key_new(&k, &ops, NULL, &e), SC_ECRYPTO);
+    assert_null(k);
+    assert_non_null(strstr(e.msg, "token removed"));
+    assert_int_equal(freed, 1);   /* impl handed over: freed exactly once */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -156,6 +184,7 @@ int main(void)
         cmocka_unit_test(key_soft_load__refuses_non_sm2_keys),
         cmocka_unit_test(key_sign__verifies_with_openssl_cli),
         cmocka_unit_test(key_soft_export__round_trips),
+        cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,7 @@ typedef struct signed_fix {
 
 typedef struct tsa_ctx {
     int alter;             /* time-stamp other bytes than the signature value */
+    int weak;              /* imprint with SHA-1 instead of SM3 */
     uint8_t *token;        /* copy of the last token handed out */
     size_t token_len;
 } tsa_ctx;
@@ -195,6 +196,7 @@ static int setup_with(void **state, tsa_ctx *tsa)
 static int setup_signed(void **state) { return setup_with(state, NULL); }
 static int setup_stamped(void **state) { return setup_with(state, &(tsa_ctx){ .alter = 0 }); }
 static int setup_stamped_other(void **state) { return setup_with(state, &(tsa_ctx){ .alter = 1 }); }
+static int setup_stamped_weak(void **state) { return setup_with(state, &(tsa_ctx){ .weak = 1 }); }
 
 static int teardown_signed(void **state)
 {
@@ -815,7 +817,7 @@ static const char *tsa_dir(void)
              "[ ext ]\nbasicConstraints = critical, CA:FALSE\n"
              "keyUsage = critical, digitalSignature\nextendedKeyUsage = critical, timeStamping\n"
              "[ tsa ]\ndefault_tsa = tsa_cfg\n[ tsa_cfg ]\nserial = %s/serial\n"
-             "default_policy = 1.2.3.4.1\ndigests = sm3, sha256\nsigner_digest = sha256\n"
+             "default_policy = 1.2.3.4.1\ndigests = sm3, sha256, sha1\nsigner_digest = sha256\n"
              "ess_cert_id_alg = sha256\naccuracy = secs:1\n", dir);
     if (sc_test_sh("mkdir -p '%s'", dir) != 0 ||
         sc_test_write(sc_test_path(dir, "ts.cnf"), cnf, strlen(cnf)) != 0 ||
@@ -842,10 +844,11 @@ static int tsa_openssl(void *vctx, const uint8_t *value, size_t len, uint8_t **t
         v[len / 2] ^= 0x01;
     int ok = sc_test_write(sc_test_path(d, "value.bin"), v, len) == 0 &&
              sc_test_sh("cd '%s' && rm -f q.tsq token.der && "
-                        "openssl ts -query -config ts.cnf -data value.bin -sm3 -no_nonce -cert "
+                        "openssl ts -query -config ts.cnf -data value.bin -%s -no_nonce -cert "
                         "-out q.tsq >/dev/null 2>&1 && "
                         "openssl ts -reply -config ts.cnf -queryfile q.tsq -inkey tsa.key "
-                        "-signer tsa.pem -token_out -out token.der >/dev/null 2>&1", d) == 0 &&
+                        "-signer tsa.pem -token_out -out token.der >/dev/null 2>&1", d,
+                        c->weak ? "sha1" : "sm3") == 0 &&
              sc_test_read(sc_test_path(d, "token.der"), token, token_len) == 0;
     free(v);
     if (!ok)
@@ -908,6 +911,16 @@ static void verify_sig__timestamp_over_other_bytes_fails_imprint(void **state)
 #define TS(f) cmocka_unit_test_setup_teardown(f, setup_signed, teardown_signed)
 #define TT(f, s) cmocka_unit_test_setup_teardown(f, s, teardown_signed)
 
+/* A SHA-1 imprint proves little about which value was time-stamped (review finding). */
+static void verify_sig__timestamp_with_sha1_imprint_fails(void **state)
+{
+    signed_fix *f = *state;
+
+    f->rep = verify(f->sig, NULL, DATA);
+    expect_checks(f->rep, SC_CHECK_TIMESTAMP, SC_RESULT_SKIPPED, SC_RESULT_FAILED);
+    expect_reason(f->rep, SC_CHECK_TIMESTAMP, "not SM3 or SHA-2 (imprint 1.3.14.3.2.26");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,6 +949,7 @@ int main(void)
         TT(verify_sig__timestamp_with_tsa_anchor_passes, setup_stamped),
         TT(verify_sig__timestamp_by_unanchored_tsa_fails, setup_stamped),
         TT(verify_sig__timestamp_over_other_bytes_fails_imprint, setup_stamped_other),
+        TT(verify_sig__timestamp_with_sha1_imprint_fails, setup_stamped_weak),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto_int.h"
+#include "verify/verify_int.h"
 #include "sealcore/verify.h"
 #include "testutil.h"
 
@@ -202,6 +203,110 @@ static void sig_verify__accepts_raw_and_unpadded_values(void **state)
     sc_key_free(k);
 }
 
+/* Review finding: a V4 timeInfo that is not a time left signer_cert, cert_chain and
+ * seal_validity skipped and the report VALID. GB/T 38540 says GeneralizedTime: refuse. */
+static void verify_der__v4_time_info_not_a_time_is_unreadable(void **state)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    sc_report *r = NULL;
+    sc_verify_opts o = { 0 };
+
+    (void)state;
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_vectors(), "ofdrw/SignedValueV4.dat"), &d,
+                                  &n), 0);
+    assert_int_equal(d[17022], 0x18);   /* timeInfo GeneralizedTime (asn1parse offset) */
+    d[17022] = 0x04;                     /* … as an OCTET STRING of the same bytes */
+    assert_int_equal(sc_report_new(&r, "x", NULL, NULL), 0);
+    assert_int_equal(sc_verify_der(r, d, n, &o, NULL), 0);
+    assert_int_equal(sc_report_exit_code(r), 2);
+    char *s = NULL;
+    assert_int_equal(sc_report_to_json(r, &s, NULL), 0);
+    assert_non_null(strstr(s, "timeInfo: expected GeneralizedTime, found tag 0x04"));
+    free(s);
+    sc_report_free(r);
+    free(d);
+}
+
+/* A check that could not be done must keep the item from being valid, whatever the reason. */
+static void report_exit_code__is_1_after_a_blocking_skip(void **state)
+{
+    sc_report *r = NULL;
+    sc_item *it;
+
+    (void)state;
+    assert_int_equal(sc_report_new(&r, "x", "signature", NULL), 0);
+    assert_non_null(it = sc__report_add_item(r, "signature", NULL));
+    for (int c = 0; c < SC_CHECK_COUNT; c++)
+        sc__item_set(it, (sc_check)c, SC_RESULT_PASSED, NULL);
+    sc__item_set(it, SC_CHECK_DATA_HASH, SC_RESULT_SKIPPED, "no data");   /* not blocking */
+    assert_int_equal(sc_report_exit_code(r), 0);
+    sc__item_skip_blocking(it, SC_CHECK_SEAL_VALIDITY, "time unknown");
+    assert_int_equal(sc_report_exit_code(r), 1);
+    sc__item_set(it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_PASSED, NULL);   /* a re-set clears it */
+    assert_int_equal(sc_report_exit_code(r), 0);
+    sc_report_free(r);
+}
+
+/* Review finding: a CertDigestObj whose value is not an OCTET STRING leaked its type string
+ * (LeakSanitizer in the asan setup fails this test if it comes back). */
+static void ses_seal_parse__bad_digest_entry_fails_without_leaking(void **state)
+{
+    static const uint8_t seal[] = {
+        0x30, 0x2b, 0x30, 0x29,
+        0x30, 0x0a, 0x16, 0x02, 'E', 'S', 0x02, 0x01, 0x04, 0x16, 0x01, 'v',   /* header */
+        0x16, 0x02, 'i', 'd',                                                   /* esID */
+        0x30, 0x17, 0x02, 0x01, 0x01, 0x0c, 0x01, 'n', 0x02, 0x01, 0x02,      /* property */
+        0x30, 0x0c, 0x30, 0x0a, 0x13, 0x03, 'S', 'M', '3', 0x02, 0x01, 0x01,  /* bad entry */
+        0x00, 0x00 };
+    sc_ses_seal *s = NULL;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_ses_seal_parse(&s, seal, sizeof(seal), &e), SC_EFORMAT);
+    assert_null(s);
+    assert_non_null(strstr(e.msg, "entry 0: SES_Seal.esealInfo.property.certList: expected tag "
+                                  "0x04, found 0x02"));
+}
+
+/* Review finding: control characters from a seal reached the terminal and could overwrite
+ * the verdict line. */
+static void report_to_text__escapes_control_characters(void **state)
+{
+    const char *pki = sc_test_pki();
+    size_t ml, cl, png_len;
+    uint8_t *maker = sc_test_cert(pki, "seal-maker", &ml), *cert = sc_test_cert(pki, "signer-prov",
+                                                                                  &cl), *png;
+    sc_key *k = sc_test_key(pki, "seal-maker");
+    const uint8_t *certs[1] = { cert };
+    sc_ses_seal *s = NULL;
+    sc_report *r = NULL;
+    sc_verify_opts o = { 0 };
+    char *txt = NULL;
+
+    (void)state;
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len), 0);
+    sc_ses_seal_params p = { .es_id = "X1", .name = "A\x1b[1A\rVALID\nB\xc2\x85" "C", .type = 1,
+                             .cert_list_type = 1, .certs = certs, .cert_lens = &cl,
+                             .cert_count = 1, .valid_start = 1, .valid_end = 4102444800,
+                             .picture_type = "PNG", .picture = png, .picture_len = png_len,
+                             .width_mm = 40, .height_mm = 40 };
+    assert_int_equal(sc_ses_seal_make(&s, &p, k, maker, ml, NULL), 0);
+    assert_int_equal(sc_report_new(&r, "f\x1b.esl", NULL, NULL), 0);
+    assert_int_equal(sc_verify_seal(r, s, &o, NULL), 0);
+    assert_int_equal(sc_report_to_text(r, &txt, NULL), 0);
+    assert_non_null(strstr(txt, "\"A?[1A?VALID?B?C\""));
+    assert_non_null(strstr(txt, "f?.esl: NOT VALID"));
+    assert_null(strchr(txt, 0x1b));
+    free(txt);
+    sc_report_free(r);
+    sc_ses_seal_free(s);
+    sc_key_free(k);
+    free(png);
+    free(maker);
+    free(cert);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +315,10 @@ int main(void)
         cmocka_unit_test(report_exit_code__is_1_when_the_chain_is_skipped_or_fails),
         cmocka_unit_test(trust_add__rejects_non_certificates),
         cmocka_unit_test(sig_verify__accepts_raw_and_unpadded_values),
+        cmocka_unit_test(verify_der__v4_time_info_not_a_time_is_unreadable),
+        cmocka_unit_test(report_exit_code__is_1_after_a_blocking_skip),
+        cmocka_unit_test(ses_seal_parse__bad_digest_entry_fails_without_leaking),
+        cmocka_unit_test(report_to_text__escapes_control_characters),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

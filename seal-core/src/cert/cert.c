@@ -71,9 +71,11 @@ void sc__cert_name(X509 *x, char *buf, size_t buflen)
 
 int sc_cert_subject(const uint8_t *der, size_t len, char *buf, size_t buflen, sc_err *err)
 {
-    X509 *x = sc__cert_parse(der, len, "certificate", err);
+    X509 *x;
 
-    if (x == NULL)
+    if (buflen == 0)
+        return sc_err_set(err, SC_EINVAL, "certificate subject: no room in the buffer");
+    if ((x = sc__cert_parse(der, len, "certificate", err)) == NULL)
         return SC_EFORMAT;
     sc__cert_name(x, buf, buflen);
     X509_free(x);

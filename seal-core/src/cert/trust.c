@@ -184,13 +184,13 @@ static int cache_hit(sc_trust *t, const uint8_t d[32], int64_t at)
 /* Remember the window in which every certificate of the verified chain is valid. */
 static void cache_put(sc_trust *t, const uint8_t d[32], STACK_OF(X509) *chain)
 {
-    int64_t from = INT64_MIN, to = INT64_MAX;
+    int64_t from = INT64_MIN, to = INT64_MAX;   /* [from, to]: notAfter itself is expired */
 
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *c = sk_X509_value(chain, i);
         int64_t nb = asn1_time(X509_get0_notBefore(c)), na = asn1_time(X509_get0_notAfter(c));
         from = nb > from ? nb : from;
-        to = na < to ? na : to;
+        to = na - 1 < to ? na - 1 : to;
     }
     pthread_mutex_lock(&t->lock);
     cache_entry *e = &t->cache[slot_of(d)];

@@ -18,18 +18,20 @@ struct sc_key {
 int sc_key_new(sc_key **out, const sc_key_ops *ops, void *impl, sc_err *err)
 {
     sc_key *k;
+    int rc;
 
     *out = NULL;
-    if ((k = sc__malloc(sizeof(*k), err)) == NULL) {
+    if ((k = calloc(1, sizeof(*k))) == NULL) {
+        sc_err_set(err, SC_ENOMEM, "out of memory");
         ops->free(impl);
         return SC_ENOMEM;
     }
     k->ops = ops;
     k->impl = impl;
     /* asked once: every signature checks its certificate against it */
-    if (ops->public_spki(impl, &k->spki, &k->spki_len, err) != 0) {
+    if ((rc = ops->public_spki(impl, &k->spki, &k->spki_len, err)) != 0) {
         sc_key_free(k);
-        return err != NULL ? err->code : SC_ECRYPTO;
+        return rc;
     }
     *out = k;
     return 0;

@@ -105,8 +105,11 @@ static int read_cert_list(sc_der *prop, sc_ses_seal *s, sc_err *err)
             if ((rc = sc__der_enter(&list, SC_TAG_SEQUENCE, &obj, NULL, f, err)) != 0 ||
                 (rc = read_text(&obj, &s->digest_types[i], f, err)) != 0 ||
                 (rc = sc__der_get(&obj, SC_TAG_OCTET_STRING, &t, f, err)) != 0 ||
-                (rc = sc__der_leave(&obj, f, err)) != 0)
+                (rc = sc__der_leave(&obj, f, err)) != 0) {
+                free(s->digest_types[i]);   /* only entries below cert_count are freed later */
+                s->digest_types[i] = NULL;
                 return sc_err_prefix(err, "entry %d", i);
+            }
         } else if ((rc = sc__der_get(&list, SC_TAG_OCTET_STRING, &t, f, err)) != 0) {
             return sc_err_prefix(err, "entry %d", i);
         }

@@ -63,8 +63,9 @@ static int read_tbs(sc_der *top, sc_ses_sig *g, int *v1, sc_err *err)
         return rc;
     if ((rc = sc__ses_seal_parse_in(&g->seal, (uint8_t *)t.all.p, t.all.len, err)) != 0)
         return sc_err_prefix(err, "SES_Signature.toSign.eseal");
-    if ((rc = sc__der_any(&tbs, &t, "SES_Signature.toSign.timeInfo", err)) != 0 ||
-        (rc = read_time_info(&t, g, err)) != 0)
+    sc_tlv time_info;
+    if ((rc = sc__der_any(&tbs, &time_info, "SES_Signature.toSign.timeInfo", err)) != 0 ||
+        (rc = read_time_info(&time_info, g, err)) != 0)
         return rc;
     if ((rc = sc__der_any(&tbs, &t, "SES_Signature.toSign.dataHash", err)) != 0)
         return rc;
@@ -76,6 +77,10 @@ static int read_tbs(sc_der *top, sc_ses_sig *g, int *v1, sc_err *err)
         (rc = sc__der_text(&t, &g->property_info, "SES_Signature.toSign.propertyInfo", err)) != 0)
         return rc;
     *v1 = sc__der_peek_tag(&tbs) == SC_TAG_OCTET_STRING;
+    /* only V1 may carry a token or text as timeInfo; GB/T 38540 says GeneralizedTime */
+    if (!*v1 && time_info.tag != SC_TAG_GENTIME && time_info.tag != SC_TAG_UTCTIME)
+        return sc_err_set(err, SC_EFORMAT, "SES_Signature.toSign.timeInfo: expected "
+                          "GeneralizedTime, found tag 0x%02x", time_info.tag);
     if (*v1) {
         if ((rc = sc__der_get(&tbs, SC_TAG_OCTET_STRING, &t, "SES_Signature.toSign.cert",
                               err)) != 0)

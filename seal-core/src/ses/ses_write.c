@@ -265,6 +265,7 @@ static int add_exts(SES_SEALINFO *si, const sc_ses_seal_params *p, sc_err *err)
             !set_str(e->value, p->exts[i].value, p->exts[i].value_len) ||
             !sk_SES_EXTDATA_push(si->exts, e)) {
             FREE(SES_EXTDATA, e);
+            ERR_clear_error();
             return sc_err_set(err, SC_EINVAL, "extension %zu: bad OID or value", i);
         }
         e->critical = p->exts[i].critical ? 0xff : 0;
@@ -410,6 +411,8 @@ static int check_sign(const sc_ses_seal *seal, const sc_key *key, const uint8_t 
     if (seal->info.layout == 1)
         return sc_err_set(err, SC_EINVAL, "seal %s is a GM/T 0031-2014 (V1) seal: read and verify "
                           "only; make a GB/T 38540 seal to sign", seal->es_id);
+    if (p->data_hash == NULL && p->data == NULL && p->data_len > 0)
+        return sc_err_set(err, SC_EINVAL, "data: %zu bytes announced, none given", p->data_len);
     if (p->data_hash != NULL && p->data_hash_len != 32)
         return sc_err_set(err, SC_EINVAL, "data hash: %zu bytes, an SM3 hash has 32",
                           p->data_hash_len);

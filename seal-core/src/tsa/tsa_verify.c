@@ -221,13 +221,21 @@ static int attrs_digest_ok(const token *k, const EVP_MD *md, char *why, size_t n
     return 0;
 }
 
+/* Only hashes that still resist collisions: a token over an MD5 or SHA-1 imprint proves
+ * nothing about which signature it time-stamps. */
 static const EVP_MD *md_by_oid(const char *oid)
 {
-    ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
-    const EVP_MD *md = o != NULL ? EVP_get_digestbyobj(o) : NULL;
+    static const struct { const char *oid; const EVP_MD *(*md)(void); } ok[] = {
+        { SC_OID_SM3, EVP_sm3 },
+        { "2.16.840.1.101.3.4.2.1", EVP_sha256 },
+        { "2.16.840.1.101.3.4.2.2", EVP_sha384 },
+        { "2.16.840.1.101.3.4.2.3", EVP_sha512 },
+    };
 
-    ASN1_OBJECT_free(o);
-    return md;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+        if (strcmp(oid, ok[i].oid) == 0)
+            return ok[i].md();
+    return NULL;
 }
 
 int sc__tsa_verify(const uint8_t *p, size_t n, const uint8_t *data, size_t data_len,
@@ -255,8 +263,8 @@ int sc__tsa_verify(const uint8_t *p, size_t n, const uint8_t *data, size_t data_
         return 0;
     }
     if ((imd = md_by_oid(k.imprint_oid)) == NULL || (dmd = md_by_oid(k.digest_oid)) == NULL) {
-        snprintf(why, whylen, "unknown hash algorithm in the token (%s / %s)", k.imprint_oid,
-                 k.digest_oid);
+        snprintf(why, whylen, "the token uses a hash that is not SM3 or SHA-2 (imprint %s, "
+                 "digest %s)", k.imprint_oid, k.digest_oid);
         return 0;
     }
     if (!EVP_Digest(data, data_len, h, &hlen, imd, NULL) || hlen != k.imprint.len ||

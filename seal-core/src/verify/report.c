@@ -120,7 +120,7 @@ void sc__item_set(sc_item *it, sc_check c, sc_result res, const char *fmt, ...)
     va_list ap;
 
     it->res[c] = res;
-    it->no_trust &= ~(1u << c);
+    it->blocking &= ~(1u << c);
     free(it->reason[c]);
     it->reason[c] = NULL;
     if (fmt == NULL)
@@ -133,9 +133,14 @@ void sc__item_set(sc_item *it, sc_check c, sc_result res, const char *fmt, ...)
 
 void sc__item_skip_no_trust(sc_item *it, sc_check c)
 {
-    sc__item_set(it, c, SC_RESULT_SKIPPED, "no trust anchors were given (--trust CA.pem), so "
-                 "the certificates could not be chained to a trusted root");
-    it->no_trust |= 1u << c;
+    sc__item_skip_blocking(it, c, "no trust anchors were given (--trust CA.pem), so the "
+                           "certificates could not be chained to a trusted root");
+}
+
+void sc__item_skip_blocking(sc_item *it, sc_check c, const char *reason)
+{
+    sc__item_set(it, c, SC_RESULT_SKIPPED, "%s", reason);
+    it->blocking |= 1u << c;
 }
 
 size_t sc_report_item_count(const sc_report *r)
@@ -160,7 +165,7 @@ int sc_report_exit_code(const sc_report *r)
         return 2;
     for (size_t i = 0; i < r->n; i++)
         for (int c = 0; c < SC_CHECK_COUNT; c++)
-            if (r->items[i].res[c] == SC_RESULT_FAILED || (r->items[i].no_trust & (1u << c)))
+            if (r->items[i].res[c] == SC_RESULT_FAILED || (r->items[i].blocking & (1u << c)))
                 return 1;
     return 0;
 }

@@ -149,22 +149,45 @@ static void tb_add(tbuf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/* Text from the input goes to a terminal: control characters (C0, DEL, C1) could move the
+ * cursor and overwrite the verdict a person reads, so they become '?'. Returns buf. */
+static const char *clean(const char *s, char *buf, size_t n)
+{
+    size_t o = 0;
+
+    if (s == NULL)
+        s = "";
+    for (const unsigned char *p = (const unsigned char *)s; *p != 0 && o + 1 < n; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            buf[o++] = '?';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            buf[o++] = '?';
+            p++;
+        } else {
+            buf[o++] = (char)*p;
+        }
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
 {
+    char c1[1100], c2[1100];
     tbuf b = { 0 };
     char t[32];
     static const char *marks[] = { "", "ok  ", "FAIL", "skip" };
 
     *out = NULL;
-    tb_add(&b, "%s: %s (%s)\n", r->file ? r->file : "(input)",
+    tb_add(&b, "%s: %s (%s)\n", r->file ? clean(r->file, c1, sizeof(c1)) : "(input)",
            sc_report_valid(r) ? "VALID" : sc_report_exit_code(r) == 2 ? "UNREADABLE" : "NOT VALID",
            r->format ? r->format : "unknown format");
     for (size_t i = 0; i < r->n; i++) {
         const sc_item *it = &r->items[i];
         tb_add(&b, "\n%s %zu (V%lld): seal %s \"%s\"\n", it->kind, i + 1, (long long)it->version,
-               it->seal_id ? it->seal_id : "", it->seal_name ? it->seal_name : "");
+               clean(it->seal_id, c1, sizeof(c1)), clean(it->seal_name, c2, sizeof(c2)));
         if (it->signer != NULL && it->signer[0] != '\0')
-            tb_add(&b, "  signer:    %s\n", it->signer);
+            tb_add(&b, "  signer:    %s\n", clean(it->signer, c1, sizeof(c1)));
         if (it->has_time)
             tb_add(&b, "  signed at: %s\n", sc_time_format(it->sign_time, t, sizeof(t)));
         if (it->extra != NULL) {
@@ -172,7 +195,7 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
             json_t *v;
             json_object_foreach(it->extra, k, v) {
                 char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                tb_add(&b, "  %-10s %s\n", k, s ? s : json_string_value(v));
+                tb_add(&b, "  %-10s %s\n", k, clean(s ? s : json_string_value(v), c1, sizeof(c1)));
                 free(s);
             }
         }
@@ -180,11 +203,11 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
             if (it->res[c] == SC_RESULT_NONE)
                 continue;
             tb_add(&b, "  [%s] %-16s%s%s\n", marks[it->res[c]], sc_check_name(c),
-                   it->reason[c] ? " " : "", it->reason[c] ? it->reason[c] : "");
+                   it->reason[c] ? " " : "", clean(it->reason[c], c1, sizeof(c1)));
         }
     }
     for (size_t i = 0; i < r->nerr; i++)
-        tb_add(&b, "error: %s\n", r->errors[i]);
+        tb_add(&b, "error: %s\n", clean(r->errors[i], c1, sizeof(c1)));
     if (b.oom || b.p == NULL) {
         free(b.p);
         return sc_err_set(err, SC_ENOMEM, "out of memory");

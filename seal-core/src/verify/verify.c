@@ -14,6 +14,9 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#define UNKNOWN_TIME "the signing time is unknown (V1 timeInfo is not a time), so validity " \
+                     "could not be judged; give --at TIME"
+
 /* What the checks of one item share. */
 typedef struct ctx {
     const sc_verify_opts *o;
@@ -104,6 +107,11 @@ static void check_signature(ctx *c, sc_check which, X509 *cert, const uint8_t *t
         sc__item_set(c->it, which, SC_RESULT_FAILED, "the %s certificate is unreadable", who);
         return;
     }
+    if (!EVP_PKEY_is_a(pk, "SM2")) {   /* the algorithm is SM2-with-SM3 (structure says so) */
+        sc__item_set(c->it, which, SC_RESULT_FAILED, "the %s certificate's key is not an SM2 "
+                     "key, but the signature algorithm is SM2-with-SM3", who);
+        return;
+    }
     if (sc__sig_verify(pk, NULL, tbs, tbs_len, sig, sig_len, &e) == 1)
         sc__item_set(c->it, which, SC_RESULT_PASSED, NULL);
     else
@@ -128,13 +136,12 @@ static void check_signer_cert(ctx *c)
         return;
     }
     if (!c->has_when) {
-        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_SKIPPED,
-                     "the signing time is unknown (timeInfo is not a time); give --at");
+        sc__item_skip_blocking(c->it, SC_CHECK_SIGNER_CERT, UNKNOWN_TIME);
         return;
     }
     int64_t nb = cert_time(X509_get0_notBefore(c->signer));
     int64_t na = cert_time(X509_get0_notAfter(c->signer));
-    if (c->when < nb || c->when > na) {
+    if (c->when < nb || c->when >= na) {   /* OpenSSL: notAfter itself is expired */
         sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate is valid from %s to %s, not at %s",
                      sc_time_format(nb, a, sizeof(a)), sc_time_format(na, b, sizeof(b)),
@@ -174,27 +181,34 @@ static int chain_one(ctx *c, X509 *x, int64_t at, const char *who, char *why, si
  * expired since); the signer when the signature was made. */
 static int check_chain(ctx *c, const sc_ses_seal *s, sc_err *err)
 {
-    char why[600];
+    char why[1300];
     int rc;
 
     if (!has_anchors(c->o)) {
         sc__item_skip_no_trust(c->it, SC_CHECK_CERT_CHAIN);
         return 0;
     }
+    /* both chains are judged, and both failures named: the maker's at createDate is known
+     * even when the signing time is not */
+    char swhy[600] = "", mwhy[600] = "";
+    int signer_rc = 1, unknown = 0;
     if (strcmp(c->it->kind, "signature") == 0) {
-        if (!c->has_when) {
-            sc__item_set(c->it, SC_CHECK_CERT_CHAIN, SC_RESULT_SKIPPED,
-                         "the signing time is unknown; give --at");
-            return 0;
-        }
-        if ((rc = chain_one(c, c->signer, c->when, "signer", why, sizeof(why), err)) <= 0)
-            goto done;
+        if (!c->has_when)
+            unknown = 1;
+        else if ((signer_rc = chain_one(c, c->signer, c->when, "signer", swhy, sizeof(swhy),
+                                        err)) < 0)
+            return signer_rc;
     }
-    rc = chain_one(c, c->maker, c->o->at ? c->o->at : s->info.created, "maker", why, sizeof(why),
-                   err);
-done:
+    rc = chain_one(c, c->maker, c->o->at ? c->o->at : s->info.created, "maker", mwhy,
+                   sizeof(mwhy), err);
     if (rc < 0)
         return rc;
+    if (rc == 1 && signer_rc == 1 && unknown) {
+        sc__item_skip_blocking(c->it, SC_CHECK_CERT_CHAIN, UNKNOWN_TIME);
+        return 0;
+    }
+    snprintf(why, sizeof(why), "%s%s%s", swhy, signer_rc == 0 && rc == 0 ? "; " : "", mwhy);
+    rc = rc == 1 && signer_rc == 1;
     sc__item_set(c->it, SC_CHECK_CERT_CHAIN, rc == 1 ? SC_RESULT_PASSED : SC_RESULT_FAILED,
                  rc == 1 ? NULL : "%s", why);
     return 0;
@@ -205,8 +219,7 @@ static void check_validity(ctx *c, const sc_ses_seal *s)
     char a[32], b[32], t[32];
 
     if (!c->has_when) {
-        sc__item_set(c->it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_SKIPPED,
-                     "the signing time is unknown; give --at");
+        sc__item_skip_blocking(c->it, SC_CHECK_SEAL_VALIDITY, UNKNOWN_TIME);
     } else if (c->when < s->info.valid_start || c->when > s->info.valid_end) {
         sc__item_set(c->it, SC_CHECK_SEAL_VALIDITY, SC_RESULT_FAILED,
                      "the seal is valid from %s to %s, not at %s",

@@ -18,7 +18,7 @@ typedef struct sc_item {
     int64_t sign_time;
     sc_result res[SC_CHECK_COUNT];
     char *reason[SC_CHECK_COUNT];
-    unsigned no_trust;           /* bit per check skipped for lack of trust anchors */
+    unsigned blocking;           /* bit per check whose skip makes the item not valid */
     json_t *extra;               /* further fields other modules add (OFD: id, page, …) */
 } sc_item;
 
@@ -37,6 +37,9 @@ sc_item *sc__report_add_item(sc_report *rep, const char *kind, sc_err *err);
 void sc__item_set(sc_item *it, sc_check c, sc_result r, const char *fmt, ...) SC_PRINTF(4, 5);
 /* Mark a check skipped because no trust anchors were given. */
 void sc__item_skip_no_trust(sc_item *it, sc_check c);
+/* Mark a check skipped for a reason that must still keep the item from being valid (the
+ * check could not be done, so nothing it guards may be taken as shown). */
+void sc__item_skip_blocking(sc_item *it, sc_check c, const char *reason);
 /* Copy s into *field (replacing); best effort like reasons. */
 void sc__item_text(char **field, const char *s);
 
