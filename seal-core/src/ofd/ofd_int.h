@@ -1,0 +1,41 @@
+/* ofd_int.h: internals shared by the ofd module (package reader, XML, and later the signer
+ * and verifier). Not exported. */
+#ifndef SC_OFD_INT_H
+#define SC_OFD_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libxml/tree.h>
+
+#include "sealcore/ofd.h"
+
+/* The package limits; the public functions use SC_OFD_MAX_*; tests pass small ones to check
+ * each limit at N and N+1 without building gigabyte files. */
+typedef struct sc__ofd_limits {
+    uint64_t max_entries;
+    uint64_t max_entry;     /* uncompressed bytes of one entry */
+    uint64_t max_total;     /* uncompressed bytes of all entries */
+    size_t max_name;
+} sc__ofd_limits;
+
+extern const sc__ofd_limits sc__ofd_default_limits;
+
+/* sc_ofd_pkg_open_mem / _fd with explicit limits (lim copied). fd < 0: use buf. */
+int sc__ofd_pkg_open_limits(sc_ofd_pkg **out, const uint8_t *buf, size_t len, int fd,
+                            const sc__ofd_limits *lim, sc_err *err);
+
+/* Parse one XML document from memory (libxml2, per-call parser context, nothing printed).
+ * Refuses: more than SC_OFD_MAX_XML bytes or nesting deeper than SC_OFD_MAX_XML_DEPTH
+ * (SC_ELIMIT); a DTD that declares entities or names an external subset (SC_EFORMAT, checked
+ * while parsing, before anything could be expanded); malformed XML (SC_EFORMAT with libxml2's
+ * message and line). name is only used in messages ("Doc_0/Document.xml").
+ * @param[out] out new document, free with xmlFreeDoc(); NULL on failure */
+int sc__ofd_xml_parse(const uint8_t *buf, size_t len, const char *name, xmlDoc **out,
+                      sc_err *err);
+
+/* As sc__ofd_xml_parse with another depth limit (tests). */
+int sc__ofd_xml_parse_depth(const uint8_t *buf, size_t len, const char *name, unsigned depth,
+                            xmlDoc **out, sc_err *err);
+
+#endif
