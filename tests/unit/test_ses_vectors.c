@@ -38,7 +38,6 @@ static uint8_t *load(const char *name, size_t *len)
     return buf;
 }
 
-
 static sc_ses_seal *seal_of(const char *name)
 {
     size_t len;
