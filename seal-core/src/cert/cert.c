@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/err.h>
 
@@ -44,6 +45,16 @@ X509 *sc__cert_parse(const uint8_t *der, size_t len, const char *field, sc_err *
     }
     ERR_clear_error();
     return x;
+}
+
+int sc__asn1_time(const ASN1_TIME *a, int64_t *out)
+{
+    struct tm tm;
+
+    if (a == NULL || !ASN1_TIME_to_tm(a, &tm))
+        return -1;
+    *out = (int64_t)timegm(&tm);
+    return 0;
 }
 
 void sc__cert_name(X509 *x, char *buf, size_t buflen)

@@ -15,6 +15,8 @@ X509 *sc__cert_parse(const uint8_t *der, size_t len, const char *field, sc_err *
  * expensive. The result is the caller's (X509_free); it may be shared, so never modify it. */
 X509 *sc__trust_cert(const sc_trust *t, const uint8_t *der, size_t len, const char *field,
                      sc_err *err);
+/* An ASN1_TIME (notBefore, notAfter) as seconds since the epoch; -1 if it cannot be read. */
+int sc__asn1_time(const ASN1_TIME *a, int64_t *out);
 /* Subject CN, else the RFC 2253 DN, UTF-8. */
 void sc__cert_name(X509 *x, char *buf, size_t buflen);
 /* Chain from leaf to an anchor, valid at time at. 1 good, 0 not (why says why in words a

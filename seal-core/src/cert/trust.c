@@ -156,15 +156,6 @@ int sc_trust_add(sc_trust *t, const uint8_t *buf, size_t len, int anchor, sc_err
     return rc;
 }
 
-static int64_t asn1_time(const ASN1_TIME *a)
-{
-    struct tm tm;
-
-    if (!ASN1_TIME_to_tm(a, &tm))
-        return 0;
-    return (int64_t)timegm(&tm);
-}
-
 static size_t slot_of(const uint8_t d[32])
 {
     return ((size_t)d[0] << 8 | d[1]) % CACHE_SLOTS;
@@ -188,7 +179,10 @@ static void cache_put(sc_trust *t, const uint8_t d[32], STACK_OF(X509) *chain)
 
     for (int i = 0; i < sk_X509_num(chain); i++) {
         X509 *c = sk_X509_value(chain, i);
-        int64_t nb = asn1_time(X509_get0_notBefore(c)), na = asn1_time(X509_get0_notAfter(c));
+        int64_t nb, na;
+        if (sc__asn1_time(X509_get0_notBefore(c), &nb) != 0 ||
+            sc__asn1_time(X509_get0_notAfter(c), &na) != 0)
+            return;   /* a window we cannot compute is not cached */
         from = nb > from ? nb : from;
         to = na - 1 < to ? na - 1 : to;
     }

@@ -118,13 +118,6 @@ static void check_signature(ctx *c, sc_check which, X509 *cert, const uint8_t *t
         sc__item_set(c->it, which, SC_RESULT_FAILED, "%s signature: %s", who, e.msg);
 }
 
-static int64_t cert_time(const ASN1_TIME *a)
-{
-    struct tm tm;
-
-    return ASN1_TIME_to_tm(a, &tm) ? (int64_t)timegm(&tm) : 0;
-}
-
 static void check_signer_cert(ctx *c)
 {
     char a[32], b[32], t[32];
@@ -139,8 +132,13 @@ static void check_signer_cert(ctx *c)
         sc__item_skip_blocking(c->it, SC_CHECK_SIGNER_CERT, UNKNOWN_TIME);
         return;
     }
-    int64_t nb = cert_time(X509_get0_notBefore(c->signer));
-    int64_t na = cert_time(X509_get0_notAfter(c->signer));
+    int64_t nb, na;
+    if (sc__asn1_time(X509_get0_notBefore(c->signer), &nb) != 0 ||
+        sc__asn1_time(X509_get0_notAfter(c->signer), &na) != 0) {
+        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+                     "the signer certificate's validity period cannot be read");
+        return;
+    }
     if (c->when < nb || c->when >= na) {   /* OpenSSL: notAfter itself is expired */
         sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate is valid from %s to %s, not at %s",
