@@ -27,6 +27,10 @@
 
 typedef struct sc_ofd_pkg sc_ofd_pkg;
 
+/** Where written packages go: called with every output byte in order, never seeking.
+ *  Return 0, or a negative SC_E* code (with err filled) to stop the writer. */
+typedef int (*sc_ofd_sink)(void *ctx, const uint8_t *p, size_t n, sc_err *err);
+
 /** Open a package held in memory.
  *  @param[out] out  new package, free with sc_ofd_pkg_free(); NULL on failure
  *  @param buf       the whole file; NOT copied: the caller keeps it alive and unchanged

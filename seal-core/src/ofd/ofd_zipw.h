@@ -1,0 +1,40 @@
+/* ofd_zipw.h: a streaming zip writer for OFD packages (internal).
+ *
+ * Why our own writer rather than libzip's: the output must stream to any sink (a file for
+ * sealctl, memory or a socket for the server) without a temporary copy, entries an earlier
+ * signature protects are copied as their raw compressed bytes (never re-encoded), and the same
+ * input must give the same bytes (fixed DOS time, fixed attributes) so tests compare outputs.
+ * Reading stays libzip's (ofd_pkg.c).
+ *
+ * Output: local header + data per entry (sizes and CRC known up front: no data descriptors),
+ * then the central directory and the end record. No ZIP64: the writer refuses (SC_ELIMIT)
+ * once an offset or size would pass 0xFFFFFFFF, or past SC_OFD_MAX_ENTRIES entries. Names are
+ * checked as the reader checks them (no "..", no leading "/", no backslash, no duplicates). */
+#ifndef SC_OFD_ZIPW_H
+#define SC_OFD_ZIPW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealcore/ofd.h"
+
+typedef struct sc__zipw sc__zipw;
+
+/* sink receives every output byte in order; the writer never seeks. */
+int sc__zipw_new(sc__zipw **out, sc_ofd_sink sink, void *ctx, sc_err *err);
+void sc__zipw_free(sc__zipw *w);   /* NULL no-op; does not finish */
+
+/* A new entry with these bytes (copied through, not kept). deflate: 1 = deflate (zlib,
+ * level 6), 0 = stored. */
+int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len, int deflate,
+                 sc_err *err);
+
+/* Copy entry index of pkg under the same name, as its raw compressed bytes, with the CRC,
+ * sizes and method it had (streamed in chunks; never decompressed). Refuses encrypted
+ * entries and methods other than stored/deflate (SC_EUNSUPPORTED). */
+int sc__zipw_copy(sc__zipw *w, sc_ofd_pkg *pkg, size_t index, sc_err *err);
+
+/* Write the central directory and end record; after this only sc__zipw_free. */
+int sc__zipw_finish(sc__zipw *w, sc_err *err);
+
+#endif

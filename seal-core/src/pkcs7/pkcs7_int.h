@@ -1,0 +1,38 @@
+/* pkcs7_int.h: GB/T 35275 / GM/T 0010 SignedData with SM2/SM3 (internal).
+ *
+ * What OFD Type="Sign" signatures hold in SignedValue.dat (railway tickets, ofdrw
+ * GBT35275DSContainer): a ContentInfo (1.2.156.10197.6.1.4.2.2, or the PKCS#7 OID
+ * 1.2.840.113549.1.7.2) with SignedData, detached or carrying its content; one SignerInfo with
+ * SM3 and SM2 (1.2.156.10197.1.301.1 or 1.2.156.10197.1.501), with or without authenticated
+ * attributes (content-type, message-digest, signing-time). OpenSSL 3.0 CMS refuses SM2
+ * SignedData, so it is parsed here with the DER cursor and the signature checked with
+ * sc__sig_verify. */
+#ifndef SC_PKCS7_INT_H
+#define SC_PKCS7_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealcore/key.h"
+#include "sealcore/verify.h"
+#include "verify/verify_int.h"
+
+/* Verify SignedData der over data and fill item it (kind "signature"): structure,
+ * signer_signature, signer_cert, cert_chain, data_hash (and timestamp when an unsigned
+ * time-stamp attribute is present), plus it->signer and it->sign_time (signing-time
+ * attribute; absent: has_time 0). The signed content is data itself, or, when the
+ * SignedData carries its content, that content, which must equal data, SM3(data) or the
+ * Base64 text of SM3(data) (data_hash says which failed). A structure that cannot be read
+ * fails structure and leaves the rest skipped (blocking). o->at as in sc_verify_opts.
+ * @return 0 (item filled, even failing) or SC_ENOMEM */
+int sc__p7_verify_item(sc_item *it, const uint8_t *der, size_t len, const uint8_t *data,
+                       size_t data_len, const sc_verify_opts *o, sc_err *err);
+
+/* Make a detached SignedData over data (authenticated attributes content-type,
+ * message-digest = SM3(data), signing-time = sign_time), signed with key, cert included.
+ * @param[out] der new buffer, free()  @return 0, SC_EINVAL, SC_ECRYPTO, SC_ENOMEM */
+int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
+                const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
+                size_t *der_len, sc_err *err);
+
+#endif
