@@ -25,6 +25,8 @@ typedef enum sc_check {
     SC_CHECK_SEAL_VALIDITY,     /* validStart <= time <= validEnd */
     SC_CHECK_DATA_HASH,         /* dataHash = SM3(data), when the data is given */
     SC_CHECK_TIMESTAMP,         /* token signature and imprint, when a token is present */
+    SC_CHECK_OFD_REFERENCES,    /* OFD: every Reference's CheckValue matches its file */
+    SC_CHECK_OFD_SEAL_FILE,     /* OFD: Seal.esl (when referenced) equals the embedded seal */
     SC_CHECK_COUNT
 } sc_check;
 

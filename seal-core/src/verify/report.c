@@ -10,6 +10,7 @@
 static const char *const check_names[SC_CHECK_COUNT] = {
     "structure", "signer_signature", "signer_cert", "cert_chain", "signer_in_seal",
     "seal_signature", "seal_validity", "data_hash", "timestamp",
+    "ofd_references", "ofd_seal_file",
 };
 
 const char *sc_check_name(sc_check c)
