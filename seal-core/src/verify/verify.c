@@ -303,8 +303,17 @@ out:
 
 int sc_verify_sig(sc_report *rep, const sc_ses_sig *g, const sc_verify_opts *o, sc_err *err)
 {
+    sc_item *it = sc__report_add_item(rep, "signature", err);
+
+    if (it == NULL)
+        return err ? err->code : SC_ENOMEM;
+    return sc__verify_sig_item(it, g, o, err);
+}
+
+int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *o, sc_err *err)
+{
     const sc_ses_seal *s = g->seal;
-    ctx c = { o, NULL, NULL, NULL, o->at ? o->at : g->info.sign_time,
+    ctx c = { o, it, NULL, NULL, o->at ? o->at : g->info.sign_time,
               o->at != 0 || g->info.has_sign_time };
     sc_err e = SC_ERR_INIT;
     char buf[300];
@@ -312,8 +321,6 @@ int sc_verify_sig(sc_report *rep, const sc_ses_sig *g, const sc_verify_opts *o, 
     size_t tbs_len, sig_len;
     int rc;
 
-    if ((c.it = sc__report_add_item(rep, "signature", err)) == NULL)
-        return err ? err->code : SC_ENOMEM;
     c.it->version = g->info.version;
     c.it->has_time = g->info.has_sign_time;
     c.it->sign_time = g->info.sign_time;

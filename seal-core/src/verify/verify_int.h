@@ -40,6 +40,9 @@ void sc__item_skip_no_trust(sc_item *it, sc_check c);
 /* Mark a check skipped for a reason that must still keep the item from being valid (the
  * check could not be done, so nothing it guards may be taken as shown). */
 void sc__item_skip_blocking(sc_item *it, sc_check c, const char *reason);
+/* sc_verify_sig's checks into an item the caller made (OFD signatures add their own fields
+ * and checks to the same item). @return 0 or SC_ENOMEM. */
+int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *o, sc_err *err);
 /* Copy s into *field (replacing); best effort like reasons. */
 void sc__item_text(char **field, const char *s);
 
