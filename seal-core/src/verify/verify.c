@@ -26,7 +26,7 @@ typedef struct ctx {
     int has_when;
 } ctx;
 
-static int has_anchors(const sc_verify_opts *o)
+int sc__verify_has_anchors(const sc_verify_opts *o)
 {
     return o->trust != NULL && sc_trust_anchor_count(o->trust) > 0;
 }
@@ -97,68 +97,68 @@ static void check_seal_structure(ctx *c, const sc_ses_seal *s, char *buf, size_t
         sc__item_set(c->it, SC_CHECK_STRUCTURE, SC_RESULT_PASSED, NULL);
 }
 
-static void check_signature(ctx *c, sc_check which, X509 *cert, const uint8_t *tbs,
-                            size_t tbs_len, const uint8_t *sig, size_t sig_len, const char *who)
+void sc__verify_signature(sc_item *it, sc_check which, X509 *cert, const uint8_t *tbs,
+                          size_t tbs_len, const uint8_t *sig, size_t sig_len, const char *who)
 {
     sc_err e = SC_ERR_INIT;
     EVP_PKEY *pk;
 
     if (cert == NULL || (pk = X509_get0_pubkey(cert)) == NULL) {
-        sc__item_set(c->it, which, SC_RESULT_FAILED, "the %s certificate is unreadable", who);
+        sc__item_set(it, which, SC_RESULT_FAILED, "the %s certificate is unreadable", who);
         return;
     }
     if (!EVP_PKEY_is_a(pk, "SM2")) {   /* the algorithm is SM2-with-SM3 (structure says so) */
-        sc__item_set(c->it, which, SC_RESULT_FAILED, "the %s certificate's key is not an SM2 "
+        sc__item_set(it, which, SC_RESULT_FAILED, "the %s certificate's key is not an SM2 "
                      "key, but the signature algorithm is SM2-with-SM3", who);
         return;
     }
     if (sc__sig_verify(pk, NULL, tbs, tbs_len, sig, sig_len, &e) == 1)
-        sc__item_set(c->it, which, SC_RESULT_PASSED, NULL);
+        sc__item_set(it, which, SC_RESULT_PASSED, NULL);
     else
-        sc__item_set(c->it, which, SC_RESULT_FAILED, "%s signature: %s", who, e.msg);
+        sc__item_set(it, which, SC_RESULT_FAILED, "%s signature: %s", who, e.msg);
 }
 
-static void check_signer_cert(ctx *c)
+void sc__verify_signer_cert(sc_item *it, X509 *signer, int64_t when, int has_when,
+                            const char *unknown)
 {
     char a[32], b[32], t[32];
     uint32_t ku;
 
-    if (c->signer == NULL) {
-        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+    if (signer == NULL) {
+        sc__item_set(it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate is unreadable");
         return;
     }
-    if (!c->has_when) {
-        sc__item_skip_blocking(c->it, SC_CHECK_SIGNER_CERT, UNKNOWN_TIME);
+    if (!has_when) {
+        sc__item_skip_blocking(it, SC_CHECK_SIGNER_CERT, unknown);
         return;
     }
     int64_t nb, na;
-    if (sc__asn1_time(X509_get0_notBefore(c->signer), &nb) != 0 ||
-        sc__asn1_time(X509_get0_notAfter(c->signer), &na) != 0) {
-        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+    if (sc__asn1_time(X509_get0_notBefore(signer), &nb) != 0 ||
+        sc__asn1_time(X509_get0_notAfter(signer), &na) != 0) {
+        sc__item_set(it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate's validity period cannot be read");
         return;
     }
-    if (c->when < nb || c->when >= na) {   /* OpenSSL: notAfter itself is expired */
-        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+    if (when < nb || when >= na) {   /* OpenSSL: notAfter itself is expired */
+        sc__item_set(it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate is valid from %s to %s, not at %s",
                      sc_time_format(nb, a, sizeof(a)), sc_time_format(na, b, sizeof(b)),
-                     sc_time_format(c->when, t, sizeof(t)));
+                     sc_time_format(when, t, sizeof(t)));
         return;
     }
-    ku = X509_get_key_usage(c->signer);   /* UINT32_MAX when the extension is absent */
+    ku = X509_get_key_usage(signer);   /* UINT32_MAX when the extension is absent */
     if (ku != UINT32_MAX && !(ku & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION))) {
-        sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
+        sc__item_set(it, SC_CHECK_SIGNER_CERT, SC_RESULT_FAILED,
                      "the signer certificate's key usage allows neither digitalSignature nor "
                      "nonRepudiation");
         return;
     }
-    sc__item_set(c->it, SC_CHECK_SIGNER_CERT, SC_RESULT_PASSED, NULL);
+    sc__item_set(it, SC_CHECK_SIGNER_CERT, SC_RESULT_PASSED, NULL);
 }
 
-/* One certificate's chain at time at; returns 1 good, 0 bad (why filled), <0 error. */
-static int chain_one(ctx *c, X509 *x, int64_t at, const char *who, char *why, size_t n,
-                     sc_err *err)
+int sc__verify_chain_one(const sc_trust *trust, X509 *x, int64_t at, const char *who, char *why,
+                         size_t n, sc_err *err)
 {
     char inner[400];
     int rc;
@@ -167,7 +167,7 @@ static int chain_one(ctx *c, X509 *x, int64_t at, const char *who, char *why, si
         snprintf(why, n, "the %s certificate is unreadable", who);
         return 0;
     }
-    rc = sc__trust_verify(c->o->trust, x, at, inner, sizeof(inner), err);
+    rc = sc__trust_verify(trust, x, at, inner, sizeof(inner), err);
     if (rc == 0) {
         char t[32];
         snprintf(why, n, "%s certificate at %s: %s", who, sc_time_format(at, t, sizeof(t)), inner);
@@ -182,7 +182,7 @@ static int check_chain(ctx *c, const sc_ses_seal *s, sc_err *err)
     char why[1300];
     int rc;
 
-    if (!has_anchors(c->o)) {
+    if (!sc__verify_has_anchors(c->o)) {
         sc__item_skip_no_trust(c->it, SC_CHECK_CERT_CHAIN);
         return 0;
     }
@@ -193,12 +193,12 @@ static int check_chain(ctx *c, const sc_ses_seal *s, sc_err *err)
     if (strcmp(c->it->kind, "signature") == 0) {
         if (!c->has_when)
             unknown = 1;
-        else if ((signer_rc = chain_one(c, c->signer, c->when, "signer", swhy, sizeof(swhy),
-                                        err)) < 0)
+        else if ((signer_rc = sc__verify_chain_one(c->o->trust, c->signer, c->when, "signer",
+                                                   swhy, sizeof(swhy), err)) < 0)
             return signer_rc;
     }
-    rc = chain_one(c, c->maker, c->o->at ? c->o->at : s->info.created, "maker", mwhy,
-                   sizeof(mwhy), err);
+    rc = sc__verify_chain_one(c->o->trust, c->maker, c->o->at ? c->o->at : s->info.created,
+                              "maker", mwhy, sizeof(mwhy), err);
     if (rc < 0)
         return rc;
     if (rc == 1 && signer_rc == 1 && unknown) {
@@ -229,28 +229,28 @@ static void check_validity(ctx *c, const sc_ses_seal *s)
     }
 }
 
-static int check_timestamp(ctx *c, const uint8_t *token, size_t len, const uint8_t *value,
-                           size_t value_len, sc_err *err)
+int sc__verify_timestamp(sc_item *it, const sc_trust *trust, const uint8_t *token, size_t len,
+                         const uint8_t *value, size_t value_len, sc_err *err)
 {
     char why[400], t[32];
     int64_t gen = 0;
     int rc;
 
     if (token == NULL) {
-        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_SKIPPED, "no time-stamp token present");
+        sc__item_set(it, SC_CHECK_TIMESTAMP, SC_RESULT_SKIPPED, "no time-stamp token present");
         return 0;
     }
-    rc = sc__tsa_verify(token, len, value, value_len, c->o->trust, &gen, why, sizeof(why), err);
+    rc = sc__tsa_verify(token, len, value, value_len, trust, &gen, why, sizeof(why), err);
     if (rc < 0)
         return rc;
     if (rc == 0)
-        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_FAILED, "%s", why);
+        sc__item_set(it, SC_CHECK_TIMESTAMP, SC_RESULT_FAILED, "%s", why);
     else if (rc == 2)
-        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED,
+        sc__item_set(it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED,
                      "time-stamped at %s; the TSA certificate was not chained (no trust anchors)",
                      sc_time_format(gen, t, sizeof(t)));
     else
-        sc__item_set(c->it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED, "time-stamped at %s",
+        sc__item_set(it, SC_CHECK_TIMESTAMP, SC_RESULT_PASSED, "time-stamped at %s",
                      sc_time_format(gen, t, sizeof(t)));
     return 0;
 }
@@ -290,11 +290,12 @@ int sc_verify_seal(sc_report *rep, const sc_ses_seal *s, const sc_verify_opts *o
         goto out;
     tbs = sc_ses_seal_get_tbs(s, &tbs_len);
     sig = sc_ses_seal_get_signature(s, &sig_len);
-    check_signature(&c, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, sig, sig_len, "maker");
+    sc__verify_signature(c.it, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, sig, sig_len,
+                         "maker");
     check_validity(&c, s);
     if (s->info.layout == 5) {
         ts = sc_ses_seal_get_timestamp(s, &ts_len);
-        rc = check_timestamp(&c, ts, ts_len, sig, sig_len, err);
+        rc = sc__verify_timestamp(c.it, o->trust, ts, ts_len, sig, sig_len, err);
     }
 out:
     ctx_free(&c);
@@ -339,8 +340,9 @@ int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *
     c.it->version = g->info.version;
     tbs = sc_ses_sig_get_tbs(g, &tbs_len);
     sig = sc_ses_sig_get_signature(g, &sig_len);
-    check_signature(&c, SC_CHECK_SIGNER_SIGNATURE, c.signer, tbs, tbs_len, sig, sig_len, "signer");
-    check_signer_cert(&c);
+    sc__verify_signature(c.it, SC_CHECK_SIGNER_SIGNATURE, c.signer, tbs, tbs_len, sig, sig_len,
+                         "signer");
+    sc__verify_signer_cert(c.it, c.signer, c.when, c.has_when, UNKNOWN_TIME);
     if ((rc = check_chain(&c, s, err)) != 0)
         goto out;
     rc = sc_ses_seal_lists_cert(s, g->cert.p, g->cert.len, &e);
@@ -354,7 +356,8 @@ int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *
     {
         size_t mlen;
         const uint8_t *msig = sc_ses_seal_get_signature(s, &mlen);
-        check_signature(&c, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, msig, mlen, "maker");
+        sc__verify_signature(c.it, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, msig, mlen,
+                             "maker");
     }
     check_validity(&c, s);
     if (o->data == NULL && o->data_sm3 == NULL) {
@@ -373,7 +376,8 @@ int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *
                          "SM3 of the given data differs from dataHash: the data is not what was "
                          "signed");
     }
-    rc = check_timestamp(&c, g->info.timestamp, g->info.timestamp_len, sig, sig_len, err);
+    rc = sc__verify_timestamp(c.it, o->trust, g->info.timestamp, g->info.timestamp_len, sig,
+                              sig_len, err);
 out:
     ctx_free(&c);
     return rc;

@@ -3,6 +3,7 @@
 #define SC_VERIFY_INT_H
 
 #include <jansson.h>
+#include <openssl/types.h>
 
 #include "sc_int.h"
 #include "sealcore/verify.h"
@@ -45,5 +46,27 @@ void sc__item_skip_blocking(sc_item *it, sc_check c, const char *reason);
 int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *o, sc_err *err);
 /* Copy s into *field (replacing); best effort like reasons. */
 void sc__item_text(char **field, const char *s);
+
+/* The checks verify.c runs for seal signatures, shared with the other signature formats
+ * (pkcs7/), so a signer is judged the same way whatever carries its signature. */
+
+/* 1 when o gives at least one trust anchor. */
+int sc__verify_has_anchors(const sc_verify_opts *o);
+/* Check which: cert's SM2 key verifies sig (SM2-with-SM3, GM ID) over tbs as given; who
+ * ("signer", "maker") names the certificate in reasons. cert NULL: failed, unreadable. */
+void sc__verify_signature(sc_item *it, sc_check which, X509 *cert, const uint8_t *tbs,
+                          size_t tbs_len, const uint8_t *sig, size_t sig_len, const char *who);
+/* signer_cert: signer valid at when and its key usage (if any) allows digitalSignature or
+ * nonRepudiation. has_when 0: skipped (blocking) with unknown as the reason. */
+void sc__verify_signer_cert(sc_item *it, X509 *signer, int64_t when, int has_when,
+                            const char *unknown);
+/* x's chain to trust's anchors at time at: 1 good, 0 bad (why, n bytes, names who and the
+ * time), <0 internal failure (err). */
+int sc__verify_chain_one(const sc_trust *trust, X509 *x, int64_t at, const char *who, char *why,
+                         size_t n, sc_err *err);
+/* timestamp: token (NULL: skipped, "no time-stamp token present") must time-stamp value.
+ * @return 0 (check set) or <0 internal failure (err). */
+int sc__verify_timestamp(sc_item *it, const sc_trust *trust, const uint8_t *token, size_t len,
+                         const uint8_t *value, size_t value_len, sc_err *err);
 
 #endif
