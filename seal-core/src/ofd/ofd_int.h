@@ -38,4 +38,22 @@ int sc__ofd_xml_parse(const uint8_t *buf, size_t len, const char *name, xmlDoc *
 int sc__ofd_xml_parse_depth(const uint8_t *buf, size_t len, const char *name, unsigned depth,
                             xmlDoc **out, sc_err *err);
 
+/* The raw stored form of one entry, for the zip writer's raw copy (ofd_zipw.c). */
+typedef struct sc__ofd_raw_stat {
+    uint16_t method;        /* zip compression method as stored (0 stored, 8 deflate, ...) */
+    uint32_t crc;           /* CRC-32 of the uncompressed bytes */
+    uint64_t comp_size;     /* bytes of stored (compressed) data */
+    uint64_t size;          /* uncompressed bytes */
+    int encrypted;          /* 1 when the entry is encrypted */
+} sc__ofd_raw_stat;
+
+struct zip_file;
+
+/* Open entry index for reading its stored bytes as they are (libzip ZIP_FL_COMPRESSED: never
+ * decompressed or decrypted). *zf is new: read with zip_fread, close with zip_fclose.
+ * @return 0, SC_EINVAL (index), SC_EUNSUPPORTED (encrypted; *st is filled), SC_EFORMAT
+ *         (stat incomplete, cannot open) */
+int sc__ofd_pkg_raw_open(sc_ofd_pkg *pkg, size_t index, sc__ofd_raw_stat *st,
+                         struct zip_file **zf, sc_err *err);
+
 #endif

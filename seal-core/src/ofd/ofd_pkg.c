@@ -543,6 +543,31 @@ int sc_ofd_pkg_find(const sc_ofd_pkg *pkg, const char *base_dir, const char *loc
     return 0;
 }
 
+int sc__ofd_pkg_raw_open(sc_ofd_pkg *pkg, size_t index, sc__ofd_raw_stat *st,
+                         struct zip_file **zf, sc_err *err)
+{
+    const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+                              ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
+    zip_stat_t zs;
+
+    *zf = NULL;
+    if (index >= pkg->count)
+        return sc_err_set(err, SC_EINVAL, "OFD entry %zu: no such entry (%zu in the package)",
+                          index, pkg->count);
+    if (zip_stat_index(pkg->za, index, ZIP_FL_ENC_RAW, &zs) != 0 || (zs.valid & need) != need)
+        return sc_err_set(err, SC_EFORMAT, "OFD entry \"%.200s\": no method, sizes or CRC "
+                          "(libzip: %s)", pkg->names[index], zip_strerror(pkg->za));
+    *st = (sc__ofd_raw_stat){ zs.comp_method, zs.crc, zs.comp_size, zs.size,
+                              zs.encryption_method != ZIP_EM_NONE };
+    if (st->encrypted)   /* ZIP_FL_COMPRESSED would still try to decrypt */
+        return sc_err_set(err, SC_EUNSUPPORTED, "OFD entry \"%.200s\": encrypted",
+                          pkg->names[index]);
+    if ((*zf = zip_fopen_index(pkg->za, index, ZIP_FL_COMPRESSED)) == NULL)
+        return sc_err_set(err, SC_EFORMAT, "OFD entry \"%.200s\": cannot open (libzip: %s)",
+                          pkg->names[index], zip_strerror(pkg->za));
+    return 0;
+}
+
 /* Entry index in pieces of at most `chunk` bytes to sink; fails as soon as more bytes come
  * out than declared (the CRC alone would only tell at the end, after a zip bomb's output),
  * or when fewer do. */

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ofd/ofd_int.h"
 #include "sealcore/ofd.h"
 
 typedef struct sc__zipw sc__zipw;
@@ -23,6 +24,12 @@ typedef struct sc__zipw sc__zipw;
 /* sink receives every output byte in order; the writer never seeks. */
 int sc__zipw_new(sc__zipw **out, sc_ofd_sink sink, void *ctx, sc_err *err);
 void sc__zipw_free(sc__zipw *w);   /* NULL no-op; does not finish */
+
+/* As sc__zipw_new with other limits (tests check each at N and N+1): lim as the reader's
+ * (entries, one entry's and all entries' uncompressed bytes, name bytes; copied) and
+ * max_offset for any offset or size in the zip (0xFFFFFFFF without ZIP64). */
+int sc__zipw_new_limits(sc__zipw **out, sc_ofd_sink sink, void *ctx, const sc__ofd_limits *lim,
+                        uint64_t max_offset, sc_err *err);
 
 /* A new entry with these bytes (copied through, not kept). deflate: 1 = deflate (zlib,
  * level 6), 0 = stored. */
@@ -33,6 +40,11 @@ int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len,
  * sizes and method it had (streamed in chunks; never decompressed). Refuses encrypted
  * entries and methods other than stored/deflate (SC_EUNSUPPORTED). */
 int sc__zipw_copy(sc__zipw *w, sc_ofd_pkg *pkg, size_t index, sc_err *err);
+
+/* Failures: a refusal found before any byte of the entry went out (name, limits, method)
+ * leaves the writer usable; once a sink or compression failure cut an entry short, every
+ * later call fails (SC_EINVAL) and the output so far must be discarded. Names with bytes
+ * above 0x7F that are valid UTF-8 get the zip UTF-8 flag (bit 11), as do their copies. */
 
 /* Write the central directory and end record; after this only sc__zipw_free. */
 int sc__zipw_finish(sc__zipw *w, sc_err *err);
