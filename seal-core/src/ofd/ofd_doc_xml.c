@@ -1,0 +1,432 @@
+/* ofd_doc_xml.c: the simple OFD document writer, serializing half (sealcore/ofd_doc.h;
+ * GB/T 33190-2016 §7, the element order of its XSDs, spec/ofd-signature.md §2): each XML part
+ * built with libxml2's tree API, which escapes text and attribute values (and writes CR, tab
+ * and LF in attributes as character references), so a reader gets back what the caller gave;
+ * then the package through the zip writer. Numbers are formatted here with integers, never
+ * printf("%f"), whose decimal separator follows the process locale.
+ * Not here: recording and checking input (ofd_doc.c), zip output (ofd_zipw.c). */
+#include "ofd/ofd_doc_int.h"
+#include "ofd/ofd_zipw.h"
+#include "sc_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#define OFD_NS "http://www.ofdspec.org/2016"
+
+/* ---- numbers ------------------------------------------------------------------------- */
+
+/* v (|v| <= 1e9) rounded to 0.001, shortest form: "12", "-0.5", "3.175". */
+static void fmt_num(char *buf, size_t cap, double v)
+{
+    double r = v * 1000;
+    long long m = (long long)(r < 0 ? r - 0.5 : r + 0.5);   /* no libm: half away from 0 */
+    const char *sign = m < 0 ? "-" : "";
+    unsigned long long a = m < 0 ? (unsigned long long)-m : (unsigned long long)m;
+    unsigned frac = (unsigned)(a % 1000);
+    int digits = 3;
+
+    if (frac == 0) {
+        snprintf(buf, cap, "%s%llu", a == 0 ? "" : sign, a / 1000);
+        return;
+    }
+    while (frac % 10 == 0)
+        frac /= 10, digits--;
+    snprintf(buf, cap, "%s%llu.%0*u", sign, a / 1000, digits, frac);
+}
+
+/* n numbers separated by spaces. */
+static void fmt_nums(char *buf, size_t cap, const double *v, size_t n)
+{
+    size_t at = 0;
+
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && at < cap; i++) {
+        if (i > 0)
+            buf[at++] = ' ';
+        fmt_num(buf + at, cap - at, v[i]);
+        at += strlen(buf + at);
+    }
+}
+
+/* AbbreviatedData of a path object: its points relative to the Boundary origin. */
+static char *path_data(const sc__ofd_obj *o, sc_err *err)
+{
+    const double *pts = o->pts;
+    size_t npts = o->npts;
+    char *s = sc__malloc(npts * 2 * 24 + 8, err), num[24];
+    size_t at = 0;
+
+    if (s == NULL)
+        return NULL;
+    for (size_t i = 0; i < npts; i++) {
+        s[at++] = i == 0 ? 'M' : 'L';
+        for (size_t k = 0; k < 2; k++) {
+            fmt_num(num, sizeof(num), pts[2 * i + k] - o->box[k]);
+            s[at++] = ' ';
+            memcpy(s + at, num, strlen(num));
+            at += strlen(num);
+        }
+        s[at++] = ' ';
+    }
+    if (o->close)
+        s[at++] = 'C';
+    else
+        at--;
+    s[at] = '\0';
+    return s;
+}
+
+
+/* ---- XML ----------------------------------------------------------------------------- */
+
+/* A document under construction; any libxml2 allocation failure sets oom and later calls
+ * do nothing, so building code needs no checks until the end. */
+typedef struct xb {
+    xmlDoc *doc;
+    xmlNs *ns;
+    int oom;
+} xb;
+
+static xmlNode *xb_root(xb *b, const char *name)
+{
+    xmlNode *root;
+
+    memset(b, 0, sizeof(*b));
+    if ((b->doc = xmlNewDoc(BAD_CAST "1.0")) == NULL ||
+        (root = xmlNewDocNode(b->doc, NULL, BAD_CAST name, NULL)) == NULL) {
+        b->oom = 1;
+        return NULL;
+    }
+    xmlDocSetRootElement(b->doc, root);
+    if ((b->ns = xmlNewNs(root, BAD_CAST OFD_NS, BAD_CAST "ofd")) == NULL)
+        b->oom = 1;
+    xmlSetNs(root, b->ns);
+    return root;
+}
+
+/* A child element; text (escaped on output) may be NULL. */
+static xmlNode *xb_el(xb *b, xmlNode *parent, const char *name, const char *text)
+{
+    xmlNode *n;
+
+    if (b->oom || parent == NULL)
+        return NULL;
+    if ((n = xmlNewTextChild(parent, b->ns, BAD_CAST name, BAD_CAST text)) == NULL)
+        b->oom = 1;
+    return n;
+}
+
+static void xb_attr(xb *b, xmlNode *n, const char *name, const char *value)
+{
+    if (b->oom || n == NULL)
+        return;
+    if (xmlNewProp(n, BAD_CAST name, BAD_CAST value) == NULL)
+        b->oom = 1;
+}
+
+static void xb_attr_id(xb *b, xmlNode *n, const char *name, uint32_t id)
+{
+    char s[16];
+
+    snprintf(s, sizeof(s), "%u", (unsigned)id);
+    xb_attr(b, n, name, s);
+}
+
+static void xb_attr_nums(xb *b, xmlNode *n, const char *name, const double *v, size_t cnt)
+{
+    char s[8 * 24];
+
+    fmt_nums(s, sizeof(s), v, cnt);
+    xb_attr(b, n, name, s);
+}
+
+static void xb_color(xb *b, xmlNode *parent, const char *name, sc_ofd_rgb c)
+{
+    double v[3] = { c.r, c.g, c.b };
+
+    xb_attr_nums(b, xb_el(b, parent, name, NULL), "Value", v, 3);
+}
+
+/* Serialize, free the tree, add it to the zip (deflated). */
+static int xb_write(xb *b, sc__zipw *zw, const char *entry, sc_err *err)
+{
+    xmlChar *mem = NULL;
+    int len = 0, rc;
+
+    if (!b->oom)
+        xmlDocDumpMemoryEnc(b->doc, &mem, &len, "UTF-8");
+    xmlFreeDoc(b->doc);
+    b->doc = NULL;
+    if (mem == NULL || len <= 0)
+        rc = sc_err_set(err, SC_ENOMEM, "%s: out of memory building the XML", entry);
+    else if ((size_t)len > SC_OFD_MAX_XML)
+        rc = sc_err_set(err, SC_ELIMIT, "%s: %d bytes of XML, more than the %u a reader takes",
+                        entry, len, SC_OFD_MAX_XML);
+    else
+        rc = sc__zipw_add(zw, entry, mem, (size_t)len, 1, err);
+    xmlFree(mem);
+    return rc;
+}
+
+static int write_ofd_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+{
+    const char *const *names = sc__ofd_doc_field_names;
+    /* CT_DocInfo order: DocID Title Author Subject Abstract CreationDate ModDate DocUsage
+     * Cover Keywords Creator CreatorVersion CustomDatas */
+    static const int order[SC__OFD_DOC_FIELDS] = {
+        SC_OFD_DOC_TITLE, SC_OFD_DOC_AUTHOR, SC_OFD_DOC_SUBJECT, SC_OFD_DOC_CREATION_DATE,
+        SC_OFD_DOC_CREATOR, SC_OFD_DOC_CREATOR_VERSION };
+    xb b;
+    xmlNode *root = xb_root(&b, "OFD"), *body, *info, *cds;
+
+    xb_attr(&b, root, "Version", "1.0");
+    xb_attr(&b, root, "DocType", "OFD");
+    body = xb_el(&b, root, "DocBody", NULL);
+    info = xb_el(&b, body, "DocInfo", NULL);
+    xb_el(&b, info, "DocID", doc->doc_id);
+    for (size_t i = 0; i < SC__OFD_DOC_FIELDS; i++)
+        if (doc->info[order[i]] != NULL)
+            xb_el(&b, info, names[order[i]], doc->info[order[i]]);
+    if (doc->ncustom > 0) {
+        cds = xb_el(&b, info, "CustomDatas", NULL);
+        for (size_t i = 0; i < doc->ncustom; i++)
+            xb_attr(&b, xb_el(&b, cds, "CustomData", doc->customs[i].value), "Name",
+                    doc->customs[i].name);
+    }
+    xb_el(&b, body, "DocRoot", "Doc_0/Document.xml");
+    return xb_write(&b, zw, "OFD.xml", err);
+}
+
+static int write_document_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+{
+    double box[4] = { 0, 0, doc->w, doc->h };
+    char loc[64], s[8 * 24];
+    xb b;
+    xmlNode *root = xb_root(&b, "Document"), *common, *pages;
+
+    common = xb_el(&b, root, "CommonData", NULL);
+    snprintf(s, sizeof(s), "%u", (unsigned)(doc->next_id - 1));
+    xb_el(&b, common, "MaxUnitID", s);
+    fmt_nums(s, sizeof(s), box, 4);
+    xb_el(&b, xb_el(&b, common, "PageArea", NULL), "PhysicalBox", s);
+    xb_el(&b, common, "PublicRes", "PublicRes.xml");
+    xb_el(&b, common, "DocumentRes", "DocumentRes.xml");
+    pages = xb_el(&b, root, "Pages", NULL);
+    for (size_t i = 0; i < doc->npages; i++) {
+        xmlNode *p = xb_el(&b, pages, "Page", NULL);
+        snprintf(loc, sizeof(loc), "Pages/Page_%zu/Content.xml", i);
+        xb_attr_id(&b, p, "ID", doc->pages[i].id);
+        xb_attr(&b, p, "BaseLoc", loc);
+    }
+    return xb_write(&b, zw, "Doc_0/Document.xml", err);
+}
+
+static int write_res_xml(const sc_ofd_doc *doc, sc__zipw *zw, int fonts, sc_err *err)
+{
+    char file[64];
+    xb b;
+    xmlNode *root = xb_root(&b, "Res"), *list;
+
+    xb_attr(&b, root, "BaseLoc", "Res");
+    if (fonts && doc->nfonts > 0) {
+        list = xb_el(&b, root, "Fonts", NULL);
+        for (size_t i = 0; i < doc->nfonts; i++) {
+            xmlNode *f = xb_el(&b, list, "Font", NULL);
+            xb_attr_id(&b, f, "ID", doc->fonts[i].id);
+            xb_attr(&b, f, "FontName", doc->fonts[i].name);
+            xb_attr(&b, f, "FamilyName", doc->fonts[i].name);
+        }
+    }
+    if (!fonts && doc->nimages > 0) {
+        list = xb_el(&b, root, "MultiMedias", NULL);
+        for (size_t i = 0; i < doc->nimages; i++) {
+            const sc__ofd_image *im = &doc->images[i];
+            xmlNode *m = xb_el(&b, list, "MultiMedia", NULL);
+            snprintf(file, sizeof(file), "image_%u.%s", (unsigned)im->id, im->ext);
+            xb_attr_id(&b, m, "ID", im->id);
+            xb_attr(&b, m, "Type", "Image");
+            xb_attr(&b, m, "Format", im->format);
+            xb_el(&b, m, "MediaFile", file);
+        }
+    }
+    return xb_write(&b, zw, fonts ? "Doc_0/PublicRes.xml" : "Doc_0/DocumentRes.xml", err);
+}
+
+/* DeltaX for a text: one advance per character but the last (Size/2 after ASCII). */
+static char *delta_x(const char *text, double size, sc_err *err)
+{
+    const uint8_t *p = (const uint8_t *)text;
+    size_t n = strlen(text), at = 0;
+    char full[24], half[24], *s;
+
+    fmt_num(full, sizeof(full), size);
+    fmt_num(half, sizeof(half), size / 2);
+    /* at most one advance per byte, each at most 23 characters and a space */
+    if ((s = sc__malloc(n * 24 + 1, err)) == NULL)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t k = p[i] < 0x80 ? 1 : p[i] < 0xE0 ? 2 : p[i] < 0xF0 ? 3 : 4;
+        const char *adv = k == 1 ? half : full;
+        i += k;
+        if (i >= n)
+            break;                       /* no advance after the last character */
+        if (at > 0)
+            s[at++] = ' ';
+        memcpy(s + at, adv, strlen(adv));
+        at += strlen(adv);
+    }
+    s[at] = '\0';
+    return s;
+}
+
+/* extra: DeltaX of a text ("" for none), AbbreviatedData of a path. */
+static void write_obj(xb *b, xmlNode *layer, const sc__ofd_obj *o, const char *extra)
+{
+    static const char *const kinds[] = { "TextObject", "ImageObject", "PathObject" };
+    xmlNode *n = xb_el(b, layer, kinds[o->kind], NULL), *tc;
+    char s[24];
+
+    xb_attr_id(b, n, "ID", o->id);
+    xb_attr_nums(b, n, "Boundary", o->box, 4);
+    switch (o->kind) {
+    case SC__OFD_TEXT:
+        xb_attr_id(b, n, "Font", o->font);
+        fmt_num(s, sizeof(s), o->size);
+        xb_attr(b, n, "Size", s);
+        if (o->has_fill)
+            xb_color(b, n, "FillColor", o->fill);
+        tc = xb_el(b, n, "TextCode", o->text);
+        xb_attr(b, tc, "X", "0");
+        xb_attr(b, tc, "Y", s);          /* the baseline, one size below the box top */
+        if (extra[0] != '\0')
+            xb_attr(b, tc, "DeltaX", extra);
+        break;
+    case SC__OFD_IMAGE: {
+        double ctm[6] = { o->box[2], 0, 0, o->box[3], 0, 0 };
+        xb_attr_nums(b, n, "CTM", ctm, 6);
+        xb_attr_id(b, n, "ResourceID", o->res);
+        break;
+    }
+    default:
+        if (o->has_stroke) {
+            fmt_num(s, sizeof(s), o->line_width);
+            xb_attr(b, n, "LineWidth", s);
+        } else {
+            xb_attr(b, n, "Stroke", "false");
+        }
+        if (o->has_fill)
+            xb_attr(b, n, "Fill", "true");
+        if (o->has_stroke)
+            xb_color(b, n, "StrokeColor", o->stroke);
+        if (o->has_fill)
+            xb_color(b, n, "FillColor", o->fill);
+        xb_el(b, n, "AbbreviatedData", extra);
+        break;
+    }
+}
+
+static int write_page(const sc_ofd_doc *doc, size_t i, sc__zipw *zw, sc_err *err)
+{
+    const sc__ofd_page *p = &doc->pages[i];
+    char entry[64];
+    xb b;
+    xmlNode *root = xb_root(&b, "Page"), *layer;
+    int rc = 0;
+
+    layer = xb_el(&b, xb_el(&b, root, "Content", NULL), "Layer", NULL);
+    xb_attr_id(&b, layer, "ID", p->layer);
+    xb_attr(&b, layer, "Type", "Body");
+    for (size_t j = 0; j < p->n && rc == 0; j++) {
+        const sc__ofd_obj *o = &p->objs[j];
+        char *extra = o->kind == SC__OFD_TEXT ? delta_x(o->text, o->size, err)
+                      : o->kind == SC__OFD_PATH ? path_data(o, err) : NULL;
+        if (o->kind != SC__OFD_IMAGE && extra == NULL)
+            rc = SC_ENOMEM;
+        else
+            write_obj(&b, layer, o, extra);
+        free(extra);
+    }
+    snprintf(entry, sizeof(entry), "Doc_0/Pages/Page_%zu/Content.xml", i);
+    if (rc != 0) {
+        xmlFreeDoc(b.doc);
+        return rc;
+    }
+    return xb_write(&b, zw, entry, err);
+}
+
+int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err *err)
+{
+    sc__zipw *zw = NULL;
+    char entry[64];
+    int rc;
+
+    if (doc->npages == 0)
+        return sc_err_set(err, SC_EINVAL, "OFD document: no pages");
+    if ((rc = sc__zipw_new(&zw, sink, ctx, err)) != 0)
+        return rc;
+    if ((rc = write_ofd_xml(doc, zw, err)) != 0 || (rc = write_document_xml(doc, zw, err)) != 0 ||
+        (rc = write_res_xml(doc, zw, 1, err)) != 0 || (rc = write_res_xml(doc, zw, 0, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < doc->npages; i++)
+        if ((rc = write_page(doc, i, zw, err)) != 0)
+            goto out;
+    for (size_t i = 0; i < doc->nimages; i++) {
+        const sc__ofd_image *im = &doc->images[i];
+        snprintf(entry, sizeof(entry), "Doc_0/Res/image_%u.%s", (unsigned)im->id, im->ext);
+        if ((rc = sc__zipw_add(zw, entry, im->data, im->len, strcmp(im->ext, "bmp") == 0,
+                               err)) != 0)
+            goto out;
+    }
+    rc = sc__zipw_finish(zw, err);
+out:
+    sc__zipw_free(zw);
+    if (rc != 0)
+        sc_err_prefix(err, "writing the OFD document");
+    return rc;
+}
+
+typedef struct mem_out {
+    uint8_t *buf;
+    size_t len, cap;
+} mem_out;
+
+static int to_mem(void *ctx, const uint8_t *p, size_t n, sc_err *err)
+{
+    mem_out *m = ctx;
+
+    if (n > m->cap - m->len) {
+        size_t need, ncap = m->cap ? m->cap : 65536;
+        uint8_t *nb;
+        if (sc__size_add(&need, m->len, n) != 0)
+            return sc_err_set(err, SC_ENOMEM, "out of memory");
+        while (ncap < need && ncap <= SIZE_MAX / 2)
+            ncap *= 2;
+        if (ncap < need || (nb = realloc(m->buf, ncap)) == NULL)
+            return sc_err_set(err, SC_ENOMEM, "out of memory");
+        m->buf = nb;
+        m->cap = ncap;
+    }
+    memcpy(m->buf + m->len, p, n);
+    m->len += n;
+    return 0;
+}
+
+int sc_ofd_doc_write_mem(const sc_ofd_doc *doc, uint8_t **out, size_t *len, sc_err *err)
+{
+    mem_out m = { NULL, 0, 0 };
+    int rc;
+
+    *out = NULL;
+    *len = 0;
+    if ((rc = sc_ofd_doc_write(doc, to_mem, &m, err)) != 0) {
+        free(m.buf);
+        return rc;
+    }
+    *out = m.buf;
+    *len = m.len;
+    return 0;
+}
