@@ -17,22 +17,45 @@
 #include "sealcore/verify.h"
 #include "verify/verify_int.h"
 
+#define SC_P7_MAX_DER (1024 * 1024)   /* a whole ContentInfo, bytes (it may carry its content) */
+#define SC_P7_MAX_CERTS 16            /* entries in SignedData.certificates */
+#define SC_P7_MAX_ATTRS 32            /* authenticated or unauthenticated attributes, each */
+#define SC_P7_MAX_ALGS 8              /* entries in SignedData.digestAlgorithms */
+
 /* Verify SignedData der over data and fill item it (kind "signature"): structure,
  * signer_signature, signer_cert, cert_chain, data_hash (and timestamp when an unsigned
  * time-stamp attribute is present), plus it->signer and it->sign_time (signing-time
  * attribute; absent: has_time 0). The signed content is data itself, or, when the
  * SignedData carries its content, that content, which must equal data, SM3(data) or the
  * Base64 text of SM3(data) (data_hash says which failed). A structure that cannot be read
- * fails structure and leaves the rest skipped (blocking). o->at as in sc_verify_opts.
- * @return 0 (item filled, even failing) or SC_ENOMEM */
+ * fails structure and leaves the rest skipped (blocking). o->at as in sc_verify_opts;
+ * o->data is not used (data is). Reasons call data "the signed data (Signature.xml)", what it
+ * is in OFD. The signer's certificate is judged at o->at, else at the signing-time attribute,
+ * else not at all (signer_cert and cert_chain skipped, blocking).
+ * @param der, len   at most SC_P7_MAX_DER bytes, else structure fails; borrowed for the call
+ * @param data       the signed bytes; NULL only with data_len 0
+ * @return 0 (item filled, even failing), or SC_ENOMEM (or another negative code when hashing
+ *         or chain building itself fails) with err filled */
 int sc__p7_verify_item(sc_item *it, const uint8_t *der, size_t len, const uint8_t *data,
                        size_t data_len, const sc_verify_opts *o, sc_err *err);
 
-/* Make a detached SignedData over data (authenticated attributes content-type,
- * message-digest = SM3(data), signing-time = sign_time), signed with key, cert included.
- * @param[out] der new buffer, free()  @return 0, SC_EINVAL, SC_ECRYPTO, SC_ENOMEM */
+/* Make a detached SignedData over data with the GM/T 0010 OIDs, in canonical DER
+ * (authenticated attributes content-type, message-digest = SM3(data), signing-time =
+ * sign_time, sorted as a DER SET OF; signing-time a UTCTime for 1950..2049, else a
+ * GeneralizedTime, RFC 5652 §11.3), signed with key (SM2-with-SM3, ID 1234567812345678),
+ * cert included. sign_time 0 means now.
+ * @param cert_der   the signer's DER certificate; it must carry key's public key
+ * @param data       NULL only with data_len 0
+ * @param[out] der   new buffer, free(); NULL on failure
+ * @return 0, SC_EINVAL (argument, certificate, key mismatch, time before year 1 or after
+ *         9999), SC_ECRYPTO (or the key backend's code), SC_ENOMEM */
 int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
                 const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
                 size_t *der_len, sc_err *err);
+
+/* The issuer Name and serialNumber INTEGER elements (whole TLVs, borrowed from der) of a DER
+ * certificate, as issuerAndSerialNumber copies them. @return 0 or SC_EFORMAT. */
+int sc__p7_issuer_serial(const uint8_t *der, size_t len, sc_span *issuer, sc_span *serial,
+                         sc_err *err);
 
 #endif
