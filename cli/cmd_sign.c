@@ -89,11 +89,3 @@ done:
     free(cder);
     return code;
 }
-
-int cmd_sign_ofd(int argc, char **argv)
-{
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "sealctl: sign ofd: not built yet\n");
-    return EXIT_FAILED;
-}

@@ -1,4 +1,4 @@
-/* sealctl: the administrators' command line: make and inspect seals, sign data.
+/* sealctl: the administrators' command line: make and inspect seals, sign data, make OFD documents.
  * Each sub-command lives in cmd_*.c; this file only dispatches and prints help. */
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +13,6 @@ static const struct {
     { "seal", "make", "make and sign a GB/T 38540 seal (.esl)", cmd_seal_make },
     { "seal", "show", "print a seal's fields, optionally extract its picture", cmd_seal_show },
     { "sign", "data", "sign a file with a seal: a detached SES_Signature", cmd_sign_data },
-    { "sign", "ofd", "stamp a seal onto an OFD document", cmd_sign_ofd },
     { "ofd", "new", "make a simple OFD document (text, images, metadata)", cmd_ofd_new },
 };
 

@@ -1,2 +1,0 @@
-/* ofd_model.c: placeholder, filled by the OFD issue. */
-typedef int sc__placeholder_ofd_model;

@@ -1,2 +1,0 @@
-/* ofd_stamp.c: placeholder, filled by the OFD issue. */
-typedef int sc__placeholder_ofd_stamp;

@@ -1,5 +1,0 @@
-/* test_ofd_verify.c: placeholder (meson skip) until its module lands. */
-int main(void)
-{
-    return 77;
-}
