@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "sealcore/time.h"
 
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,4 +209,31 @@ int64_t sc_test_time(const char *iso)
         exit(1);
     }
     return t;
+}
+
+size_t sc_test_vector_ofds(char paths[][512], size_t max, size_t *n)
+{
+    static const char *dirs[] = { "ofdrw", "vendors" };
+
+    *n = 0;
+    for (size_t d = 0; d < 2; d++) {
+        const char *dir = sc_test_path(sc_test_vectors(), dirs[d]);
+        DIR *dh = opendir(dir);
+        struct dirent *de;
+        if (dh == NULL) {
+            fprintf(stderr, "cannot list %s\n", dir);
+            abort();
+        }
+        while ((de = readdir(dh)) != NULL) {
+            size_t l = strlen(de->d_name);
+            if (l > 4 && strcmp(de->d_name + l - 4, ".ofd") == 0 && *n < max)
+                snprintf(paths[(*n)++], 512, "%s/%s", dir, de->d_name);
+        }
+        closedir(dh);
+    }
+    if (*n < 14) {   /* 3 ofdrw + 11 vendors: fewer means the vectors are not all there */
+        fprintf(stderr, "only %zu vector OFDs found under %s\n", *n, sc_test_vectors());
+        abort();
+    }
+    return *n;
 }

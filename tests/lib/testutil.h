@@ -16,6 +16,9 @@ int sc_test_write(const char *path, const void *buf, size_t len);
 
 /* Directory of ../shared/vectors (env SC_VECTORS_DIR) and of tests/data (env SC_TEST_DATA). */
 const char *sc_test_vectors(void);
+/* Paths of every vector OFD (ofdrw/ and vendors/), at most max; aborts when fewer than the
+ * 14 known ones are there. Returns *n. */
+size_t sc_test_vector_ofds(char paths[][512], size_t max, size_t *n);
 const char *sc_test_data(void);
 /* dir + "/" + name, in a static ring of buffers (valid for the next 15 calls). */
 const char *sc_test_path(const char *dir, const char *name);

@@ -85,26 +85,6 @@ static void set_declared_size(uint8_t *buf, size_t len, uint32_t size)
     }
 }
 
-static void vector_paths(char paths[][512], size_t max, size_t *n)
-{
-    static const char *dirs[] = { "ofdrw", "vendors" };
-
-    *n = 0;
-    for (size_t d = 0; d < 2; d++) {
-        const char *dir = sc_test_path(sc_test_vectors(), dirs[d]);
-        DIR *dh = opendir(dir);
-        struct dirent *de;
-        assert_non_null(dh);
-        while ((de = readdir(dh)) != NULL) {
-            size_t l = strlen(de->d_name);
-            if (l > 4 && strcmp(de->d_name + l - 4, ".ofd") == 0 && *n < max)
-                snprintf(paths[(*n)++], 512, "%s/%s", dir, de->d_name);
-        }
-        closedir(dh);
-    }
-    assert_true(*n >= 14);   /* 3 ofdrw + 11 vendors */
-}
-
 /* Everything a verifier will do with a package: list, find OFD.xml both ways, parse it,
  * read and hash every entry (read and streamed hash must agree). */
 static void exercise(sc_ofd_pkg *pkg, const char *what)
@@ -170,7 +150,7 @@ static void ofd_pkg_open_mem__reads_each_vector(void **state)
     size_t n;
 
     (void)state;
-    vector_paths(paths, 32, &n);
+    sc_test_vector_ofds(paths, 32, &n);
     for (size_t i = 0; i < n; i++) {
         uint8_t *buf = NULL;
         size_t len = 0;
@@ -194,7 +174,7 @@ static void ofd_pkg_open_fd__reads_each_vector(void **state)
     size_t n;
 
     (void)state;
-    vector_paths(paths, 32, &n);
+    sc_test_vector_ofds(paths, 32, &n);
     for (size_t i = 0; i < n; i++) {
         sc_ofd_pkg *pkg = NULL;
         sc_err err = SC_ERR_INIT;

@@ -142,26 +142,6 @@ static void external_readers_accept(const uint8_t *buf, size_t len, const char *
                                     path), 0);
 }
 
-static void vector_paths(char paths[][512], size_t max, size_t *n)
-{
-    static const char *dirs[] = { "ofdrw", "vendors" };
-
-    *n = 0;
-    for (size_t d = 0; d < 2; d++) {
-        const char *dir = sc_test_path(sc_test_vectors(), dirs[d]);
-        DIR *dh = opendir(dir);
-        struct dirent *de;
-        assert_non_null(dh);
-        while ((de = readdir(dh)) != NULL) {
-            size_t l = strlen(de->d_name);
-            if (l > 4 && strcmp(de->d_name + l - 4, ".ofd") == 0 && *n < max)
-                snprintf(paths[(*n)++], 512, "%s/%s", dir, de->d_name);
-        }
-        closedir(dh);
-    }
-    assert_true(*n >= 14);   /* 3 ofdrw + 11 vendors */
-}
-
 /* Copy every entry of pkg into a new zip in m. */
 static void copy_all(sc_ofd_pkg *pkg, struct mem *m)
 {
@@ -275,7 +255,7 @@ static void zipw_copy__keeps_every_entry_of_each_vector(void **state)
     size_t n;
 
     (void)state;
-    vector_paths(paths, 32, &n);
+    sc_test_vector_ofds(paths, 32, &n);
     for (size_t v = 0; v < n; v++) {
         struct mem m = { 0 }, m2 = { 0 };
         uint8_t *src = NULL;
