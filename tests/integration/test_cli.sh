@@ -4,18 +4,7 @@
 # with its exit code and message. Prints "N passed, N failed" and exits non-zero on failure.
 set -u
 : "${SEALCTL:?run through meson test}" "${SEAL_VERIFY:?}" "${SC_MAKE_DEV_PKI:?}" "${SC_TEST_DATA:?}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sealpki-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect CODE DESCRIPTION -- command...   (stdout+stderr kept in $T/out)
-expect() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$T/out" 2>&1; local got=$?
-  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
-}
-contains() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: output lacks \"$2\""; sed 's/^/    /' "$T/out"; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" cli
 
 P=$T/pki
 "$SC_MAKE_DEV_PKI" "$P" >/dev/null || { echo "make-dev-pki failed"; exit 1; }
@@ -102,5 +91,4 @@ expect 0 "sign with a digest-list seal" -- "$SEALCTL" sign data --seal "$T/d.esl
   --cert "$P/signer-prov.pem" --key "$P/signer-prov.key" "${PW[@]}" -i "$T/doc.txt" -o "$T/d.sig"
 expect 0 "verify digest-list signature" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" "$T/d.sig"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -5,18 +5,7 @@
 # message, and nothing left behind. Prints "N passed, N failed" and exits non-zero on failure.
 set -u
 : "${SEALCTL:?run through meson test}" "${SC_TEST_DATA:?}"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sealpki-ofd-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
-# expect CODE DESCRIPTION -- command...   (stdout+stderr kept in $T/out)
-expect() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$T/out" 2>&1; local got=$?
-  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
-}
-contains() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: output lacks \"$2\""; sed 's/^/    /' "$T/out"; fi; }
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" ofd-cli
 PNG=$SC_TEST_DATA/seal.png
 ID=0123456789abcdef0123456789abcdef
 new() { "$SEALCTL" ofd new --doc-id "$ID" --date 2026-03-01 "$@"; }
@@ -116,5 +105,4 @@ cp "$T/a.ofd" "$T/keep.ofd"
 expect 2 "refusal keeps an old file" -- new -o "$T/keep.ofd" --text "bad"
 cmp -s "$T/a.ofd" "$T/keep.ofd" && ok || bad "a refused ofd new changed an existing file"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
