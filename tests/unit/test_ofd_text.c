@@ -149,20 +149,22 @@ static void text_find__g_repeat(void **state)
     find_one(OBJ("ID=\"4\" Boundary=\"10 10 50 8\" Size=\"4\"",
                  TC("X=\"0\" Y=\"4\" DeltaX=\"1 g 3 2.5 3\"", "ABCDEF")), "EF", &b);
     assert_box(&b, 18.5, 10, 5, 4);
-    /* a billion repeats are a count, not a list */
-    find_one(OBJ("ID=\"5\" Boundary=\"0 0 50 8\" Size=\"4\"",
-                 TC("X=\"0\" Y=\"4\" DeltaX=\"g 1000000000 1\"", "abc")), "c", &b);
-    assert_box(&b, 2, 0, 2, 4);
-    find_one(OBJ("ID=\"6\" Boundary=\"0 0 50 8\" Size=\"4\"",
-                 TC("X=\"0\" Y=\"4\" DeltaX=\"g 99999999999999999999999999 1\"", "abc")), "c", &b);
-    assert_box(&b, 2, 0, 2, 4);
-    /* "g 0 v" hands out nothing */
-    find_one(OBJ("ID=\"7\" Boundary=\"0 0 50 8\" Size=\"4\"",
-                 TC("X=\"0\" Y=\"4\" DeltaX=\"g 0 9 1.5\"", "abc")), "c", &b);
-    assert_box(&b, 3, 0, 2, 4);
-    find_one(OBJ("ID=\"7\" Boundary=\"0 0 50 8\" Size=\"4\"",
-                 TC("X=\"0\" Y=\"4\" DeltaX=\"1.5 g 0 9\"", "abc")), "c", &b);
-    assert_box(&b, 3, 0, 2, 4);
+    /* "c" of "abc" under each DeltaX: where it starts (2 wide, 4 high either way) */
+    static const struct { const char *body; double x; } cs[] = {
+        /* a billion repeats are a count, not a list; a count past 2^64 saturates */
+#define ABC(id, dx) OBJ("ID=\"" id "\" Boundary=\"0 0 50 8\" Size=\"4\"", \
+                        TC("X=\"0\" Y=\"4\" DeltaX=\"" dx "\"", "abc"))
+        { ABC("5", "g 1000000000 1"), 2 },
+        { ABC("6", "g 99999999999999999999999999 1"), 2 },
+        /* "g 0 v" hands out nothing */
+        { ABC("7", "g 0 9 1.5"), 3 },
+        { ABC("7", "1.5 g 0 9"), 3 },
+#undef ABC
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) {
+        find_one(cs[i].body, "c", &b);
+        assert_box(&b, cs[i].x, 0, 2, 4);
+    }
 }
 
 static void text_find__short_deltax_repeats_its_last_value(void **state)
