@@ -417,6 +417,7 @@ static const struct bad {
     { "needle overlong", "", "\xc0\xaf", SC_EINVAL, "not UTF-8 (byte 0)" },
     { "needle surrogate", "", "\xed\xa0\x80", SC_EINVAL, "not UTF-8" },
     { "needle cut", "", "\xe7\x94", SC_EINVAL, "not UTF-8" },
+    { "needle above U+10FFFF", "", "\xf4\x90\x80\x80", SC_EINVAL, "not UTF-8 (byte 0)" },
 };
 
 static void text_find__rejects_each_malformed_input(void **state)
