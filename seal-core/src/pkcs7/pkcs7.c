@@ -344,12 +344,19 @@ int sc__p7_issuer_serial(const uint8_t *der, size_t len, sc_span *issuer, sc_spa
     return 0;
 }
 
+int sc__p7_ias_matches(sc_span ias, const uint8_t *cert, size_t cert_len)
+{
+    sc_span is, sn;
+
+    return sc__p7_issuer_serial(cert, cert_len, &is, &sn, NULL) == 0 &&
+           ias.len == is.len + sn.len && memcmp(ias.p, is.p, is.len) == 0 &&
+           memcmp(ias.p + is.len, sn.p, sn.len) == 0;
+}
+
 /* Does the certificate cert (DER) match the SignerIdentifier? issuerAndSerialNumber is
  * compared with the certificate's own bytes, as a signer copies them. */
 static int sid_matches(const sc_tlv *sid, const sc_tlv *cert)
 {
-    sc_span is, sn;
-
     if (sid->tag == 0x80) {
         X509 *x = sc__cert_parse(cert->all.p, cert->all.len, "", NULL);
         const ASN1_OCTET_STRING *ski = x != NULL ? X509_get0_subject_key_id(x) : NULL;
@@ -358,9 +365,7 @@ static int sid_matches(const sc_tlv *sid, const sc_tlv *cert)
         X509_free(x);
         return ok;
     }
-    return sc__p7_issuer_serial(cert->all.p, cert->all.len, &is, &sn, NULL) == 0 &&
-           sid->val.len == is.len + sn.len && memcmp(sid->val.p, is.p, is.len) == 0 &&
-           memcmp(sid->val.p + is.len, sn.p, sn.len) == 0;
+    return sc__p7_ias_matches(sid->val, cert->all.p, cert->all.len);
 }
 
 /* The signer's certificate from SignedData.certificates, parsed (through o->trust's cache). */

@@ -58,4 +58,9 @@ int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
 int sc__p7_issuer_serial(const uint8_t *der, size_t len, sc_span *issuer, sc_span *serial,
                          sc_err *err);
 
+/* Does the DER certificate cert match ias, the content of an issuerAndSerialNumber SEQUENCE
+ * (issuer Name then serialNumber, compared byte for byte with the certificate's own)?
+ * Shared by SignedData and TimeStampToken signer lookup. @return 1 or 0. */
+int sc__p7_ias_matches(sc_span ias, const uint8_t *cert, size_t cert_len);
+
 #endif

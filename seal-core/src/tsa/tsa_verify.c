@@ -6,12 +6,12 @@
 #include "cert/cert_int.h"
 #include "crypto/crypto_int.h"
 #include "der/der_int.h"
+#include "pkcs7/pkcs7_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/objects.h>
-#include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
 
 #define OID_PKCS7_SIGNED "1.2.840.113549.1.7.2"
@@ -139,31 +139,22 @@ static int read_token(const uint8_t *p, size_t n, token *k, sc_err *err)
     return read_tstinfo(k, err);
 }
 
-/* Does x match the SignerIdentifier (issuerAndSerialNumber or [0] subjectKeyIdentifier)? */
-static int sid_matches(X509 *x, sc_span sid)
+/* Does x (whose DER is cert) match the SignerIdentifier (issuerAndSerialNumber or [0]
+ * subjectKeyIdentifier)? */
+static int sid_matches(X509 *x, const sc_tlv *cert, sc_span sid)
 {
-    unsigned char *der = NULL;
-    int n, ok = 0;
+    sc_der r;
+    sc_tlv t;
 
-    if (sid.len > 0 && sid.p[0] == 0x80) {
+    sc__der_init(&r, sid.p, sid.len);
+    if (sc__der_any(&r, &t, "", NULL) != 0)
+        return 0;
+    if (t.tag == 0x80) {
         const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(x);
-        sc_der r;
-        sc_tlv t;
-        sc__der_init(&r, sid.p, sid.len);
-        return ski != NULL && sc__der_any(&r, &t, "", NULL) == 0 &&
-               (size_t)ASN1_STRING_length(ski) == t.val.len &&
+        return ski != NULL && (size_t)ASN1_STRING_length(ski) == t.val.len &&
                memcmp(ASN1_STRING_get0_data(ski), t.val.p, t.val.len) == 0;
     }
-    /* issuerAndSerialNumber: compare with the same SEQUENCE built from x */
-    PKCS7_ISSUER_AND_SERIAL *ias = PKCS7_ISSUER_AND_SERIAL_new();
-    if (ias != NULL && X509_NAME_set(&ias->issuer, X509_get_issuer_name(x)) &&
-        (ASN1_INTEGER_free(ias->serial),
-         (ias->serial = ASN1_INTEGER_dup(X509_get0_serialNumber(x))) != NULL) &&
-        (n = i2d_PKCS7_ISSUER_AND_SERIAL(ias, &der)) > 0)
-        ok = (size_t)n == sid.len && memcmp(der, sid.p, sid.len) == 0;
-    OPENSSL_free(der);
-    PKCS7_ISSUER_AND_SERIAL_free(ias);
-    return ok;
+    return t.tag == SC_TAG_SEQUENCE && sc__p7_ias_matches(t.val, cert->all.p, cert->all.len);
 }
 
 static X509 *find_signer(const token *k, sc_err *err)
@@ -180,7 +171,7 @@ static X509 *find_signer(const token *k, sc_err *err)
         X509 *x = sc__cert_parse(t.all.p, t.all.len, "TSA certificate", err);
         if (x == NULL)
             return NULL;
-        if (sid_matches(x, k->sid))
+        if (sid_matches(x, &t, k->sid))
             return x;
         X509_free(x);
     }
