@@ -340,7 +340,6 @@ int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len,
                  sc_err *err)
 {
     uint8_t *z = NULL;
-    const uint8_t *body = data;
     size_t body_len = len;
     int rc;
 
@@ -355,11 +354,9 @@ int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len,
         goto out;
     if (deflate && (rc = check_entry(w, name, len, body_len, err)) != 0)
         goto out;
-    body = deflate ? z : data;
     if ((rc = begin_entry(w, name, deflate ? 8 : 0, len > 0 ? crc_of(data, len) : 0, body_len,
-                          len, err)) != 0 ||
-        (rc = emit(w, body, body_len, err)) != 0)
-        goto out;
+                          len, err)) == 0)
+        rc = emit(w, deflate ? z : data, body_len, err);
 out:
     free(z);
     return rc;
