@@ -44,9 +44,13 @@ static void fmt_nums(char *buf, size_t cap, const double *v, size_t n)
     size_t at = 0;
 
     buf[0] = '\0';
-    for (size_t i = 0; i < n && at < cap; i++) {
-        if (i > 0)
+    for (size_t i = 0; i < n && cap - at > 1; i++) {   /* room for one more byte and NUL */
+        if (i > 0) {
             buf[at++] = ' ';
+            buf[at] = '\0';
+            if (cap - at <= 1)
+                break;
+        }
         fmt_num(buf + at, cap - at, v[i]);
         at += strlen(buf + at);
     }
