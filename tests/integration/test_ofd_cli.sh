@@ -61,6 +61,7 @@ expect 0 "again" -- new -o "$T/b.ofd" --pages 3 --title "营业执照 & co" --au
   --text "20,30,5,$TEXT" --text "*:10,285,3,footer" --image "2:150,20,30,30,$PNG"
 cmp -s "$T/a.ofd" "$T/b.ofd" && ok || bad "same options, different bytes"
 new -o - --page-size 100x50 --text "1,10,4,x" >"$T/stdout.ofd" 2>"$T/out" && ok || bad "-o -"
+[ ! -s "$T/out" ] && ok || bad "-o - printed to stderr: $(cat "$T/out")"
 expect 0 "page size" -- new -o "$T/c.ofd" --page-size 100x50 --text "1,10,4,x"
 cmp -s "$T/c.ofd" "$T/stdout.ofd" && ok || bad "-o - differs from -o FILE"
 expect 0 "A3" -- new -o "$T/d.ofd" --page-size a3
