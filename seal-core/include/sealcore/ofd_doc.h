@@ -122,7 +122,8 @@ SC_API int sc_ofd_doc_add_rect(sc_ofd_doc *doc, size_t page, double x_mm, double
 /** Write the package to sink (sealcore/ofd.h), streamed; the document is not changed and may
  *  be written again. XML entries are deflated; PNG and JPEG stored, BMP deflated.
  *  @return 0, SC_EINVAL (no pages), SC_ELIMIT (an XML part over SC_OFD_MAX_XML, a zip
- *          limit), SC_ENOMEM, or the sink's code (then the output so far is incomplete) */
+ *          limit), SC_ENOMEM, or the sink's negative code (SC_EIO for any other non-zero);
+ *          after a failure the output so far is incomplete */
 SC_API int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err *err);
 
 /** sc_ofd_doc_write into a new buffer. @param[out] out free(); NULL on failure */
