@@ -38,6 +38,18 @@ int sc__ofd_xml_parse(const uint8_t *buf, size_t len, const char *name, xmlDoc *
 int sc__ofd_xml_parse_depth(const uint8_t *buf, size_t len, const char *name, unsigned depth,
                             xmlDoc **out, sc_err *err);
 
+/* Element n is named name (local name; OFD's namespace prefix ignored). */
+int sc__ofd_is(const xmlNode *n, const char *name);
+/* The first child element of n named name; NULL when none (or n is NULL). */
+xmlNode *sc__ofd_child(const xmlNode *n, const char *name);
+/* An attribute's value in place (namespace ignored, as OFD attributes are unqualified);
+ * NULL when absent. A value libxml2 kept as several nodes (entity references) is returned as
+ * "&", which no reader of numbers or paths accepts. */
+const char *sc__ofd_attr(const xmlNode *n, const char *name);
+/* n's text content with leading and trailing XML whitespace removed, new (free()); NULL
+ * with err on ENOMEM. An element without text gives "". */
+char *sc__ofd_text(const xmlNode *n, sc_err *err);
+
 /* The raw stored form of one entry, for the zip writer's raw copy (ofd_zipw.c). */
 typedef struct sc__ofd_raw_stat {
     uint16_t method;        /* zip compression method as stored (0 stored, 8 deflate, ...) */

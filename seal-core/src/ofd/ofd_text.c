@@ -10,6 +10,7 @@
  * cursor, one value per glyph, so "g 1000000000 1" costs nothing; numbers are parsed here,
  * not with strtod(), which follows LC_NUMERIC and would read "3.175" as 3 under a comma
  * locale. Attribute values are read in place (no allocation per object). */
+#include "ofd/ofd_int.h"
 #include "ofd/ofd_text.h"
 #include "sc_int.h"
 
@@ -45,29 +46,6 @@ typedef struct deltas {      /* cursor over a DeltaX / DeltaY value */
 } deltas;
 
 /* ---- small readers --------------------------------------------------------------------- */
-
-static int is_elem(const xmlNode *n, const char *name)
-{
-    return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-/* An attribute's value in place (namespace ignored, as OFD attributes are unqualified);
- * NULL when absent. A value libxml2 kept as several nodes (entity references: never in a
- * number) is returned as "&", which no reader below accepts. */
-static const char *attr(const xmlNode *n, const char *name)
-{
-    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
-        if (strcmp((const char *)a->name, name) != 0)
-            continue;
-        if (a->children == NULL)
-            return "";
-        if (a->children->type != XML_TEXT_NODE || a->children->next != NULL ||
-            a->children->content == NULL)
-            return "&";
-        return (const char *)a->children->content;
-    }
-    return NULL;
-}
 
 static int is_blank_byte(char c)
 {
@@ -179,7 +157,7 @@ static int obj_fail(sc_err *err, int code, const object *o, const char *what, co
 static int obj_fail(sc_err *err, int code, const object *o, const char *what, const char *val,
                     const char *fmt, ...)
 {
-    const char *id = attr(o->node, "ID");
+    const char *id = sc__ofd_attr(o->node, "ID");
     char why[120];
     va_list ap;
 
@@ -320,7 +298,7 @@ static int push_glyph(page *pg, const object *o, uint32_t cp, double x, double y
 static int text_code(page *pg, const object *o, const xmlNode *tc, double x, double y,
                      sc_err *err)
 {
-    const char *vx = attr(tc, "DeltaX"), *vy = attr(tc, "DeltaY");
+    const char *vx = sc__ofd_attr(tc, "DeltaX"), *vy = sc__ofd_attr(tc, "DeltaY");
     deltas dx = { vx, vx, "DeltaX", 0, 0, 0 }, dy = { vy, vy, "DeltaY", 0, 0, 0 };
     int64_t pend = -1;                      /* the waiting code point, -1 for none */
     double est = 0, adv, down;
@@ -361,33 +339,33 @@ static int text_code(page *pg, const object *o, const xmlNode *tc, double x, dou
 static int text_object(page *pg, const xmlNode *node, sc_err *err)
 {
     object o = { node, 0, 0, 0, { 1, 0, 0, 1, 0, 0 } };
-    const char *v, *vis = attr(node, "Visible");
+    const char *v, *vis = sc__ofd_attr(node, "Visible");
     double box[4], x = 0, y = 0;
     int rc;
 
     if (vis != NULL && (strcmp(vis, "false") == 0 || strcmp(vis, "0") == 0))
         return 0;
-    if ((v = attr(node, "Boundary")) == NULL)
+    if ((v = sc__ofd_attr(node, "Boundary")) == NULL)
         return obj_fail(err, SC_EFORMAT, &o, "Boundary", "", "missing (required)");
     if ((rc = read_nums(v, box, 4, &o, "Boundary", err)) != 0)
         return rc;
     o.bx = box[0];
     o.by = box[1];
-    if ((v = attr(node, "Size")) == NULL)
+    if ((v = sc__ofd_attr(node, "Size")) == NULL)
         return obj_fail(err, SC_EFORMAT, &o, "Size", "", "missing (required)");
     if ((rc = read_nums(v, &o.size, 1, &o, "Size", err)) != 0)
         return rc;
     if (o.size <= 0)
         return obj_fail(err, SC_EFORMAT, &o, "Size", v, "not positive");
-    if ((v = attr(node, "CTM")) != NULL && (rc = read_nums(v, o.m, 6, &o, "CTM", err)) != 0)
+    if ((v = sc__ofd_attr(node, "CTM")) != NULL && (rc = read_nums(v, o.m, 6, &o, "CTM", err)) != 0)
         return rc;
     for (const xmlNode *tc = node->children; tc != NULL; tc = tc->next) {
-        if (!is_elem(tc, "TextCode"))
+        if (!sc__ofd_is(tc, "TextCode"))
             continue;
         /* 11.3: without X (Y) a TextCode takes the previous TextCode's X (Y) */
-        if ((v = attr(tc, "X")) != NULL && (rc = read_nums(v, &x, 1, &o, "TextCode X", err)))
+        if ((v = sc__ofd_attr(tc, "X")) != NULL && (rc = read_nums(v, &x, 1, &o, "TextCode X", err)))
             return rc;
-        if ((v = attr(tc, "Y")) != NULL && (rc = read_nums(v, &y, 1, &o, "TextCode Y", err)))
+        if ((v = sc__ofd_attr(tc, "Y")) != NULL && (rc = read_nums(v, &y, 1, &o, "TextCode Y", err)))
             return rc;
         if ((rc = text_code(pg, &o, tc, x, y, err)) != 0)
             return rc;
@@ -403,9 +381,9 @@ static int block(page *pg, const xmlNode *top, sc_err *err)
     int rc;
 
     while (n != NULL) {
-        if (is_elem(n, "TextObject") && (rc = text_object(pg, n, err)) != 0)
+        if (sc__ofd_is(n, "TextObject") && (rc = text_object(pg, n, err)) != 0)
             return rc;
-        if (is_elem(n, "PageBlock") && n->children != NULL) {
+        if (sc__ofd_is(n, "PageBlock") && n->children != NULL) {
             n = n->children;
             continue;
         }
@@ -484,10 +462,10 @@ int sc__ofd_text_find(const xmlDoc *content, const char *needle, sc__ofd_box **h
         return rc;
     root = xmlDocGetRootElement(content);
     for (const xmlNode *c = root != NULL ? root->children : NULL; c != NULL; c = c->next) {
-        if (!is_elem(c, "Content"))
+        if (!sc__ofd_is(c, "Content"))
             continue;
         for (const xmlNode *l = c->children; l != NULL; l = l->next)
-            if (is_elem(l, "Layer") && (rc = block(&pg, l, err)) != 0)
+            if (sc__ofd_is(l, "Layer") && (rc = block(&pg, l, err)) != 0)
                 goto out;
     }
     for (size_t i = 0; i < pg.n;)                 /* count, then fill an exact array */

@@ -184,3 +184,60 @@ int sc__ofd_xml_parse(const uint8_t *buf, size_t len, const char *name, xmlDoc *
 {
     return sc__ofd_xml_parse_depth(buf, len, name, SC_OFD_MAX_XML_DEPTH, out, err);
 }
+
+/* ---- small readers shared by the OFD modules ------------------------------------------ */
+
+int sc__ofd_is(const xmlNode *n, const char *name)
+{
+    return n != NULL && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+xmlNode *sc__ofd_child(const xmlNode *n, const char *name)
+{
+    if (n == NULL)
+        return NULL;
+    for (xmlNode *c = n->children; c != NULL; c = c->next)
+        if (sc__ofd_is(c, name))
+            return c;
+    return NULL;
+}
+
+const char *sc__ofd_attr(const xmlNode *n, const char *name)
+{
+    for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
+        if (strcmp((const char *)a->name, name) != 0)
+            continue;
+        if (a->children == NULL)
+            return "";
+        if (a->children->type != XML_TEXT_NODE || a->children->next != NULL ||
+            a->children->content == NULL)
+            return "&";
+        return (const char *)a->children->content;
+    }
+    return NULL;
+}
+
+static int xml_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+char *sc__ofd_text(const xmlNode *n, sc_err *err)
+{
+    xmlChar *t = xmlNodeGetContent(n);
+    const char *s = t != NULL ? (const char *)t : "";
+    size_t len = strlen(s);
+    while (len > 0 && xml_space(s[len - 1]))
+        len--;
+    while (len > 0 && xml_space(*s)) {
+        s++;
+        len--;
+    }
+    char *out = sc__malloc(len + 1, err);
+    if (out != NULL) {
+        memcpy(out, s, len);
+        out[len] = '\0';
+    }
+    xmlFree(t);
+    return out;
+}
