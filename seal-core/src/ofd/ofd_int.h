@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include <libxml/tree.h>
+#include <openssl/types.h>
 
 #include "sealcore/ofd.h"
 
@@ -49,6 +50,13 @@ const char *sc__ofd_attr(const xmlNode *n, const char *name);
 /* n's text content with leading and trailing XML whitespace removed, new (free()); NULL
  * with err on ENOMEM. An element without text gives "". */
 char *sc__ofd_text(const xmlNode *n, sc_err *err);
+
+/* Digest alg (MD5, SHA-1, SHA-256, SM3, …) of entry index's uncompressed bytes, streamed in
+ * 64 KiB chunks as sc_ofd_pkg_sm3() (which is this with SM3): never holds the entry whole.
+ * @param out      at least EVP_MD_get_size(alg) <= out_max bytes; *out_len gets the size
+ * @return 0, SC_EINVAL (index, alg), SC_EFORMAT (damaged, CRC, sizes), SC_ECRYPTO, SC_ENOMEM */
+int sc__ofd_pkg_digest(sc_ofd_pkg *pkg, size_t index, const EVP_MD *alg, uint8_t *out,
+                       size_t out_max, size_t *out_len, sc_err *err);
 
 /* The raw stored form of one entry, for the zip writer's raw copy (ofd_zipw.c). */
 typedef struct sc__ofd_raw_stat {

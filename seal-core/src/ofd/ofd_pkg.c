@@ -625,10 +625,10 @@ static int to_mem(void *ctx, const uint8_t *p, size_t n, sc_err *err)
     return 0;
 }
 
-static int to_sm3(void *ctx, const uint8_t *p, size_t n, sc_err *err)
+static int to_digest(void *ctx, const uint8_t *p, size_t n, sc_err *err)
 {
     if (!EVP_DigestUpdate(ctx, p, n))
-        return sc__err_openssl(err, SC_ECRYPTO, "SM3 digest failed");
+        return sc__err_openssl(err, SC_ECRYPTO, "digest failed");
     return 0;
 }
 
@@ -667,31 +667,48 @@ out:
     return rc;
 }
 
-int sc_ofd_pkg_sm3(sc_ofd_pkg *pkg, size_t index, uint8_t out[32], sc_err *err)
+int sc__ofd_pkg_digest(sc_ofd_pkg *pkg, size_t index, const EVP_MD *alg, uint8_t *out,
+                       size_t out_max, size_t *out_len, sc_err *err)
 {
     EVP_MD_CTX *md = NULL;
     uint8_t *chunk = NULL;
     unsigned int olen = 0;
     int rc;
 
+    *out_len = 0;
     if (index >= pkg->count)
         return sc_err_set(err, SC_EINVAL, "OFD entry %zu: no such entry (%zu in the package)",
                           index, pkg->count);
+    if (alg == NULL || (size_t)EVP_MD_get_size(alg) > out_max)
+        return sc_err_set(err, SC_EINVAL, "digest: no algorithm, or output over %zu bytes",
+                          out_max);
     ERR_clear_error();
     if ((chunk = sc__malloc(CHUNK, err)) == NULL) {
         rc = SC_ENOMEM;
         goto out;
     }
-    if ((md = EVP_MD_CTX_new()) == NULL || !EVP_DigestInit_ex(md, EVP_sm3(), NULL)) {
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM3 digest failed");
+    if ((md = EVP_MD_CTX_new()) == NULL || !EVP_DigestInit_ex(md, alg, NULL)) {
+        rc = sc__err_openssl(err, SC_ECRYPTO, "digest failed");
         goto out;
     }
-    if ((rc = stream_entry(pkg, index, chunk, CHUNK, to_sm3, md, err)) != 0)
+    if ((rc = stream_entry(pkg, index, chunk, CHUNK, to_digest, md, err)) != 0)
         goto out;
-    if (!EVP_DigestFinal_ex(md, out, &olen) || olen != 32)
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM3 digest failed");
+    if (!EVP_DigestFinal_ex(md, out, &olen))
+        rc = sc__err_openssl(err, SC_ECRYPTO, "digest failed");
+    else
+        *out_len = olen;
 out:
     EVP_MD_CTX_free(md);
     free(chunk);
+    return rc;
+}
+
+int sc_ofd_pkg_sm3(sc_ofd_pkg *pkg, size_t index, uint8_t out[32], sc_err *err)
+{
+    size_t len;
+    int rc = sc__ofd_pkg_digest(pkg, index, EVP_sm3(), out, 32, &len, err);
+
+    if (rc == 0 && len != 32)
+        rc = sc_err_set(err, SC_ECRYPTO, "SM3 digest failed (%zu bytes)", len);
     return rc;
 }
