@@ -13,6 +13,7 @@ static const struct {
     { "seal", "make", "make and sign a GB/T 38540 seal (.esl)", cmd_seal_make },
     { "seal", "show", "print a seal's fields, optionally extract its picture", cmd_seal_show },
     { "sign", "data", "sign a file with a seal: a detached SES_Signature", cmd_sign_data },
+    { "sign", "ofd", "stamp a seal onto an OFD document (page, keyword, riding)", cmd_sign_ofd },
     { "ofd", "new", "make a simple OFD document (text, images, metadata)", cmd_ofd_new },
 };
 

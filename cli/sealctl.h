@@ -9,6 +9,7 @@ enum { EXIT_DONE = 0, EXIT_FAILED = 1, EXIT_USAGE = 2 };
 int cmd_seal_make(int argc, char **argv);
 int cmd_seal_show(int argc, char **argv);
 int cmd_sign_data(int argc, char **argv);
+int cmd_sign_ofd(int argc, char **argv);
 int cmd_ofd_new(int argc, char **argv);
 
 /* Map a seal-core code to an exit code: input problems are 2, refusals 1. */
