@@ -123,7 +123,8 @@ static void der_text__accepts_string_variants(void **state)
 {
     static const uint8_t bmp[] = { 0x1e, 0x04, 0x53, 0x70, 0x7a, 0xe0 };   /* 印章 */
     static const uint8_t printable[] = { 0x13, 0x02, 'E', 'S' };
-    static const uint8_t nul[] = { 0x16, 0x02, 'E', 0 };
+    static const uint8_t nul[] = { 0x16, 0x03, 'E', 0, 'S' };
+    static const uint8_t padded[] = { 0x0c, 0x04, 'E', 'S', 0, 0 };   /* BaiWang: buffer tail */
     static const uint8_t odd_bmp[] = { 0x1e, 0x01, 0x53 };
     sc_tlv t;
     char *s = NULL;
@@ -139,27 +140,44 @@ static void der_text__accepts_string_variants(void **state)
     free(s);
     assert_int_equal(get(nul, sizeof(nul), 0x16, &t, NULL), 0);
     EXPECT_ERR(sc__der_text(&t, &s, "id", &e_), SC_EFORMAT, "NUL");
+    assert_int_equal(get(padded, sizeof(padded), 0x0c, &t, NULL), 0);
+    assert_int_equal(sc__der_text(&t, &s, "name", NULL), 0);
+    assert_string_equal(s, "ES");
+    free(s);
     assert_int_equal(get(odd_bmp, sizeof(odd_bmp), 0x1e, &t, NULL), 0);
     EXPECT_ERR(sc__der_text(&t, &s, "id", &e_), SC_EFORMAT, "not valid UCS-2");
 }
 
-static void der_bits__rejects_unused_bits(void **state)
+/* Unused bits: 0, or 1..7 that are zero (a named-bit-list writer; Suwell's dataHash and
+ * signatures), read as the whole octets; bits that are set, a count over 7, or a count with no
+ * octet after it are refused. */
+static void der_bits__reads_zero_unused_bits_and_rejects_others(void **state)
 {
-    static const uint8_t ok[] = { 0x03, 0x02, 0x00, 0xff };
-    static const uint8_t seven[] = { 0x03, 0x02, 0x07, 0x80 };
-    static const uint8_t empty[] = { 0x03, 0x00 };
+    static const struct { uint8_t der[4]; size_t len; int rc; const char *msg; } rows[] = {
+        { { 0x03, 0x02, 0x00, 0xff }, 4, 0, NULL },
+        { { 0x03, 0x02, 0x07, 0x80 }, 4, 0, NULL },            /* gonghang_1's signature */
+        { { 0x03, 0x02, 0x03, 0xd8 }, 4, 0, NULL },            /* acc-20220101's dataHash */
+        { { 0x03, 0x02, 0x01, 0x81 }, 4, SC_EFORMAT, "dataHash: BIT STRING has 1 unused bits, "
+          "0 expected (or 1..7 zero bits)" },
+        { { 0x03, 0x02, 0x07, 0xc0 }, 4, SC_EFORMAT, "has 7 unused bits" },
+        { { 0x03, 0x02, 0x08, 0x00 }, 4, SC_EFORMAT, "has 8 unused bits" },
+        { { 0x03, 0x01, 0x01 }, 3, SC_EFORMAT, "has 1 unused bits" },
+        { { 0x03, 0x00 }, 2, SC_EFORMAT, "no unused-bits octet" },
+    };
     sc_tlv t;
     sc_span s;
 
     (void)state;
-    assert_int_equal(get(ok, 4, 0x03, &t, NULL), 0);
-    assert_int_equal(sc__der_bits(&t, &s, "v", NULL), 0);
-    assert_int_equal(s.len, 1);
-    assert_int_equal(get(seven, 4, 0x03, &t, NULL), 0);
-    EXPECT_ERR(sc__der_bits(&t, &s, "dataHash", &e_), SC_EFORMAT, "dataHash: BIT STRING has 7 "
-               "unused bits");
-    assert_int_equal(get(empty, 2, 0x03, &t, NULL), 0);
-    EXPECT_ERR(sc__der_bits(&t, &s, "v", &e_), SC_EFORMAT, "no unused-bits octet");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        assert_int_equal(get(rows[i].der, rows[i].len, 0x03, &t, NULL), 0);
+        if (rows[i].rc == 0) {
+            assert_int_equal(sc__der_bits(&t, &s, "dataHash", NULL), 0);
+            assert_int_equal(s.len, rows[i].len - 3);
+            assert_ptr_equal(s.p, t.val.p + 1);
+        } else {
+            EXPECT_ERR(sc__der_bits(&t, &s, "dataHash", &e_), rows[i].rc, rows[i].msg);
+        }
+    }
 }
 
 static void der_oid__formats_sm2_with_sm3(void **state)
@@ -199,6 +217,31 @@ static void der_time__reads_both_types_and_offsets(void **state)
     EXPECT_ERR(sc__der_time(&t, &v, "validEnd", &e_), SC_EFORMAT, "validEnd: malformed time");
 }
 
+/* Suwell writes UTCTime text under the GeneralizedTime tag (acc-20220725.ofd); read as what it
+ * is when the tag's own form does not fit, and the other way round. */
+static void der_time__reads_the_other_form_under_either_tag(void **state)
+{
+    static const uint8_t gen_utc[] = { 0x18, 0x0d, '2', '2', '0', '7', '2', '5', '2', '1', '4',
+                                       '6', '3', '3', 'Z' };
+    static const uint8_t utc_gen[] = { 0x17, 0x0f, '2', '0', '2', '0', '1', '0', '1', '2', '1',
+                                       '1', '1', '4', '0', '3', 'Z' };
+    static const uint8_t neither[] = { 0x18, 0x0d, '2', '2', '1', '3', '2', '5', '2', '1', '4',
+                                       '6', '3', '3', 'Z' };
+    sc_tlv t;
+    int64_t v;
+
+    (void)state;
+    assert_int_equal(get(gen_utc, sizeof(gen_utc), 0x18, &t, NULL), 0);
+    assert_int_equal(sc__der_time(&t, &v, "createDate", NULL), 0);
+    assert_int_equal(v, 1658785593);   /* date -d 2022-07-25T21:46:33Z +%s */
+    assert_int_equal(get(utc_gen, sizeof(utc_gen), 0x17, &t, NULL), 0);
+    assert_int_equal(sc__der_time(&t, &v, "createDate", NULL), 0);
+    assert_int_equal(v, 1602501243);
+    assert_int_equal(get(neither, sizeof(neither), 0x18, &t, NULL), 0);
+    EXPECT_ERR(sc__der_time(&t, &v, "createDate", &e_), SC_EFORMAT,
+               "createDate: malformed time \"221325214633Z\"");
+}
+
 static void der_header__round_trips_lengths(void **state)
 {
     static const size_t lens[] = { 0, 127, 128, 255, 256, 65535, 65536, 16777216 };
@@ -230,9 +273,10 @@ int main(void)
         cmocka_unit_test(der_enter__caps_nesting_at_max_depth),
         cmocka_unit_test(der_uint__reads_unpadded_values_as_unsigned),
         cmocka_unit_test(der_text__accepts_string_variants),
-        cmocka_unit_test(der_bits__rejects_unused_bits),
+        cmocka_unit_test(der_bits__reads_zero_unused_bits_and_rejects_others),
         cmocka_unit_test(der_oid__formats_sm2_with_sm3),
         cmocka_unit_test(der_time__reads_both_types_and_offsets),
+        cmocka_unit_test(der_time__reads_the_other_form_under_either_tag),
         cmocka_unit_test(der_header__round_trips_lengths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

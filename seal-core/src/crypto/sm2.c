@@ -78,11 +78,12 @@ static int sig_parts(const uint8_t *sig, size_t len, sc_span *r, sc_span *s, sc_
 {
     sc_der top, seq;
     sc_tlv tr, ts;
+    sc_err why = SC_ERR_INIT;   /* why a value that opens as a SEQUENCE is not one */
 
     sc__der_init(&top, sig, len);
     if (len > 0 && sig[0] == SC_TAG_SEQUENCE &&
-        sc__der_enter(&top, SC_TAG_SEQUENCE, &seq, NULL, "SM2Signature", NULL) == 0 &&
-        sc__der_leave(&top, "", NULL) == 0 &&
+        sc__der_enter(&top, SC_TAG_SEQUENCE, &seq, NULL, "SM2Signature", &why) == 0 &&
+        sc__der_leave(&top, "SM2Signature", &why) == 0 &&
         sc__der_get(&seq, SC_TAG_INTEGER, &tr, "", NULL) == 0 &&
         sc__der_get(&seq, SC_TAG_INTEGER, &ts, "", NULL) == 0 && !sc__der_more(&seq) &&
         tr.val.len > 0 && ts.val.len > 0 && tr.val.len <= 33 && ts.val.len <= 33) {
@@ -97,6 +98,9 @@ static int sig_parts(const uint8_t *sig, size_t len, sc_span *r, sc_span *s, sc_
         s->len = 32;
         return 0;
     }
+    if (why.msg[0] != '\0')   /* e.g. a value cut short: "length 70 exceeds the 69 bytes" */
+        return sc_err_set(err, SC_EFORMAT, "signature value: %s (%zu bytes, not a 64-byte r||s "
+                          "either)", why.msg, len);
     return sc_err_set(err, SC_EFORMAT,
                       "signature value: neither DER SEQUENCE{r, s} nor 64-byte r||s (%zu bytes)",
                       len);

@@ -54,13 +54,15 @@ int sc__der_leave(const sc_der *sub, const char *field, sc_err *err);
  * 0x00 pad of values with the top bit set, so the sign bit is ignored. */
 int sc__der_uint(const sc_tlv *t, int64_t *out, const char *field, sc_err *err);
 /* Any of the string types real seals use (UTF8, IA5, Printable, Visible, T61, BMP, OCTET
- * STRING) as a new NUL-terminated UTF-8 string; BMP is converted. */
+ * STRING) as a new NUL-terminated UTF-8 string; BMP is converted; trailing NULs dropped. */
 int sc__der_text(const sc_tlv *t, char **out, const char *field, sc_err *err);
-/* BIT STRING content without the unused-bits octet; the count must be 0. */
+/* BIT STRING content without the unused-bits octet; the count must be 0, or 1..7 bits that
+ * are zero (named-bit-list writers), and the content is then the octets whole. */
 int sc__der_bits(const sc_tlv *t, sc_span *out, const char *field, sc_err *err);
 /* OBJECT IDENTIFIER in dotted form into buf. */
 int sc__der_oid(const sc_tlv *t, char *buf, size_t buflen, const char *field, sc_err *err);
-/* GeneralizedTime or UTCTime (either accepted anywhere) as seconds since the epoch, UTC. */
+/* GeneralizedTime or UTCTime (either accepted anywhere, and either text under either tag) as
+ * seconds since the epoch, UTC. */
 int sc__der_time(const sc_tlv *t, int64_t *out, const char *field, sc_err *err);
 
 /* Write a DER tag and definite length for a content of len bytes into out (≤ 6 bytes);

@@ -61,10 +61,16 @@ int sc__der_text(const sc_tlv *t, char **out, const char *field, sc_err *err)
     *out = NULL;
     switch (t->tag) {
     case SC_TAG_UTF8: case SC_TAG_IA5: case SC_TAG_PRINTABLE: case SC_TAG_VISIBLE:
-    case SC_TAG_T61: case SC_TAG_OCTET_STRING:
-        if ((*out = sc__strndup(t->val.p, t->val.len, err)) == NULL)
+    case SC_TAG_T61: case SC_TAG_OCTET_STRING: {
+        /* Trailing NULs are the rest of a fixed-size buffer written whole (BaiWang seal names
+         * end in six); a NUL inside the text is still refused. */
+        size_t n = t->val.len;
+        while (n > 0 && t->val.p[n - 1] == 0)
+            n--;
+        if ((*out = sc__strndup(t->val.p, n, err)) == NULL)
             return sc_err_prefix(err, "%s", field);
         return 0;
+    }
     case SC_TAG_BMP: {
         size_t need;
         if (t->val.len > (SIZE_MAX - 1) / 2)
@@ -92,9 +98,15 @@ int sc__der_bits(const sc_tlv *t, sc_span *out, const char *field, sc_err *err)
                           t->tag);
     if (t->val.len == 0)
         return sc_err_set(err, SC_EFORMAT, "%s: BIT STRING has no unused-bits octet", field);
-    if (t->val.p[0] != 0)
-        return sc_err_set(err, SC_EFORMAT, "%s: BIT STRING has %u unused bits, 0 expected", field,
-                          t->val.p[0]);
+    /* Some writers encode hashes and signatures as named bit lists (X.690 11.2.2: trailing
+     * zero bits dropped and counted in this octet; Suwell and others, 1..7 of them). As Go's
+     * encoding/asn1 does, such a count is read when the bits it covers are zero: the octets
+     * are then the value, whole. A value cut short that way (the writer also drops trailing
+     * zero octets) fails where its length is checked, e.g. the SM2Signature SEQUENCE. */
+    if (t->val.p[0] != 0 && (t->val.p[0] > 7 || t->val.len < 2 ||
+                             (t->val.p[t->val.len - 1] & ((1u << t->val.p[0]) - 1)) != 0))
+        return sc_err_set(err, SC_EFORMAT, "%s: BIT STRING has %u unused bits, 0 expected (or "
+                          "1..7 zero bits)", field, t->val.p[0]);
     out->p = t->val.p + 1;
     out->len = t->val.len - 1;
     return 0;
@@ -148,26 +160,23 @@ static int digits(const uint8_t *p, size_t n, int *out)
     return 0;
 }
 
-int sc__der_time(const sc_tlv *t, int64_t *out, const char *field, sc_err *err)
+/* p (n bytes) as a time whose year has ylen digits (4 GeneralizedTime, 2 UTCTime); -1 when
+ * it is not one. */
+static int read_time(const uint8_t *p, size_t n, size_t ylen, int64_t *out)
 {
-    const uint8_t *p = t->val.p;
-    size_t n = t->val.len, i;
+    size_t i = ylen;
     int y, mo, d, h, mi, s = 0, off = 0;
 
-    if (t->tag != SC_TAG_GENTIME && t->tag != SC_TAG_UTCTIME)
-        return sc_err_set(err, SC_EFORMAT, "%s: expected GeneralizedTime or UTCTime, found tag 0x%02x",
-                          field, t->tag);
-    i = t->tag == SC_TAG_GENTIME ? 4 : 2;
     if (n < i + 8 || digits(p, i, &y) != 0 || digits(p + i, 2, &mo) != 0 ||
         digits(p + i + 2, 2, &d) != 0 || digits(p + i + 4, 2, &h) != 0 ||
         digits(p + i + 6, 2, &mi) != 0)
-        goto bad;
-    if (t->tag == SC_TAG_UTCTIME)
+        return -1;
+    if (ylen == 2)
         y += y < 50 ? 2000 : 1900;   /* RFC 5280 4.1.2.5.1 */
     i += 8;
     if (n >= i + 2 && p[i] >= '0' && p[i] <= '9') {
         if (digits(p + i, 2, &s) != 0)
-            goto bad;
+            return -1;
         i += 2;
     }
     if (n > i && (p[i] == '.' || p[i] == ',')) {   /* fractions: dropped, seconds suffice */
@@ -180,18 +189,30 @@ int sc__der_time(const sc_tlv *t, int64_t *out, const char *field, sc_err *err)
     } else if (n == i + 5 && (p[i] == '+' || p[i] == '-')) {
         int oh, om;
         if (digits(p + i + 1, 2, &oh) != 0 || digits(p + i + 3, 2, &om) != 0 || oh > 14 || om > 59)
-            goto bad;
+            return -1;
         off = (oh * 60 + om) * 60 * (p[i] == '+' ? 1 : -1);
-    } else if (n == i) {
-        off = 0;   /* no zone: read as UTC, the only reading that does not guess a locale */
-    } else {
-        goto bad;
+    } else if (n != i) {
+        return -1;   /* n == i: no zone, read as UTC, the only reading that does not guess */
     }
     if (sc_time_from_civil(y, mo, d, h, mi, s, out) != 0)
-        goto bad;
+        return -1;
     *out -= off;
     return 0;
-bad:
+}
+
+int sc__der_time(const sc_tlv *t, int64_t *out, const char *field, sc_err *err)
+{
+    const uint8_t *p = t->val.p;
+    size_t n = t->val.len, ylen;
+
+    if (t->tag != SC_TAG_GENTIME && t->tag != SC_TAG_UTCTIME)
+        return sc_err_set(err, SC_EFORMAT, "%s: expected GeneralizedTime or UTCTime, found tag 0x%02x",
+                          field, t->tag);
+    ylen = t->tag == SC_TAG_GENTIME ? 4 : 2;
+    /* The tag's form first, then the other: Suwell writes UTCTime text ("220725214633Z")
+     * under the GeneralizedTime tag. A text valid in both forms is read as its tag says. */
+    if (read_time(p, n, ylen, out) == 0 || read_time(p, n, 6 - ylen, out) == 0)
+        return 0;
     return sc_err_set(err, SC_EFORMAT, "%s: malformed time \"%.*s\"", field,
                       (int)(n > 40 ? 40 : n), (const char *)p);
 }

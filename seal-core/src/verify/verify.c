@@ -65,8 +65,10 @@ static const char *seal_structure(const sc_ses_seal *s, char *buf, size_t n)
     else if (strcmp(i->sig_alg, SC_OID_SM2_SM3) != 0)
         snprintf(buf, n, "seal signature algorithm %s is not SM2-with-SM3 (%s)", i->sig_alg,
                  SC_OID_SM2_SM3);
-    else if (i->cert_list_type != 1 && i->cert_list_type != 2)
-        snprintf(buf, n, "certListType is %lld, not 1 or 2", (long long)i->cert_list_type);
+    /* The list's shape says what it holds (OCTET STRINGs: certificates; SEQUENCEs: digests),
+     * and certListType must not contradict it. Other values than 1 and 2 are read as 1 when
+     * the list holds certificates: BaiWang writes 3 there, and the signer must still be in
+     * the list byte for byte (signer_in_seal), so nothing is taken on the type's word. */
     else if ((i->cert_list_type == 2) != (s->digest_types != NULL) && i->cert_count > 0)
         snprintf(buf, n, "certListType %lld does not match the list, which holds %s",
                  (long long)i->cert_list_type, s->digest_types ? "digests" : "certificates");
