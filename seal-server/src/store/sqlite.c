@@ -1,0 +1,582 @@
+/* sqlite.c: the SQLite backend's frame: opening the file (mode 0600), the connection pool,
+ * per-connection settings, transactions, error mapping and row helpers, and the vtable.
+ * Not here: the schema (sqlite_schema.c), queries (sqlite_client.c, sqlite_seal.c,
+ * sqlite_audit.c).
+ *
+ * Threading: the server signs on N worker threads. A SQLite connection must not be used by two
+ * threads at once, and one connection per request would pay the open and the statement
+ * preparation every time, so the backend keeps a small pool: a call takes an idle connection
+ * (opening one while fewer than max_conns exist, else waiting up to the busy timeout) and puts
+ * it back. A transaction keeps its connection until it ends. In WAL mode readers never block
+ * the writer nor each other; writers are serialised by BEGIN IMMEDIATE, which waits on the
+ * busy handler instead of failing half-way through a transaction. */
+#include "sqlite_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SQ_DEFAULT_CONNS 8
+#define SQ_DEFAULT_BUSY_MS 5000
+
+/* ---- errors and helpers ---------------------------------------------------------------- */
+
+int sq__err(sq_conn *c, int rc, const char *what, sc_err *err)
+{
+    const char *msg = c != NULL && c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc);
+    int ext = rc;
+
+    /* connections are opened with SQLITE_OPEN_EXRESCODE, but sqlite3_exec's and older
+     * paths' primary codes are widened here too */
+    if (ext == (ext & 0xff) && c != NULL && c->db != NULL &&
+        (sqlite3_extended_errcode(c->db) & 0xff) == rc)
+        ext = sqlite3_extended_errcode(c->db);
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return sc_err_set(err, SS_EBUSY, "%s: the database is locked by another writer; "
+                          "retry (SQLite: %s)", what, msg);
+    case SQLITE_NOMEM:
+        return sc_err_set(err, SC_ENOMEM, "%s: out of memory", what);
+    case SQLITE_TOOBIG:
+        return sc_err_set(err, SC_ELIMIT, "%s: value too large for the database", what);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return sc_err_set(err, SC_EIO, "%s: the database file is damaged or not a database "
+                          "(SQLite: %s)", what, msg);
+    case SQLITE_FULL:
+        return sc_err_set(err, SC_EIO, "%s: the disk is full", what);
+    default:
+        break;
+    }
+    switch (ext) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+        return sc_err_set(err, SS_ECONFLICT, "%s: already exists (SQLite: %s)", what, msg);
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+        return sc_err_set(err, SC_ENOTFOUND, "%s: refers to a unit, client, application, "
+                          "seal or key that does not exist", what);
+    case SQLITE_CONSTRAINT_TRIGGER:
+        return sc_err_set(err, SS_ESTATE, "%s: %s", what, msg);
+    case SQLITE_CONSTRAINT_CHECK:
+    case SQLITE_CONSTRAINT_NOTNULL:
+    case SQLITE_CONSTRAINT_DATATYPE:
+        return sc_err_set(err, SC_EINVAL, "%s: value refused by the schema (SQLite: %s)", what,
+                          msg);
+    default:
+        return sc_err_set(err, SC_EIO, "%s: database error (SQLite: %s)", what, msg);
+    }
+}
+
+int sq__prepare(sq_conn *c, const char *sql, sqlite3_stmt **out, sc_err *err)
+{
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, 0, out, NULL);
+    return rc == SQLITE_OK ? 0 : sq__err(c, rc, "store: preparing a statement", err);
+}
+
+int sq__stmt(sq_conn *c, int slot, const char *sql, sqlite3_stmt **out, sc_err *err)
+{
+    int rc;
+
+    if (c->stmt[slot] == NULL) {
+        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[slot],
+                                NULL);
+        if (rc != SQLITE_OK)
+            return sq__err(c, rc, "store: preparing a statement", err);
+    }
+    *out = c->stmt[slot];
+    return 0;
+}
+
+void sq__done(sqlite3_stmt *s)
+{
+    if (s != NULL) {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+    }
+}
+
+int sq__bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v == NULL || v[0] == '\0')
+        return sqlite3_bind_null(s, i);
+    return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+int sq__bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len)
+{
+    if (len == 0)
+        return sqlite3_bind_zeroblob(s, i, 0);
+    return sqlite3_bind_blob64(s, i, p, len, SQLITE_STATIC);
+}
+
+int sq__bind_i64(sqlite3_stmt *s, int i, int64_t v)
+{
+    return sqlite3_bind_int64(s, i, v);
+}
+
+int sq__bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v)
+{
+    return v == 0 ? sqlite3_bind_null(s, i) : sqlite3_bind_int64(s, i, v);
+}
+
+int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *what, sc_err *err)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+    if (t == NULL) {
+        buf[0] = '\0';
+        return 0;
+    }
+    if (n >= size)
+        return sc_err_set(err, SC_EFORMAT, "stored %s: %zu bytes, at most %zu (written by "
+                          "something other than this store?)", what, n, size - 1);
+    memcpy(buf, t, n);
+    buf[n] = '\0';
+    return 0;
+}
+
+int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char *what,
+                 sc_err *err)
+{
+    const void *p = sqlite3_column_blob(s, i);
+    size_t n = (size_t)sqlite3_column_bytes(s, i);
+
+    *out = NULL;
+    *len = 0;
+    if (p == NULL || n == 0)
+        return 0;
+    if ((*out = malloc(n)) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "%s: out of memory for %zu bytes", what, n);
+    memcpy(*out, p, n);
+    *len = n;
+    return 0;
+}
+
+int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const char *what,
+                 sc_err *err)
+{
+    const void *p;
+
+    if (present != NULL)
+        *present = 0;
+    memset(out, 0, 32);
+    if (sqlite3_column_type(s, i) == SQLITE_NULL) {
+        if (present != NULL)
+            return 0;
+        return sc_err_set(err, SC_EFORMAT, "stored %s: missing", what);
+    }
+    p = sqlite3_column_blob(s, i);
+    if (p == NULL || sqlite3_column_bytes(s, i) != 32)
+        return sc_err_set(err, SC_EFORMAT, "stored %s: %d bytes, expected 32", what,
+                          sqlite3_column_bytes(s, i));
+    memcpy(out, p, 32);
+    if (present != NULL)
+        *present = 1;
+    return 0;
+}
+
+static const char *const app_words[] = { NULL, "pending", "approved", "rejected" };
+static const char *const seal_words[] = { NULL, "good", "suspended", "revoked" };
+
+const char *sq__app_state_word(int state)
+{
+    return state >= SS_APP_PENDING && state <= SS_APP_REJECTED ? app_words[state] : NULL;
+}
+
+int sq__app_state_from(const char *w)
+{
+    int i;
+
+    for (i = SS_APP_PENDING; w != NULL && i <= SS_APP_REJECTED; i++)
+        if (strcmp(w, app_words[i]) == 0)
+            return i;
+    return 0;
+}
+
+const char *ss_seal_status_name(int status)
+{
+    return status >= SS_SEAL_GOOD && status <= SS_SEAL_REVOKED ? seal_words[status] : NULL;
+}
+
+int sq__seal_status_from(const char *w)
+{
+    int i;
+
+    for (i = SS_SEAL_GOOD; w != NULL && i <= SS_SEAL_REVOKED; i++)
+        if (strcmp(w, seal_words[i]) == 0)
+            return i;
+    return 0;
+}
+
+int sq__atomic_begin(sq_conn *c, sc_err *err)
+{
+    int rc = sqlite3_exec(c->db, c->in_tx ? "SAVEPOINT ss_op" : "BEGIN IMMEDIATE", NULL,
+                          NULL, NULL);
+    return rc == SQLITE_OK ? 0 : sq__err(c, rc, "store: starting a write", err);
+}
+
+int sq__atomic_end(sq_conn *c, int rc, sc_err *err)
+{
+    int src;
+
+    if (rc != 0) {
+        sqlite3_exec(c->db, c->in_tx ? "ROLLBACK TO ss_op; RELEASE ss_op" : "ROLLBACK", NULL,
+                     NULL, NULL);
+        return rc;
+    }
+    src = sqlite3_exec(c->db, c->in_tx ? "RELEASE ss_op" : "COMMIT", NULL, NULL, NULL);
+    if (src == SQLITE_OK)
+        return 0;
+    rc = sq__err(c, src, "store: committing a write", err);
+    if (!c->in_tx)
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+/* ---- connections ----------------------------------------------------------------------- */
+
+static void conn_close(sq_conn *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < SQ__N; i++)
+        sqlite3_finalize(c->stmt[i]);
+    sqlite3_close_v2(c->db);
+    free(c);
+}
+
+static int conn_open(sq_be *be, sq_conn **out, sc_err *err)
+{
+    sq_conn *c = calloc(1, sizeof(*c));
+    int rc;
+
+    *out = NULL;
+    if (c == NULL)
+        return sc_err_set(err, SC_ENOMEM, "store: out of memory");
+    /* NOMUTEX: the pool guarantees one thread per connection at a time */
+    rc = sqlite3_open_v2(be->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+                         SQLITE_OPEN_EXRESCODE, NULL);
+    if (rc != SQLITE_OK) {
+        rc = sc_err_set(err, SC_EIO, "store %s: cannot open (SQLite: %s)", be->path,
+                        c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        goto out;
+    }
+    sqlite3_busy_timeout(c->db, (int)be->busy_ms);
+    /* defensive: no writable_schema tricks through this connection */
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    sqlite3_db_config(c->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
+    /* synchronous=FULL: a committed audit record survives a power cut, not only a crash */
+    rc = sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", NULL, NULL,
+                      NULL);
+    if (rc != SQLITE_OK) {
+        rc = sq__err(c, rc, "store: configuring a connection", err);
+        goto out;
+    }
+    *out = c;
+    c = NULL;
+out:
+    conn_close(c);
+    return rc;
+}
+
+static int pool_wait_until(sq_be *be, struct timespec *until)
+{
+    clock_gettime(CLOCK_REALTIME, until);
+    until->tv_sec += be->busy_ms / 1000;
+    until->tv_nsec += (long)(be->busy_ms % 1000) * 1000000L;
+    if (until->tv_nsec >= 1000000000L) {
+        until->tv_sec++;
+        until->tv_nsec -= 1000000000L;
+    }
+    return 0;
+}
+
+int sq__acquire(sq_be *be, void *tx, sq_conn **out, sc_err *err)
+{
+    struct timespec until;
+    sq_conn *c = NULL;
+    int rc = 0, open_one = 0;
+
+    if (tx != NULL) {
+        *out = tx;
+        return 0;
+    }
+    *out = NULL;
+    pool_wait_until(be, &until);
+    pthread_mutex_lock(&be->mu);
+    while (be->idle == NULL && be->n_open >= be->max_conns && rc == 0)
+        rc = pthread_cond_timedwait(&be->cv, &be->mu, &until);
+    if (be->idle != NULL) {
+        c = be->idle;
+        be->idle = c->next;
+        c->next = NULL;
+    } else if (be->n_open < be->max_conns) {
+        be->n_open++;          /* reserve the slot; open outside the lock */
+        open_one = 1;
+    }
+    pthread_mutex_unlock(&be->mu);
+    if (c != NULL) {
+        *out = c;
+        return 0;
+    }
+    if (!open_one)
+        return sc_err_set(err, SS_EBUSY, "store: all %u database connections stayed busy for "
+                          "%u ms", be->max_conns, be->busy_ms);
+    if ((rc = conn_open(be, &c, err)) != 0) {
+        pthread_mutex_lock(&be->mu);
+        be->n_open--;
+        pthread_cond_signal(&be->cv);
+        pthread_mutex_unlock(&be->mu);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void sq__release(sq_be *be, void *tx, sq_conn *c)
+{
+    if (c == NULL || tx != NULL)
+        return;
+    /* a connection goes back idle, never inside a transaction a failed call left open */
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&be->mu);
+    c->next = be->idle;
+    be->idle = c;
+    pthread_cond_signal(&be->cv);
+    pthread_mutex_unlock(&be->mu);
+}
+
+/* ---- open and close -------------------------------------------------------------------- */
+
+/* Create the file 0600 when missing (before SQLite does, with the umask's mode); refuse an
+ * existing file others can read unless allowed: it holds token hashes and encrypted keys. */
+static int prepare_file(const char *path, int allow_shared, sc_err *err)
+{
+    struct stat sb;
+    int fd;
+
+    if (stat(path, &sb) != 0) {
+        if (errno != ENOENT)
+            return sc_err_set(err, SC_EIO, "store %s: %s", path, strerror(errno));
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            return prepare_file(path, allow_shared, err);   /* created meanwhile: check it */
+        if (fd < 0)
+            return sc_err_set(err, SC_EIO, "store %s: cannot create (%s)", path,
+                              strerror(errno));
+        if (fchmod(fd, 0600) != 0) {   /* exactly 0600, whatever the umask */
+            int e = errno;
+            close(fd);
+            return sc_err_set(err, SC_EIO, "store %s: cannot set mode 0600 (%s)", path,
+                              strerror(e));
+        }
+        close(fd);
+        return 0;
+    }
+    if (!S_ISREG(sb.st_mode))
+        return sc_err_set(err, SC_EINVAL, "store %s: not a regular file", path);
+    if ((sb.st_mode & 077) != 0 && !allow_shared)
+        return sc_err_set(err, SC_EINVAL, "store %s: mode %04o lets other users read it (it "
+                          "holds credentials and keys): chmod 600 %s", path,
+                          (unsigned)(sb.st_mode & 07777), path);
+    return 0;
+}
+
+static void be_free(sq_be *be)
+{
+    sq_conn *c, *next;
+
+    if (be == NULL)
+        return;
+    for (c = be->idle; c != NULL; c = next) {
+        next = c->next;
+        conn_close(c);
+    }
+    pthread_mutex_destroy(&be->mu);
+    pthread_cond_destroy(&be->cv);
+    free(be->path);
+    free(be);
+}
+
+static void sq_close(void *be)
+{
+    be_free(be);
+}
+
+int ss__sqlite_open(void **out, const char *path, const ss_sqlite_opts *opts, sc_err *err)
+{
+    sq_be *be = NULL;
+    sq_conn *c = NULL;
+    char *mode = NULL;
+    int rc;
+
+    *out = NULL;
+    if (!sqlite3_threadsafe())
+        return sc_err_set(err, SC_EUNSUPPORTED, "store: SQLite was built without threads");
+    if ((rc = prepare_file(path, opts != NULL && opts->allow_shared_mode, err)) != 0)
+        return rc;
+    if ((be = calloc(1, sizeof(*be))) == NULL || (be->path = strdup(path)) == NULL) {
+        free(be);
+        return sc_err_set(err, SC_ENOMEM, "store: out of memory");
+    }
+    be->max_conns = opts != NULL && opts->max_conns != 0 ? opts->max_conns : SQ_DEFAULT_CONNS;
+    be->busy_ms = opts != NULL && opts->busy_timeout_ms != 0 ? opts->busy_timeout_ms
+                                                             : SQ_DEFAULT_BUSY_MS;
+    if (be->busy_ms > 600000)
+        be->busy_ms = 600000;   /* fits the int sqlite3_busy_timeout takes, with margin */
+    pthread_mutex_init(&be->mu, NULL);
+    pthread_cond_init(&be->cv, NULL);
+    if ((rc = conn_open(be, &c, err)) != 0)
+        goto out;
+    be->n_open = 1;
+    {
+        sqlite3_stmt *s = NULL;
+        /* WAL is a property of the file: set once, kept by every later open */
+        if ((rc = sq__prepare(c, "PRAGMA journal_mode = WAL", &s, err)) != 0)
+            goto out;
+        if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+            rc = sq__err(c, rc, "store: switching to WAL", err);
+            sqlite3_finalize(s);
+            goto out;
+        }
+        mode = strdup((const char *)sqlite3_column_text(s, 0) != NULL
+                      ? (const char *)sqlite3_column_text(s, 0) : "");
+        sqlite3_finalize(s);
+        rc = 0;
+        if (mode == NULL || strcmp(mode, "wal") != 0) {
+            rc = sc_err_set(err, SC_EIO, "store %s: cannot use WAL mode (journal mode is %s; "
+                            "is the file on a network file system?)", path,
+                            mode != NULL ? mode : "unknown");
+            goto out;
+        }
+    }
+    if ((rc = sq__migrate(c, path, err)) != 0)
+        goto out;
+    c->next = NULL;
+    be->idle = c;
+    c = NULL;
+    *out = be;
+    be = NULL;
+out:
+    free(mode);
+    conn_close(c);
+    be_free(be);
+    return rc;
+}
+
+/* ---- transactions and small queries ---------------------------------------------------- */
+
+static int sq_tx_begin(void *bep, void **tx, sc_err *err)
+{
+    sq_be *be = bep;
+    sq_conn *c = NULL;
+    int rc;
+
+    *tx = NULL;
+    if ((rc = sq__acquire(be, NULL, &c, err)) != 0)
+        return rc;
+    /* IMMEDIATE: take the write lock now, waiting on the busy handler; a deferred
+     * transaction would fail at its first write if another writer got in first */
+    rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) {
+        rc = sq__err(c, rc, "store: beginning a transaction", err);
+        sq__release(be, NULL, c);
+        return rc;
+    }
+    c->in_tx = 1;
+    *tx = c;
+    return 0;
+}
+
+static int sq_tx_commit(void *bep, void *tx, sc_err *err)
+{
+    sq_conn *c = tx;
+    int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+
+    if (rc != SQLITE_OK)
+        rc = sq__err(c, rc, "store: committing the transaction (rolled back)", err);
+    c->in_tx = 0;
+    sq__release(bep, NULL, c);    /* rolls back if the commit failed */
+    return rc;
+}
+
+static void sq_tx_rollback(void *bep, void *tx)
+{
+    sq_conn *c = tx;
+
+    if (!sqlite3_get_autocommit(c->db))
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    c->in_tx = 0;
+    sq__release(bep, NULL, c);
+}
+
+static int sq_schema_version(void *bep, void *tx, int *version, sc_err *err)
+{
+    sq_conn *c = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if ((rc = sq__acquire(bep, tx, &c, err)) != 0)
+        return rc;
+    if ((rc = sq__stmt(c, SQ_SCHEMA_VERSION, "SELECT max(version) FROM schema_version", &s,
+                       err)) != 0)
+        goto out;
+    if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
+        rc = sq__err(c, rc, "store schema version", err);
+        goto out;
+    }
+    *version = sqlite3_column_int(s, 0);
+    rc = 0;
+out:
+    sq__done(s);
+    sq__release(bep, tx, c);
+    return rc;
+}
+
+const ss__store_ops ss__sqlite_ops = {
+    .name = "sqlite",
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .tx_begin = sq_tx_begin,
+    .tx_commit = sq_tx_commit,
+    .tx_rollback = sq_tx_rollback,
+    .unit_add = sq__unit_add,
+    .unit_find = sq__unit_find,
+    .unit_list = sq__unit_list,
+    .client_add = sq__client_add,
+    .client_find = sq__client_find,
+    .client_list = sq__client_list,
+    .client_set_disabled = sq__client_set_disabled,
+    .client_set_token = sq__client_set_token,
+    /* .app_add = sq__app_add, (next commit) */
+    /* .app_get = sq__app_get, (next commit) */
+    /* .app_list = sq__app_list, (next commit) */
+    /* .app_set_review = sq__app_set_review, (next commit) */
+    /* .key_add = sq__key_add, (next commit) */
+    /* .key_get = sq__key_get, (next commit) */
+    /* .seal_add = sq__seal_add, (next commit) */
+    /* .seal_get = sq__seal_get, (next commit) */
+    /* .seal_list = sq__seal_list, (next commit) */
+    /* .seal_set_status = sq__seal_set_status, (next commit) */
+    /* .seal_history = sq__seal_history, (next commit) */
+    /* .grant_add = sq__grant_add, (next commit) */
+    /* .grant_get = sq__grant_get, (next commit) */
+    /* .grant_list = sq__grant_list, (next commit) */
+    /* .grant_delete = sq__grant_delete, (next commit) */
+    /* .grant_count = sq__grant_count, (next commit) */
+    .idem_get = sq__idem_get,
+    .idem_put = sq__idem_put,
+    .idem_purge = sq__idem_purge,
+    /* .audit_head = sq__audit_head, (next commit) */
+    /* .audit_insert = sq__audit_insert, (next commit) */
+    /* .audit_scan = sq__audit_scan, (next commit) */
+};

@@ -1,0 +1,145 @@
+/* sqlite_int.h: the SQLite backend's connection pool and helpers, shared by sqlite.c (pool,
+ * open, migrations, transactions) and the files holding its queries (sqlite_client.c,
+ * sqlite_seal.c, sqlite_audit.c). */
+#ifndef SS_SQLITE_INT_H
+#define SS_SQLITE_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+/* One slot per cached statement: each connection prepares a statement on first use and keeps
+ * it (SQLITE_PREPARE_PERSISTENT). Lists do not use slots: a list's callback may call the
+ * store again on the same connection, which would reset a shared statement mid-walk. */
+enum sq_slot {
+    SQ_SCHEMA_VERSION,
+    SQ_UNIT_ADD, SQ_UNIT_BY_ID, SQ_UNIT_BY_CODE,
+    SQ_CLIENT_ADD, SQ_CLIENT_BY_ID, SQ_CLIENT_BY_TOKEN, SQ_CLIENT_BY_SHA256,
+    SQ_CLIENT_BY_SUBJECT, SQ_CLIENT_DISABLE, SQ_CLIENT_TOKEN,
+    SQ_APP_ADD, SQ_APP_GET, SQ_APP_GET_IMAGE, SQ_APP_REVIEW, SQ_APP_MADE,
+    SQ_KEY_ADD, SQ_KEY_GET,
+    SQ_SEAL_ADD, SQ_SEAL_GET, SQ_SEAL_GET_BLOBS, SQ_SEAL_STATUS, SQ_HISTORY_ADD,
+    SQ_GRANT_ADD, SQ_GRANT_GET, SQ_GRANT_DELETE, SQ_GRANT_COUNT,
+    SQ_IDEM_GET, SQ_IDEM_PUT, SQ_IDEM_PURGE,
+    SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET,
+    SQ__N
+};
+
+typedef struct sq_conn {
+    sqlite3 *db;
+    sqlite3_stmt *stmt[SQ__N];
+    int in_tx;                /* inside ss_store_tx_begin's BEGIN IMMEDIATE */
+    struct sq_conn *next;     /* idle list */
+} sq_conn;
+
+typedef struct sq_be {
+    char *path;
+    unsigned max_conns, busy_ms;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned n_open;          /* connections alive, idle or lent */
+    sq_conn *idle;
+} sq_be;
+
+/* The transaction's connection when tx is set, else one from the pool (waiting up to the busy
+ * timeout). Give it back with sq__release(be, tx, c), which leaves a transaction's alone. */
+int sq__acquire(sq_be *be, void *tx, sq_conn **c, sc_err *err);
+void sq__release(sq_be *be, void *tx, sq_conn *c);
+
+/* The cached statement for slot (reset, bindings cleared), preparing it on first use. */
+int sq__stmt(sq_conn *c, int slot, const char *sql, sqlite3_stmt **out, sc_err *err);
+/* A fresh statement the caller finalizes (lists). */
+int sq__prepare(sq_conn *c, const char *sql, sqlite3_stmt **out, sc_err *err);
+/* Reset and clear a cached statement after use, so it holds no snapshot or bound data. */
+void sq__done(sqlite3_stmt *s);
+
+/* Map an SQLite result to the store's code, with "what: reason" in err. */
+int sq__err(sq_conn *c, int rc, const char *what, sc_err *err);
+
+/* Several writes as one: a savepoint inside a transaction, else BEGIN IMMEDIATE.
+ * sq__atomic_end commits (rc 0) or undoes (rc != 0) and returns rc or the commit's failure. */
+int sq__atomic_begin(sq_conn *c, sc_err *err);
+int sq__atomic_end(sq_conn *c, int rc, sc_err *err);
+
+/* Binding: text and blobs are bound SQLITE_STATIC (the caller's buffers outlive the step);
+ * an empty blob is bound as a zero-length blob, not NULL. */
+int sq__bind_text(sqlite3_stmt *s, int i, const char *v);       /* NULL or "" -> NULL */
+int sq__bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len);
+int sq__bind_i64(sqlite3_stmt *s, int i, int64_t v);
+int sq__bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v);    /* 0 -> NULL */
+
+/* Reading a row: text into a fixed buffer (SC_EFORMAT if it does not fit: written by
+ * something other than this store), a blob copied into a new buffer, a 32-byte hash. */
+int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *what,
+                 sc_err *err);
+int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char *what,
+                 sc_err *err);
+int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const char *what,
+                 sc_err *err);
+
+/* Bring the schema up to SS_STORE_SCHEMA_VERSION (sqlite_schema.c). */
+int sq__migrate(sq_conn *c, const char *path, sc_err *err);
+
+/* Status and state words as stored. */
+const char *sq__app_state_word(int state);
+int sq__app_state_from(const char *w);
+int sq__seal_status_from(const char *w);
+
+/* The vtable's operations, by file. */
+int sq__unit_add(void *be, void *tx, const char *code, const char *name, int64_t now,
+                 int64_t *id, sc_err *err);
+int sq__unit_find(void *be, void *tx, int64_t id, const char *code, ss_unit *out,
+                  sc_err *err);
+int sq__unit_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_unit_cb cb,
+                  void *ctx, sc_err *err);
+int sq__client_add(void *be, void *tx, const ss_client *in, int64_t now, int64_t *id,
+                   sc_err *err);
+int sq__client_find(void *be, void *tx, int by, int64_t id, const void *key, ss_client *out,
+                    sc_err *err);
+int sq__client_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_client_cb cb,
+                    void *ctx, sc_err *err);
+int sq__client_set_disabled(void *be, void *tx, int64_t id, int disabled, sc_err *err);
+int sq__client_set_token(void *be, void *tx, int64_t id, const uint8_t *hash, sc_err *err);
+int sq__idem_get(void *be, void *tx, int64_t client_id, const char *key,
+                 uint8_t stored_hash[32], uint8_t **resp, size_t *resp_len, sc_err *err);
+int sq__idem_put(void *be, void *tx, int64_t client_id, const char *key,
+                 const uint8_t request_sha256[32], const uint8_t *resp, size_t resp_len,
+                 int64_t now, sc_err *err);
+int sq__idem_purge(void *be, void *tx, int64_t before, int64_t *removed, sc_err *err);
+
+int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err);
+int sq__app_get(void *be, void *tx, int64_t id, int with_image, ss_app *out, sc_err *err);
+int sq__app_list(void *be, void *tx, int64_t unit_id, int state, int64_t after_id,
+                 unsigned limit, ss_app_cb cb, void *ctx, sc_err *err);
+int sq__app_set_review(void *be, void *tx, int64_t id, int state, int64_t reviewer_id,
+                       const char *reason, int64_t now, sc_err *err);
+int sq__key_add(void *be, void *tx, const uint8_t *pem, size_t pem_len, const uint8_t *cert,
+                size_t cert_len, int64_t now, int64_t *id, sc_err *err);
+int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err);
+int sq__seal_add(void *be, void *tx, const ss_seal *in, int64_t actor, int64_t now,
+                 int64_t *id, sc_err *err);
+int sq__seal_get(void *be, void *tx, const char *es_id, int with_blobs, ss_seal *out,
+                 sc_err *err);
+int sq__seal_list(void *be, void *tx, int64_t unit_id, int status, int64_t after_id,
+                  unsigned limit, ss_seal_cb cb, void *ctx, sc_err *err);
+int sq__seal_set_status(void *be, void *tx, const char *es_id, int status, const char *reason,
+                        int64_t actor, int64_t now, sc_err *err);
+int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, void *ctx,
+                     sc_err *err);
+int sq__grant_add(void *be, void *tx, int64_t client_id, const char *es_id,
+                  int64_t expires_at, int64_t use_limit, int64_t now, int64_t *id,
+                  sc_err *err);
+int sq__grant_get(void *be, void *tx, int64_t client_id, const char *es_id, ss_grant *out,
+                  sc_err *err);
+int sq__grant_list(void *be, void *tx, int64_t client_id, const char *es_id, int64_t after_id,
+                   unsigned limit, ss_grant_cb cb, void *ctx, sc_err *err);
+int sq__grant_delete(void *be, void *tx, int64_t id, sc_err *err);
+int sq__grant_count(void *be, void *tx, int64_t id, sc_err *err);
+
+int sq__audit_head(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *err);
+int sq__audit_insert(void *be, void *tx, const ss_audit_record *r, sc_err *err);
+int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_audit_cb cb,
+                   void *ctx, int64_t *head_seq, uint8_t head_hash[32], sc_err *err);
+
+#endif

@@ -1,0 +1,130 @@
+/* store_int.h: what a store backend implements, and helpers shared by the store's files.
+ * Not for callers of the store (they use store.h and audit.h).
+ *
+ * Split of work: the front end (store.c, store_seal.c, audit.c) checks every argument and
+ * holds every rule (state transitions, grant limits, the audit chain), so all backends behave
+ * the same; a backend only stores and finds rows. Each operation gets the backend's state
+ * (be) and a transaction (tx, from tx_begin) or NULL to run on its own. Operations that write
+ * several rows make them atomic themselves (SQLite: a savepoint), even inside a transaction.
+ * Backends return the store's codes: SS_ECONFLICT for a unique value, SC_ENOTFOUND for a
+ * missing row or referenced row, SS_EBUSY, SC_EIO. */
+#ifndef SS_STORE_INT_H
+#define SS_STORE_INT_H
+
+#include "audit.h"
+#include "store.h"
+
+/* How a client is looked up (client_find). */
+enum ss__client_by { SS__BY_ID, SS__BY_TOKEN, SS__BY_SHA256, SS__BY_SUBJECT };
+
+typedef struct ss__store_ops {
+    const char *name;
+    void (*close)(void *be);
+    int (*schema_version)(void *be, void *tx, int *version, sc_err *err);
+    int (*tx_begin)(void *be, void **tx, sc_err *err);
+    int (*tx_commit)(void *be, void *tx, sc_err *err);   /* ends tx also on failure */
+    void (*tx_rollback)(void *be, void *tx);
+
+    int (*unit_add)(void *be, void *tx, const char *code, const char *name, int64_t now,
+                    int64_t *id, sc_err *err);
+    /* by id when code is NULL */
+    int (*unit_find)(void *be, void *tx, int64_t id, const char *code, ss_unit *out,
+                     sc_err *err);
+    int (*unit_list)(void *be, void *tx, int64_t after_id, unsigned limit, ss_unit_cb cb,
+                     void *ctx, sc_err *err);
+
+    int (*client_add)(void *be, void *tx, const ss_client *in, int64_t now, int64_t *id,
+                      sc_err *err);
+    /* key: NULL for SS__BY_ID, 32 bytes for TOKEN/SHA256, a string for SUBJECT */
+    int (*client_find)(void *be, void *tx, int by, int64_t id, const void *key,
+                       ss_client *out, sc_err *err);
+    int (*client_list)(void *be, void *tx, int64_t after_id, unsigned limit, ss_client_cb cb,
+                       void *ctx, sc_err *err);
+    int (*client_set_disabled)(void *be, void *tx, int64_t id, int disabled, sc_err *err);
+    int (*client_set_token)(void *be, void *tx, int64_t id, const uint8_t *hash, sc_err *err);
+
+    int (*app_add)(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id,
+                   sc_err *err);
+    int (*app_get)(void *be, void *tx, int64_t id, int with_image, ss_app *out, sc_err *err);
+    int (*app_list)(void *be, void *tx, int64_t unit_id, int state, int64_t after_id,
+                    unsigned limit, ss_app_cb cb, void *ctx, sc_err *err);
+    int (*app_set_review)(void *be, void *tx, int64_t id, int state, int64_t reviewer_id,
+                          const char *reason, int64_t now, sc_err *err);
+
+    int (*key_add)(void *be, void *tx, const uint8_t *pem, size_t pem_len,
+                   const uint8_t *cert, size_t cert_len, int64_t now, int64_t *id,
+                   sc_err *err);
+    int (*key_get)(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err);
+
+    /* the seal, its first history row (good, actor) and the application's es_id */
+    int (*seal_add)(void *be, void *tx, const ss_seal *in, int64_t actor, int64_t now,
+                    int64_t *id, sc_err *err);
+    int (*seal_get)(void *be, void *tx, const char *es_id, int with_blobs, ss_seal *out,
+                    sc_err *err);
+    int (*seal_list)(void *be, void *tx, int64_t unit_id, int status, int64_t after_id,
+                     unsigned limit, ss_seal_cb cb, void *ctx, sc_err *err);
+    /* seals.status and a history row, together */
+    int (*seal_set_status)(void *be, void *tx, const char *es_id, int status,
+                           const char *reason, int64_t actor, int64_t now, sc_err *err);
+    int (*seal_history)(void *be, void *tx, const char *es_id, ss_status_cb cb, void *ctx,
+                        sc_err *err);
+
+    int (*grant_add)(void *be, void *tx, int64_t client_id, const char *es_id,
+                     int64_t expires_at, int64_t use_limit, int64_t now, int64_t *id,
+                     sc_err *err);
+    int (*grant_get)(void *be, void *tx, int64_t client_id, const char *es_id, ss_grant *out,
+                     sc_err *err);
+    int (*grant_list)(void *be, void *tx, int64_t client_id, const char *es_id,
+                      int64_t after_id, unsigned limit, ss_grant_cb cb, void *ctx,
+                      sc_err *err);
+    int (*grant_delete)(void *be, void *tx, int64_t id, sc_err *err);
+    /* uses = uses + 1 (the front end has checked the limits in the same transaction) */
+    int (*grant_count)(void *be, void *tx, int64_t id, sc_err *err);
+
+    /* *resp new (NULL when empty); request_sha256 of the stored request into stored_hash */
+    int (*idem_get)(void *be, void *tx, int64_t client_id, const char *key,
+                    uint8_t stored_hash[32], uint8_t **resp, size_t *resp_len, sc_err *err);
+    int (*idem_put)(void *be, void *tx, int64_t client_id, const char *key,
+                    const uint8_t request_sha256[32], const uint8_t *resp, size_t resp_len,
+                    int64_t now, sc_err *err);
+    int (*idem_purge)(void *be, void *tx, int64_t before, int64_t *removed, sc_err *err);
+
+    int (*audit_head)(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *err);
+    /* the record and the new head (r->seq, r->hash), together */
+    int (*audit_insert)(void *be, void *tx, const ss_audit_record *r, sc_err *err);
+    /* records with seq > after_seq in order (limit 0: all), in one read snapshot; the head
+     * of that snapshot into head_seq/head_hash when they are not NULL */
+    int (*audit_scan)(void *be, void *tx, int64_t after_seq, unsigned limit, ss_audit_cb cb,
+                      void *ctx, int64_t *head_seq, uint8_t head_hash[32], sc_err *err);
+} ss__store_ops;
+
+/* A root handle has tx NULL; a transaction handle shares the root's backend. */
+struct ss_store {
+    const ss__store_ops *ops;
+    void *be;
+    void *tx;
+    ss_store *root;    /* NULL for a root handle */
+};
+
+/** Wrap a backend into a new root handle; takes be (ops->close on failure). */
+int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *err);
+
+/* The SQLite backend (sqlite.c). */
+int ss__sqlite_open(void **be, const char *path, const ss_sqlite_opts *opts, sc_err *err);
+extern const ss__store_ops ss__sqlite_ops;
+
+/* A transaction for a front-end rule: the caller's when st is one, else a new one (*own 1).
+ * End with ss__tx_end(st, tx, own, rc, err), which commits or rolls back what it owns and
+ * returns rc (or the commit's failure). */
+int ss__tx_enter(ss_store *st, void **tx, int *own, sc_err *err);
+int ss__tx_end(ss_store *st, void *tx, int own, int rc, sc_err *err);
+
+/* Argument checks shared by the front-end files; each returns 0 or SC_EINVAL/SC_ELIMIT with a
+ * message naming what. */
+int ss__check_text(const char *what, const char *s, size_t max, int may_be_empty,
+                   sc_err *err);
+int ss__check_token_chars(const char *what, const char *s, size_t max, sc_err *err);
+int ss__check_blob(const char *what, const void *p, size_t len, size_t max, sc_err *err);
+int ss__check_list(unsigned limit, sc_err *err);
+
+#endif
