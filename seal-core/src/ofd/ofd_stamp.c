@@ -400,13 +400,14 @@ static int run(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
 {
     int rc;
 
-    if ((rc = check_signer(j, err)) != 0 || (rc = check_entries(j, err)) != 0 ||
-        (rc = sc__ofd_model_load(j->pkg, &j->m, err)) != 0)
+    if ((rc = check_signer(j, err)) != 0 || (rc = check_entries(j, err)) != 0)
+        return rc;
+    if (sc_ofd_pkg_find(j->pkg, NULL, "OFD.xml", &j->ofd_ix, NULL) != 0)
+        return sc_err_set(err, SC_EFORMAT, "not an OFD package: no OFD.xml entry");
+    if ((rc = sc__ofd_model_load(j->pkg, &j->m, err)) != 0)
         return rc;
     if (j->m->doc_problem != NULL)
         return sc_err_set(err, SC_EFORMAT, "%s", j->m->doc_problem);
-    if ((rc = sc_ofd_pkg_find(j->pkg, NULL, "OFD.xml", &j->ofd_ix, err)) != 0)
-        return rc;
     j->first = j->m->sigs_entry == NULL;
     if ((rc = sc__ofd_stamp_place(j->pkg, j->m, j->p, j->w, j->h, &j->stamps, &j->nstamps,
                                   err)) != 0 ||
