@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "sealcore/error.h"
+#include "sealcore/ofd.h"
 #include "sealcore/ses.h"
 #include "sealcore/trust.h"
 
@@ -57,6 +58,16 @@ SC_API size_t sc_report_item_count(const sc_report *rep);
 SC_API sc_result sc_report_get_check(const sc_report *rep, size_t i, sc_check c,
                                      const char **reason);
 
+/** Findings: what a person should know about the input as a whole, apart from the checks
+ *  of each item (OFD: "extra_bytes", "unprotected_file", "added_after_signing"; see
+ *  spec/verify-report.md). They never change sc_report_valid() or the exit code. */
+SC_API size_t sc_report_finding_count(const sc_report *rep);
+/** Finding i's code, or NULL when i >= count. The code, *file (the package entry it is
+ *  about, or NULL) (the package entry it is about, or NULL) and *message are borrowed from the report;
+ *  either pointer may be NULL. */
+SC_API const char *sc_report_get_finding(const sc_report *rep, size_t i, const char **file,
+                                         const char **message);
+
 /** 1 when no error was recorded, some item exists, no check failed, and none was skipped for
  *  lack of trust anchors; else 0. */
 SC_API int sc_report_valid(const sc_report *rep);
@@ -89,5 +100,23 @@ SC_API int sc_verify_sig(sc_report *rep, const sc_ses_sig *sig, const sc_verify_
  *  @return 0 or SC_ENOMEM. */
 SC_API int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const sc_verify_opts *o,
                          sc_err *err);
+
+/** Verify every signature of an OFD package (spec/verify-report.md, "OFD"): format "ofd", one
+ *  item (kind "signature") per Signature in Signatures.xml, in its order, each with extra
+ *  fields id, type, page, boundary, provider and stamps; then the report's findings
+ *  (extra_bytes, unprotected_file, added_after_signing, unverified_documents), which never
+ *  change the verdict. A package whose OFD.xml or Signatures.xml cannot be read, or
+ *  that has no signature, becomes a report error (exit code 2); a signature whose
+ *  Signature.xml cannot be read fails that item's structure only. o->data and o->data_sm3
+ *  are not used: the signed data is in the package.
+ *  @param pkg  read (its zip reader moves), not kept after the call
+ *  @return 0 (report made, even failing) or SC_ENOMEM (or another negative code when hashing
+ *          or chain building itself fails) with err filled */
+SC_API int sc_verify_ofd(sc_report *rep, sc_ofd_pkg *pkg, const sc_verify_opts *o,
+                         sc_err *err);
+/** sc_verify_ofd() on a package held in memory (buf borrowed for the call); a buffer that is
+ *  not a readable zip becomes a report error (exit code 2). @return as sc_verify_ofd(). */
+SC_API int sc_verify_ofd_mem(sc_report *rep, const uint8_t *buf, size_t len,
+                             const sc_verify_opts *o, sc_err *err);
 
 #endif

@@ -410,8 +410,10 @@ static int load_root(sc_ofd_pkg *pkg, sc__ofd_model *m, sc_err *err)
     int rc;
 
     if ((rc = sc__ofd_model_read_xml(pkg, "OFD.xml", &doc, NULL, NULL, err)) != 0) {
-        if (rc == SC_ENOTFOUND)
+        if (rc == SC_ENOTFOUND) {   /* replace the lookup's message: first message wins */
+            sc_err_clear(err);
             rc = sc_err_set(err, SC_EFORMAT, "not an OFD package: no OFD.xml entry");
+        }
         return rc;
     }
     root = xmlDocGetRootElement(doc);

@@ -53,6 +53,11 @@ void sc_report_free(sc_report *r)
     for (size_t i = 0; i < r->nerr; i++)
         free(r->errors[i]);
     free(r->errors);
+    for (size_t i = 0; i < r->nfind; i++) {
+        free(r->findings[i].file);
+        free(r->findings[i].msg);
+    }
+    free(r->findings);
     free(r->items);
     free(r->file);
     free(r->format);
@@ -83,6 +88,59 @@ int sc_report_add_error(sc_report *r, const char *msg, sc_err *err)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     r->nerr++;
     return 0;
+}
+
+int sc__report_add_finding(sc_report *r, const char *code, const char *file, sc_err *err,
+                           const char *fmt, ...)
+{
+    sc_finding *f;
+    char buf[1024];
+    va_list ap;
+
+    if (r->nfind >= SC_REPORT_MAX_FINDINGS) {
+        r->find_omitted++;   /* a package of 10000 stray files needs no 10000 lines */
+        return 0;
+    }
+    if (r->nfind == r->find_cap) {
+        size_t cap = r->find_cap ? r->find_cap * 2 : 8;
+        if ((f = realloc(r->findings, cap * sizeof(*f))) == NULL)
+            return sc_err_set(err, SC_ENOMEM, "out of memory");
+        r->findings = f;
+        r->find_cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
+    va_end(ap);
+    f = &r->findings[r->nfind];
+    memset(f, 0, sizeof(*f));
+    snprintf(f->code, sizeof(f->code), "%s", code);
+    if ((f->msg = strdup(buf)) == NULL || (file != NULL && (f->file = strdup(file)) == NULL)) {
+        free(f->msg);
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    r->nfind++;
+    return 0;
+}
+
+size_t sc_report_finding_count(const sc_report *r)
+{
+    return r->nfind;
+}
+
+const char *sc_report_get_finding(const sc_report *r, size_t i, const char **file,
+                                  const char **message)
+{
+    if (file != NULL)
+        *file = NULL;
+    if (message != NULL)
+        *message = NULL;
+    if (i >= r->nfind)
+        return NULL;
+    if (file != NULL)
+        *file = r->findings[i].file;
+    if (message != NULL)
+        *message = r->findings[i].msg;
+    return r->findings[i].code;
 }
 
 sc_item *sc__report_add_item(sc_report *r, const char *kind, sc_err *err)

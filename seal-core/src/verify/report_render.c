@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Millimetre coordinates ("206.5199") print as written, not as 206.51990000000001. */
+#define REAL JSON_REAL_PRECISION(10)
+
 static const char *result_name(sc_result r)
 {
     return r == SC_RESULT_PASSED ? "passed" : r == SC_RESULT_FAILED ? "failed" : "skipped";
@@ -85,16 +88,30 @@ static json_t *item_json(const sc_item *it)
     return o;
 }
 
+static json_t *finding_json(const sc_finding *f)
+{
+    json_t *o = json_object();
+
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "code", json_string(f->code));
+    json_object_set_new(o, "file", str_or_null(f->file));
+    json_object_set_new(o, "message", text(f->msg));
+    return o;
+}
+
 int sc_report_to_json(const sc_report *r, char **out, sc_err *err)
 {
     json_t *o = json_object(), *items = json_array(), *errors = json_array();
+    json_t *findings = json_array();
     int rc = 0;
 
     *out = NULL;
-    if (o == NULL || items == NULL || errors == NULL) {
+    if (o == NULL || items == NULL || errors == NULL || findings == NULL) {
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         json_decref(items);
         json_decref(errors);
+        json_decref(findings);
         goto out;
     }
     json_object_set_new(o, "file", str_or_null(r->file));
@@ -104,9 +121,14 @@ int sc_report_to_json(const sc_report *r, char **out, sc_err *err)
         json_array_append_new(items, item_json(&r->items[i]));
     for (size_t i = 0; i < r->nerr; i++)
         json_array_append_new(errors, text(r->errors[i]));
+    for (size_t i = 0; i < r->nfind; i++)
+        json_array_append_new(findings, finding_json(&r->findings[i]));
     json_object_set_new(o, "items", items);
+    json_object_set_new(o, "findings", findings);
+    if (r->find_omitted > 0)
+        json_object_set_new(o, "findings_omitted", json_integer((json_int_t)r->find_omitted));
     json_object_set_new(o, "errors", errors);
-    if ((*out = json_dumps(o, JSON_INDENT(2))) == NULL)
+    if ((*out = json_dumps(o, JSON_INDENT(2) | REAL)) == NULL)
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
 out:
     json_decref(o);
@@ -194,7 +216,8 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
             const char *k;
             json_t *v;
             json_object_foreach(it->extra, k, v) {
-                char *s = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+                char *s = json_is_string(v) ? NULL
+                                            : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | REAL);
                 tb_add(&b, "  %-10s %s\n", k, clean(s ? s : json_string_value(v), c1, sizeof(c1)));
                 free(s);
             }
@@ -206,6 +229,15 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
                    it->reason[c] ? " " : "", clean(it->reason[c], c1, sizeof(c1)));
         }
     }
+    if (r->nfind > 0)   /* after the verdicts: they do not change them, but are worth reading */
+        tb_add(&b, "\nfindings (they do not change the verdict):\n");
+    for (size_t i = 0; i < r->nfind; i++) {
+        const sc_finding *f = &r->findings[i];
+        tb_add(&b, "  [%s] %s%s%s\n", f->code, f->file ? clean(f->file, c1, sizeof(c1)) : "",
+               f->file ? ": " : "", clean(f->msg, c2, sizeof(c2)));
+    }
+    if (r->find_omitted > 0)
+        tb_add(&b, "  ... and %zu more findings\n", r->find_omitted);
     for (size_t i = 0; i < r->nerr; i++)
         tb_add(&b, "error: %s\n", clean(r->errors[i], c1, sizeof(c1)));
     if (b.oom || b.p == NULL) {

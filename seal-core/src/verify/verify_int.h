@@ -10,6 +10,7 @@
 
 #define SC_REPORT_MAX_ITEMS 10000
 #define SC_REPORT_MAX_ERRORS 100
+#define SC_REPORT_MAX_FINDINGS 200   /* more are counted (findings_omitted), not kept */
 
 typedef struct sc_item {
     char kind[16];               /* "seal" or "signature" */
@@ -23,16 +24,31 @@ typedef struct sc_item {
     json_t *extra;               /* further fields other modules add (OFD: id, page, …) */
 } sc_item;
 
+/* Something a person should know about the input as a whole (OFD: bytes outside the zip,
+ * files no signature protects). A finding never changes valid or the exit code by itself. */
+typedef struct sc_finding {
+    char code[24];               /* "extra_bytes", "unprotected_file", "added_after_signing" */
+    char *file;                  /* the package entry it is about; NULL when none */
+    char *msg;
+} sc_finding;
+
 struct sc_report {
     char *file, *format;
     sc_item *items;
     size_t n, cap;
     char **errors;
     size_t nerr;
+    sc_finding *findings;
+    size_t nfind, find_cap;
+    size_t find_omitted;         /* past SC_REPORT_MAX_FINDINGS */
 };
 
 /* A new empty item; NULL on ENOMEM or past SC_REPORT_MAX_ITEMS (err says which). */
 sc_item *sc__report_add_item(sc_report *rep, const char *kind, sc_err *err);
+/* Append a finding (file may be NULL; message printf-style). Past SC_REPORT_MAX_FINDINGS it
+ * is only counted. @return 0 or SC_ENOMEM. */
+int sc__report_add_finding(sc_report *rep, const char *code, const char *file, sc_err *err,
+                           const char *fmt, ...) SC_PRINTF(5, 6);
 /* Set a check's result and reason (printf-style; NULL for none). Reasons are best effort:
  * under memory pressure the result stays and the reason is dropped. */
 void sc__item_set(sc_item *it, sc_check c, sc_result r, const char *fmt, ...) SC_PRINTF(4, 5);
