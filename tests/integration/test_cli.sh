@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # test_cli.sh: sealctl and seal-verify driven as an administrator and a verifier would, with a
 # fresh development PKI: make a seal, show it, sign, verify (text and JSON), and every refusal
-# with its exit code and message. Prints "N passed, N failed" and exits non-zero on failure.
+# with its exit code and message; and seal-verify on signed OFD documents from the vectors. Prints "N passed, N failed" and exits non-zero on failure.
 set -u
 : "${SEALCTL:?run through meson test}" "${SEAL_VERIFY:?}" "${SC_MAKE_DEV_PKI:?}" "${SC_TEST_DATA:?}"
+: "${SC_VECTORS_DIR:?}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" cli
 
 P=$T/pki
@@ -90,5 +91,38 @@ expect 0 "seal make --cert-digests" -- make_seal --cert-digests -o "$T/d.esl"
 expect 0 "sign with a digest-list seal" -- "$SEALCTL" sign data --seal "$T/d.esl" \
   --cert "$P/signer-prov.pem" --key "$P/signer-prov.key" "${PW[@]}" -i "$T/doc.txt" -o "$T/d.sig"
 expect 0 "verify digest-list signature" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" "$T/d.sig"
+
+# signed OFD documents (vectors/vendors, MANIFEST.md): one item per signature, exit 1 without
+# anchors, findings that never change the verdict, exit 2 when the package cannot be read
+O=$SC_VECTORS_DIR/vendors
+expect 1 "verify OFD" -- "$SEAL_VERIFY" "$O/gh11.ofd"
+contains "verify OFD" "NOT VALID (ofd)"
+contains "OFD references" "[ok  ] ofd_references"
+contains "OFD data hash" "[ok  ] data_hash"
+contains "OFD no anchors" "[skip] cert_chain"
+expect 1 "verify OFD --json" -- "$SEAL_VERIFY" --json "$O/bker_issuer_20191231.ofd"
+for f in '"format": "ofd"' '"id": "2"' '"type": "Seal"' '"page": 1' '"boundary": [' '153.0,'          '"signer_signature": "passed"' '"ofd_references": "passed"' '"code": "unprotected_file"'          '"file": "Doc_0/Res/Image_0.png"'; do
+  contains "OFD json $f" "$f"
+done
+expect 1 "verify OFD Type Sign --json" -- "$SEAL_VERIFY" --json "$O/railway-ticket-refund.ofd"
+for f in '"type": "Sign"' '"page": null' '"boundary": null' '"data_hash": "passed"'; do
+  contains "Sign json $f" "$f"
+done
+expect 1 "verify OFD with a damaged signature" -- "$SEAL_VERIFY" "$O/gonghang_1.ofd"
+contains "gonghang" "[FAIL] signer_signature signer signature: signature value: SM2Signature: length 70"
+(printf 'vendor header'; cat "$O/gh11.ofd"; printf 'tail') >"$T/extra.ofd"
+expect 1 "OFD with bytes around the zip" -- "$SEAL_VERIFY" "$T/extra.ofd"
+contains "extra bytes" "[extra_bytes] 13 bytes before the zip and 4 after its end record"
+contains "extra bytes verdicts" "[ok  ] ofd_references"
+expect 1 "OFD on standard input" -- "$SEAL_VERIFY" - <"$O/gh11.ofd"
+contains "OFD stdin" "[ok  ] ofd_references"
+expect 2 "OFD with --data" -- "$SEAL_VERIFY" --data "$T/doc.txt" "$O/gh11.ofd"
+contains "OFD --data" "--data is for detached signatures"
+head -c 3000 "$O/gh11.ofd" >"$T/cut.ofd"
+expect 2 "truncated OFD" -- "$SEAL_VERIFY" "$T/cut.ofd"
+contains "truncated OFD" "not a zip file"
+contains "truncated OFD stderr" "cannot be read as a signed OFD document"
+expect 2 "truncated OFD --json" -- "$SEAL_VERIFY" --json "$T/cut.ofd"
+contains "truncated OFD json" '"items": []'
 
 finish
