@@ -494,6 +494,34 @@ static void findings__extra_bytes_around_the_zip_verdict_unchanged(void **state)
     free(m.p);
 }
 
+/* What the signatures cannot speak for: a page list that cannot be read, a second document. */
+static void findings__document_level(void **state)
+{
+    static const uint8_t junk[] = "<not-a-document/>";
+    const edit ed[2] = {
+        { "Doc_0/Document.xml", PUT, 0, 0, 0, junk, sizeof(junk) - 1 },
+        { "OFD.xml", SUBST, 0, "</ofd:OFD>", "<ofd:DocBody><ofd:DocRoot>Doc_1/Document.xml"
+          "</ofd:DocRoot></ofd:DocBody></ofd:OFD>", 0, 0 } };
+    mem base = load("ofdrw/SESV4SignDoc.ofd"), m = rebuild(base, ed, 2);
+    sc_report *rep = verify(m, 0);
+    json_t *j = report_json(rep);
+    char got[512];
+
+    (void)state;
+    CHECK(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_FAILED, "2 of 5 referenced files fail: "
+          "OFD.xml: SM3 differs");
+    CHECK(rep, 0, SC_CHECK_SIGNER_SIGNATURE, SC_RESULT_PASSED, NULL);
+    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "items"), 0),
+                                             "page")));
+    findings(rep, got, sizeof(got));
+    assert_string_equal(got, "unverified_documents OFD.xml; unreadable_document "
+                             "Doc_0/Document.xml");
+    json_decref(j);
+    sc_report_free(rep);
+    free(base.p);
+    free(m.p);
+}
+
 /* A Signature.xml of our own with these References (the signature value stays Sign_0's, so
  * only ofd_references and the findings mean anything in these tests). */
 static char *signature_xml(const char *method, const char *refs)
@@ -725,6 +753,7 @@ int main(void)
         cmocka_unit_test(findings__unprotected_file_named_verdict_unchanged),
         cmocka_unit_test(findings__extra_bytes_around_the_zip_verdict_unchanged),
         cmocka_unit_test(findings__file_only_a_later_signature_covers),
+        cmocka_unit_test(findings__document_level),
         cmocka_unit_test(references__each_check_method_streams_and_compares),
         cmocka_unit_test(references__refuses_what_cannot_be_checked),
         cmocka_unit_test(broken__signature_fails_its_structure_only),

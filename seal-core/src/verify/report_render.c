@@ -206,8 +206,12 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
            r->format ? r->format : "unknown format");
     for (size_t i = 0; i < r->n; i++) {
         const sc_item *it = &r->items[i];
-        tb_add(&b, "\n%s %zu (V%lld): seal %s \"%s\"\n", it->kind, i + 1, (long long)it->version,
-               clean(it->seal_id, c1, sizeof(c1)), clean(it->seal_name, c2, sizeof(c2)));
+        if (it->seal_id != NULL || it->seal_name != NULL)
+            tb_add(&b, "\n%s %zu (V%lld): seal %s \"%s\"\n", it->kind, i + 1,
+                   (long long)it->version, clean(it->seal_id, c1, sizeof(c1)),
+                   clean(it->seal_name, c2, sizeof(c2)));
+        else   /* no seal read: an OFD Type="Sign" SignedData, or a signature left unread */
+            tb_add(&b, "\n%s %zu (V%lld)\n", it->kind, i + 1, (long long)it->version);
         if (it->signer != NULL && it->signer[0] != '\0')
             tb_add(&b, "  signer:    %s\n", clean(it->signer, c1, sizeof(c1)));
         if (it->has_time)
