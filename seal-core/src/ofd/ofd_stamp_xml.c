@@ -358,15 +358,18 @@ static int splice(const uint8_t *xml, size_t len, const edit *e, size_t ne, cons
     return sbuf_take(&b, what, out, outlen, err);
 }
 
-/* Parse what we made, as a reader will; its root must be root. */
+/* Parse what we made, as a reader will; its root must be root. *doc NULL on failure. */
 static int reparse(const uint8_t *xml, size_t len, const char *what, const char *root,
                    xmlDoc **doc, sc_err *err)
 {
     int rc = sc__ofd_xml_parse(xml, len, what, doc, err);
     if (rc == 0 && !sc__ofd_is(xmlDocGetRootElement(*doc), root))
         rc = sc_err_set(err, SC_EFORMAT, "%s: the root element is not %s", what, root);
-    if (rc != 0)
+    if (rc != 0) {
+        xmlFreeDoc(*doc);
+        *doc = NULL;
         sc_err_prefix(err, "the edited file does not read back");
+    }
     return rc;
 }
 
