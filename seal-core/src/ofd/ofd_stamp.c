@@ -91,8 +91,8 @@ static int check_signer(const job *j, sc_err *err)
     return 0;
 }
 
-/* Every name can go into a Reference, and no entry is encrypted (it could be neither hashed
- * nor copied). */
+/* Every name can go into a Reference, and every entry can be hashed and copied raw: not
+ * encrypted, stored or deflated. */
 static int check_entries(job *j, sc_err *err)
 {
     size_t n = sc_ofd_pkg_count(j->pkg);
@@ -111,6 +111,11 @@ static int check_entries(job *j, sc_err *err)
             return sc_err_prefix(err, "cannot seal a package with encrypted entries");
         if (rc != 0)
             return rc;
+        /* what the raw copy refuses, refused here before any output */
+        if (st.method != 0 && st.method != 8)
+            return sc_err_set(err, SC_EUNSUPPORTED, "OFD entry \"%.200s\": compression method "
+                              "%u (only stored and deflate entries can be copied)", name,
+                              (unsigned)st.method);
     }
     return 0;
 }
@@ -290,7 +295,7 @@ static int make_refs(job *j, sc_err *err)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = sc_ofd_pkg_name(j->pkg, i);
-        if (name[strlen(name) - 1] == '/')
+        if (name[0] == '\0' || name[strlen(name) - 1] == '/')
             continue;
         if (i == j->sigs_ix)
             rc = j->p->lock ? add_ref(j, name, j->sigs_xml, j->sigs_xml_len, i, err) : 0;

@@ -26,6 +26,9 @@ static int add(stamps *s, const sc__ofd_model *m, size_t page_ix, const double b
 {
     sc__ofd_stamp *st;
 
+    if (m->pages[page_ix].id == 0)
+        return sc_err_set(err, SC_EFORMAT, "page %zu has no ID: a StampAnnot cannot refer to it",
+                          page_ix + 1);
     if (s->n >= SC__OFD_MAX_ANNOTS)
         return sc_err_set(err, SC_ELIMIT, "more than %u StampAnnots in one signature (the most "
                           "a reader takes)", SC__OFD_MAX_ANNOTS);
@@ -60,9 +63,6 @@ static int read_page(sc_ofd_pkg *pkg, const sc__ofd_model *m, size_t page_ix, xm
     int rc;
 
     *doc = NULL;
-    if (pg->id == 0)
-        return sc_err_set(err, SC_EFORMAT, "page %zu has no ID: a StampAnnot cannot refer to it",
-                          page_ix + 1);
     if ((rc = sc__ofd_model_read_xml(pkg, pg->entry, doc, NULL, NULL, err)) != 0) {
         if (rc == SC_ENOTFOUND) {   /* a missing page is damage, not "keyword not found" */
             sc_err_clear(err);
