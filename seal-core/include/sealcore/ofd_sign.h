@@ -23,7 +23,8 @@
  *
  * Refused before a byte reaches the sink: an existing signature covering Signatures.xml
  * (the document is locked), an existing Signature.xml that cannot be read (whether it locks
- * the document cannot be told), encrypted entries, entry names XML cannot carry.
+ * the document cannot be told), encrypted entries and compression methods other than stored
+ * and deflate (they could not be copied raw), entry names XML cannot carry.
  *
  * Appearance (all lengths mm, page coordinates: origin top-left, y down; the page is the
  * page's own Area/PhysicalBox when its Content.xml has one, else the document's):
@@ -120,7 +121,8 @@ typedef struct sc_ofd_sign_info {
  *          SC_EFORMAT  the package or one of its XML files is damaged, an earlier
  *                      Signature.xml cannot be read, a Signs/Signatures.xml entry exists
  *                      that OFD.xml does not name;
- *          SC_EUNSUPPORTED  an encrypted entry, or a name XML cannot carry;
+ *          SC_EUNSUPPORTED  an encrypted entry, one neither stored nor deflated, or a
+ *                      name XML cannot carry;
  *          SC_ELIMIT   more References or StampAnnots than a reader takes, zip limits;
  *          SC_ECRYPTO, SC_ENOMEM, the sink's or the tsa callback's code.
  *          err says what and where. */

@@ -156,12 +156,15 @@ static void put_attr_u64(sbuf *b, const char *name, uint64_t v)
 static int sbuf_take(sbuf *b, const char *what, uint8_t **out, size_t *outlen, sc_err *err)
 {
     *out = NULL;
-    put(b, "", 0);
-    if (!b->oom && !b->over) {
-        put(b, "\0", 1);   /* NUL for the caller's convenience, not counted */
-        b->len--;
+    if (!b->oom && !b->over && b->len == b->cap) {   /* room for the NUL, not counted */
+        char *np = realloc(b->p, b->cap + 1);
+        b->oom = np == NULL;
+        b->p = np != NULL ? np : b->p;
+        b->cap += np != NULL;
     }
-    if (b->oom || b->over) {
+    if (!b->oom && !b->over && b->p != NULL)
+        b->p[b->len] = '\0';
+    if (b->oom || b->over || b->p == NULL) {
         free(b->p);
         b->p = NULL;
         return b->oom ? sc_err_set(err, SC_ENOMEM, "%s: out of memory", what)
