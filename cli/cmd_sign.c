@@ -65,12 +65,17 @@ static int signer_load(signer *s, sc_err *err)
     return 0;
 }
 
-static void signer_free(signer *s)
+/* Free s; the exit code for rc, after printing the message of a failure. */
+static int signer_done(signer *s, const char *prog, int rc, const sc_err *err)
 {
     sc_key_free(s->key);
     sc_ses_seal_free(s->seal);
     free(s->sder);
     free(s->cder);
+    if (rc == 0)
+        return EXIT_DONE;
+    tool_error(prog, err);
+    return exit_for(err->code);
 }
 
 /* ---- sealctl sign data ------------------------------------------------------------------ */
@@ -100,7 +105,7 @@ int cmd_sign_data(int argc, char **argv)
     sc_ses_sig *sig = NULL;
     sc_err err = SC_ERR_INIT;
     char msg[256];
-    int c, code = EXIT_USAGE;
+    int c;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:o:", opts, NULL)) != -1) {
@@ -122,25 +127,18 @@ int cmd_sign_data(int argc, char **argv)
         const char *slash = strrchr(s.in, '/');
         prop = slash ? slash + 1 : s.in;
     }
-    if (signer_load(&s, &err) != 0 || tool_sm3_file(s.in, hash, &err) != 0)
-        goto fail;
+    int rc = signer_load(&s, &err);
+    if (rc == 0)
+        rc = tool_sm3_file(s.in, hash, &err);
     sc_ses_sign_params sp = { .data_hash = hash, .data_hash_len = 32, .property_info = prop };
-    if (sc_ses_sign(&sig, s.seal, s.key, s.cder, s.clen, &sp, &err) != 0)
-        goto fail;
-    const uint8_t *g = sc_ses_sig_get_der(sig, &glen);
-    if (tool_write_file(s.out, g, glen, 0644, &err) != 0)
-        goto fail;
-    fprintf(stderr, "sealctl: %s signed with seal %s: %s (%zu bytes)\n", s.in,
-            sc_ses_seal_get_info(s.seal)->es_id, s.out, glen);
-    code = EXIT_DONE;
-    goto done;
-fail:
-    tool_error(PROG, &err);
-    code = exit_for(err.code);
-done:
+    if (rc == 0)
+        rc = sc_ses_sign(&sig, s.seal, s.key, s.cder, s.clen, &sp, &err);
+    const uint8_t *g = rc == 0 ? sc_ses_sig_get_der(sig, &glen) : NULL;
+    if (rc == 0 && (rc = tool_write_file(s.out, g, glen, 0644, &err)) == 0)
+        fprintf(stderr, "sealctl: %s signed with seal %s: %s (%zu bytes)\n", s.in,
+                sc_ses_seal_get_info(s.seal)->es_id, s.out, glen);
     sc_ses_sig_free(sig);
-    signer_free(&s);
-    return code;
+    return signer_done(&s, PROG, rc, &err);
 }
 
 /* ---- sealctl sign ofd ------------------------------------------------------------------- */
@@ -342,6 +340,35 @@ static int out_close(out_file *o, int ok, sc_err *err)
     return rc;
 }
 
+/* IN, read through its descriptor, stamped into OUT (out_open/out_close). */
+static int stamp_file(const signer *s, sc_ofd_sign_params *sp, sc_ofd_sign_info *info,
+                      sc_err *err)
+{
+    sc_ofd_pkg *pkg = NULL;
+    out_file *o = NULL;
+    int fd, rc;
+
+    if ((fd = open(s->in, O_RDONLY | O_CLOEXEC)) < 0)
+        return sc_err_set(err, SC_EIO, "%s: %s", s->in, strerror(errno));
+    sp->seal = s->seal;
+    sp->key = s->key;
+    sp->cert = s->cder;
+    sp->cert_len = s->clen;
+    if ((rc = sc_ofd_pkg_open_fd(&pkg, fd, err)) != 0) {
+        sc_err_prefix(err, "%s", s->in);
+    } else if ((o = malloc(sizeof(*o))) == NULL) {
+        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    } else if ((rc = out_open(o, s->out, err)) == 0) {
+        int signed_rc = sc_ofd_sign(pkg, sp, out_sink, o, info, err);
+        rc = out_close(o, signed_rc == 0, err);
+        rc = signed_rc != 0 ? signed_rc : rc;
+    }
+    free(o);
+    sc_ofd_pkg_free(pkg);
+    close(fd);
+    return rc;
+}
+
 int cmd_sign_ofd(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -355,11 +382,9 @@ int cmd_sign_ofd(int argc, char **argv)
     signer s = { 0 };
     sc_ofd_sign_params sp = { 0 };
     sc_ofd_sign_info info;
-    sc_ofd_pkg *pkg = NULL;
-    out_file *o = NULL;
     sc_err err = SC_ERR_INIT;
     char msg[256];
-    int c, fd = -1, code;
+    int c;
 
     optind = 1;
     while ((c = getopt_long(argc, argv, "i:o:", opts, NULL)) != -1) {
@@ -382,43 +407,10 @@ int cmd_sign_ofd(int argc, char **argv)
         usage_ofd(stderr);
         return EXIT_USAGE;
     }
-    if (signer_load(&s, &err) != 0)
-        goto fail;
-    if ((fd = open(s.in, O_RDONLY | O_CLOEXEC)) < 0) {
-        sc_err_set(&err, SC_EIO, "%s: %s", s.in, strerror(errno));
-        goto fail;
-    }
-    if (sc_ofd_pkg_open_fd(&pkg, fd, &err) != 0) {
-        sc_err_prefix(&err, "%s", s.in);
-        goto fail;
-    }
-    sp.seal = s.seal;
-    sp.key = s.key;
-    sp.cert = s.cder;
-    sp.cert_len = s.clen;
-    if ((o = malloc(sizeof(*o))) == NULL) {
-        sc_err_set(&err, SC_ENOMEM, "out of memory");
-        goto fail;
-    }
-    if (out_open(o, s.out, &err) != 0)
-        goto fail;
-    int rc = sc_ofd_sign(pkg, &sp, out_sink, o, &info, &err);
-    if (out_close(o, rc == 0, &err) != 0)
-        goto fail;
-    if (strcmp(s.out, "-") != 0)
+    int rc = signer_load(&s, &err);
+    if (rc == 0 && (rc = stamp_file(&s, &sp, &info, &err)) == 0 && strcmp(s.out, "-") != 0)
         fprintf(stderr, "sealctl: %s signed with seal %s: %s (signature %s, %zu stamp%s, %zu "
                 "references)\n", s.in, sc_ses_seal_get_info(s.seal)->es_id, s.out, info.id,
                 info.stamps, info.stamps == 1 ? "" : "s", info.references);
-    code = EXIT_DONE;
-    goto done;
-fail:
-    tool_error(PROG, &err);
-    code = exit_for(err.code);
-done:
-    free(o);
-    sc_ofd_pkg_free(pkg);
-    if (fd >= 0)
-        close(fd);
-    signer_free(&s);
-    return code;
+    return signer_done(&s, PROG, rc, &err);
 }
