@@ -385,21 +385,6 @@ static void sign_ofd__places_on_the_named_page(void **state)
     assert_true(a->box[0] == 185 && a->box[1] == 270.5 && a->box[2] == 30 && a->box[3] == 20);
     out_free(&o);
 
-    p.page = 4;
-    refused(in, in_len, &p, SC_EINVAL, "page 4: the document has pages 1 to 3");
-    p.page = 0;
-    refused(in, in_len, &p, SC_EINVAL, "page 0: the document has pages 1 to 3");
-    p.page = 1;
-    p.x_mm = 225;   /* 210 + 30 / 2: touches the edge only */
-    refused(in, in_len, &p, SC_EINVAL, "lies entirely outside the page (0 0 210 297)");
-    p.x_mm = 100;
-    p.y_mm = 1e9;
-    refused(in, in_len, &p, SC_EINVAL, "not a number within");
-    p.y_mm = 100;
-    p.width_mm = 1000.5;
-    refused(in, in_len, &p, SC_EINVAL, "seal size 1000.5x20 mm");
-    p.width_mm = 0;   /* both 0: the picture's 42 x 42; one 0 alone is refused */
-    refused(in, in_len, &p, SC_EINVAL, "each side must be in (0, 1000]");
     free(in);
 }
 
@@ -537,18 +522,6 @@ static void sign_ofd__keyword_picks_occurrences(void **state)
         }
         out_free(&o);
     }
-    p.occurrence = 4;
-    refused(in, in_len, &p, SC_ENOTFOUND, "keyword \"" KW "\" occurs 3 times; occurrence 4");
-    p.occurrence = -2;
-    refused(in, in_len, &p, SC_EINVAL, "occurrence -2");
-    p.occurrence = SC_OFD_OCCUR_ALL;
-    p.keyword = "印章";
-    refused(in, in_len, &p, SC_ENOTFOUND, "keyword \"印章\" does not occur in the document (3 "
-            "pages searched)");
-    p.keyword = "";
-    refused(in, in_len, &p, SC_EINVAL, "keyword: empty");
-    p.keyword = "  ";
-    refused(in, in_len, &p, SC_EINVAL, "keyword \"  \" on page 1");
     free(in);
 }
 
@@ -600,16 +573,59 @@ static void sign_ofd__riding_slices_the_seal_across_pages(void **state)
             }
         out_free(&o);
     }
-    p.riding = SC_OFD_RIDING_RIGHT;
-    p.first_page = 4;
-    p.last_page = 6;
-    refused(in, in_len, &p, SC_EINVAL, "riding seal: pages 4-6; the document has pages 1 to 5");
-    p.first_page = 3;
-    p.last_page = 2;
-    refused(in, in_len, &p, SC_EINVAL, "pages 3-2");
-    p.first_page = p.last_page = 0;
-    p.riding = 4;
-    refused(in, in_len, &p, SC_EINVAL, "side 4 is not right (1), left (2) or both (3)");
+    free(in);
+}
+
+/* Each placement a document cannot take, refused with its reason before any output. */
+static void sign_ofd__refuses_each_bad_placement(void **state)
+{
+#define XY SC_OFD_PLACE_PAGE_XY
+#define KWD SC_OFD_PLACE_KEYWORD
+#define RIDE SC_OFD_PLACE_RIDING
+    static const struct {
+        sc_ofd_sign_params p;   /* placement only; the signer is filled in below */
+        int code;
+        const char *frag;
+    } rows[] = {
+        { { .place = XY, .page = 4, .x_mm = 100 }, SC_EINVAL, "page 4: the document has pages "
+          "1 to 3" },
+        { { .place = XY, .page = 0 }, SC_EINVAL, "page 0: the document has pages 1 to 3" },
+        { { .place = XY, .page = 1, .x_mm = 225, .width_mm = 30, .height_mm = 20 }, SC_EINVAL,
+          "a 30x20 mm seal centred at (225, 0) lies entirely outside the page (0 0 210 297)" },
+        { { .place = XY, .page = 1, .y_mm = 1e9 }, SC_EINVAL, "not a number within" },
+        { { .place = XY, .page = 1, .width_mm = 1000.5, .height_mm = 20 }, SC_EINVAL,
+          "seal size 1000.5x20 mm" },
+        { { .place = XY, .page = 1, .height_mm = 20 }, SC_EINVAL,   /* one side 0 */
+          "each side must be in (0, 1000]" },
+        { { .place = 9 }, SC_EINVAL, "placement 9: not PAGE_XY, KEYWORD or RIDING" },
+        { { .place = KWD, .keyword = KW, .occurrence = 4 }, SC_ENOTFOUND,
+          "keyword \"" KW "\" occurs 3 times; occurrence 4 was asked for" },
+        { { .place = KWD, .keyword = KW, .occurrence = -2 }, SC_EINVAL, "occurrence -2" },
+        { { .place = KWD, .keyword = "印章" }, SC_ENOTFOUND, "keyword \"印章\" does not occur "
+          "in the document (3 pages searched)" },
+        { { .place = KWD, .keyword = "" }, SC_EINVAL, "keyword: empty" },
+        { { .place = KWD, .keyword = "  " }, SC_EINVAL, "keyword \"  \" on page 1" },
+        { { .place = RIDE, .riding = 1, .first_page = 2, .last_page = 4 }, SC_EINVAL,
+          "riding seal: pages 2-4; the document has pages 1 to 3" },
+        { { .place = RIDE, .riding = 1, .first_page = 3, .last_page = 2 }, SC_EINVAL,
+          "pages 3-2" },
+        { { .place = RIDE, .riding = 4 }, SC_EINVAL, "side 4 is not right (1), left (2) or "
+          "both (3)" },
+    };
+#undef XY
+#undef KWD
+#undef RIDE
+    static const char *const texts[] = { "甲 " KW "|乙 " KW, NULL, KW };
+    size_t len;
+    uint8_t *in = make_doc(3, texts, &len);
+
+    (void)state;
+    for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++) {
+        sc_ofd_sign_params p = rows[r].p;
+        p.seal = g.seal, p.key = g.kprov, p.cert = g.prov, p.cert_len = g.prov_len;
+        p.sign_time = g.t;
+        refused(in, len, &p, rows[r].code, rows[r].frag);
+    }
     free(in);
 }
 
@@ -819,6 +835,7 @@ int main(void)
         cmocka_unit_test(sign_ofd__adds_to_every_vector),
         cmocka_unit_test(sign_ofd__keyword_picks_occurrences),
         cmocka_unit_test(sign_ofd__riding_slices_the_seal_across_pages),
+        cmocka_unit_test(sign_ofd__refuses_each_bad_placement),
         cmocka_unit_test(sign_ofd__lock_covers_signatures_xml_and_refuses_the_next),
         cmocka_unit_test(sign_ofd__refuses_bad_inputs_before_writing),
         cmocka_unit_test(sign_ofd__reports_sink_failures),
