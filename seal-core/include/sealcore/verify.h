@@ -59,7 +59,7 @@ SC_API sc_result sc_report_get_check(const sc_report *rep, size_t i, sc_check c,
                                      const char **reason);
 
 /** Findings: what a person should know about the input as a whole, apart from the checks
- *  of each item (OFD: "extra_bytes", "unprotected_file", "added_after_signing"; see
+ *  of each item (OFD: "extra_bytes", "unprotected_file", "added_after_signing", …; see
  *  spec/verify-report.md). They never change sc_report_valid() or the exit code. */
 SC_API size_t sc_report_finding_count(const sc_report *rep);
 /** Finding i's code, or NULL when i >= count. The code, *file (the package entry it is
@@ -104,9 +104,10 @@ SC_API int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const s
 /** Verify every signature of an OFD package (spec/verify-report.md, "OFD"): format "ofd", one
  *  item (kind "signature") per Signature in Signatures.xml, in its order, each with extra
  *  fields id, type, page, boundary, provider and stamps; then the report's findings
- *  (extra_bytes, unprotected_file, added_after_signing, unverified_documents), which never
- *  change the verdict. A package whose OFD.xml or Signatures.xml cannot be read, or
- *  that has no signature, becomes a report error (exit code 2); a signature whose
+ *  (extra_bytes, unprotected_file, added_after_signing, unverified_documents,
+ *  unreadable_document), which never change the verdict. A package whose OFD.xml or
+ *  Signatures.xml cannot be read, or that has no signature, becomes a report error (exit
+ *  code 2); a signature whose
  *  Signature.xml cannot be read fails that item's structure only. o->data and o->data_sm3
  *  are not used: the signed data is in the package.
  *  @param pkg  read (its zip reader moves), not kept after the call
