@@ -632,6 +632,33 @@ static void ofd_xml_parse__rejects_each_hostile_document(void **state)
     expect_xml("<!DOCTYPE r><r/>", 16, SC_OFD_MAX_XML_DEPTH, 0, NULL, "bare DOCTYPE");
 }
 
+/* Bug: libxml2 printed "encoding error : input conversion failed" and "I/O error : encoder
+ * error" to stderr for bytes not in the declared encoding (its generic error channel). */
+static void ofd_xml_parse__encoding_errors_are_reported_not_printed(void **state)
+{
+    static const char bad[] = "<?xml version=\"1.0\" encoding=\"GB2312\"?><a>\xff\xff\xff</a>";
+    char path[600], got[256] = { 0 };
+    int saved = dup(2), fd;
+    FILE *f;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/stderr.txt", sc_test_tmpdir());
+    assert_true(saved >= 0);
+    assert_true((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600)) >= 0);
+    assert_true(dup2(fd, 2) == 2);
+    close(fd);
+    expect_xml(bad, sizeof(bad) - 1, SC_OFD_MAX_XML_DEPTH, SC_EFORMAT,
+               "t.xml: XML line 1: input conversion failed due to input error", "GB2312");
+    fflush(stderr);
+    assert_true(dup2(saved, 2) == 2);
+    close(saved);
+    assert_non_null(f = fopen(path, "r"));
+    size_t n = fread(got, 1, sizeof(got) - 1, f);
+    fclose(f);
+    if (n != 0)
+        fail_msg("libxml2 printed: %s", got);
+}
+
 static char *nested(unsigned depth, size_t *len)
 {
     char *s = malloc(depth * 7 + 1), *p = s;
@@ -714,6 +741,7 @@ int main(void)
         cmocka_unit_test(ofd_path_resolve__rejects_each_bad_loc),
         cmocka_unit_test(ofd_pkg_find__reports_missing_entry),
         cmocka_unit_test(ofd_xml_parse__rejects_each_hostile_document),
+        cmocka_unit_test(ofd_xml_parse__encoding_errors_are_reported_not_printed),
         cmocka_unit_test(ofd_xml_parse__limits_depth_at_n_and_n_plus_1),
         cmocka_unit_test(ofd_xml_parse__limits_size_at_n_and_n_plus_1),
     };

@@ -12,6 +12,8 @@
 #include "sc_int.h"
 
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -117,9 +119,32 @@ static void on_error(void *ctx, xmlErrorPtr e)
     g->err_line = e->line;
 }
 
+/* libxml2 reports encoding failures (a document in a declared encoding its bytes are not in)
+ * through the generic error function, not the context's handler, and that prints to stderr
+ * by default. The function is per thread (libxml2 is built with threads), so it is replaced
+ * around one parse and put back; the first message is kept like on_error's. */
+static void on_generic(void *ctx, const char *fmt, ...)
+{
+    guard *g = ctx;
+    va_list ap;
+    size_t n;
+
+    if (g->err_msg[0] != '\0')
+        return;
+    va_start(ap, fmt);
+    vsnprintf(g->err_msg, sizeof(g->err_msg), fmt, ap);
+    va_end(ap);
+    n = strlen(g->err_msg);
+    while (n > 0 && (g->err_msg[n - 1] == '\n' || g->err_msg[n - 1] == ' '))
+        g->err_msg[--n] = '\0';
+    g->err_line = 1;   /* not known here; the text names the bytes */
+}
+
 int sc__ofd_xml_parse_depth(const uint8_t *buf, size_t len, const char *name, unsigned depth,
                             xmlDoc **out, sc_err *err)
 {
+    xmlGenericErrorFunc saved_fn;
+    void *saved_ctx;
     xmlParserCtxtPtr ctxt = NULL;
     xmlDoc *doc = NULL;
     guard g = { 0, depth, NULL, 0, 0, { 0 } };
@@ -144,8 +169,12 @@ int sc__ofd_xml_parse_depth(const uint8_t *buf, size_t len, const char *name, un
     ctxt->sax->endElementNs = on_end;
     /* Never NOENT (expand entities), DTDLOAD (fetch the external subset) or HUGE (lifts
      * libxml2's own limits). */
+    saved_fn = xmlGenericError;
+    saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(&g, on_generic);
     doc = xmlCtxtReadMemory(ctxt, (const char *)buf, (int)len, NULL, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlSetGenericErrorFunc(saved_ctx, saved_fn);
     if (g.refused != NULL) {
         if (g.code == SC_ELIMIT)
             rc = sc_err_set(err, SC_ELIMIT, "%.200s: line %d: elements nested deeper than %u",
