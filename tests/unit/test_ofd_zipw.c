@@ -144,6 +144,55 @@ static void zipw_add__same_input_gives_same_bytes(void **state)
     free(b.buf);
 }
 
+/* The stored (compressed) bytes of entry i. */
+static uint8_t *stored_bytes(sc_ofd_pkg *pkg, size_t i, size_t *len)
+{
+    sc__ofd_raw_stat st;
+    struct zip_file *zf = NULL;
+    uint8_t *b;
+
+    OK(sc__ofd_pkg_raw_open(pkg, i, &st, &zf, &e_));
+    assert_non_null(b = malloc(st.comp_size + 1));
+    assert_int_equal(zip_fread(zf, b, st.comp_size + 1), (zip_int64_t)st.comp_size);
+    zip_fclose(zf);
+    *len = (size_t)st.comp_size;
+    return b;
+}
+
+/* The writer keeps one deflate stream for all entries (reset between them): an entry must
+ * come out exactly as from a fresh stream, whatever was deflated before it. */
+static void zipw_add__deflates_each_entry_as_a_fresh_stream(void **state)
+{
+    struct mem a = { 0 }, b = { 0 };
+    size_t big_len, doc_len, la, lb;
+    uint8_t *big = sample_data(5, &big_len), *doc = sample_data(0, &doc_len), *ra, *rb;
+    sc__zipw *w;
+    sc_ofd_pkg *pa, *pb;
+
+    (void)state;
+    w = zw_new(&a, NULL, 0xFFFFFFFFu);
+    OK(sc__zipw_add(w, "x.xml", doc, doc_len, 1, &e_));
+    zw_finish(w);
+    w = zw_new(&b, NULL, 0xFFFFFFFFu);
+    OK(sc__zipw_add(w, "first.bin", big, big_len, 1, &e_));
+    OK(sc__zipw_add(w, "x.xml", doc, doc_len, 1, &e_));
+    zw_finish(w);
+    pa = open_ok(a.buf, a.len);
+    pb = open_ok(b.buf, b.len);
+    ra = stored_bytes(pa, 0, &la);
+    rb = stored_bytes(pb, 1, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ra, rb, la);
+    free(ra);
+    free(rb);
+    free(big);
+    free(doc);
+    sc_ofd_pkg_free(pa);
+    sc_ofd_pkg_free(pb);
+    free(a.buf);
+    free(b.buf);
+}
+
 static void zipw_copy__keeps_every_entry_of_each_vector(void **state)
 {
     char paths[32][512];
@@ -352,6 +401,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(zipw_add__round_trips_through_each_reader),
         cmocka_unit_test(zipw_add__same_input_gives_same_bytes),
+        cmocka_unit_test(zipw_add__deflates_each_entry_as_a_fresh_stream),
         cmocka_unit_test(zipw_copy__keeps_every_entry_of_each_vector),
         cmocka_unit_test(zipw_add__refuses_each_bad_name),
         cmocka_unit_test(zipw_add__limits_name_at_n_and_n_plus_1),
