@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -316,6 +317,7 @@ static void big_doc(const bench *b)
 {
     char path[4096], signed_path[4200];
     long base = bu_peak_rss_kib(), rs, rv;
+    struct stat st;
 
     if (big_mb() == 0)
         return;
@@ -323,6 +325,9 @@ static void big_doc(const bench *b)
     snprintf(signed_path, sizeof(signed_path), "%s.signed", path);
     printf("large document: %zu MB picture (building it...)\n", big_mb());
     in_child("building the large document", build_big, b, path);
+    if (stat(path, &st) != 0)
+        bu_die("the large document was not written", NULL);
+    printf("  %s: %lld bytes\n", path, (long long)st.st_size);
     rs = in_child("stamping the large document", stamp_big, b, path);
     rv = in_child("verifying the large document", verify_big, b, path);
     printf("  peak RSS, stamp  %zu MB OFD: %6.1f MiB\n", big_mb(), (double)rs / 1024);
