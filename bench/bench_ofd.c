@@ -241,7 +241,7 @@ static size_t big_mb(void)
 static void big_path(char *out, size_t n, const char *name)
 {
     const char *dir = getenv("BENCH_TMPDIR");
-    snprintf(out, n, "%s/bench_ofd_%ld_%s", dir != NULL ? dir : "/tmp", (long)getppid(), name);
+    snprintf(out, n, "%s/bench_ofd_%ld_%s", dir != NULL ? dir : "/tmp", (long)getpid(), name);
 }
 
 static int create(const char *path)
