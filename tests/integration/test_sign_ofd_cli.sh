@@ -117,6 +117,58 @@ if command -v unzip >/dev/null 2>&1; then
   else bad "openssl dgst -sm3 of Content.xml ($want) is not the CheckValue in Signature.xml"; fi
 fi
 
+# the SES_Signature of the third seal checked with openssl alone: its dataHash is SM3 of
+# Signature.xml as stored, and the signer's SM2 signature over TBS_Sign verifies with the
+# certificate it carries (python3 only cuts the DER apart; openssl does all the crypto)
+if command -v unzip >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then
+  unzip -p "$T/three.ofd" Doc_0/Signs/Sign_2/SignedValue.dat >"$T/sv.dat"
+  python3 - "$T" <<'PYEOF'
+import sys
+d = sys.argv[1]
+b = open(d + "/sv.dat", "rb").read()
+def tlv(buf, i):
+    tag, n = buf[i], buf[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7F
+        n = int.from_bytes(buf[i:i + k], "big")
+        i += k
+    return tag, i, n   # tag, start of content, content length
+def children(buf, start, n):
+    out, i = [], start
+    while i < start + n:
+        tag, c, m = tlv(buf, i)
+        out.append((tag, i, c, m))
+        i = c + m
+    return out
+_, c, n = tlv(b, 0)
+top = children(b, c, n)   # toSign, cert, signatureAlgorithm, signature
+tbs_tag, tbs_at, tbs_c, tbs_n = top[0]
+open(d + "/tbs.der", "wb").write(b[tbs_at:tbs_c + tbs_n])
+_, _, cc, cn = top[1]
+open(d + "/cert.der", "wb").write(b[cc:cc + cn])
+_, _, sc, sn = top[3]
+assert b[sc] == 0, "signature BIT STRING has unused bits"
+open(d + "/sig.der", "wb").write(b[sc + 1:sc + sn])
+fields = children(b, tbs_c, tbs_n)   # version, eseal, timeInfo, dataHash, propertyInfo
+_, _, hc, hn = fields[3]
+assert b[hc] == 0
+open(d + "/datahash.bin", "wb").write(b[hc + 1:hc + hn])
+PYEOF
+  unzip -p "$T/three.ofd" Doc_0/Signs/Sign_2/Signature.xml | openssl dgst -sm3 -binary >"$T/sigxml.sm3"
+  if cmp -s "$T/sigxml.sm3" "$T/datahash.bin"; then ok
+  else bad "dataHash in Sign_2/SignedValue.dat is not openssl's SM3 of Sign_2/Signature.xml"; fi
+  openssl x509 -inform DER -in "$T/cert.der" -pubkey -noout >"$T/signer-pub.pem"
+  if openssl pkeyutl -verify -pubin -inkey "$T/signer-pub.pem" -rawin -digest sm3 \
+      -pkeyopt distid:1234567812345678 -in "$T/tbs.der" -sigfile "$T/sig.der" >/dev/null 2>&1
+  then ok; else bad "openssl does not verify the signer's SM2 signature over TBS_Sign"; fi
+  # control: openssl does reject the signature over a changed TBS_Sign
+  python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[40] ^= 1; open(p, "wb").write(b)' "$T/tbs.der"
+  if openssl pkeyutl -verify -pubin -inkey "$T/signer-pub.pem" -rawin -digest sm3 \
+      -pkeyopt distid:1234567812345678 -in "$T/tbs.der" -sigfile "$T/sig.der" >/dev/null 2>&1
+  then bad "openssl accepted a changed TBS_Sign"; else ok; fi
+fi
+
 # the project's verifier: every signature of every output passes every check
 for f in page kw kw-last ride ride2 two three locked same; do
   expect 0 "seal-verify $f" -- "$SEAL_VERIFY" --trust "$P/root-ca.pem" --ca-certs "$P/seal-ca.pem" "$T/$f.ofd"
