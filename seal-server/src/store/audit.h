@@ -33,6 +33,7 @@ typedef struct ss_audit_record {
     size_t details_len;
     uint8_t prev_hash[32];
     uint8_t hash[32];
+    int malformed;          /* as stored, a hash is not 32 bytes or a field is missing */
 } ss_audit_record;
 
 typedef int (*ss_audit_cb)(void *ctx, const ss_audit_record *r);

@@ -310,7 +310,8 @@ int ss_token_hash(const char *token, uint8_t hash[32], sc_err *err)
     len = strnlen(token, SS_TOKEN_LEN + 1);
     if (len != SS_TOKEN_LEN)
         return sc_err_set(err, SC_EFORMAT, "bearer token: %s%zu characters, expected %d",
-                          len > SS_TOKEN_LEN ? "more than " : "", len, SS_TOKEN_LEN);
+                          len > SS_TOKEN_LEN ? "more than " : "",
+                          len > SS_TOKEN_LEN ? (size_t)SS_TOKEN_LEN : len, SS_TOKEN_LEN);
     for (i = 0; i < len; i++)
         if (strchr(b64url, token[i]) == NULL)
             return sc_err_set(err, SC_EFORMAT,
@@ -357,8 +358,8 @@ static int check_uscc(const char *code, sc_err *err)
     len = strnlen(code, SS_USCC_LEN + 1);
     if (len != SS_USCC_LEN)
         return sc_err_set(err, SC_EINVAL, "unit code: %s%zu characters, a unified social "
-                          "credit code has %d", len > SS_USCC_LEN ? "more than " : "", len,
-                          SS_USCC_LEN);
+                          "credit code has %d", len > SS_USCC_LEN ? "more than " : "",
+                          len > SS_USCC_LEN ? (size_t)SS_USCC_LEN : len, SS_USCC_LEN);
     for (i = 0; i < len; i++)
         if (strchr(ok, code[i]) == NULL)
             return sc_err_set(err, SC_EINVAL, "unit code: character %zu is not one of "
