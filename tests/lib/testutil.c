@@ -137,6 +137,20 @@ const char *sc_test_pki_other(void)
     return make_pki("other-pki");
 }
 
+int sc_test_add_trust(sc_trust *t, const char *dir, const char *name, int anchor)
+{
+    uint8_t *pem;
+    size_t len;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if (sc_test_read(sc_test_path(dir, name), &pem, &len) != 0)
+        return -1;
+    rc = sc_trust_add(t, pem, len, anchor, &err) == 0 ? 0 : -1;
+    free(pem);
+    return rc;
+}
+
 uint8_t *sc_test_cert(const char *pki_dir, const char *name, size_t *len)
 {
     char path[1024];

@@ -33,6 +33,9 @@ const char *sc_test_tmpdir(void);
 const char *sc_test_pki(void);
 const char *sc_test_pki_other(void);
 uint8_t *sc_test_cert(const char *pki_dir, const char *name, size_t *len);
+/* Add the certificate file dir/name (PEM or DER) to t, as an anchor when anchor is 1.
+ * @return 0, or -1 when it cannot be read or added (callers assert). */
+int sc_test_add_trust(sc_trust *t, const char *dir, const char *name, int anchor);
 sc_key *sc_test_key(const char *pki_dir, const char *name);
 
 /* ISO 8601 to seconds; a typo in a test's time is a broken fixture: exits. */

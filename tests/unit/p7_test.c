@@ -12,25 +12,14 @@
 #include "pkcs7/pkcs7_int.h"
 #include "testutil.h"
 
-static void add_trust(sc_trust *t, const char *pki, const char *name, int anchor)
-{
-    uint8_t *pem;
-    size_t len;
-    sc_err err = SC_ERR_INIT;
-
-    assert_int_equal(sc_test_read(sc_test_path(pki, name), &pem, &len), 0);
-    assert_int_equal(sc_trust_add(t, pem, len, anchor, &err), 0);
-    free(pem);
-}
-
 sc_trust *dev_trust(const char *pki)
 {
     sc_trust *t = NULL;
 
     if (sc_trust_new(&t, NULL) != 0)
         return NULL;
-    add_trust(t, pki, "root-ca.pem", 1);
-    add_trust(t, pki, "seal-ca.pem", 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
     return t;
 }
 

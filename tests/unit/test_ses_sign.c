@@ -50,17 +50,6 @@ static int64_t civil(int y, int mo, int d)
     return t;
 }
 
-static void add_trust(sc_trust *t, const char *dir, const char *name, int anchor)
-{
-    uint8_t *pem;
-    size_t len;
-    sc_err err = SC_ERR_INIT;
-
-    assert_int_equal(sc_test_read(sc_test_path(dir, name), &pem, &len), 0);
-    assert_int_equal(sc_trust_add(t, pem, len, anchor, &err), 0);
-    free(pem);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -78,8 +67,8 @@ static int group_setup(void **state)
         sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &g.png, &g.png_len) != 0 ||
         sc_trust_new(&g.trust, NULL) != 0)
         return -1;
-    add_trust(g.trust, g.pki, "root-ca.pem", 1);
-    add_trust(g.trust, g.pki, "seal-ca.pem", 0);
+    assert_int_equal(sc_test_add_trust(g.trust, g.pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(g.trust, g.pki, "seal-ca.pem", 0), 0);
     return 0;
 }
 
@@ -879,9 +868,9 @@ static void verify_sig__timestamp_with_tsa_anchor_passes(void **state)
     const char *why = NULL;
 
     assert_int_equal(sc_trust_new(&t, NULL), 0);
-    add_trust(t, g.pki, "root-ca.pem", 1);
-    add_trust(t, g.pki, "seal-ca.pem", 0);
-    add_trust(t, tsa_dir(), "tsa.pem", 1);
+    assert_int_equal(sc_test_add_trust(t, g.pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(t, g.pki, "seal-ca.pem", 0), 0);
+    assert_int_equal(sc_test_add_trust(t, tsa_dir(), "tsa.pem", 1), 0);
     f->rep = verify(f->sig, t, DATA);
     sc_trust_free(t);
     expect_checks(f->rep, -1, SC_RESULT_PASSED, SC_RESULT_PASSED);
