@@ -35,6 +35,13 @@ static void store_open__creates_file_0600(void **state)
     assert_int_equal(sb.st_mode & 0777, 0600);
     OK(ss_store_schema_version(st, &v, &err), &err);
     assert_int_equal(v, SS_STORE_SCHEMA_VERSION);
+    st_unit(st, USCC);
+    {
+        char wal[420];   /* SQLite gives the WAL the database file's mode */
+        snprintf(wal, sizeof(wal), "%s-wal", p);
+        assert_int_equal(stat(wal, &sb), 0);
+        assert_int_equal(sb.st_mode & 0777, 0600);
+    }
     ss_store_close(st);
     assert_int_equal(stat(p, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -495,6 +496,63 @@ static void grant_use__counts_survive_reopen_and_roll_back(void **state)
     ss_store_close(st);
 }
 
+struct racer { ss_store *st; int64_t client; int ok, used_up, other; };
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    ss_grant g;
+    int i;
+
+    for (i = 0; i < 10; i++) {
+        sc_err err = SC_ERR_INIT;
+        int rc = sign_once(r->st, r->client, 10, &g, &err);
+        if (rc == 0)
+            r->ok++;
+        else if (rc == SC_ELIMIT)
+            r->used_up++;
+        else
+            r->other++;
+    }
+    return NULL;
+}
+
+/* 4 threads, 40 attempts, 25 uses: exactly 25 succeed, whatever the interleaving */
+static void grant_use__parallel_signers_never_exceed_the_limit(void **state)
+{
+    ss_sqlite_opts opts = { 4, 30000, 0 };
+    ss_store *st = NULL;
+    sc_err err = SC_ERR_INIT;
+    struct racer r[4];
+    pthread_t t[4];
+    int64_t op;
+    ss_grant g;
+    int i, ok = 0, used_up = 0;
+
+    (void)state;
+    OK(ss_store_open_sqlite_opts(&st, st_path("grant_race"), &opts, &err), &err);
+    st_seal(st, st_unit(st, USCC), ES);
+    op = st_client(st, "op", SS_ROLE_OPERATOR);
+    OK(ss_store_grant_add(st, op, ES, 0, 25, 1, NULL, &err), &err);
+    for (i = 0; i < 4; i++) {
+        memset(&r[i], 0, sizeof(r[i]));
+        r[i].st = st;
+        r[i].client = op;
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        ok += r[i].ok;
+        used_up += r[i].used_up;
+        assert_int_equal(r[i].other, 0);
+    }
+    assert_int_equal(ok, 25);
+    assert_int_equal(used_up, 15);
+    OK(ss_store_grant_get(st, op, ES, &g, &err), &err);
+    assert_int_equal(g.uses, 25);
+    ss_store_close(st);
+}
+
 static int count_grant(void *ctx, const ss_grant *g)
 {
     int *n = ctx;
@@ -540,6 +598,7 @@ int main(void)
         cmocka_unit_test(seal_add__rejects_each_bad_input),
         cmocka_unit_test(grant_use__no_grant_expired_and_limit_at_n_and_n_plus_1),
         cmocka_unit_test(grant_use__counts_survive_reopen_and_roll_back),
+        cmocka_unit_test(grant_use__parallel_signers_never_exceed_the_limit),
         cmocka_unit_test(grant_list__by_client_and_seal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
