@@ -1,0 +1,69 @@
+/* config.h: the seal-server configuration file (JSON), read once at start (ss_config_*).
+ *
+ * Every key is checked here: an unknown key, a wrong type or a value out of range fails with a
+ * message naming the key ("timeouts_ms.idle: expected an integer in 0..3600000, got a
+ * string"), so a typo never silently becomes a default. seal-server/README.md documents the
+ * keys; relative paths are taken relative to the directory holding the file.
+ *
+ * The handle is immutable after ss_config_load(); every getter may be called from any thread.
+ * Strings from getters are borrowed: valid until ss_config_free(). */
+#ifndef SS_CONFIG_H
+#define SS_CONFIG_H
+
+#include <stddef.h>
+
+#include "sealcore/error.h"
+
+/* Upper bounds for the values a config may set. */
+#define SS_CONFIG_FILE_MAX (1024 * 1024)
+#define SS_CONFIG_THREADS_MAX 1024
+#define SS_CONFIG_TIMEOUT_MAX_MS 3600000
+#define SS_CONFIG_BODY_MAX ((size_t)1 << 30)   /* 1 GiB: per-endpoint body limit */
+
+typedef struct ss_config ss_config;   /* opaque */
+
+/* What a node is; the same binary serves both. */
+enum ss_config_role { SS_CONFIG_PROVINCE = 1, SS_CONFIG_MUNICIPAL = 2 };
+
+/** Read and check a config file.
+ *  @param[out] out  new config, free with ss_config_free(); NULL on failure
+ *  @param path      the JSON file; copied
+ *  @return 0; SC_EIO (unreadable), SC_ELIMIT (over SS_CONFIG_FILE_MAX), SC_EFORMAT (not JSON,
+ *          unknown key, wrong type), SC_EINVAL (value out of range, plain_http on anything but
+ *          127.0.0.1, missing required key), SC_ENOMEM; err says which key */
+int ss_config_load(ss_config **out, const char *path, sc_err *err);
+
+/** Same from a JSON text already in memory; base_dir resolves relative paths ("." if NULL).
+ *  name is used in messages only (e.g. the file name). */
+int ss_config_parse(ss_config **out, const char *json, size_t len, const char *base_dir,
+                    const char *name, sc_err *err);
+
+void ss_config_free(ss_config *cfg);   /* NULL is a no-op */
+
+int ss_config_role(const ss_config *cfg);                 /* enum ss_config_role */
+const char *ss_config_role_name(const ss_config *cfg);    /* "province" / "municipal" */
+const char *ss_config_listen_host(const ss_config *cfg);  /* dotted IPv4, e.g. "127.0.0.1" */
+unsigned ss_config_listen_port(const ss_config *cfg);     /* 1..65535 */
+int ss_config_plain_http(const ss_config *cfg);           /* 1: no TLS (127.0.0.1 only) */
+
+/* TLS (NULL when plain_http). client_ca NULL: client certificates are not requested. */
+const char *ss_config_tls_cert(const ss_config *cfg);
+const char *ss_config_tls_key(const ss_config *cfg);
+const char *ss_config_tls_key_password_file(const ss_config *cfg);
+const char *ss_config_tls_client_ca(const ss_config *cfg);
+const char *ss_config_tls_ciphers(const ss_config *cfg);  /* TLS 1.2 list; never NULL */
+
+unsigned ss_config_threads(const ss_config *cfg);
+unsigned ss_config_request_timeout_ms(const ss_config *cfg);
+unsigned ss_config_idle_timeout_ms(const ss_config *cfg);     /* 0: no keep-alive */
+unsigned ss_config_shutdown_timeout_ms(const ss_config *cfg);
+const char *ss_config_store_path(const ss_config *cfg);
+int ss_config_anonymous_verify(const ss_config *cfg);
+int ss_config_test_routes(const ss_config *cfg);          /* test-only routes; never in prod */
+
+/* Per-endpoint body limits from "max_body_bytes": keys are routes as "METHOD /pattern". */
+size_t ss_config_max_body_count(const ss_config *cfg);
+/** The i-th entry (i < count): its route key (borrowed) and limit. */
+const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *limit);
+
+#endif

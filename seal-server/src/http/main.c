@@ -1,0 +1,128 @@
+/* main.c: `seal-server --config FILE`: read the config, open the store, serve until SIGTERM or
+ * SIGINT, then drain and exit 0.
+ * Exit codes: 0 clean shutdown; 1 a run-time failure (store, TLS files, port); 2 a usage or
+ * configuration error (the message names the key).
+ *
+ * Signals are blocked in every thread (CivetWeb's workers inherit the mask from here) and
+ * taken synchronously with sigwait() in this thread, so no code runs in a signal handler. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "civetweb.h"
+#include "config.h"
+#include "log.h"
+#include "server.h"
+#include "store.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: seal-server --config FILE [--check-config]\n"
+               "  --config FILE    JSON configuration (seal-server/README.md)\n"
+               "  --check-config   read and check the configuration, then exit (0: valid)\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *cfg_path = NULL;
+    int check_only = 0, status = EXIT_RUNTIME, sig = 0, mg_inited = 0;
+    ss_config *cfg = NULL;
+    ss_store *store = NULL;
+    ss_server *srv = NULL;
+    sc_err err = SC_ERR_INIT;
+    sigset_t set;
+    long left;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            cfg_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            cfg_path = argv[i] + 9;
+        } else if (strcmp(argv[i], "--check-config") == 0) {
+            check_only = 1;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "seal-server: unknown or incomplete argument: %s\n", argv[i]);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (cfg_path == NULL) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (ss_config_load(&cfg, cfg_path, &err) != 0) {
+        ss_log_event("error", "config", "%s", err.msg);
+        status = err.code == SC_ENOMEM ? EXIT_RUNTIME : EXIT_USAGE;
+        goto out;
+    }
+
+    /* Block before any thread exists, so every CivetWeb thread inherits the mask. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0) {
+        ss_log_event("error", "start", "cannot block SIGTERM/SIGINT");
+        goto out;
+    }
+    if ((rc = ss_server_new(&srv, cfg, &err)) != 0) {
+        ss_log_event("error", "config", "%s", err.msg);
+        /* A max_body_bytes key naming no route is a configuration error. */
+        status = rc == SC_EINVAL ? EXIT_USAGE : EXIT_RUNTIME;
+        goto out;
+    }
+    if (check_only) {
+        status = 0;
+        goto out;
+    }
+    if (ss_server_load_tls(srv, &err) != 0) {
+        ss_log_event("error", "start", "%s", err.msg);
+        goto out;
+    }
+    if (ss_store_open_sqlite(&store, ss_config_store_path(cfg), &err) != 0) {
+        ss_log_event("error", "start", "store %s: %s", ss_config_store_path(cfg), err.msg);
+        goto out;
+    }
+    mg_init_library(ss_config_plain_http(cfg) ? 0 : MG_FEATURES_TLS);
+    mg_inited = 1;
+    if (ss_server_start(srv, store, &err) != 0) {
+        ss_log_event("error", "start", "%s", err.msg);
+        goto out;
+    }
+    if (ss_config_test_routes(cfg))
+        ss_log_event("warn", "start", "test_routes is on: /test/slow and /test/echo are "
+                     "served; never use this in production");
+    ss_log_event("info", "listening", "%s on %s:%u (%s, %u threads, client certificates %s)",
+                 ss_config_role_name(cfg), ss_config_listen_host(cfg),
+                 ss_config_listen_port(cfg), ss_config_plain_http(cfg) ? "plain HTTP" : "TLS",
+                 ss_config_threads(cfg),
+                 ss_config_tls_client_ca(cfg) != NULL ? "requested" : "not requested");
+
+    if (sigwait(&set, &sig) != 0)
+        sig = 0;
+    ss_log_event("info", "shutdown", "signal %d: draining (up to %u ms)", sig,
+                 ss_config_shutdown_timeout_ms(cfg));
+    left = ss_server_drain(srv, ss_config_shutdown_timeout_ms(cfg));
+    if (left > 0)
+        ss_log_event("warn", "shutdown", "%ld request(s) still running at the deadline are "
+                     "cut off", left);
+    ss_server_free(srv);       /* mg_stop: closes the listener and joins the workers */
+    srv = NULL;
+    status = 0;
+    ss_log_event("info", "stopped", "clean shutdown");
+out:
+    ss_server_free(srv);
+    ss_store_close(store);
+    ss_config_free(cfg);
+    if (mg_inited)
+        mg_exit_library();
+    return status;
+}
