@@ -53,6 +53,50 @@ int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
                 const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
                 size_t *der_len, sc_err *err);
 
+/* A growing DER output buffer, at most SC_P7_MAX_OUT bytes; the first failure (no memory, too
+ * long) sticks, so a builder checks failed once, at the end. Zero-initialise; free(p). Shared
+ * with the time-stamp authority (tsa/), which builds TSTInfo and TimeStampResp with it. */
+#define SC_P7_MAX_OUT (256 * 1024)   /* certificates ≤ 64 KiB each (sc__cert_parse) and more */
+typedef struct sc__p7_buf {
+    uint8_t *p;
+    size_t len, cap;
+    int failed;
+} sc__p7_buf;
+void sc__p7_put(sc__p7_buf *b, const void *p, size_t n);
+/* Turn the bytes from start to the end into the content of one element with tag. */
+void sc__p7_wrap(sc__p7_buf *b, size_t start, uint8_t tag);
+
+/* One more signed attribute: its type and its single value, both whole DER TLVs. */
+typedef struct sc__p7_attr {
+    sc_span oid, value;
+} sc__p7_attr;
+
+/* What varies between the SignedData seal-core makes. Spans are borrowed for the call. */
+typedef struct sc__p7_spec {
+    int pkcs7;              /* 1: the RFC 5652 form an RFC 3161 token is: signedData
+                               1.2.840.113549.1.7.2, version 3 (content type not data),
+                               signatureAlgorithm SM2-with-SM3 1.2.156.10197.1.501; 0: GM/T 0010
+                               (1.2.156.10197.6.1.4.2.2, version 1, sm2-1 1.2.156.10197.1.301.1) */
+    sc_span content_type;   /* eContentType, a whole OID TLV; also the content-type attribute */
+    int embed;              /* 1: data is carried as eContent; 0: detached */
+    int signing_time;       /* 1: a signing-time attribute of sign_time */
+    int64_t sign_time;
+    const sc__p7_attr *attrs;   /* more signed attributes, at most SC_P7_MAX_ATTRS - 3 */
+    size_t nattrs;
+    int no_certs;           /* 1: no [0] certificates (an RFC 3161 request without certReq) */
+    const sc_span *chain;   /* DER certificates placed after the signer's */
+    size_t nchain;
+} sc__p7_spec;
+
+/* sc__p7_sign with every choice spelled out: SignedData over data (SM3 digest, the signed
+ * attributes content-type, message-digest = SM3(data), signing-time if asked, spec->attrs,
+ * sorted as a DER SET OF), signed with key (SM2-with-SM3, ID 1234567812345678).
+ * @return as sc__p7_sign; SC_EINVAL also for a spec without content type or with too many
+ *         attributes; SC_ENOMEM also when the output would exceed SC_P7_MAX_OUT */
+int sc__p7_sign_spec(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
+                     const uint8_t *data, size_t data_len, const sc__p7_spec *spec,
+                     uint8_t **der, size_t *der_len, sc_err *err);
+
 /* The issuer Name and serialNumber INTEGER elements (whole TLVs, borrowed from der) of a DER
  * certificate, as issuerAndSerialNumber copies them. @return 0 or SC_EFORMAT. */
 int sc__p7_issuer_serial(const uint8_t *der, size_t len, sc_span *issuer, sc_span *serial,

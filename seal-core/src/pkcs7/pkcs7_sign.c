@@ -1,9 +1,10 @@
-/* pkcs7_sign.c: makes detached GM/T 0010 SignedData (OFD Type="Sign", spec/ofd-signature.md
- * §7) in canonical DER, written by hand: OpenSSL 3.0's PKCS7/CMS code cannot sign with SM2
- * (pki-profile.md §4) and its templates do not know the GM OIDs. The structure is fixed, so
- * a few pre-encoded pieces and one wrap-in-a-header operation suffice; the only ordering rule
- * DER adds here is the SET OF attributes, sorted below.
- * Not here: reading and verifying (pkcs7.c). */
+/* pkcs7_sign.c: makes SignedData signed with an sc_key in canonical DER, written by hand:
+ * OpenSSL 3.0's PKCS7/CMS code cannot sign with SM2 (pki-profile.md §4) and its templates do
+ * not know the GM OIDs. Two forms: detached GM/T 0010 SignedData (OFD Type="Sign",
+ * spec/ofd-signature.md §7) and the RFC 5652 form an RFC 3161 TimeStampToken is (tsa/). The
+ * structure is fixed, so a few pre-encoded pieces and one wrap-in-a-header operation suffice;
+ * the only ordering rule DER adds here is the SET OF attributes, sorted below.
+ * Not here: reading and verifying (pkcs7.c), TSTInfo (tsa/tsa_make.c). */
 #include "pkcs7_int.h"
 #include "cert/cert_int.h"
 #include "der/der_int.h"
@@ -19,12 +20,19 @@ static const uint8_t OID_GM_SIGNED[] = { 0x06, 0x0a, 0x2a, 0x81, 0x1c, 0xcf, 0x5
                                          0x04, 0x02, 0x02 };
 static const uint8_t OID_GM_DATA[] = { 0x06, 0x0a, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x06, 0x01,
                                        0x04, 0x02, 0x01 };
+/* 1.2.840.113549.1.7.2 signedData (PKCS #7, RFC 5652) */
+static const uint8_t OID_P7_SIGNED[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01,
+                                         0x07, 0x02 };
 /* AlgorithmIdentifiers with NULL parameters, as the railway tickets write them:
  * SM3 1.2.156.10197.1.401, SM2-1 signature 1.2.156.10197.1.301.1 */
 static const uint8_t ALG_SM3[] = { 0x30, 0x0c, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01,
                                    0x83, 0x11, 0x05, 0x00 };
 static const uint8_t ALG_SM2_1[] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01,
                                      0x82, 0x2d, 0x01, 0x05, 0x00 };
+/* SM2-with-SM3 1.2.156.10197.1.501, parameters absent: what CMS writers outside the GM/T 0010
+ * world (OpenSSL's CMS since 3.2) put in an RFC 5652 SignerInfo */
+static const uint8_t ALG_SM2_SM3[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01,
+                                       0x83, 0x75 };
 /* PKCS#9 contentType, messageDigest, signingTime (1.2.840.113549.1.9.3 / .4 / .5) */
 static const uint8_t OID_CT[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09,
                                   0x03 };
@@ -33,21 +41,14 @@ static const uint8_t OID_MD[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d
 static const uint8_t OID_ST[] = { 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09,
                                   0x05 };
 static const uint8_t VERSION_1[] = { 0x02, 0x01, 0x01 };
+/* RFC 5652 §5.1: version 3 when eContentType is not data */
+static const uint8_t VERSION_3[] = { 0x02, 0x01, 0x03 };
 
-#define MAX_OUT (256 * 1024)   /* certificate ≤ 64 KiB (sc__cert_parse) and a few hundred bytes */
-
-/* A growing output buffer; the first failure sticks, so building code checks once. */
-typedef struct dbuf {
-    uint8_t *p;
-    size_t len, cap;
-    int failed;
-} dbuf;
-
-static void put(dbuf *b, const void *p, size_t n)
+void sc__p7_put(sc__p7_buf *b, const void *p, size_t n)
 {
     if (b->failed || n == 0)
         return;
-    if (n > MAX_OUT - b->len) {
+    if (n > SC_P7_MAX_OUT - b->len) {
         b->failed = 1;
         return;
     }
@@ -67,8 +68,7 @@ static void put(dbuf *b, const void *p, size_t n)
     b->len += n;
 }
 
-/* Turn the bytes from start to the end into the content of one element with tag. */
-static void wrap(dbuf *b, size_t start, uint8_t tag)
+void sc__p7_wrap(sc__p7_buf *b, size_t start, uint8_t tag)
 {
     uint8_t h[6];
     size_t n, content;
@@ -77,7 +77,7 @@ static void wrap(dbuf *b, size_t start, uint8_t tag)
         return;
     content = b->len - start;
     n = sc__der_header(h, tag, content);
-    put(b, h, n);   /* grow by the header's size, then move the content behind it */
+    sc__p7_put(b, h, n);   /* grow by the header's size, then move the content behind it */
     if (b->failed)
         return;
     memmove(b->p + start + n, b->p + start, content);
@@ -85,22 +85,23 @@ static void wrap(dbuf *b, size_t start, uint8_t tag)
 }
 
 /* Attribute ::= SEQUENCE { type, SET { value } } */
-static void attr(dbuf *b, const uint8_t *oid, size_t oid_len, const uint8_t *v, size_t v_len)
+static void attr(sc__p7_buf *b, const uint8_t *oid, size_t oid_len, const uint8_t *v,
+                 size_t v_len)
 {
     size_t s = b->len, vs;
 
-    put(b, oid, oid_len);
+    sc__p7_put(b, oid, oid_len);
     vs = b->len;
-    put(b, v, v_len);
-    wrap(b, vs, SC_TAG_SET);
-    wrap(b, s, SC_TAG_SEQUENCE);
+    sc__p7_put(b, v, v_len);
+    sc__p7_wrap(b, vs, SC_TAG_SET);
+    sc__p7_wrap(b, s, SC_TAG_SEQUENCE);
 }
 
 /* X.690 §11.6: SET OF elements in ascending order of their encodings, the shorter padded with
  * trailing zero octets. */
 static int setof_cmp(const void *a, const void *b)
 {
-    const dbuf *x = *(const dbuf *const *)a, *y = *(const dbuf *const *)b;
+    const sc__p7_buf *x = *(const sc__p7_buf *const *)a, *y = *(const sc__p7_buf *const *)b;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->p, y->p, n);
 
@@ -141,42 +142,76 @@ static int time_tlv(int64_t t, uint8_t out[17], size_t *len, sc_err *err)
     return 0;
 }
 
-/* The authenticated attributes as the DER SET OF that is signed (tag 0x31). */
-static int build_attrs(dbuf *set, const uint8_t *data, size_t data_len, int64_t t, sc_err *err)
+/* The authenticated attributes as the DER SET OF that is signed (tag 0x31): content-type,
+ * message-digest = SM3(data), signing-time when asked for, and the caller's. */
+static int build_attrs(sc__p7_buf *set, const uint8_t *data, size_t data_len,
+                       const sc__p7_spec *s, sc_err *err)
 {
-    dbuf a[3] = { { NULL, 0, 0, 0 }, { NULL, 0, 0, 0 }, { NULL, 0, 0, 0 } };
-    dbuf *order[3] = { &a[0], &a[1], &a[2] };
+    size_t n = 2 + (s->signing_time ? 1 : 0) + s->nattrs, k = 0;
+    sc__p7_buf *a = NULL, **order = NULL;
     uint8_t md[2 + 32] = { SC_TAG_OCTET_STRING, 32 }, tv[17];
     size_t tv_len = 0;
-    int rc;
+    int rc = 0;
 
+    if (s->nattrs > SC_P7_MAX_ATTRS - 3)
+        return sc_err_set(err, SC_EINVAL, "SignedData: %zu extra attributes (at most %d)",
+                          s->nattrs, SC_P7_MAX_ATTRS - 3);
     if ((rc = sc__sm3(data, data_len, md + 2, err)) != 0 ||
-        (rc = time_tlv(t, tv, &tv_len, err)) != 0)
-        goto out;
-    attr(&a[0], OID_CT, sizeof(OID_CT), OID_GM_DATA, sizeof(OID_GM_DATA));
-    attr(&a[1], OID_MD, sizeof(OID_MD), md, sizeof(md));
-    attr(&a[2], OID_ST, sizeof(OID_ST), tv, tv_len);
-    if (a[0].failed || a[1].failed || a[2].failed) {
+        (s->signing_time && (rc = time_tlv(s->sign_time, tv, &tv_len, err)) != 0))
+        return rc;
+    if ((a = calloc(n, sizeof(*a))) == NULL || (order = calloc(n, sizeof(*order))) == NULL) {
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
-    qsort(order, 3, sizeof(order[0]), setof_cmp);
-    for (size_t i = 0; i < 3; i++)
-        put(set, order[i]->p, order[i]->len);
-    wrap(set, 0, SC_TAG_SET);
+    attr(&a[k++], OID_CT, sizeof(OID_CT), s->content_type.p, s->content_type.len);
+    attr(&a[k++], OID_MD, sizeof(OID_MD), md, sizeof(md));
+    if (s->signing_time)
+        attr(&a[k++], OID_ST, sizeof(OID_ST), tv, tv_len);
+    for (size_t i = 0; i < s->nattrs; i++)
+        attr(&a[k++], s->attrs[i].oid.p, s->attrs[i].oid.len, s->attrs[i].value.p,
+             s->attrs[i].value.len);
+    for (size_t i = 0; i < n; i++) {
+        order[i] = &a[i];
+        if (a[i].failed)
+            rc = sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    if (rc != 0)
+        goto out;
+    qsort(order, n, sizeof(order[0]), setof_cmp);
+    for (size_t i = 0; i < n; i++)
+        sc__p7_put(set, order[i]->p, order[i]->len);
+    sc__p7_wrap(set, 0, SC_TAG_SET);
     if (set->failed)
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
 out:
-    for (size_t i = 0; i < 3; i++)
+    for (size_t i = 0; a != NULL && i < n; i++)
         free(a[i].p);
+    free(a);
+    free(order);
     return rc;
 }
 
-int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
-                const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
-                size_t *der_len, sc_err *err)
+/* encapContentInfo (GM/T 0010 calls it contentInfo): the type, and data when carried. */
+static void put_content(sc__p7_buf *b, const uint8_t *data, size_t data_len,
+                        const sc__p7_spec *s)
 {
-    dbuf set = { NULL, 0, 0, 0 }, b = { NULL, 0, 0, 0 };
+    size_t start = b->len, box;
+
+    sc__p7_put(b, s->content_type.p, s->content_type.len);
+    if (s->embed) {
+        box = b->len;
+        sc__p7_put(b, data, data_len);
+        sc__p7_wrap(b, box, SC_TAG_OCTET_STRING);
+        sc__p7_wrap(b, box, 0xa0);                              /* [0] EXPLICIT eContent */
+    }
+    sc__p7_wrap(b, start, SC_TAG_SEQUENCE);
+}
+
+int sc__p7_sign_spec(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
+                     const uint8_t *data, size_t data_len, const sc__p7_spec *spec,
+                     uint8_t **der, size_t *der_len, sc_err *err)
+{
+    sc__p7_buf set = { NULL, 0, 0, 0 }, b = { NULL, 0, 0, 0 };
     sc_err e = SC_ERR_INIT;
     uint8_t *sig = NULL;
     size_t sig_len = 0, sd, si, s;
@@ -188,10 +223,11 @@ int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
         *der = NULL;
     if (der_len != NULL)
         *der_len = 0;
-    if (key == NULL || cert_der == NULL || der == NULL || der_len == NULL ||
-        (data == NULL && data_len != 0))
-        return sc_err_set(err, SC_EINVAL, "SignedData: key, certificate, data and output are "
-                          "required");
+    if (key == NULL || cert_der == NULL || der == NULL || der_len == NULL || spec == NULL ||
+        spec->content_type.p == NULL || (data == NULL && data_len != 0) ||
+        (spec->nchain != 0 && spec->chain == NULL))
+        return sc_err_set(err, SC_EINVAL, "SignedData: key, certificate, data, content type "
+                          "and output are required");
     if (data == NULL)
         data = (const uint8_t *)"";
     /* a certificate OpenSSL reads whole, whose issuer and serial we can copy byte for byte */
@@ -203,45 +239,56 @@ int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
     }
     if ((rc = sc_key_matches_cert(key, cert_der, cert_len, err)) != 0)
         goto out;
-    if ((rc = build_attrs(&set, data, data_len, sign_time ? sign_time : (int64_t)time(NULL),
-                          err)) != 0 ||
+    if ((rc = build_attrs(&set, data, data_len, spec, err)) != 0 ||
         (rc = sc_key_sign(key, set.p, set.len, &sig, &sig_len, err)) != 0)
         goto out;
 
-    put(&b, OID_GM_SIGNED, sizeof(OID_GM_SIGNED));              /* ContentInfo.contentType */
+    if (spec->pkcs7)                                            /* ContentInfo.contentType */
+        sc__p7_put(&b, OID_P7_SIGNED, sizeof(OID_P7_SIGNED));
+    else
+        sc__p7_put(&b, OID_GM_SIGNED, sizeof(OID_GM_SIGNED));
     sd = b.len;
-    put(&b, VERSION_1, sizeof(VERSION_1));                      /* SignedData.version */
+    if (spec->pkcs7)                                            /* SignedData.version */
+        sc__p7_put(&b, VERSION_3, sizeof(VERSION_3));
+    else
+        sc__p7_put(&b, VERSION_1, sizeof(VERSION_1));
     s = b.len;
-    put(&b, ALG_SM3, sizeof(ALG_SM3));
-    wrap(&b, s, SC_TAG_SET);                                    /* digestAlgorithms */
-    s = b.len;
-    put(&b, OID_GM_DATA, sizeof(OID_GM_DATA));
-    wrap(&b, s, SC_TAG_SEQUENCE);                               /* contentInfo, detached */
-    s = b.len;
-    put(&b, cert_der, cert_len);
-    wrap(&b, s, 0xa0);                                          /* [0] certificates */
+    sc__p7_put(&b, ALG_SM3, sizeof(ALG_SM3));
+    sc__p7_wrap(&b, s, SC_TAG_SET);                             /* digestAlgorithms */
+    put_content(&b, data, data_len, spec);
+    if (!spec->no_certs) {
+        s = b.len;
+        sc__p7_put(&b, cert_der, cert_len);
+        for (size_t i = 0; i < spec->nchain; i++)
+            sc__p7_put(&b, spec->chain[i].p, spec->chain[i].len);
+        sc__p7_wrap(&b, s, 0xa0);                               /* [0] certificates */
+    }
     si = b.len;
-    put(&b, VERSION_1, sizeof(VERSION_1));                      /* SignerInfo.version */
+    sc__p7_put(&b, VERSION_1, sizeof(VERSION_1));               /* SignerInfo.version */
     s = b.len;
-    put(&b, issuer.p, issuer.len);
-    put(&b, serial.p, serial.len);
-    wrap(&b, s, SC_TAG_SEQUENCE);                               /* issuerAndSerialNumber */
-    put(&b, ALG_SM3, sizeof(ALG_SM3));                          /* digestAlgorithm */
+    sc__p7_put(&b, issuer.p, issuer.len);
+    sc__p7_put(&b, serial.p, serial.len);
+    sc__p7_wrap(&b, s, SC_TAG_SEQUENCE);                        /* issuerAndSerialNumber */
+    sc__p7_put(&b, ALG_SM3, sizeof(ALG_SM3));                   /* digestAlgorithm */
     s = b.len;
-    put(&b, set.p, set.len);                                    /* [0] IMPLICIT attributes */
+    sc__p7_put(&b, set.p, set.len);                             /* [0] IMPLICIT attributes */
     if (!b.failed)
         b.p[s] = 0xa0;
-    put(&b, ALG_SM2_1, sizeof(ALG_SM2_1));                      /* digestEncryptionAlgorithm */
+    if (spec->pkcs7)                                            /* signatureAlgorithm */
+        sc__p7_put(&b, ALG_SM2_SM3, sizeof(ALG_SM2_SM3));
+    else
+        sc__p7_put(&b, ALG_SM2_1, sizeof(ALG_SM2_1));
     s = b.len;
-    put(&b, sig, sig_len);
-    wrap(&b, s, SC_TAG_OCTET_STRING);                           /* encryptedDigest */
-    wrap(&b, si, SC_TAG_SEQUENCE);
-    wrap(&b, si, SC_TAG_SET);                                   /* signerInfos */
-    wrap(&b, sd, SC_TAG_SEQUENCE);                              /* SignedData */
-    wrap(&b, sd, 0xa0);                                         /* [0] EXPLICIT content */
-    wrap(&b, 0, SC_TAG_SEQUENCE);                               /* ContentInfo */
+    sc__p7_put(&b, sig, sig_len);
+    sc__p7_wrap(&b, s, SC_TAG_OCTET_STRING);                    /* signature */
+    sc__p7_wrap(&b, si, SC_TAG_SEQUENCE);
+    sc__p7_wrap(&b, si, SC_TAG_SET);                            /* signerInfos */
+    sc__p7_wrap(&b, sd, SC_TAG_SEQUENCE);                       /* SignedData */
+    sc__p7_wrap(&b, sd, 0xa0);                                  /* [0] EXPLICIT content */
+    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);                        /* ContentInfo */
     if (b.failed) {
-        rc = sc_err_set(err, SC_ENOMEM, "SignedData: out of memory");
+        rc = sc_err_set(err, SC_ENOMEM, "SignedData: out of memory (or over %d bytes)",
+                        SC_P7_MAX_OUT);
         goto out;
     }
     *der = b.p;
@@ -253,4 +300,15 @@ out:
     free(b.p);
     free(sig);
     return rc;
+}
+
+int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
+                const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
+                size_t *der_len, sc_err *err)
+{
+    const sc__p7_spec spec = {
+        .content_type = { OID_GM_DATA, sizeof(OID_GM_DATA) }, .signing_time = 1,
+        .sign_time = sign_time ? sign_time : (int64_t)time(NULL) };
+
+    return sc__p7_sign_spec(key, cert_der, cert_len, data, data_len, &spec, der, der_len, err);
 }
