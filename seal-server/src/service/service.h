@@ -1,0 +1,328 @@
+/* service.h: the seal server's business logic, without HTTP (ARCHITECTURE.md "service/"):
+ * units, seal applications and their review, seal making (unit key, signer certificate,
+ * SES_Seal), seal status, grants, and signing (data, OFD, batches) with idempotency.
+ *
+ * Callers (api/ handlers) authenticate the client, then call one function per request with
+ * the acting client (id + roles). The service decides authorisation (SS_EFORBIDDEN), checks
+ * every argument, and makes every lifecycle act and every signature one transaction with its
+ * audit record: when the audit append fails, the act fails and nothing is committed.
+ *
+ * Threads: one ss_svc serves every worker thread at once. Signing keeps unlocked unit keys in
+ * a bounded LRU cache and never holds the database write lock during SM2 work; signatures of
+ * concurrent requests are committed together (group commit), see README.md.
+ *
+ * Errors: 0 or a negative code (sealcore/error.h SC_E*, store.h SS_E*, SS_EFORBIDDEN below),
+ * with err (optional) filled with a message a person can act on. What a handler answers:
+ *   SC_EINVAL, SC_EFORMAT   the request is wrong (400)
+ *   SS_EFORBIDDEN           the client may not do this: role, own application, no grant (403)
+ *   SC_ENOTFOUND            no such unit, application, seal, grant (404)
+ *   SS_ECONFLICT, SS_ESTATE exists already, idempotency key reused, wrong state: reviewed
+ *                           application, suspended/revoked/expired seal, revoked is final (409)
+ *   SS_EEXPIRED, SC_ELIMIT  grant expired, grant used up (403); SC_ELIMIT is also an input
+ *                           over a named maximum (413 when it is the body)
+ *   SS_EBUSY                database busy, retry (503)
+ *   SC_EIO, SC_ECRYPTO, SC_ENOMEM, SC_EPASSWORD  server failure (500) */
+#ifndef SS_SERVICE_H
+#define SS_SERVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sealcore/error.h"
+#include "sealcore/key.h"
+#include "sealcore/ofd.h"
+#include "sealcore/ofd_sign.h"
+#include "sealcore/ses.h"
+#include "store.h"
+
+enum {
+    SS_EFORBIDDEN = -110   /* the acting client may not do this (role, four eyes, grant) */
+};
+
+/** Name of any code the service returns ("EFORBIDDEN", "ECONFLICT", …); static. */
+const char *ss_svc_err_name(int code);
+
+#define SS_SVC_REQUEST_ID_MAX 128    /* caller's request id: printable ASCII */
+#define SS_SVC_PROPERTY_MAX 512      /* SES propertyInfo: printable ASCII */
+#define SS_SVC_BATCH_MAX 1000        /* items in one batch */
+#define SS_SVC_REGION_LEN 6          /* esID prefix: GB/T 2260 division code, "330000" */
+#define SS_SVC_KEY_CACHE_DEFAULT 64  /* unlocked unit keys kept in memory */
+
+typedef struct ss_svc ss_svc;   /* opaque */
+
+/* Who acts: the authenticated API client and its roles (SS_ROLE_* bits). */
+typedef struct ss_svc_actor {
+    int64_t client_id;   /* > 0 */
+    uint32_t roles;
+} ss_svc_actor;
+
+/* Seconds since the epoch, UTC. */
+typedef int64_t (*ss_svc_clock_fn)(void *ctx);
+
+typedef struct ss_svc_config {
+    ss_store *store;              /* borrowed: must outlive the service */
+    const sc_key *ca_key;         /* provincial seal CA (issues unit signer certificates);
+                                     borrowed, must outlive the service */
+    const uint8_t *ca_cert;       /* its DER certificate; copied */
+    size_t ca_cert_len;
+    const sc_key *maker_key;      /* seal maker (制章者), signs SES_Seal; borrowed */
+    const uint8_t *maker_cert;    /* its DER certificate; copied */
+    size_t maker_cert_len;
+    const char *key_pass;         /* encrypts unit keys at rest (PKCS#8 PBES2); copied, */
+    size_t key_pass_len;          /* wiped by ss_svc_free(); the caller wipes its copy */
+    const char *region_code;      /* 6 digits, the esID prefix (README.md "esID") */
+    const char *province;         /* ST of the signer certificates (UTF-8); NULL: none */
+    sc_ses_tsa_fn tsa;            /* optional: a time-stamp token on every signature */
+    void *tsa_ctx;
+    ss_svc_clock_fn clock;        /* NULL: time(NULL); tests pass their own */
+    void *clock_ctx;
+    unsigned key_cache_max;       /* unlocked keys kept (0: SS_SVC_KEY_CACHE_DEFAULT) */
+    unsigned sign_threads;        /* data signatures computed at once, whatever the number
+                                     of calling threads (0: the number of online CPUs) */
+} ss_svc_config;
+
+/** Make a service. Checks that the CA and maker keys match their certificates.
+ *  @param[out] out  new service, free with ss_svc_free(); NULL on failure
+ *  @return 0, SC_EINVAL (config incomplete or inconsistent; err says which), SC_ENOMEM */
+int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err);
+
+/** Free the service (NULL is a no-op): wipes every cached key and the passphrase. No call
+ *  may be running. The store, CA and maker keys stay the caller's. */
+void ss_svc_free(ss_svc *svc);
+
+/* Counters for /metrics. */
+typedef struct ss_svc_stats {
+    uint64_t signatures;       /* committed */
+    uint64_t refusals;         /* grant or seal status refused a signing */
+    uint64_t replays;          /* idempotent retries answered from the store */
+    uint64_t commits;          /* signing transactions (one per group) */
+    uint64_t commit_jobs;      /* requests those transactions carried */
+    uint64_t commit_us;        /* time spent in them, microseconds (leader's wall clock) */
+    uint64_t cache_hits, cache_misses, cache_evictions;
+    unsigned cache_size;
+} ss_svc_stats;
+
+void ss_svc_get_stats(ss_svc *svc, ss_svc_stats *out);
+
+/* ---- units (role admin; get and list also seal-officer) -------------------------------- */
+
+/** @param[out] id  the new unit's id (may be NULL)
+ *  @return 0, SS_EFORBIDDEN, SC_EINVAL, SC_ELIMIT, SS_ECONFLICT (code exists), SC_EIO,
+ *          SS_EBUSY */
+int ss_svc_unit_add(ss_svc *svc, const ss_svc_actor *actor, const char *code,
+                    const char *name, int64_t *id, sc_err *err);
+int ss_svc_unit_get(ss_svc *svc, const ss_svc_actor *actor, int64_t id, ss_unit *out,
+                    sc_err *err);
+/** Paging as ss_store_unit_list. */
+int ss_svc_unit_list(ss_svc *svc, const ss_svc_actor *actor, int64_t after_id,
+                     unsigned limit, ss_unit_cb cb, void *ctx, sc_err *err);
+
+/* ---- applications (role seal-officer or admin) ----------------------------------------- */
+
+typedef struct ss_svc_app_req {
+    int64_t unit_id;
+    int seal_type;               /* GB/T 38540 印章类型, 1..255 */
+    const char *name;            /* the seal's name, UTF-8; also the certificate's CN */
+    const uint8_t *image;        /* the seal picture; copied */
+    size_t image_len;
+    const char *image_format;    /* "png", "jpg", "gif", "bmp", "svg" or "ofd" */
+    int width_mm, height_mm;     /* 1..1000 */
+    int64_t valid_from, valid_to;
+} ss_svc_app_req;
+
+/** A unit applies for a seal; the acting client is the applicant.
+ *  @return 0, SS_EFORBIDDEN, SC_EINVAL, SC_ELIMIT, SC_ENOTFOUND (unit), SC_EIO, SS_EBUSY */
+int ss_svc_app_apply(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_app_req *req,
+                     int64_t *id, sc_err *err);
+/** With its image (out owns it: ss_app_clear()). */
+int ss_svc_app_get(ss_svc *svc, const ss_svc_actor *actor, int64_t id, ss_app *out,
+                   sc_err *err);
+int ss_svc_app_list(ss_svc *svc, const ss_svc_actor *actor, int64_t unit_id, int state,
+                    int64_t after_id, unsigned limit, ss_app_cb cb, void *ctx, sc_err *err);
+
+/** Approve a pending application and make its seal (role seal-officer, not the applicant):
+ *  an SM2 key pair generated here, a signer certificate from the seal CA (valid from the
+ *  earlier of now and valid_from, but not before the CA, to valid_to; CN the seal's name, O
+ *  the unit's), a V4 SES_Seal signed by the seal maker, and
+ *  the key stored encrypted — committed in one transaction with the audit records
+ *  (seal.approve, seal.make). The private key never leaves the service.
+ *  @param es_id   NULL: allocated (README.md "esID"); else this esID (printable ASCII)
+ *  @param reason  optional note, up to SS_REASON_MAX bytes
+ *  @param es_id_out  the seal's esID (may be NULL)
+ *  @return 0, SS_EFORBIDDEN (role, or the actor applied), SC_ENOTFOUND, SS_ESTATE (not
+ *          pending), SS_ECONFLICT (es_id exists), SC_EINVAL (validity already over or
+ *          beyond the CA's), SC_ECRYPTO, SC_EIO, SS_EBUSY */
+int ss_svc_app_approve(ss_svc *svc, const ss_svc_actor *actor, int64_t app_id,
+                       const char *es_id, const char *reason,
+                       char es_id_out[SS_ES_ID_MAX + 1], sc_err *err);
+
+/** Reject a pending application (role seal-officer, not the applicant); reason required.
+ *  @return as ss_svc_app_approve, without the seal-making codes */
+int ss_svc_app_reject(ss_svc *svc, const ss_svc_actor *actor, int64_t app_id,
+                      const char *reason, sc_err *err);
+
+/* ---- seals and their status (changes: role seal-officer; reads: any client) ------------ */
+
+/** The seal with its DER and signer certificate (out owns them: ss_seal_clear()); never its
+ *  key. @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_svc_seal_get(ss_svc *svc, const ss_svc_actor *actor, const char *es_id, ss_seal *out,
+                    sc_err *err);
+int ss_svc_seal_list(ss_svc *svc, const ss_svc_actor *actor, int64_t unit_id, int status,
+                     int64_t after_id, unsigned limit, ss_seal_cb cb, void *ctx, sc_err *err);
+
+/* Reasons: RFC 5280 CRLReason values, as spec/status.asn1's Reason. */
+#define SS_SVC_NO_REASON (-1)
+enum {
+    SS_SVC_REASON_UNSPECIFIED = 0,
+    SS_SVC_REASON_KEY_COMPROMISE = 1,
+    SS_SVC_REASON_AFFILIATION_CHANGED = 3,
+    SS_SVC_REASON_SUPERSEDED = 4,
+    SS_SVC_REASON_CESSATION_OF_OPERATION = 5,
+    SS_SVC_REASON_CERTIFICATE_HOLD = 6    /* every suspension */
+};
+
+/** Suspend a good seal; its key leaves the cache. text: optional note.
+ *  @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SS_ESTATE (not good), SC_EINVAL, SC_EIO */
+int ss_svc_seal_suspend(ss_svc *svc, const ss_svc_actor *actor, const char *es_id,
+                        const char *text, sc_err *err);
+/** Resume a suspended seal. @return as suspend (SS_ESTATE: not suspended) */
+int ss_svc_seal_resume(ss_svc *svc, const ss_svc_actor *actor, const char *es_id,
+                       const char *text, sc_err *err);
+/** Revoke a seal (final); its key leaves the cache.
+ *  @param reason  SS_SVC_REASON_* other than CERTIFICATE_HOLD
+ *  @return as suspend (SS_ESTATE: revoked already) */
+int ss_svc_seal_revoke(ss_svc *svc, const ss_svc_actor *actor, const char *es_id,
+                       int reason, const char *text, sc_err *err);
+
+/* Status values as spec/status.asn1's Status. */
+enum ss_svc_status { SS_SVC_GOOD = 0, SS_SVC_SUSPENDED = 1, SS_SVC_REVOKED = 2,
+                     SS_SVC_EXPIRED = 3, SS_SVC_UNKNOWN = 4 };
+
+/** "good", "suspended", "revoked", "expired", "unknown"; NULL otherwise. */
+const char *ss_svc_status_name(int status);
+
+typedef struct ss_svc_status_change {
+    int status;                      /* SS_SVC_GOOD (resumed), SUSPENDED or REVOKED */
+    int64_t at;
+    int reason;                      /* SS_SVC_REASON_* or SS_SVC_NO_REASON */
+    char text[SS_REASON_MAX + 1];    /* the officer's note, "" if none */
+    int64_t actor;                   /* client id */
+} ss_svc_status_change;
+
+typedef struct ss_svc_status_info {
+    int status;                      /* enum ss_svc_status at the time asked */
+    int64_t since;                   /* when it took effect (made, changed, validEnd) */
+    int reason;                      /* of the change in force, or SS_SVC_NO_REASON */
+    char text[SS_REASON_MAX + 1];
+    int64_t valid_start, valid_end;  /* 0 for unknown */
+    int64_t created;
+    uint8_t seal_sm3[32];            /* SM3 of the DER SES_Seal (subjectDigest) */
+    size_t changes;                  /* status changes since the seal was made */
+} ss_svc_status_info;
+
+/** The status of a seal at time at (0: now), by spec/status.asn1's verifier rule 4: good
+ *  from its making, every change with at <= T applied in order, revoked final, then
+ *  T > validEnd gives expired. A seal never made here is SS_SVC_UNKNOWN (return 0). No role
+ *  needed (status is public). @return 0, SC_EINVAL, SC_EIO, SS_EBUSY */
+int ss_svc_seal_status(ss_svc *svc, const char *es_id, int64_t at, ss_svc_status_info *out,
+                       sc_err *err);
+
+typedef int (*ss_svc_change_cb)(void *ctx, const ss_svc_status_change *c);
+
+/** The seal's status changes after its making, oldest first (for the status publisher).
+ *  @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO, cb's code */
+int ss_svc_seal_history(ss_svc *svc, const char *es_id, ss_svc_change_cb cb, void *ctx,
+                        sc_err *err);
+
+/* ---- grants (role admin) --------------------------------------------------------------- */
+
+/** Let client_id sign with es_id. expires_at 0: never; use_limit 0: unlimited.
+ *  @return 0, SS_EFORBIDDEN, SC_EINVAL, SC_ENOTFOUND, SS_ECONFLICT, SC_EIO */
+int ss_svc_grant_add(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
+                     const char *es_id, int64_t expires_at, int64_t use_limit, int64_t *id,
+                     sc_err *err);
+int ss_svc_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t grant_id,
+                        sc_err *err);
+int ss_svc_grant_list(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
+                      const char *es_id, int64_t after_id, unsigned limit, ss_grant_cb cb,
+                      void *ctx, sc_err *err);
+
+/* ---- signing (role operator, with a grant for the seal) -------------------------------- */
+
+/* One document to sign. Pointers are only read during the call. */
+typedef struct ss_svc_sign_item {
+    const char *es_id;
+    const uint8_t *data;          /* the document … */
+    size_t data_len;
+    const uint8_t *data_sm3;      /* … or its 32-byte SM3 hash (data NULL) */
+    const char *property_info;    /* SES propertyInfo (printable ASCII); NULL: "" */
+} ss_svc_sign_item;
+
+/* Common to every signing call. */
+typedef struct ss_svc_sign_opts {
+    const char *request_id;       /* the caller's id for the audit record; NULL: none */
+    const char *idem_key;         /* idempotency key (1..SS_IDEM_KEY_MAX printable ASCII);
+                                     NULL: none */
+} ss_svc_sign_opts;
+
+/** Sign one document: a V4 SES_Signature (detached) with the seal's unit key, made at the
+ *  service's clock time. The seal must be good and within its validity, the client must hold
+ *  a grant for it (not expired, uses left). The grant use, the audit record (client, seal,
+ *  SM3 of the document, result, request id) and the idempotency record are committed before
+ *  the signature is handed out; if that commit fails, the signature is discarded.
+ *  A retry with the same idem_key and the same request returns the first signature, byte for
+ *  byte, without counting the grant again (*replayed = 1).
+ *  @param[out] sig, sig_len  new DER, free with free()
+ *  @param replayed  may be NULL
+ *  @return 0; SS_EFORBIDDEN (role, no grant); SS_EEXPIRED (grant); SC_ELIMIT (grant used up);
+ *          SS_ESTATE (seal suspended, revoked, expired or not yet valid); SC_ENOTFOUND
+ *          (seal); SS_ECONFLICT (idem_key used for another request); SC_EINVAL; SC_EIO,
+ *          SS_EBUSY (nothing committed); SC_ECRYPTO, SC_ENOMEM, the tsa callback's code */
+int ss_svc_sign_data(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_item *item,
+                     const ss_svc_sign_opts *opts, uint8_t **sig, size_t *sig_len,
+                     int *replayed, sc_err *err);
+
+/* One item's outcome in a batch. */
+typedef struct ss_svc_sign_result {
+    int code;                     /* 0 or a code as ss_svc_sign_data's */
+    char msg[SC_ERR_MSG_MAX];     /* "" when code is 0 */
+    uint8_t *sig;                 /* DER SES_Signature when code is 0; owned (clear below) */
+    size_t sig_len;
+} ss_svc_sign_result;
+
+/** Sign 1..SS_SVC_BATCH_MAX documents; each item succeeds or fails on its own (partial
+ *  failure) and the successes are committed together. With an idem_key, a retry returns the
+ *  first batch's results, failures included.
+ *  @param results  n entries, filled; release with ss_svc_sign_results_clear()
+ *  @return 0 when the batch ran (look at each result); SS_EFORBIDDEN (role), SC_EINVAL,
+ *          SC_ELIMIT (n), SS_ECONFLICT (idem_key), or SC_EIO/SS_EBUSY when the commit failed
+ *          (then every item has that code and no signature) */
+int ss_svc_sign_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_item *items,
+                      size_t n, const ss_svc_sign_opts *opts, ss_svc_sign_result *results,
+                      int *replayed, sc_err *err);
+void ss_svc_sign_results_clear(ss_svc_sign_result *results, size_t n);
+
+/* An OFD document to stamp. */
+typedef struct ss_svc_ofd_req {
+    const char *es_id;
+    sc_ofd_pkg *pkg;               /* the package, read by this thread during the call */
+    const uint8_t *doc_sm3;        /* 32 bytes: SM3 of the package as received (audit and
+                                      idempotency identify the document by it) */
+    const sc_ofd_sign_params *pos; /* where: place, page, x_mm, y_mm, keyword, occurrence,
+                                      riding, first_page, last_page, width_mm, height_mm,
+                                      lock; its seal, key, cert, sign_time, provider and tsa
+                                      are ignored (the service's own) */
+} ss_svc_ofd_req;
+
+/** Stamp the seal onto the OFD (sealcore/ofd_sign.h) and write the signed package to sink.
+ *  The output is spooled (memory, then an unlinked temporary file) and leaves only after the
+ *  grant use, the audit record (document SM3 in and out, position, Signature ID) and the
+ *  idempotency record are committed. A sink failure after that returns the sink's code; the
+ *  signature stays counted and audited (it was made; the client may retry with its key).
+ *  @param info      filled on success (zeroed on a replay); may be NULL
+ *  @return as ss_svc_sign_data, plus sc_ofd_sign's codes and the sink's */
+int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req *req,
+                    const ss_svc_sign_opts *opts, sc_ofd_sink sink, void *sink_ctx,
+                    sc_ofd_sign_info *info, int *replayed, sc_err *err);
+
+#endif

@@ -1,0 +1,198 @@
+/* service_int.h: what the service's files share: the ss_svc structure, the key cache
+ * (svc_cache.c), the group committer (svc_commit.c) and small helpers (service.c).
+ * Internal names: svc__<part>_<verb>; file-local ones are static. */
+#ifndef SS_SERVICE_INT_H
+#define SS_SERVICE_INT_H
+
+#include <pthread.h>
+#include <semaphore.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "audit.h"
+#include "service.h"
+
+/* ---- the key cache (svc_cache.c) ------------------------------------------------------- */
+
+/* What signing with one seal needs, unlocked: shared by the threads signing with it. An entry
+ * is freed (its key wiped) when it has left the table and the last user has put it back. */
+typedef struct svc_entry {
+    char es_id[SS_ES_ID_MAX + 1];
+    int64_t seal_id;
+    int64_t valid_start, valid_end;
+    sc_ses_seal *seal;            /* parsed SES_Seal */
+    sc_key *key;                  /* the unit's private key, decrypted */
+    uint8_t *cert;                /* signer certificate, DER */
+    size_t cert_len;
+    unsigned refs;                /* users, under the cache lock */
+    int linked;                   /* in the table and the LRU list */
+    struct svc_entry *hnext;      /* hash chain */
+    struct svc_entry *prev, *next;   /* LRU: head = most recently used */
+} svc_entry;
+
+typedef struct svc_cache {
+    pthread_mutex_t mu;
+    svc_entry **buckets;
+    size_t nbuckets;
+    unsigned max, size;
+    svc_entry *head, *tail;
+    uint64_t hits, misses, evictions;
+    uint64_t drops;               /* seals dropped so far (suspended, revoked) */
+} svc_cache;
+
+int svc__cache_init(svc_cache *c, unsigned max, sc_err *err);
+void svc__cache_destroy(svc_cache *c);   /* wipes every key; no entry may be in use */
+
+/* The seal's signing material, with a reference the caller gives back with svc__cache_put.
+ * On a miss the seal row is read first: when the seal is not good, *status says which and
+ * *out is NULL (return 0), and the key is never decrypted. status is SS_SEAL_GOOD on a hit
+ * (the signing transaction rechecks it). @return 0, SC_ENOTFOUND, SC_EUNSUPPORTED (key not
+ * held here), SC_EPASSWORD, SC_EFORMAT, SC_EIO, SS_EBUSY, SC_ENOMEM */
+int svc__cache_get(ss_svc *svc, const char *es_id, svc_entry **out, int *status,
+                   sc_err *err);
+void svc__cache_put(ss_svc *svc, svc_entry *e);
+/* Add a freshly made seal's material (takes seal, key, cert; frees them on failure). */
+void svc__cache_add(ss_svc *svc, const char *es_id, int64_t seal_id, int64_t valid_start,
+                    int64_t valid_end, sc_ses_seal *seal, sc_key *key, uint8_t *cert,
+                    size_t cert_len);
+/* Drop a seal's entry (suspended, revoked): wiped as soon as no signer holds it. */
+void svc__cache_drop(ss_svc *svc, const char *es_id);
+
+/* ---- the group committer (svc_commit.c) ------------------------------------------------ */
+
+enum {
+    SVC_REC_NONE = 0,      /* the item was wrong: fails with pre_rc, neither audited nor counted */
+    SVC_REC_SIGN = 1,      /* a signature to commit */
+    SVC_REC_REFUSAL = 2    /* grant or seal status refused it: audited */
+};
+
+/* One audit-worthy signing outcome: a signature waiting to be committed, or a refusal. */
+typedef struct svc_rec {
+    int kind;                     /* SVC_REC_*, as prepared before the transaction */
+    const char *action;           /* "sign.data", "sign.ofd" */
+    char es_id[SS_ES_ID_MAX + 1];
+    int64_t seal_id;              /* SIGN: rechecked in the transaction */
+    uint8_t doc_sm3[32];
+    int has_doc;
+    uint8_t *sig;                 /* SIGN: the DER signature; owned */
+    size_t sig_len;
+    json_t *extra;                /* more details (position, item, …); owned; may be NULL */
+    int pre_rc;                   /* NONE, REFUSAL: the code and message decided before */
+    sc_err pre_err;
+    int rc;                       /* the outcome after the commit */
+    sc_err err;
+} svc_rec;
+
+enum { SVC_RESP_ONE = 1, SVC_RESP_BATCH = 2, SVC_RESP_BYTES = 3 };
+
+/* Everything one request commits: its records, then its idempotency record. */
+typedef struct svc_job {
+    svc_rec *recs;
+    size_t n;
+    int64_t client_id;
+    const char *request_id;       /* may be NULL */
+    const char *idem_key;         /* NULL: no idempotency record */
+    uint8_t req_hash[32];
+    int resp_kind;                /* SVC_RESP_*: what the idempotency record holds */
+    const uint8_t *resp;          /* SVC_RESP_BYTES: the response (OFD output) */
+    size_t resp_len;
+    /* outcome */
+    int rc;                       /* job-level: the transaction failed, or a key conflict */
+    sc_err err;
+    int replayed;                 /* a committed response exists: replay / replay_len */
+    uint8_t *replay;
+    size_t replay_len;
+    int done;
+    pthread_cond_t cv;            /* signalled when done, or when its owner should lead */
+    struct svc_job *next;
+} svc_job;
+
+/* Commit the job with whatever other threads submit meanwhile, in one transaction; returns
+ * when it is done. Never fails as a call: see the job's rc and each record's rc. */
+void svc__commit(ss_svc *svc, svc_job *job);
+
+/* Response encoding for batches (idempotency record). */
+int svc__batch_encode(const svc_rec *recs, size_t n, uint8_t **out, size_t *len, sc_err *err);
+int svc__batch_decode(const uint8_t *p, size_t len, ss_svc_sign_result *res, size_t n,
+                      sc_err *err);
+
+/* ---- preparing signatures (svc_sign.c) ---------------------------------------------------- */
+
+/* The request's identity for idempotency: SHA-256 over length-prefixed fields. */
+typedef struct svc_hash {
+    void *md;                     /* EVP_MD_CTX */
+    int failed;
+} svc_hash;
+
+int svc__hash_begin(svc_hash *h, const char *kind, sc_err *err);
+void svc__hash_bytes(svc_hash *h, const void *p, size_t n);
+void svc__hash_str(svc_hash *h, const char *s);   /* NULL hashes differently from "" */
+void svc__hash_u64(svc_hash *h, uint64_t v);
+int svc__hash_end(svc_hash *h, uint8_t out[32], sc_err *err);   /* frees h */
+
+/* Role operator, request id and idempotency key well formed. */
+int svc__check_sign(const ss_svc_actor *actor, const ss_svc_sign_opts *opts, sc_err *err);
+
+/* A committed response for this key and request: 1 with *resp (free()), 0 when none;
+ * SS_ECONFLICT when the key served another request. */
+int svc__idem_lookup(ss_svc *svc, int64_t client, const char *key, const uint8_t hash[32],
+                     uint8_t **resp, size_t *resp_len, sc_err *err);
+
+/* Check the client's grant and the seal for a signature at now and fill r: a REFUSAL (0,
+ * *entry NULL) or ready to sign (0, *entry the seal's material, put it back with
+ * svc__cache_put). A negative return is a failure of the request itself (unknown seal,
+ * store failure): nothing to audit. */
+int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const char *es_id,
+                      const uint8_t sm3[32], int64_t now, svc_rec *r, svc_entry **entry,
+                      sc_err *err);
+
+/* ---- the service ----------------------------------------------------------------------- */
+
+struct ss_svc {
+    ss_store *st;
+    const sc_key *ca_key, *maker_key;
+    uint8_t *ca_cert, *maker_cert;
+    size_t ca_cert_len, maker_cert_len;
+    int64_t ca_from, ca_to;       /* the seal CA certificate's validity */
+    char *pass;                   /* wiped at free */
+    size_t pass_len;
+    char region[SS_SVC_REGION_LEN + 1];
+    char *province;
+    sc_ses_tsa_fn tsa;
+    void *tsa_ctx;
+    ss_svc_clock_fn clock;
+    void *clock_ctx;
+    svc_cache cache;
+    pthread_mutex_t make_mu;      /* one seal making at a time: esIDs are allocated in order */
+    sem_t sign_slots;             /* SM2 signatures computed at once (config sign_threads) */
+    pthread_mutex_t q_mu;         /* the commit queue */
+    svc_job *q_head, *q_tail;
+    int q_busy;                   /* a leader is committing */
+    _Atomic uint64_t n_sigs, n_refusals, n_replays, n_commits, n_commit_jobs, commit_us;
+};
+
+int64_t svc__now(ss_svc *svc);
+/* SS_EFORBIDDEN unless actor holds one of roles ("to approve applications"). */
+int svc__need_role(const ss_svc_actor *actor, uint32_t roles, const char *what, sc_err *err);
+/* Append an audit record in tx; takes details (a JSON object; NULL, a failed json_pack,
+ * fails the append). */
+int svc__audit(ss_store *tx, int64_t now, int64_t actor, const char *action,
+               const char *object, json_t *details, sc_err *err);
+/* Commit tx when rc is 0, else roll it back; returns the final code. */
+int svc__tx_end(ss_store *tx, int rc, sc_err *err);
+/* Lower-case hex of n bytes into out (2n + 1). */
+void svc__hex(const uint8_t *p, size_t n, char *out);
+/* A JSON string of text that may end in a cut UTF-8 sequence (sc_err truncation). */
+json_t *svc__json_text(const char *s);
+/* SM3 of a buffer (OpenSSL EVP). */
+int svc__sm3(const uint8_t *p, size_t n, uint8_t out[32], sc_err *err);
+/* printable ASCII without spaces, 1..max: request ids, idempotency keys, esIDs */
+int svc__check_token(const char *what, const char *s, size_t max, sc_err *err);
+/* Status of a seal at time at from its history rows (status.asn1 rule 4); used by the
+ * signing path too. st may be a transaction. */
+int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_info *out,
+                   sc_err *err);
+
+#endif
