@@ -1,5 +1,7 @@
-/* sealctl: the administrators' command line: make and inspect seals, sign data, make OFD documents.
- * Each sub-command lives in cmd_*.c; this file only dispatches and prints help. */
+/* sealctl: the administrators' command line: make and inspect seals, sign data, make OFD documents,
+ * prepare a province and check its audit log.
+ * Each sub-command lives in cmd_*.c; this file only dispatches and prints help. A command
+ * without a sub-command (init) has name NULL. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,13 +17,21 @@ static const struct {
     { "sign", "data", "sign a file with a seal: a detached SES_Signature", cmd_sign_data },
     { "sign", "ofd", "stamp a seal onto an OFD document (page, keyword, riding)", cmd_sign_ofd },
     { "ofd", "new", "make a simple OFD document (text, images, metadata)", cmd_ofd_new },
+    { "init", NULL, "prepare a province: PKI, server config, store, first admin", cmd_init },
+    { "audit", "verify", "check a store's audit chain, name the first broken record",
+      cmd_audit_verify },
+    { "audit", "show", "print a store's audit records", cmd_audit_show },
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: sealctl COMMAND SUBCOMMAND [options]   (--help on each)\n\n");
-    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        fprintf(f, "  %s %-6s %s\n", cmds[i].group, cmds[i].name, cmds[i].summary);
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+        char label[32];
+        snprintf(label, sizeof(label), "%s%s%s", cmds[i].group, cmds[i].name ? " " : "",
+                 cmds[i].name ? cmds[i].name : "");
+        fprintf(f, "  %-13s %s\n", label, cmds[i].summary);
+    }
     fprintf(f, "\nExit status: 0 done; 1 refused or failed; 2 wrong usage or unreadable input.\n");
 }
 
@@ -36,12 +46,16 @@ int main(int argc, char **argv)
         usage(stdout);
         return EXIT_DONE;
     }
+    for (size_t i = 0; argc >= 2 && i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        if (cmds[i].name == NULL && strcmp(argv[1], cmds[i].group) == 0)
+            return cmds[i].run(argc - 1, argv + 1);
     if (argc < 3) {
         usage(stderr);
         return EXIT_USAGE;
     }
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-        if (strcmp(argv[1], cmds[i].group) == 0 && strcmp(argv[2], cmds[i].name) == 0)
+        if (cmds[i].name != NULL && strcmp(argv[1], cmds[i].group) == 0 &&
+            strcmp(argv[2], cmds[i].name) == 0)
             return cmds[i].run(argc - 2, argv + 2);
     fprintf(stderr, "sealctl: unknown command \"%s %s\"\n\n", argv[1], argv[2]);
     usage(stderr);

@@ -11,6 +11,9 @@ int cmd_seal_show(int argc, char **argv);
 int cmd_sign_data(int argc, char **argv);
 int cmd_sign_ofd(int argc, char **argv);
 int cmd_ofd_new(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_audit_verify(int argc, char **argv);
+int cmd_audit_show(int argc, char **argv);
 
 /* Map a seal-core code to an exit code: input problems are 2, refusals 1. */
 int exit_for(int sc_code);
