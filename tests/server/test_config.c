@@ -139,7 +139,52 @@ static const struct bad {
       "\"plain_http\": true is allowed only with \"listen\" on 127.0.0.1, not 0.0.0.0" },
     { "{\"role\": \"province\", \"listen\": \"127.0.0.2:8080\", \"plain_http\": true, "
       "\"store\": \"s\"}", SC_EINVAL, "only with \"listen\" on 127.0.0.1, not 127.0.0.2" },
+    { "{" BASE ", " TLS ", \"seal_ca\": {\"cert\": \"c\"}}", SC_EINVAL,
+      "\"seal_ca.key\": required" },
+    { "{" BASE ", " TLS ", \"tsa\": {\"cert\": \"c\", \"key\": \"k\", \"pin\": 1}}", SC_EFORMAT,
+      "\"tsa.pin\": unknown key" },
+    { "{" BASE ", " TLS ", \"seal_ca\": {\"cert\": \"c\", \"key\": \"k\"}, "
+      "\"key_password_file\": \"p\"}", SC_EINVAL, "\"seal_maker\": required" },
+    { "{" BASE ", " TLS ", \"seal_ca\": {\"cert\": \"c\", \"key\": \"k\"}, "
+      "\"seal_maker\": {\"cert\": \"c\", \"key\": \"k\"}}", SC_EINVAL,
+      "\"key_password_file\": required" },
+    { "{" BASE ", " TLS ", \"region_code\": \"33000\"}", SC_EINVAL,
+      "\"region_code\": \"33000\" is not 6 digits" },
+    { "{" BASE ", " TLS ", \"status_next_update_s\": 1}", SC_EINVAL,
+      "\"status_next_update_s\": 1 is not in 60..604800" },
 };
+
+/* The service block: paths relative to the file's directory, defaults when absent. */
+static void config_parse__service_keys(void **state)
+{
+    static const char json[] =
+        "{\"role\": \"province\", \"listen\": \"127.0.0.1:1\", \"store\": \"s\", "
+        "\"plain_http\": true, \"seal_ca\": {\"cert\": \"pki/ca.pem\", \"key\": \"pki/ca.key\"}, "
+        "\"seal_maker\": {\"cert\": \"/m.pem\", \"key\": \"/m.key\"}, "
+        "\"key_password_file\": \"pw\", \"region_code\": \"330000\", "
+        "\"status_next_update_s\": 600}";
+    static const char none[] =
+        "{\"role\": \"province\", \"listen\": \"127.0.0.1:1\", \"store\": \"s\", "
+        "\"plain_http\": true}";
+    ss_config *cfg;
+
+    (void)state;
+    cfg = parse_ok(json);
+    assert_true(ss_config_has_service(cfg));
+    assert_string_equal(ss_config_pair_cert(cfg, SS_CONFIG_SEAL_CA), "/etc/sealpki/pki/ca.pem");
+    assert_string_equal(ss_config_pair_key(cfg, SS_CONFIG_SEAL_MAKER), "/m.key");
+    assert_null(ss_config_pair_cert(cfg, SS_CONFIG_TSA));
+    assert_string_equal(ss_config_key_password_file(cfg), "/etc/sealpki/pw");
+    assert_string_equal(ss_config_unit_key_password_file(cfg), "/etc/sealpki/pw");
+    assert_string_equal(ss_config_region_code(cfg), "330000");
+    assert_int_equal(ss_config_status_next_update_s(cfg), 600);
+    ss_config_free(cfg);
+    cfg = parse_ok(none);
+    assert_false(ss_config_has_service(cfg));
+    assert_string_equal(ss_config_region_code(cfg), "000000");
+    assert_int_equal(ss_config_status_next_update_s(cfg), 3600);
+    ss_config_free(cfg);
+}
 
 static void config_parse__refuses_each_mistake_naming_the_key(void **state)
 {
@@ -185,6 +230,7 @@ int main(void)
         cmocka_unit_test(config_parse__plain_http_on_loopback),
         cmocka_unit_test(config_parse__refuses_each_mistake_naming_the_key),
         cmocka_unit_test(config_load__relative_to_the_file),
+        cmocka_unit_test(config_parse__service_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

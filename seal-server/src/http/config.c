@@ -41,6 +41,11 @@ struct ss_config {
     char *store_path;
     int anonymous_verify;
     int test_routes;
+    /* The service's PKI (README.md "Service keys"); NULL when absent. */
+    char *pair_cert[SS_CONFIG_PAIR_COUNT], *pair_key[SS_CONFIG_PAIR_COUNT];
+    char *key_password_file, *unit_key_password_file;
+    char region_code[8];
+    unsigned status_next_update_s;
     struct body_limit body[MAX_BODY_ROUTES];
     size_t nbody;
 };
@@ -288,11 +293,77 @@ static int parse_body_limits(struct ctx *c, ss_config *cfg, const json_t *obj)
     return 0;
 }
 
+static const char *const pair_names[SS_CONFIG_PAIR_COUNT] = { "seal_ca", "seal_maker",
+                                                               "status_signer", "tsa" };
+
+/* "seal_ca": {"cert": PEM, "key": encrypted PKCS#8 PEM}, both required when the block is. */
+static int parse_pair(struct ctx *c, ss_config *cfg, const json_t *root, int i)
+{
+    static const char *const keys[] = { "cert", "key", NULL };
+    const json_t *o = json_object_get(root, pair_names[i]);
+    char prefix[40], kc[48], kk[48];
+    int rc;
+
+    if (o == NULL)
+        return 0;
+    if (!json_is_object(o))
+        return bad(c, SC_EFORMAT, pair_names[i], "expected an object, got %s", type_name(o));
+    snprintf(prefix, sizeof(prefix), "%s.", pair_names[i]);
+    snprintf(kc, sizeof(kc), "%scert", prefix);
+    snprintf(kk, sizeof(kk), "%skey", prefix);
+    if ((rc = check_keys(c, o, prefix, keys)) != 0 ||
+        (rc = get_path(c, o, "cert", kc, &cfg->pair_cert[i])) != 0 ||
+        (rc = get_path(c, o, "key", kk, &cfg->pair_key[i])) != 0 ||
+        (rc = need(c, cfg->pair_cert[i], kc, " (PEM certificate)")) != 0 ||
+        (rc = need(c, cfg->pair_key[i], kk, " (encrypted PKCS#8 PEM)")) != 0)
+        return rc;
+    return 0;
+}
+
+static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
+{
+    const char *region = NULL;
+    unsigned long long next = cfg->status_next_update_s;
+    int rc;
+
+    for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++)
+        if ((rc = parse_pair(c, cfg, root, i)) != 0)
+            return rc;
+    if ((rc = get_path(c, root, "key_password_file", "key_password_file",
+                       &cfg->key_password_file)) != 0 ||
+        (rc = get_path(c, root, "unit_key_password_file", "unit_key_password_file",
+                       &cfg->unit_key_password_file)) != 0 ||
+        (rc = get_str(c, root, "region_code", "region_code", &region)) != 0 ||
+        (rc = get_uint(c, root, "status_next_update_s", "status_next_update_s", 60,
+                       SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0)
+        return rc;
+    cfg->status_next_update_s = (unsigned)next;
+    if (region != NULL) {
+        if (strlen(region) != 6 || strspn(region, "0123456789") != 6)
+            return bad(c, SC_EINVAL, "region_code", "\"%.16s\" is not 6 digits (GB/T 2260)",
+                       region);
+        memcpy(cfg->region_code, region, 7);
+    }
+    if (cfg->pair_cert[SS_CONFIG_SEAL_CA] != NULL || cfg->pair_cert[SS_CONFIG_SEAL_MAKER] != NULL) {
+        if ((rc = need(c, cfg->pair_cert[SS_CONFIG_SEAL_CA], "seal_ca",
+                       " (with seal_maker: the service needs both)")) != 0 ||
+            (rc = need(c, cfg->pair_cert[SS_CONFIG_SEAL_MAKER], "seal_maker",
+                       " (with seal_ca: the service needs both)")) != 0 ||
+            (rc = need(c, cfg->key_password_file, "key_password_file",
+                       " (decrypts the service keys; first line is the password)")) != 0)
+            return rc;
+    }
+    return 0;
+}
+
 static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
 {
     static const char *const keys[] = { "role", "listen", "plain_http", "tls", "threads",
                                         "timeouts_ms", "max_body_bytes", "store",
-                                        "anonymous_verify", "test_routes", NULL };
+                                        "anonymous_verify", "test_routes", "seal_ca",
+                                        "seal_maker", "status_signer", "tsa",
+                                        "key_password_file", "unit_key_password_file",
+                                        "region_code", "status_next_update_s", NULL };
     const char *role = NULL, *listen = NULL;
     const json_t *tls, *v;
     unsigned long long threads = cfg->threads;
@@ -324,7 +395,7 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
     else
         return bad(c, SC_EINVAL, "role", "\"%.64s\" is not \"province\" or \"municipal\"",
                    role);
-    if ((rc = parse_listen(c, cfg, listen)) != 0)
+    if ((rc = parse_listen(c, cfg, listen)) != 0 || (rc = parse_service(c, cfg, root)) != 0)
         return rc;
     if ((v = json_object_get(root, "timeouts_ms")) != NULL &&
         (rc = parse_timeouts(c, cfg, v)) != 0)
@@ -379,6 +450,8 @@ int ss_config_parse(ss_config **out, const char *json, size_t len, const char *b
         goto out;
     }
     cfg->threads = 8;
+    cfg->status_next_update_s = SS_CONFIG_NEXT_UPDATE_DEFAULT_S;
+    memcpy(cfg->region_code, SS_CONFIG_REGION_DEFAULT, sizeof(SS_CONFIG_REGION_DEFAULT));
     cfg->request_timeout_ms = 30000;
     cfg->idle_timeout_ms = 5000;
     cfg->shutdown_timeout_ms = 30000;
@@ -442,6 +515,12 @@ void ss_config_free(ss_config *cfg)
     free(cfg->tls_client_ca);
     free(cfg->tls_ciphers);
     free(cfg->store_path);
+    for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++) {
+        free(cfg->pair_cert[i]);
+        free(cfg->pair_key[i]);
+    }
+    free(cfg->key_password_file);
+    free(cfg->unit_key_password_file);
     for (size_t i = 0; i < cfg->nbody; i++)
         free(cfg->body[i].route);
     free(cfg);
@@ -484,4 +563,29 @@ const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *lim
     if (limit != NULL)
         *limit = cfg->body[i].limit;
     return cfg->body[i].route;
+}
+
+const char *ss_config_pair_cert(const ss_config *cfg, int which)
+{
+    return which >= 0 && which < SS_CONFIG_PAIR_COUNT ? cfg->pair_cert[which] : NULL;
+}
+const char *ss_config_pair_key(const ss_config *cfg, int which)
+{
+    return which >= 0 && which < SS_CONFIG_PAIR_COUNT ? cfg->pair_key[which] : NULL;
+}
+const char *ss_config_key_password_file(const ss_config *cfg) { return cfg->key_password_file; }
+const char *ss_config_unit_key_password_file(const ss_config *cfg)
+{
+    return cfg->unit_key_password_file != NULL ? cfg->unit_key_password_file
+                                               : cfg->key_password_file;
+}
+const char *ss_config_region_code(const ss_config *cfg) { return cfg->region_code; }
+unsigned ss_config_status_next_update_s(const ss_config *cfg)
+{
+    return cfg->status_next_update_s;
+}
+int ss_config_has_service(const ss_config *cfg)
+{
+    return cfg->pair_cert[SS_CONFIG_SEAL_CA] != NULL &&
+           cfg->pair_cert[SS_CONFIG_SEAL_MAKER] != NULL;
 }

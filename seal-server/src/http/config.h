@@ -19,6 +19,13 @@
 #define SS_CONFIG_THREADS_MAX 1024
 #define SS_CONFIG_TIMEOUT_MAX_MS 3600000
 #define SS_CONFIG_BODY_MAX ((size_t)1 << 30)   /* 1 GiB: per-endpoint body limit */
+#define SS_CONFIG_NEXT_UPDATE_MAX_S (7 * 86400)
+#define SS_CONFIG_NEXT_UPDATE_DEFAULT_S 3600
+#define SS_CONFIG_REGION_DEFAULT "000000"
+
+/* The service's SM2 key pairs: config blocks {"cert": PEM, "key": encrypted PKCS#8 PEM}. */
+enum { SS_CONFIG_SEAL_CA = 0, SS_CONFIG_SEAL_MAKER, SS_CONFIG_STATUS_SIGNER, SS_CONFIG_TSA,
+       SS_CONFIG_PAIR_COUNT };
 
 typedef struct ss_config ss_config;   /* opaque */
 
@@ -65,5 +72,17 @@ int ss_config_test_routes(const ss_config *cfg);          /* test-only routes; n
 size_t ss_config_max_body_count(const ss_config *cfg);
 /** The i-th entry (i < count): its route key (borrowed) and limit. */
 const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *limit);
+
+/* The service (README.md "Service keys"). Each pair's paths, NULL when its block is absent. */
+const char *ss_config_pair_cert(const ss_config *cfg, int which);   /* SS_CONFIG_SEAL_CA, … */
+const char *ss_config_pair_key(const ss_config *cfg, int which);
+/** Decrypts the pairs' keys (first line); NULL when absent. */
+const char *ss_config_key_password_file(const ss_config *cfg);
+/** Encrypts unit keys at rest; defaults to key_password_file. */
+const char *ss_config_unit_key_password_file(const ss_config *cfg);
+const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default "000000" */
+unsigned ss_config_status_next_update_s(const ss_config *cfg);
+/** 1 when seal_ca and seal_maker are configured: the server builds the service. */
+int ss_config_has_service(const ss_config *cfg);
 
 #endif
