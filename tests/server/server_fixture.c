@@ -140,8 +140,8 @@ char *sf_config_text(const sf_opts *o, unsigned port)
 {
     static const sf_opts defaults;
     const sf_env *e = sf_env_get();
-    char tls[2400] = "";
-    char *out = malloc(4096);
+    char tls[2400] = "", svc[3200] = "";
+    char *out = malloc(8192);
 
     if (o == NULL)
         o = &defaults;
@@ -151,13 +151,26 @@ char *sf_config_text(const sf_opts *o, unsigned port)
         snprintf(tls, sizeof(tls), "\"tls\": {\"cert\": \"%s/tls-server.pem\", \"key\": "
                  "\"%s/tls-server.key\", \"key_password_file\": \"%s/key-password\", "
                  "\"client_ca\": \"%s/tls-ca.pem\"},", e->pki, e->pki, e->pki, e->pki);
-    snprintf(out, 4096,
-             "{\"role\": \"province\", \"listen\": \"127.0.0.1:%u\", %s %s"
+    if (o->service) {
+        int n = 0;
+        static const char *const pairs[][2] = { { "seal_ca", "seal-ca" },
+                                                { "seal_maker", "seal-maker" },
+                                                { "status_signer", "status-signer" },
+                                                { "tsa", "tsa" } };
+        for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+            n += snprintf(svc + n, sizeof(svc) - (size_t)n, "\"%s\": {\"cert\": \"%s/%s.pem\", "
+                          "\"key\": \"%s/%s.key\"}, ", pairs[i][0], e->pki, pairs[i][1], e->pki,
+                          pairs[i][1]);
+        snprintf(svc + n, sizeof(svc) - (size_t)n, "\"key_password_file\": \"%s/key-password\", "
+                 "\"region_code\": \"330000\", ", e->pki);
+    }
+    snprintf(out, 8192,
+             "{\"role\": \"province\", \"listen\": \"127.0.0.1:%u\", %s %s %s"
              "\"threads\": 4, \"store\": \"%s\", \"anonymous_verify\": %s, "
              "\"test_routes\": %s, "
              "\"timeouts_ms\": {\"request\": 5000, \"idle\": 2000, \"shutdown\": %u}, "
              "\"max_body_bytes\": {\"POST /test/echo\": 1024}}\n",
-             port, o->plain_http ? "\"plain_http\": true," : "", tls, e->store,
+             port, o->plain_http ? "\"plain_http\": true," : "", tls, svc, e->store,
              o->anonymous_verify ? "true" : "false", o->no_test_routes ? "false" : "true",
              o->shutdown_ms ? o->shutdown_ms : 10000);
     return out;
@@ -445,6 +458,8 @@ int sf_http(const sf_server *s, const sf_req *q, sf_resp *r)
         snprintf(ctype, sizeof(ctype), "Content-Type: %s", q->content_type);
         hdrs = curl_slist_append(hdrs, ctype);
     }
+    if (q->header != NULL)
+        hdrs = curl_slist_append(hdrs, q->header);
     if (q->body != NULL) {
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);

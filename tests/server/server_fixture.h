@@ -30,6 +30,8 @@ typedef struct sf_opts {
     int anonymous_verify;
     unsigned shutdown_ms;    /* 0: 10000 */
     int no_test_routes;
+    int service;             /* the seal service: the dev PKI's seal_ca, seal_maker,
+                                status_signer and tsa pairs, region 330000 */
 } sf_opts;
 
 typedef struct sf_server {
@@ -84,6 +86,7 @@ typedef struct sf_req {
     int chunked;             /* send the body with Transfer-Encoding: chunked */
     long ssl_version;        /* CURLOPT_SSLVERSION; 0: default */
     const char *ciphers;     /* CURLOPT_SSL_CIPHER_LIST; NULL: default */
+    const char *header;      /* one extra "Name: value" request header; NULL: none */
 } sf_req;
 
 typedef struct sf_resp {

@@ -12,6 +12,9 @@
 #include <string.h>
 
 #include "civetweb.h"
+#ifdef SS_HAVE_SERVICE
+#include "api_svc.h"
+#endif
 #include "config.h"
 #include "log.h"
 #include "server.h"
@@ -34,6 +37,9 @@ int main(int argc, char **argv)
     ss_config *cfg = NULL;
     ss_store *store = NULL;
     ss_server *srv = NULL;
+#ifdef SS_HAVE_SERVICE
+    ss_api_svc *api = NULL;
+#endif
     sc_err err = SC_ERR_INIT;
     sigset_t set;
     long left;
@@ -91,6 +97,21 @@ int main(int argc, char **argv)
         ss_log_event("error", "start", "store %s: %s", ss_config_store_path(cfg), err.msg);
         goto out;
     }
+#ifdef SS_HAVE_SERVICE
+    /* The service keys are read once, here: a wrong password or a mismatched pair stops the
+     * start like a bad TLS key. */
+    if (ss_api_svc_new(&api, cfg, store, &err) != 0) {
+        ss_log_event("error", "start", "%s", err.msg);
+        goto out;
+    }
+    ss_server_set_api(srv, api);
+    if (api->svc == NULL)
+        ss_log_event("warn", "start", "no seal_ca/seal_maker in the config: the seal API "
+                     "answers 503");
+#else
+    if (ss_config_has_service(cfg))
+        ss_log_event("warn", "start", "this build has no service layer: the seal API is off");
+#endif
     mg_init_library(ss_config_plain_http(cfg) ? 0 : MG_FEATURES_TLS);
     mg_inited = 1;
     if (ss_server_start(srv, store, &err) != 0) {
@@ -120,6 +141,9 @@ int main(int argc, char **argv)
     ss_log_event("info", "stopped", "clean shutdown");
 out:
     ss_server_free(srv);
+#ifdef SS_HAVE_SERVICE
+    ss_api_svc_free(api);   /* after the workers stopped: no handler holds the service */
+#endif
     ss_store_close(store);
     ss_config_free(cfg);
     if (mg_inited)

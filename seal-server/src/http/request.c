@@ -24,6 +24,7 @@ static const char *const ERROR_NAMES[SS_HE_COUNT] = {
     [SS_HE_INTERNAL] = "internal",
     [SS_HE_UNAVAILABLE] = "unavailable",
     [SS_HE_SHUTTING_DOWN] = "shutting_down",
+    [SS_HE_CONFLICT] = "conflict",
 };
 
 const char *ss_http_error_name(int e)
@@ -202,4 +203,9 @@ int ss_req_reply_error(ss_req *req, int status, int e, const char *fmt, ...)
     rc = send_answer(req, status, "application/json", s, strlen(s));
     free(s);
     return rc;
+}
+
+const char *ss_req_header(const ss_req *req, const char *name)
+{
+    return mg_get_header(req->conn, name);
 }

@@ -32,6 +32,7 @@ enum ss_http_error {
     SS_HE_INTERNAL,               /* 500 */
     SS_HE_UNAVAILABLE,            /* 503: a dependency (store) is unavailable */
     SS_HE_SHUTTING_DOWN,          /* 503: the server is draining */
+    SS_HE_CONFLICT,               /* 409: exists already, wrong state, idempotency key reused */
     SS_HE_COUNT
 };
 
@@ -50,6 +51,8 @@ const char *ss_req_param(const ss_req *req, const char *name);
 /** A query-string variable, decoded into buf (NUL-terminated). @return its length, or -1 if
  *  absent, -2 if it does not fit. */
 int ss_req_query(const ss_req *req, const char *name, char *buf, size_t n);
+/** A request header's value, or NULL. Borrowed. */
+const char *ss_req_header(const ss_req *req, const char *name);
 /** The request body, already read and within the route's limit (len 0: none). Borrowed. */
 const uint8_t *ss_req_body(const ss_req *req, size_t *len);
 /** The authenticated client: name ("" when anonymous), id (0 when anonymous), roles. */

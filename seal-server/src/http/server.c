@@ -20,6 +20,9 @@
 #include "civetweb.h"
 #include "metrics.h"
 #include "ops.h"
+#ifdef SS_HAVE_SERVICE
+#include "api.h"
+#endif
 #include "tls.h"
 
 #define SS_SERVER_DRAIN_MAX (1024 * 1024)   /* bytes of a refused body read and dropped */
@@ -27,6 +30,7 @@
 struct ss_server {
     const ss_config *cfg;
     ss_store *store;
+    struct ss_api_svc *api;          /* borrowed from main; NULL: no service */
     ss_router *router;
     ss_metrics *metrics;
     ss_tls *tls;                     /* NULL for plain HTTP */
@@ -382,6 +386,11 @@ static int build_router(ss_server *s, sc_err *err)
     r = ss_ops_routes(&k);
     memcpy(all + n, r, k * sizeof(*r));
     n += k;
+#ifdef SS_HAVE_SERVICE
+    r = ss_api_routes(&k);
+    memcpy(all + n, r, k * sizeof(*r));
+    n += k;
+#endif
     if (ss_config_test_routes(s->cfg)) {
         r = ss_ops_test_routes(&k);
         memcpy(all + n, r, k * sizeof(*r));
@@ -493,6 +502,9 @@ long ss_server_drain(ss_server *s, unsigned timeout_ms)
         nanosleep(&tick, NULL);
     return n;
 }
+
+void ss_server_set_api(ss_server *s, struct ss_api_svc *api) { s->api = api; }
+struct ss_api_svc *ss_server_api(const ss_server *s) { return s->api; }
 
 void ss_server_free(ss_server *s)
 {

@@ -48,6 +48,11 @@ void ss_server_free(ss_server *s);
 const ss_config *ss_server_config(const ss_server *s);
 ss_store *ss_server_store(const ss_server *s);
 int ss_server_draining(const ss_server *s);
+/** The service handlers call (api_svc.h), set by main before ss_server_start; borrowed, it
+ *  must outlive the server. NULL (the default): the API answers 503. */
+struct ss_api_svc;
+void ss_server_set_api(ss_server *s, struct ss_api_svc *api);
+struct ss_api_svc *ss_server_api(const ss_server *s);
 /** Seconds since ss_server_start. */
 int64_t ss_server_uptime(const ss_server *s);
 /** TLS server certificate notAfter (0 for plain HTTP). */

@@ -1,0 +1,16 @@
+/* api.h: the lifecycle, grant and signing endpoints (ss_api_*), a route table next to ops.c's.
+ * Handlers are thin: parse, call the service (api_svc.h) as the authenticated client, render.
+ * Service codes map to HTTP as seal-server/README.md "API errors" says. */
+#ifndef SS_API_H
+#define SS_API_H
+
+#include <stddef.h>
+
+#include "router.h"
+
+#define SS_API_JSON_MAX_BODY (4u * 1024 * 1024)   /* applications carry the seal image */
+#define SS_API_SIGN_MAX_BODY (16u * 1024 * 1024)  /* sign/data: base64 of the document */
+
+const ss_route *ss_api_routes(size_t *n);
+
+#endif

@@ -1,0 +1,193 @@
+/* api_svc.c: load the service keys named by the config and make the ss_svc (api_svc.h). */
+#include "api_svc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "service.h"
+
+#define FILE_MAX (1024 * 1024)
+#define PASS_MAX 4096
+
+static const char *const pair_key_names[SS_CONFIG_PAIR_COUNT] = { "seal_ca", "seal_maker",
+                                                                   "status_signer", "tsa" };
+
+static int slurp(const char *what, const char *path, size_t max, uint8_t **out, size_t *len,
+                 sc_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *buf;
+    size_t n;
+
+    *out = NULL;
+    *len = 0;
+    if (f == NULL)
+        return sc_err_set(err, SC_EIO, "%s %s: cannot open: %s", what, path, strerror(errno));
+    if ((buf = malloc(max + 1)) == NULL) {
+        fclose(f);
+        return sc_err_set(err, SC_ENOMEM, "%s: out of memory", what);
+    }
+    n = fread(buf, 1, max + 1, f);
+    if (ferror(f) || n > max) {
+        int e = ferror(f);
+        fclose(f);
+        OPENSSL_clear_free(buf, max + 1);
+        return e ? sc_err_set(err, SC_EIO, "%s %s: cannot read", what, path)
+                 : sc_err_set(err, SC_ELIMIT, "%s %s: larger than %zu bytes", what, path, max);
+    }
+    fclose(f);
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+/* The first line of a password file; *pass is new (wipe and free). */
+static int read_pass(const char *what, const char *path, char **pass, size_t *len, sc_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0, l;
+    int rc;
+
+    if ((rc = slurp(what, path, PASS_MAX, &buf, &n, err)) != 0)
+        return rc;
+    l = strcspn((char *)buf, "\r\n");
+    if (l == 0) {
+        OPENSSL_clear_free(buf, n + 1);
+        return sc_err_set(err, SC_EFORMAT, "%s %s: the first line is empty", what, path);
+    }
+    OPENSSL_cleanse(buf + l, n - l);
+    buf[l] = '\0';
+    *pass = (char *)buf;
+    *len = l;
+    return 0;
+}
+
+/* A PEM (first certificate) or DER certificate, as DER. */
+static int read_cert(const char *what, const char *path, uint8_t **der, size_t *len,
+                     sc_err *err)
+{
+    uint8_t *data = NULL;
+    size_t n = 0;
+    BIO *bio = NULL;
+    X509 *x = NULL;
+    unsigned char *o = NULL;
+    int rc, dl;
+
+    if ((rc = slurp(what, path, FILE_MAX, &data, &n, err)) != 0)
+        return rc;
+    if (n > 0 && data[0] == 0x30) {
+        *der = data;
+        *len = n;
+        return 0;
+    }
+    if ((bio = BIO_new_mem_buf(data, (int)n)) == NULL ||
+        (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) == NULL ||
+        (dl = i2d_X509(x, &o)) <= 0) {
+        rc = sc_err_set(err, SC_EFORMAT, "%s %s: not a PEM or DER certificate", what, path);
+    } else if ((*der = malloc((size_t)dl)) == NULL) {
+        rc = sc_err_set(err, SC_ENOMEM, "%s: out of memory", what);
+    } else {
+        memcpy(*der, o, (size_t)dl);
+        *len = (size_t)dl;
+    }
+    OPENSSL_free(o);
+    X509_free(x);
+    BIO_free(bio);
+    free(data);
+    return rc;
+}
+
+static int load_pair(ss_api_svc *a, const ss_config *cfg, int i, const char *pass,
+                     size_t plen, sc_err *err)
+{
+    const char *cp = ss_config_pair_cert(cfg, i), *kp = ss_config_pair_key(cfg, i);
+    char what[48];
+    uint8_t *data = NULL;
+    size_t n = 0;
+    int rc;
+
+    if (cp == NULL)
+        return 0;
+    if (pass == NULL)
+        return sc_err_set(err, SC_EINVAL, "%s: key_password_file is required",
+                          pair_key_names[i]);
+    snprintf(what, sizeof(what), "%s.cert", pair_key_names[i]);
+    if ((rc = read_cert(what, cp, &a->cert[i], &a->cert_len[i], err)) != 0)
+        return rc;
+    snprintf(what, sizeof(what), "%s.key", pair_key_names[i]);
+    if ((rc = slurp(what, kp, FILE_MAX, &data, &n, err)) != 0)
+        return rc;
+    rc = sc_key_soft_load(&a->key[i], data, n, pass, plen, err);
+    OPENSSL_clear_free(data, n + 1);
+    if (rc != 0)
+        return sc_err_prefix(err, "%s %s", what, kp);
+    if ((rc = sc_key_matches_cert(a->key[i], a->cert[i], a->cert_len[i], err)) != 0)
+        return sc_err_prefix(err, "%s %s does not belong to %s", what, kp, cp);
+    return 0;
+}
+
+int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_err *err)
+{
+    ss_api_svc *a = calloc(1, sizeof(*a));
+    char *pass = NULL, *upass = NULL;
+    size_t plen = 0, uplen = 0;
+    ss_svc_config sc;
+    int rc = 0;
+
+    *out = NULL;
+    if (a == NULL)
+        return sc_err_set(err, SC_ENOMEM, "service: out of memory");
+    if (!ss_config_has_service(cfg))
+        goto done;
+    if ((rc = read_pass("key_password_file", ss_config_key_password_file(cfg), &pass, &plen,
+                        err)) != 0 ||
+        (rc = read_pass("unit_key_password_file", ss_config_unit_key_password_file(cfg),
+                        &upass, &uplen, err)) != 0)
+        goto done;
+    for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++)
+        if ((rc = load_pair(a, cfg, i, pass, plen, err)) != 0)
+            goto done;
+    memset(&sc, 0, sizeof(sc));
+    sc.store = store;
+    sc.ca_key = a->key[SS_CONFIG_SEAL_CA];
+    sc.ca_cert = a->cert[SS_CONFIG_SEAL_CA];
+    sc.ca_cert_len = a->cert_len[SS_CONFIG_SEAL_CA];
+    sc.maker_key = a->key[SS_CONFIG_SEAL_MAKER];
+    sc.maker_cert = a->cert[SS_CONFIG_SEAL_MAKER];
+    sc.maker_cert_len = a->cert_len[SS_CONFIG_SEAL_MAKER];
+    sc.key_pass = upass;
+    sc.key_pass_len = uplen;
+    sc.region_code = ss_config_region_code(cfg);
+    if ((rc = ss_svc_new(&a->svc, &sc, err)) != 0)
+        sc_err_prefix(err, "service");
+done:
+    if (pass != NULL)
+        OPENSSL_clear_free(pass, plen + 1);
+    if (upass != NULL)
+        OPENSSL_clear_free(upass, uplen + 1);
+    if (rc != 0) {
+        ss_api_svc_free(a);
+        return rc;
+    }
+    *out = a;
+    return 0;
+}
+
+void ss_api_svc_free(ss_api_svc *a)
+{
+    if (a == NULL)
+        return;
+    ss_svc_free(a->svc);
+    for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++) {
+        sc_key_free(a->key[i]);
+        free(a->cert[i]);
+    }
+    free(a);
+}

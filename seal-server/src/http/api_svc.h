@@ -1,0 +1,35 @@
+/* api_svc.h: the service the API handlers call, built at start from the config's service keys
+ * (ss_api_svc_*): the seal CA, seal maker, status signer and TSA pairs, each key decrypted
+ * with key_password_file and checked against its certificate, and ss_svc over the store.
+ *
+ * Built once by main before the server starts; immutable afterwards except through ss_svc,
+ * which is thread-safe. Without seal_ca/seal_maker in the config there is no service and the
+ * API endpoints answer 503 unavailable. */
+#ifndef SS_API_SVC_H
+#define SS_API_SVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "sealcore/error.h"
+#include "sealcore/key.h"
+#include "store.h"
+
+struct ss_svc;
+
+typedef struct ss_api_svc {
+    struct ss_svc *svc;                            /* NULL without the service keys */
+    sc_key *key[SS_CONFIG_PAIR_COUNT];             /* NULL when that pair is absent */
+    uint8_t *cert[SS_CONFIG_PAIR_COUNT];           /* DER */
+    size_t cert_len[SS_CONFIG_PAIR_COUNT];
+} ss_api_svc;
+
+/** Load the pairs and make the service. store is borrowed and must outlive *out.
+ *  @return 0 (also when the config has no service: out->svc NULL), SC_EIO, SC_EPASSWORD,
+ *          SC_EFORMAT, SC_EINVAL (a key not matching its certificate), SC_ENOMEM; err names
+ *          the file */
+int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_err *err);
+void ss_api_svc_free(ss_api_svc *a);   /* NULL is a no-op */
+
+#endif

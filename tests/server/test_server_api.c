@@ -1,0 +1,340 @@
+/* test_server_api.c: the seal API over real TLS against the real binary: units, applications
+ * and their four-eyes review, seals and their status changes, grants, and data signing with
+ * idempotency; each signature verified by seal-core's verifier against the dev PKI. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "sealcore/ses.h"
+#include "sealcore/verify.h"
+#include "server_fixture.h"
+#include "testutil.h"
+
+static sf_server srv;
+
+static int setup(void **state)
+{
+    sf_opts o = { .service = 1 };
+
+    (void)state;
+    memset(&srv, 0, sizeof(srv));
+    return sf_server_start(&srv, &o);
+}
+
+static int teardown(void **state)
+{
+    int rc;
+
+    (void)state;
+    rc = sf_server_stop(&srv);
+    sf_server_kill(&srv);
+    return rc;
+}
+
+/* One call; the JSON answer (NULL if not JSON) and the status. */
+static long call(const char *method, const char *path, const char *token, const char *header,
+                 json_t **out, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static long call(const char *method, const char *path, const char *token, const char *header,
+                 json_t **out, const char *fmt, ...)
+{
+    char body[8192];
+    sf_req q = { .method = method, .path = path, .token = token, .header = header };
+    sf_resp r;
+    va_list ap;
+    long st;
+
+    if (fmt != NULL) {
+        va_start(ap, fmt);
+        vsnprintf(body, sizeof(body), fmt, ap);
+        va_end(ap);
+        q.body = body;
+        q.body_len = strlen(body);
+        q.content_type = "application/json";
+    }
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    st = r.status;
+    if (out != NULL)
+        *out = json_loads(r.body, 0, NULL);
+    if (st >= 400 && r.body != NULL)
+        print_message("%s %s -> %ld %s\n", method, path, st, r.body);
+    sf_resp_free(&r);
+    return st;
+}
+
+static char *b64(const uint8_t *d, size_t n)
+{
+    char *s = malloc(4 * ((n + 2) / 3) + 1);
+
+    assert_non_null(s);
+    EVP_EncodeBlock((unsigned char *)s, d, (int)n);
+    return s;
+}
+
+static uint8_t *unb64(const char *s, size_t *n)
+{
+    size_t l = strlen(s);
+    uint8_t *d = malloc(l / 4 * 3 + 1);
+
+    assert_non_null(d);
+    assert_true(EVP_DecodeBlock(d, (const unsigned char *)s, (int)l) >= 0);
+    *n = l / 4 * 3 - (l > 0 && s[l - 1] == '=') - (l > 1 && s[l - 2] == '=');
+    return d;
+}
+
+static void verify_sig(const char *sig_b64, const uint8_t *data, size_t dlen)
+{
+    const char *pki = sf_env_get()->pki;
+    sc_err err = SC_ERR_INIT;
+    sc_trust *t = NULL;
+    sc_ses_sig *sig = NULL;
+    sc_report *rep = NULL;
+    size_t n;
+    uint8_t *der = unb64(sig_b64, &n);
+    char *text = NULL;
+
+    assert_int_equal(sc_trust_new(&t, &err), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
+    sc_verify_opts o = { .trust = t, .data = data, .data_len = dlen };
+    assert_int_equal(sc_ses_sig_parse(&sig, der, n, &err), 0);
+    assert_int_equal(sc_report_new(&rep, "api", "signature", &err), 0);
+    assert_int_equal(sc_verify_sig(rep, sig, &o, &err), 0);
+    if (sc_report_valid(rep) != 1 && sc_report_to_text(rep, &text, &err) == 0)
+        print_message("%s\n", text);
+    free(text);
+    assert_int_equal(sc_report_valid(rep), 1);
+    sc_report_free(rep);
+    sc_ses_sig_free(sig);
+    sc_trust_free(t);
+    free(der);
+}
+
+static int64_t jint(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+
+    assert_true(json_is_integer(v));
+    return (int64_t)json_integer_value(v);
+}
+
+static const char *jstr(const json_t *o, const char *k)
+{
+    const json_t *v = json_object_get(o, k);
+
+    assert_true(json_is_string(v));
+    return json_string_value(v);
+}
+
+/* A unit and an approved seal; es_id out. */
+static int64_t make_seal(const char *tag, char *es_id, size_t n)
+{
+    const sf_env *e = sf_env_get();
+    uint8_t *png = NULL;
+    size_t png_len = 0;
+    char *img, path[96];
+    json_t *j = NULL;
+    int64_t unit, app;
+    long now = (long)time(NULL);
+
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len), 0);
+    img = b64(png, png_len);
+    assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
+                          "{\"code\": \"913300%011d%c\", \"name\": \"Unit %s\"}",
+                          (int)getpid(), tag[0] == 'l' ? 'A' : 'C', tag), 201);
+    unit = jint(j, "id");
+    json_decref(j);
+    assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_admin, NULL, &j,
+                          "{\"unit_id\": %lld, \"seal_type\": 1, \"name\": \"Seal %s\", "
+                          "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": 42, "
+                          "\"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}",
+                          (long long)unit, tag, img, now - 60, now + 86400 * 30), 201);
+    app = jint(j, "id");
+    json_decref(j);
+    free(img);
+    free(png);
+    snprintf(path, sizeof(path), "/api/v1/seals/applications/%lld/approve", (long long)app);
+    /* Four eyes: the applicant (admin) may not approve; the route is the officer's. */
+    assert_int_equal(call("POST", path, e->tok_admin, NULL, NULL, NULL), 403);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"ok\"}"),
+                     200);
+    snprintf(es_id, n, "%s", jstr(j, "es_id"));
+    json_decref(j);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 409);
+    return unit;
+}
+
+static int64_t operator_id(void)
+{
+    json_t *j = NULL;
+    int64_t id;
+
+    assert_int_equal(call("GET", "/api/v1/whoami", sf_env_get()->tok_operator, NULL, &j, NULL),
+                     200);
+    id = jint(j, "client_id");
+    json_decref(j);
+    return id;
+}
+
+static void test_api_lifecycle_and_sign(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], path[192], sig1[8192], idem[64];
+    static const char data[] = "a document to seal";
+    char *data_b64 = b64((const uint8_t *)data, strlen(data));
+    json_t *j = NULL;
+
+    (void)state;
+    make_seal("life", es, sizeof(es));
+
+    /* The seal, for anyone authenticated. */
+    snprintf(path, sizeof(path), "/api/v1/seals/%s", es);
+    assert_int_equal(call("GET", path, e->tok_verifier, NULL, &j, NULL), 200);
+    assert_string_equal(jstr(j, "status"), "good");
+    assert_true(strlen(jstr(j, "seal_b64")) > 100);
+    json_decref(j);
+    assert_int_equal(call("GET", "/api/v1/seals/330000-NOPE", e->tok_verifier, NULL, NULL,
+                          NULL), 404);
+
+    /* No grant: 403. */
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 403);
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_operator, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 403);
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+
+    /* Signed, verified; the retry with the same key is the same signature. */
+    snprintf(idem, sizeof(idem), "Idempotency-Key: life-%d", (int)getpid());
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 200);
+    snprintf(sig1, sizeof(sig1), "%s", jstr(j, "signature_b64"));
+    assert_true(json_is_false(json_object_get(j, "replayed")));
+    json_decref(j);
+    verify_sig(sig1, (const uint8_t *)data, strlen(data));
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 200);
+    assert_string_equal(jstr(j, "signature_b64"), sig1);
+    assert_true(json_is_true(json_object_get(j, "replayed")));
+    json_decref(j);
+    /* The same key for another document: 409. */
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, idem, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"b3RoZXI=\"}", es), 409);
+    /* Bad input. */
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\"}", es), 400);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"sm3_hex\": \"zz\"}", es), 400);
+    /* Roles: an officer does not sign; no credential is 401. */
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_officer, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 403);
+    assert_int_equal(call("POST", "/api/v1/sign/data", NULL, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 401);
+
+    /* Suspended: refused (409); resumed: signs again; revoked: final. */
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/suspend", es);
+    assert_int_equal(call("POST", path, e->tok_operator, NULL, NULL, NULL), 403);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"audit\"}"),
+                     200);
+    assert_string_equal(jstr(j, "status"), "suspended");
+    json_decref(j);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 409);
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/resume", es);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 200);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, &j,
+                          "{\"es_id\": \"%s\", \"sm3_hex\": \"%s\"}", es,
+                          "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"),
+                     200);
+    json_decref(j);
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/revoke", es);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, "{\"reason\": \"bogus\"}"),
+                     400);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, &j,
+                          "{\"reason\": \"keyCompromise\", \"text\": \"lost\"}"), 200);
+    assert_string_equal(jstr(j, "status"), "revoked");
+    json_decref(j);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 409);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 409);
+    free(data_b64);
+}
+
+static void test_api_units_and_reject(void **state)
+{
+    const sf_env *e = sf_env_get();
+    json_t *j = NULL;
+    char path[96];
+    long now = (long)time(NULL);
+    int64_t unit, app;
+
+    (void)state;
+    assert_int_equal(call("POST", "/api/v1/units", NULL, NULL, NULL,
+                          "{\"code\": \"x\", \"name\": \"y\"}"), 401);
+    assert_int_equal(call("POST", "/api/v1/units", e->tok_operator, NULL, NULL,
+                          "{\"code\": \"x\", \"name\": \"y\"}"), 403);
+    assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, NULL, "{\"code\": 1}"),
+                     400);
+    assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
+                          "{\"code\": \"913300%011dB\", \"name\": \"R\"}", (int)getpid()), 201);
+    unit = jint(j, "id");
+    json_decref(j);
+    assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, NULL,
+                          "{\"code\": \"913300%011dB\", \"name\": \"R\"}", (int)getpid()), 409);
+    assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_officer, NULL, &j,
+                          "{\"unit_id\": %lld, \"seal_type\": 1, \"name\": \"S\", "
+                          "\"image_b64\": \"iVBORw0KGgo=\", \"image_format\": \"png\", "
+                          "\"width_mm\": 40, \"height_mm\": 40, \"valid_from\": %ld, "
+                          "\"valid_to\": %ld}", (long long)unit, now, now + 86400), 201);
+    app = jint(j, "id");
+    json_decref(j);
+    snprintf(path, sizeof(path), "/api/v1/seals/applications/%lld/reject", (long long)app);
+    /* The officer applied: four eyes refuse its own review. */
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, "{\"reason\": \"no\"}"),
+                     403);
+    assert_int_equal(call("POST", "/api/v1/seals/applications/999999/reject", e->tok_officer,
+                          NULL, NULL, "{\"reason\": \"no\"}"), 404);
+}
+
+static void test_api_without_service(void **state)
+{
+    sf_server plain;
+    json_t *j = NULL;
+
+    (void)state;
+    memset(&plain, 0, sizeof(plain));
+    assert_int_equal(sf_server_start(&plain, NULL), 0);
+    sf_req q = { .method = "POST", .path = "/api/v1/units", .token = sf_env_get()->tok_admin,
+                 .content_type = "application/json", .body = "{}", .body_len = 2 };
+    sf_resp r;
+    assert_int_equal(sf_http(&plain, &q, &r), 0);
+    assert_int_equal(r.status, 503);
+    assert_non_null(j = json_loads(r.body, 0, NULL));
+    assert_string_equal(jstr(j, "error"), "unavailable");
+    json_decref(j);
+    sf_resp_free(&r);
+    assert_int_equal(sf_server_stop(&plain), 0);
+    sf_server_kill(&plain);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_api_lifecycle_and_sign),
+        cmocka_unit_test(test_api_units_and_reject),
+        cmocka_unit_test(test_api_without_service),
+    };
+
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
