@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "sealcore/ofd_doc.h"
 #include "sealcore/ses.h"
 #include "sealcore/verify.h"
 #include "server_fixture.h"
@@ -150,7 +151,8 @@ static int64_t make_seal(const char *tag, char *es_id, size_t n)
     img = b64(png, png_len);
     assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
                           "{\"code\": \"913300%011d%c\", \"name\": \"Unit %s\"}",
-                          (int)getpid(), tag[0] == 'l' ? 'A' : 'C', tag), 201);
+                          (int)getpid(), tag[0] == 'l' ? 'A' : tag[0] == 'o' ? 'D' : 'C', tag),
+                     201);
     unit = jint(j, "id");
     json_decref(j);
     assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_admin, NULL, &j,
@@ -307,6 +309,96 @@ static void test_api_units_and_reject(void **state)
                           NULL, NULL, "{\"reason\": \"no\"}"), 404);
 }
 
+static uint8_t *make_ofd(const char *text, size_t *len)
+{
+    sc_ofd_doc *doc = NULL;
+    uint8_t *buf = NULL;
+    sc_err err = SC_ERR_INIT;
+    sc_ofd_text t = { 20, 30, 5, NULL, text, NULL };
+
+    assert_int_equal(sc_ofd_doc_new(&doc, 210, 297, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_page(doc, NULL, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_text(doc, 0, &t, &err), 0);
+    assert_int_equal(sc_ofd_doc_write_mem(doc, &buf, len, &err), 0);
+    sc_ofd_doc_free(doc);
+    return buf;
+}
+
+static long sign_ofd(const char *query, const uint8_t *in, size_t len, const char *header,
+                     sf_resp *r)
+{
+    char path[512];
+    sf_req q = { .method = "POST", .path = path, .token = sf_env_get()->tok_operator,
+                 .content_type = "application/octet-stream", .body = (const char *)in,
+                 .body_len = len, .header = header };
+
+    snprintf(path, sizeof(path), "/api/v1/sign/ofd?%s", query);
+    assert_int_equal(sf_http(&srv, &q, r), 0);
+    if (r->status != 200)
+        print_message("sign/ofd?%s -> %ld %s\n", query, r->status, r->body);
+    return r->status;
+}
+
+static void verify_ofd(const uint8_t *buf, size_t len)
+{
+    const char *pki = sf_env_get()->pki;
+    sc_err err = SC_ERR_INIT;
+    sc_trust *t = NULL;
+    sc_report *rep = NULL;
+    char *text = NULL;
+
+    assert_int_equal(sc_trust_new(&t, &err), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
+    sc_verify_opts o = { .trust = t };
+    assert_int_equal(sc_report_new(&rep, "stamped.ofd", "ofd", &err), 0);
+    assert_int_equal(sc_verify_ofd_mem(rep, buf, len, &o, &err), 0);
+    if (sc_report_valid(rep) != 1 && sc_report_to_text(rep, &text, &err) == 0)
+        print_message("%s\n", text);
+    free(text);
+    assert_int_equal(sc_report_valid(rep), 1);
+    sc_report_free(rep);
+    sc_trust_free(t);
+}
+
+static void test_api_sign_ofd(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], q[256], idem[64];
+    size_t len = 0;
+    uint8_t *in = make_ofd("ADMINISTRATIVE DECISION", &len);
+    sf_resp r, r2;
+
+    (void)state;
+    make_seal("ofd", es, sizeof(es));
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+    snprintf(q, sizeof(q), "es_id=%s&page=1&x=150&y=250", es);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: ofd-%d", (int)getpid());
+    assert_int_equal(sign_ofd(q, in, len, idem, &r), 200);
+    assert_string_equal(r.content_type, "application/ofd");
+    verify_ofd((const uint8_t *)r.body, r.len);
+    /* The retry is the same package, byte for byte. */
+    assert_int_equal(sign_ofd(q, in, len, idem, &r2), 200);
+    assert_int_equal(r2.len, r.len);
+    assert_memory_equal(r2.body, r.body, r.len);
+    sf_resp_free(&r2);
+    sf_resp_free(&r);
+    snprintf(q, sizeof(q), "es_id=%s&keyword=DECISION", es);
+    assert_int_equal(sign_ofd(q, in, len, NULL, &r), 200);
+    verify_ofd((const uint8_t *)r.body, r.len);
+    sf_resp_free(&r);
+    /* No position, not an OFD: 400. */
+    snprintf(q, sizeof(q), "es_id=%s", es);
+    assert_int_equal(sign_ofd(q, in, len, NULL, &r), 400);
+    sf_resp_free(&r);
+    snprintf(q, sizeof(q), "es_id=%s&page=1&x=1&y=1", es);
+    assert_int_equal(sign_ofd(q, (const uint8_t *)"not a zip", 9, NULL, &r), 400);
+    sf_resp_free(&r);
+    free(in);
+}
+
 static void test_api_without_service(void **state)
 {
     sf_server plain;
@@ -333,6 +425,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_lifecycle_and_sign),
         cmocka_unit_test(test_api_units_and_reject),
+        cmocka_unit_test(test_api_sign_ofd),
         cmocka_unit_test(test_api_without_service),
     };
 

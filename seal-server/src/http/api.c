@@ -3,11 +3,15 @@
  * as the authenticated client, then the answer; service codes become HTTP by reply_svc(). */
 #include "api.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
+
+#include "sealcore/ofd.h"
+#include "sealcore/ofd_sign.h"
 
 #include "api_svc.h"
 #include "request.h"
@@ -524,6 +528,161 @@ out:
     return rc;
 }
 
+/* ---- sign/ofd --------------------------------------------------------------------------- */
+
+struct ofd_sink {
+    ss_req *req;
+    int begun;
+};
+
+/* The service calls this only after the signature is committed: the first byte starts the
+ * 200 answer, streamed in chunks as the spool is read back. */
+static int ofd_out(void *ctx, const uint8_t *p, size_t n, sc_err *err)
+{
+    struct ofd_sink *k = ctx;
+
+    if (!k->begun) {
+        if (ss_req_stream_begin(k->req, 200, SS_API_OFD_TYPE) != 0)
+            return sc_err_set(err, SC_EIO, "the client went away");
+        k->begun = 1;
+    }
+    if (ss_req_stream_write(k->req, p, n) != 0)
+        return sc_err_set(err, SC_EIO, "the client went away");
+    return 0;
+}
+
+/* A query number; 0 absent, 1 read, -1 after answering 400. */
+static int q_num(ss_req *req, const char *name, double lo, double hi, double *out)
+{
+    char buf[64], *end;
+    int l = ss_req_query(req, name, buf, sizeof(buf));
+
+    if (l == -1)
+        return 0;
+    *out = l >= 0 ? strtod(buf, &end) : 0;
+    if (l < 1 || *end != '\0' || !(*out >= lo && *out <= hi)) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s: expected a number in %g..%g", name,
+                           lo, hi);
+        return -1;
+    }
+    return 1;
+}
+
+/* Position from the query: page+x+y, keyword[+occurrence], or riding[+pages]; lock,
+ * width, height. 0, or -1 after answering 400. */
+static int ofd_position(ss_req *req, sc_ofd_sign_params *p, char *kw, size_t kwn)
+{
+    char buf[64];
+    double page = 0, x = 0, y = 0, v;
+    int hp, hx, hy, l;
+
+    memset(p, 0, sizeof(*p));
+    if ((hp = q_num(req, "page", 1, 1e6, &page)) < 0 || (hx = q_num(req, "x", 0, 1e4, &x)) < 0 ||
+        (hy = q_num(req, "y", 0, 1e4, &y)) < 0 || q_num(req, "width", 1, 1000, &p->width_mm) < 0 ||
+        q_num(req, "height", 1, 1000, &p->height_mm) < 0)
+        return -1;
+    if (ss_req_query(req, "lock", buf, sizeof(buf)) >= 0)
+        p->lock = strcmp(buf, "1") == 0 || strcmp(buf, "true") == 0;
+    if ((l = ss_req_query(req, "keyword", kw, kwn)) >= 1) {
+        p->place = SC_OFD_PLACE_KEYWORD;
+        p->keyword = kw;
+        p->occurrence = 1;
+        if (ss_req_query(req, "occurrence", buf, sizeof(buf)) >= 0) {
+            if (strcmp(buf, "all") == 0)
+                p->occurrence = SC_OFD_OCCUR_ALL;
+            else if (strcmp(buf, "last") == 0)
+                p->occurrence = SC_OFD_OCCUR_LAST;
+            else if (q_num(req, "occurrence", 1, 1e6, &v) < 0)
+                return -1;
+            else
+                p->occurrence = (int)v;
+        }
+        return 0;
+    }
+    if (l == -2) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "keyword: too long");
+        return -1;
+    }
+    if (ss_req_query(req, "riding", buf, sizeof(buf)) >= 0) {
+        unsigned long a = 0, b = 0;
+        p->place = SC_OFD_PLACE_RIDING;
+        p->riding = strcmp(buf, "left") == 0 ? SC_OFD_RIDING_LEFT
+                    : strcmp(buf, "both") == 0 ? SC_OFD_RIDING_BOTH
+                    : strcmp(buf, "right") == 0 || buf[0] == '\0' ? SC_OFD_RIDING_RIGHT : 0;
+        if (p->riding == 0) {
+            ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "riding: right, left or both");
+            return -1;
+        }
+        if (ss_req_query(req, "pages", buf, sizeof(buf)) >= 0 &&
+            (sscanf(buf, "%lu-%lu", &a, &b) != 2 || a < 1 || b < a)) {
+            ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "pages: FIRST-LAST, 1-based");
+            return -1;
+        }
+        p->first_page = a;
+        p->last_page = b;
+        return 0;
+    }
+    if (hp != 1 || hx != 1 || hy != 1) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "position: page, x and y (mm), or "
+                           "keyword [occurrence], or riding [pages]");
+        return -1;
+    }
+    p->place = SC_OFD_PLACE_PAGE_XY;
+    p->page = (size_t)page;
+    p->x_mm = x;
+    p->y_mm = y;
+    return 0;
+}
+
+static int h_sign_ofd(ss_req *req)
+{
+    ss_svc *svc = svc_of(req);
+    ss_svc_actor act = actor_of(req);
+    ss_svc_sign_opts so = { ss_req_id(req), ss_req_header(req, "Idempotency-Key") };
+    sc_ofd_sign_params pos;
+    ss_svc_ofd_req orq;
+    struct ofd_sink k = { req, 0 };
+    char es[SS_ES_ID_MAX + 1], kw[512];
+    uint8_t sm3[32];
+    unsigned int hl = 0;
+    sc_ofd_pkg *pkg = NULL;
+    sc_err err = SC_ERR_INIT;
+    size_t len;
+    const uint8_t *body = ss_req_body(req, &len);
+    int rc, replayed = 0;
+
+    if (svc == NULL)
+        return no_service(req);
+    if (ss_req_query(req, "es_id", es, sizeof(es)) < 1)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "es_id: required (query)");
+    if (len == 0)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the OFD package is the body");
+    if (ofd_position(req, &pos, kw, sizeof(kw)) != 0)
+        return 0;
+    if (EVP_Digest(body, len, sm3, &hl, EVP_sm3(), NULL) != 1)
+        return SC_ECRYPTO;
+    if ((rc = sc_ofd_pkg_open_mem(&pkg, body, len, &err)) != 0)
+        return rc == SC_ENOMEM ? rc : ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST,
+                                                         "not an OFD package: %s", err.msg);
+    orq.es_id = es;
+    orq.pkg = pkg;
+    orq.doc_sm3 = sm3;
+    orq.pos = &pos;
+    rc = ss_svc_sign_ofd(svc, &act, &orq, &so, ofd_out, &k, NULL, &replayed, &err);
+    sc_ofd_pkg_free(pkg);
+    if (k.begun) {
+        if (rc != 0) {
+            ss_req_log_detail(req, "after the answer began: %s", err.msg);
+            return 0;
+        }
+        (void)ss_req_stream_end(req);   /* a failure here: the client saw a cut stream */
+        return 0;
+    }
+    if (rc == 0)   /* nothing written: an empty package cannot be, but answer anyway */
+        return ss_req_reply_error(req, 500, SS_HE_INTERNAL, "the signed package is empty");
+    return reply_svc(req, rc, &err);
+}
+
 #define JSON "application/json"
 #define ADM SS_ROLE_ADMIN
 #define OFF SS_ROLE_SEAL_OFFICER
@@ -543,6 +702,8 @@ static const ss_route ROUTES[] = {
     { "POST", "/api/v1/grants", ADM, 64 * 1024, JSON, h_grant_add },
     { "POST", "/api/v1/sign/data", SS_ROLE_OPERATOR, SS_API_SIGN_MAX_BODY, JSON,
       h_sign_data },
+    { "POST", "/api/v1/sign/ofd", SS_ROLE_OPERATOR, SS_API_OFD_MAX_BODY,
+      "application/octet-stream", h_sign_ofd },
 };
 
 const ss_route *ss_api_routes(size_t *n)

@@ -10,6 +10,8 @@
 
 #define SS_API_JSON_MAX_BODY (4u * 1024 * 1024)   /* applications carry the seal image */
 #define SS_API_SIGN_MAX_BODY (16u * 1024 * 1024)  /* sign/data: base64 of the document */
+#define SS_API_OFD_MAX_BODY (64u * 1024 * 1024)   /* sign/ofd: the package (config may raise) */
+#define SS_API_OFD_TYPE "application/ofd"
 
 const ss_route *ss_api_routes(size_t *n);
 

@@ -12,6 +12,8 @@
 
 #include "civetweb.h"
 
+#define SS_REQ_CHUNKED ((size_t)-1)
+
 static const char *const ERROR_NAMES[SS_HE_COUNT] = {
     [SS_HE_BAD_REQUEST] = "bad_request",
     [SS_HE_UNAUTHORIZED] = "unauthorized",
@@ -132,12 +134,20 @@ static int send_answer(ss_req *req, int status, const char *ctype, const char *b
         mg_disable_keep_alive(c);     /* CivetWeb's decision must match our header */
     gmtime_r(&now, &tm);
     strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    n = snprintf(head, sizeof(head),
-                 "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\nContent-Type: %s\r\n"
-                 "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
-                 "X-Content-Type-Options: nosniff\r\n",
-                 status, mg_get_response_code_text(c, status), date,
-                 keep ? "keep-alive" : "close", ctype, len, req->id);
+    if (len == SS_REQ_CHUNKED)
+        n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\nContent-Type: %s\r\n"
+                     "Transfer-Encoding: chunked\r\nX-Request-Id: %s\r\n"
+                     "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+                     status, mg_get_response_code_text(c, status), date,
+                     keep ? "keep-alive" : "close", ctype, req->id);
+    else
+        n = snprintf(head, sizeof(head),
+                     "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: %s\r\nContent-Type: %s\r\n"
+                     "Content-Length: %zu\r\nX-Request-Id: %s\r\nCache-Control: no-store\r\n"
+                     "X-Content-Type-Options: nosniff\r\n",
+                     status, mg_get_response_code_text(c, status), date,
+                     keep ? "keep-alive" : "close", ctype, len, req->id);
     for (size_t i = 0; i < req->nhdr && n > 0 && (size_t)n < sizeof(head); i++) {
         w = snprintf(head + n, sizeof(head) - (size_t)n, "%s: %s\r\n", req->hdr_name[i],
                      req->hdr_value[i]);
@@ -152,9 +162,43 @@ static int send_answer(ss_req *req, int status, const char *ctype, const char *b
     if (strcmp(mg_get_request_info(c)->request_method != NULL ?
                mg_get_request_info(c)->request_method : "", "HEAD") == 0)
         return 0;                 /* HEAD: the headers say what the body would be */
+    if (len == SS_REQ_CHUNKED) {
+        req->streaming = 1;
+        return 0;
+    }
     if (len > 0 && mg_write(c, body, len) != (int)len)
         return SC_EIO;            /* the peer went away; nothing else can be done */
     return 0;
+}
+
+int ss_req_stream_begin(ss_req *req, int status, const char *content_type)
+{
+    req->close = 1;           /* a stream cut short must not leave a reusable connection */
+    return send_answer(req, status, content_type, NULL, SS_REQ_CHUNKED);
+}
+
+int ss_req_stream_write(ss_req *req, const void *p, size_t n)
+{
+    char line[32];
+    int l;
+
+    if (!req->streaming)
+        return SC_EINVAL;
+    if (n == 0)
+        return 0;
+    l = snprintf(line, sizeof(line), "%zx\r\n", n);
+    if (mg_write(req->conn, line, (size_t)l) != l || mg_write(req->conn, p, n) != (int)n ||
+        mg_write(req->conn, "\r\n", 2) != 2)
+        return SC_EIO;
+    return 0;
+}
+
+int ss_req_stream_end(ss_req *req)
+{
+    if (!req->streaming)
+        return SC_EINVAL;
+    req->streaming = 0;
+    return mg_write(req->conn, "0\r\n\r\n", 5) == 5 ? 0 : SC_EIO;
 }
 
 int ss_req_reply_text(ss_req *req, int status, const char *content_type, const char *body,

@@ -68,6 +68,12 @@ int ss_req_reply_json(ss_req *req, int status, const json_t *body);
 /** Answer with bytes of the given Content-Type. @return 0, SC_EIO */
 int ss_req_reply_text(ss_req *req, int status, const char *content_type, const char *body,
                       size_t len);
+/** A streamed answer (Transfer-Encoding: chunked; the connection closes after it): begin
+ *  sends the head, write sends one chunk, end the last. A failure after begin cannot be
+ *  answered: the client sees a truncated stream. @return 0, SC_EIO, SC_EINVAL (not begun) */
+int ss_req_stream_begin(ss_req *req, int status, const char *content_type);
+int ss_req_stream_write(ss_req *req, const void *p, size_t n);
+int ss_req_stream_end(ss_req *req);
 /** Answer {"error": name of e, "message": printf(fmt, …)}. @return 0, SC_EIO */
 int ss_req_reply_error(ss_req *req, int status, int e, const char *fmt, ...)
     SC_PRINTF(4, 5);

@@ -27,6 +27,7 @@ struct ss_req {
     int status;                           /* 0 until answered */
     int error;                            /* enum ss_http_error of an error answer; -1 none */
     int close;                            /* 1: close the connection after the answer */
+    int streaming;                        /* ss_req_stream_begin sent the head */
     int sent_continue;                    /* "100 Continue" sent: the body is coming */
     int read_failed;                      /* the body read failed: nothing left to drain */
     size_t nhdr;                          /* extra response headers (static or req-owned) */
