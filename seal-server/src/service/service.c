@@ -171,13 +171,13 @@ static int check_config(const ss_svc_config *cfg, sc_err *err)
 int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
 {
     ss_svc *svc = NULL;
+    int64_t ca_from = 0, ca_to = 0;
+    long cpus;
     int rc;
 
     if (out == NULL)
         return sc_err_set(err, SC_EINVAL, "service: no output");
     *out = NULL;
-    int64_t ca_from = 0, ca_to = 0;
-
     if ((rc = check_config(cfg, err)) != 0 ||
         (rc = ca_validity(cfg->ca_cert, cfg->ca_cert_len, &ca_from, &ca_to, err)) != 0)
         return rc;
@@ -195,16 +195,13 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     memcpy(svc->region, cfg->region_code, SS_SVC_REGION_LEN + 1);
     pthread_mutex_init(&svc->make_mu, NULL);
     pthread_mutex_init(&svc->q_mu, NULL);
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned slots = cfg->sign_threads != 0 ? cfg->sign_threads
-                     : cpus > 0 && cpus < 1024 ? (unsigned)cpus : 2;
-    sem_init(&svc->sign_slots, 0, slots);
+    pthread_cond_init(&svc->q_cv, NULL);
+    cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    sem_init(&svc->sign_slots, 0, cfg->sign_threads != 0 ? cfg->sign_threads
+                                  : cpus > 0 && cpus < 1024 ? (unsigned)cpus : 2);
     if ((rc = svc__cache_init(&svc->cache, cfg->key_cache_max != 0 ? cfg->key_cache_max
                                            : SS_SVC_KEY_CACHE_DEFAULT, err)) != 0) {
-        pthread_mutex_destroy(&svc->make_mu);
-        pthread_mutex_destroy(&svc->q_mu);
-        sem_destroy(&svc->sign_slots);
-        free(svc);
+        ss_svc_free(svc);
         return rc;
     }
     svc->ca_cert = malloc(cfg->ca_cert_len);
@@ -223,6 +220,11 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     memcpy(svc->pass, cfg->key_pass, cfg->key_pass_len);
     svc->pass[cfg->key_pass_len] = '\0';
     svc->pass_len = cfg->key_pass_len;
+    if (pthread_create(&svc->committer, NULL, svc__committer, svc) != 0) {
+        ss_svc_free(svc);
+        return sc_err_set(err, SC_ENOMEM, "service: cannot start the committer thread");
+    }
+    svc->committer_started = 1;
     *out = svc;
     return 0;
 }
@@ -231,6 +233,13 @@ void ss_svc_free(ss_svc *svc)
 {
     if (svc == NULL)
         return;
+    if (svc->committer_started) {
+        pthread_mutex_lock(&svc->q_mu);
+        svc->q_stop = 1;
+        pthread_cond_signal(&svc->q_cv);
+        pthread_mutex_unlock(&svc->q_mu);
+        pthread_join(svc->committer, NULL);
+    }
     svc__cache_destroy(&svc->cache);
     if (svc->pass != NULL)
         OPENSSL_clear_free(svc->pass, svc->pass_len + 1);
@@ -239,6 +248,7 @@ void ss_svc_free(ss_svc *svc)
     free(svc->province);
     pthread_mutex_destroy(&svc->make_mu);
     pthread_mutex_destroy(&svc->q_mu);
+    pthread_cond_destroy(&svc->q_cv);
     sem_destroy(&svc->sign_slots);
     free(svc);
 }

@@ -97,7 +97,7 @@ typedef struct ss_svc_stats {
     uint64_t replays;          /* idempotent retries answered from the store */
     uint64_t commits;          /* signing transactions (one per group) */
     uint64_t commit_jobs;      /* requests those transactions carried */
-    uint64_t commit_us;        /* time spent in them, microseconds (leader's wall clock) */
+    uint64_t commit_us;        /* time spent in them, microseconds (the committer's wall clock) */
     uint64_t cache_hits, cache_misses, cache_evictions;
     unsigned cache_size;
 } ss_svc_stats;

@@ -105,13 +105,15 @@ typedef struct svc_job {
     uint8_t *replay;
     size_t replay_len;
     int done;
-    pthread_cond_t cv;            /* signalled when done, or when its owner should lead */
+    pthread_cond_t cv;            /* signalled when done */
     struct svc_job *next;
 } svc_job;
 
 /* Commit the job with whatever other threads submit meanwhile, in one transaction; returns
  * when it is done. Never fails as a call: see the job's rc and each record's rc. */
 void svc__commit(ss_svc *svc, svc_job *job);
+/* The committer thread's body (started by ss_svc_new, stopped by ss_svc_free). */
+void *svc__committer(void *arg);
 
 /* Response encoding for batches (idempotency record). */
 int svc__batch_encode(const svc_rec *recs, size_t n, uint8_t **out, size_t *len, sc_err *err);
@@ -168,8 +170,11 @@ struct ss_svc {
     pthread_mutex_t make_mu;      /* one seal making at a time: esIDs are allocated in order */
     sem_t sign_slots;             /* SM2 signatures computed at once (config sign_threads) */
     pthread_mutex_t q_mu;         /* the commit queue */
+    pthread_cond_t q_cv;          /* wakes the committer */
     svc_job *q_head, *q_tail;
-    int q_busy;                   /* a leader is committing */
+    int q_stop;                   /* ss_svc_free: finish the queue, then end */
+    pthread_t committer;
+    int committer_started;
     _Atomic uint64_t n_sigs, n_refusals, n_replays, n_commits, n_commit_jobs, commit_us;
 };
 

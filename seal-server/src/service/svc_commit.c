@@ -4,9 +4,9 @@
  * (rechecked under the write lock, with the seal's status), its audit record and the
  * request's idempotency record. A commit costs an fsync (synchronous=FULL, ~0.5 ms here),
  * more than an SM2 signature, so committing each request alone would cap the server far
- * below the SM2 rate. Instead concurrent requests queue their jobs; whichever thread finds no
- * commit running becomes the leader, takes the whole queue and commits it in one transaction
- * while the next jobs queue up (leader/follower group commit, no extra thread). A record
+ * below the SM2 rate. Instead concurrent requests queue their jobs, and the committer thread
+ * takes the whole queue and commits it in one transaction while the next jobs queue up
+ * (group commit). A record
  * refused inside the transaction (grant used up by a concurrent request, seal suspended
  * meanwhile) has written nothing before its refusal is decided, so the others go on.
  * If the group transaction fails (an audit append or the commit itself), each job is retried
@@ -344,43 +344,48 @@ static void run_group(ss_svc *svc, svc_job *group)
     atomic_fetch_add(&svc->commit_us, mono_us() - t0);
 }
 
-/* Lead: commit the queue's head (up to GROUP_MAX_RECS records), then wake exactly the
- * threads whose jobs are done, and the owner of the next queued job to lead next. Called and
- * returns with q_mu held. */
-static void lead(ss_svc *svc, const svc_job *self)
+/* The committer thread: takes the queue's head (up to GROUP_MAX_RECS records), commits it,
+ * wakes exactly the threads whose jobs are done, and goes on until ss_svc_free stops it.
+ * A thread of its own rather than whichever worker comes first: it mostly sleeps (on the
+ * queue, on fsync), so the scheduler runs it as soon as it wakes, while a worker that just
+ * spent its slice on SM2 would wait behind the signers and hold every result longer. */
+void *svc__committer(void *arg)
 {
+    ss_svc *svc = arg;
     svc_job *group, *last;
     size_t recs;
 
-    group = last = svc->q_head;
-    recs = group->n;
-    while (last->next != NULL && recs + last->next->n <= GROUP_MAX_RECS) {
-        last = last->next;
-        recs += last->n;
-    }
-    svc->q_head = last->next;
-    if (svc->q_head == NULL)
-        svc->q_tail = NULL;
-    last->next = NULL;
-    svc->q_busy = 1;
-    pthread_mutex_unlock(&svc->q_mu);
-    run_group(svc, group);
     pthread_mutex_lock(&svc->q_mu);
-    for (svc_job *j = group, *next; j != NULL; j = next) {
-        next = j->next;
-        j->done = 1;
-        if (j != self)
-            pthread_cond_signal(&j->cv);
+    for (;;) {
+        while (svc->q_head == NULL && !svc->q_stop)
+            pthread_cond_wait(&svc->q_cv, &svc->q_mu);
+        if (svc->q_head == NULL)
+            break;   /* stopping, and nothing left to commit */
+        group = last = svc->q_head;
+        recs = group->n;
+        while (last->next != NULL && recs + last->next->n <= GROUP_MAX_RECS) {
+            last = last->next;
+            recs += last->n;
+        }
+        svc->q_head = last->next;
+        if (svc->q_head == NULL)
+            svc->q_tail = NULL;
+        last->next = NULL;
+        pthread_mutex_unlock(&svc->q_mu);
+        run_group(svc, group);
+        pthread_mutex_lock(&svc->q_mu);
+        for (svc_job *j = group, *next; j != NULL; j = next) {
+            next = j->next;
+            j->done = 1;
+            pthread_cond_signal(&j->cv);   /* one condition per job: no herd of wake-ups */
+        }
     }
-    svc->q_busy = 0;
-    if (svc->q_head != NULL && svc->q_head != self)
-        pthread_cond_signal(&svc->q_head->cv);
+    pthread_mutex_unlock(&svc->q_mu);
+    return NULL;
 }
 
 void svc__commit(ss_svc *svc, svc_job *job)
 {
-    /* one condition per job: a finished commit wakes its own jobs' threads and one next
-     * leader, not every waiting thread (32 workers would otherwise all wake per commit) */
     pthread_cond_init(&job->cv, NULL);
     job->done = 0;
     job->next = NULL;
@@ -390,12 +395,9 @@ void svc__commit(ss_svc *svc, svc_job *job)
     else
         svc->q_head = job;
     svc->q_tail = job;
-    while (!job->done) {
-        if (!svc->q_busy && svc->q_head != NULL)
-            lead(svc, job);
-        else
-            pthread_cond_wait(&job->cv, &svc->q_mu);
-    }
+    pthread_cond_signal(&svc->q_cv);
+    while (!job->done)
+        pthread_cond_wait(&job->cv, &svc->q_mu);
     pthread_mutex_unlock(&svc->q_mu);
     pthread_cond_destroy(&job->cv);
 }
