@@ -17,6 +17,7 @@
 
 #include "sealcore/ofd_doc.h"
 #include "sealcore/ses.h"
+#include "sealcore/status.h"
 #include "sealcore/verify.h"
 #include "server_fixture.h"
 #include "testutil.h"
@@ -136,6 +137,12 @@ static const char *jstr(const json_t *o, const char *k)
     return json_string_value(v);
 }
 
+/* The last character of each test's unit code, so codes never collide. */
+static char unit_letter(const char *tag)
+{
+    return tag[0] == 'l' ? 'A' : tag[0] == 'o' ? 'D' : tag[0] == 's' ? 'E' : 'C';
+}
+
 /* A unit and an approved seal; es_id out. */
 static int64_t make_seal(const char *tag, char *es_id, size_t n)
 {
@@ -151,8 +158,7 @@ static int64_t make_seal(const char *tag, char *es_id, size_t n)
     img = b64(png, png_len);
     assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
                           "{\"code\": \"913300%011d%c\", \"name\": \"Unit %s\"}",
-                          (int)getpid(), tag[0] == 'l' ? 'A' : tag[0] == 'o' ? 'D' : 'C', tag),
-                     201);
+                          (int)getpid(), unit_letter(tag), tag), 201);
     unit = jint(j, "id");
     json_decref(j);
     assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_admin, NULL, &j,
@@ -399,6 +405,89 @@ static void test_api_sign_ofd(void **state)
     free(in);
 }
 
+/* GET a status DER; parsed and verified against the dev PKI. */
+static sc_status_resp *get_status(const char *path)
+{
+    const char *pki = sf_env_get()->pki;
+    sf_req q = { .path = path, .token = sf_env_get()->tok_verifier };
+    sf_resp r;
+    sc_err err = SC_ERR_INIT;
+    sc_status_resp *resp = NULL;
+    sc_trust *t = NULL;
+    char why[256] = "";
+    int valid = 0;
+
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    if (r.status != 200)
+        print_message("%s -> %ld %s\n", path, r.status, r.body);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/vnd.sealpki.status+der");
+    if (sc_status_resp_parse(&resp, (const uint8_t *)r.body, r.len, &err) != 0)
+        fail_msg("%s", err.msg);
+    sf_resp_free(&r);
+    assert_int_equal(sc_trust_new(&t, &err), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
+    sc_status_verify_opts o = { .trust = t };
+    assert_int_equal(sc_status_resp_verify(resp, &o, &valid, why, sizeof(why), &err), 0);
+    if (!valid)
+        fail_msg("status response not trusted: %s", why);
+    sc_trust_free(t);
+    return resp;
+}
+
+static void test_api_status(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], path[192];
+    sc_status_resp *r;
+    const sc_status_entry *en;
+    int64_t seq1, seq2;
+    json_t *j = NULL;
+
+    (void)state;
+    make_seal("stat", es, sizeof(es));
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/suspend", es);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, "{\"text\": \"check\"}"),
+                     200);
+
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/status", es);
+    r = get_status(path);
+    assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
+    assert_int_equal(en->status, SC_STATUS_SUSPENDED);
+    assert_int_equal(en->history_len, 1);
+    assert_true(en->has_next_update && en->next_update > en->this_update);
+    assert_false(sc_status_resp_get_info(r)->has_list_sequence);
+    sc_status_resp_free(r);
+    assert_int_equal(call("GET", path, e->tok_verifier, "Accept: application/json", &j, NULL),
+                     200);
+    assert_string_equal(jstr(j, "status"), "suspended");
+    assert_string_equal(jstr(j, "reason"), "certificateHold");
+    json_decref(j);
+    /* A seal never made here: unknown, still a signed answer. */
+    r = get_status("/api/v1/seals/33000099999999/status");
+    assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, "33000099999999")->status,
+                     SC_STATUS_UNKNOWN);
+    sc_status_resp_free(r);
+
+    /* The list: every seal; listSequence grows with a change. */
+    r = get_status("/api/v1/status-list");
+    assert_true(sc_status_resp_get_info(r)->has_list_sequence);
+    seq1 = sc_status_resp_get_info(r)->list_sequence;
+    assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
+    assert_int_equal(en->status, SC_STATUS_SUSPENDED);
+    sc_status_resp_free(r);
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/resume", es);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 200);
+    r = get_status("/api/v1/status-list");
+    seq2 = sc_status_resp_get_info(r)->list_sequence;
+    assert_true(seq2 > seq1);
+    assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, es)->status, SC_STATUS_GOOD);
+    sc_status_resp_free(r);
+    /* No credential: 401 (anonymous_verify is off here). */
+    assert_int_equal(call("GET", "/api/v1/status-list", NULL, NULL, NULL, NULL), 401);
+}
+
 static void test_api_without_service(void **state)
 {
     sf_server plain;
@@ -426,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_api_lifecycle_and_sign),
         cmocka_unit_test(test_api_units_and_reject),
         cmocka_unit_test(test_api_sign_ofd),
+        cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_api_without_service),
     };
 

@@ -12,6 +12,7 @@
 #define SS_API_SIGN_MAX_BODY (16u * 1024 * 1024)  /* sign/data: base64 of the document */
 #define SS_API_OFD_MAX_BODY (64u * 1024 * 1024)   /* sign/ofd: the package (config may raise) */
 #define SS_API_OFD_TYPE "application/ofd"
+#define SS_API_STATUS_TYPE "application/vnd.sealpki.status+der"
 
 const ss_route *ss_api_routes(size_t *n);
 
