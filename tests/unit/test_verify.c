@@ -59,15 +59,20 @@ static void report_to_json__has_the_documented_shape(void **state)
     json_t *checks = json_object_get(it, "checks"), *reasons = json_object_get(it, "reasons");
     static const char *order[] = { "structure", "signer_signature", "signer_cert", "cert_chain",
                                    "signer_in_seal", "seal_signature", "seal_validity",
-                                   "data_hash", "timestamp" };
+                                   "seal_status", "data_hash", "timestamp" };
     const char *k;
     json_t *v;
     size_t i = 0;
     json_object_foreach(checks, k, v) {   /* the check order is part of the format */
-        assert_true(i < 9);
+        assert_true(i < 10);
         assert_string_equal(k, order[i++]);
     }
-    assert_int_equal(i, 9);
+    assert_int_equal(i, 10);
+    /* no status response given: skipped with why, and (like data_hash) not what makes it
+     * invalid here: cert_chain is */
+    assert_string_equal(json_string_value(json_object_get(checks, "seal_status")), "skipped");
+    assert_non_null(strstr(json_string_value(json_object_get(reasons, "seal_status")),
+                           "no status response was given"));
     assert_string_equal(json_string_value(json_object_get(checks, "cert_chain")), "skipped");
     assert_non_null(strstr(json_string_value(json_object_get(reasons, "cert_chain")),
                            "no trust anchors"));
@@ -240,6 +245,7 @@ static void report_exit_code__is_1_after_a_blocking_skip(void **state)
     for (int c = 0; c < SC_CHECK_COUNT; c++)
         sc__item_set(it, (sc_check)c, SC_RESULT_PASSED, NULL);
     sc__item_set(it, SC_CHECK_DATA_HASH, SC_RESULT_SKIPPED, "no data");   /* not blocking */
+    sc__item_set(it, SC_CHECK_SEAL_STATUS, SC_RESULT_SKIPPED, "no status");   /* nor this */
     assert_int_equal(sc_report_exit_code(r), 0);
     sc__item_skip_blocking(it, SC_CHECK_SEAL_VALIDITY, "time unknown");
     assert_int_equal(sc_report_exit_code(r), 1);

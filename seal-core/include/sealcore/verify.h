@@ -13,9 +13,12 @@
 #include "sealcore/error.h"
 #include "sealcore/ofd.h"
 #include "sealcore/ses.h"
+#include "sealcore/status.h"
 #include "sealcore/trust.h"
 
-/* The checks, in the order they run and are reported. */
+/* The checks. Reports list them in the order of spec/verify-report.md, which is this order
+ * except that seal_status follows seal_validity (both say whether the seal could be used at
+ * the time judged): it was added last, so the values of the older checks stay as they were. */
 typedef enum sc_check {
     SC_CHECK_STRUCTURE,         /* fields consistent, algorithms known, certificates readable */
     SC_CHECK_SIGNER_SIGNATURE,  /* the signer's signature over TBS_Sign as read */
@@ -28,6 +31,7 @@ typedef enum sc_check {
     SC_CHECK_TIMESTAMP,         /* token signature and imprint, when a token is present */
     SC_CHECK_OFD_REFERENCES,    /* OFD: every Reference's CheckValue matches its file */
     SC_CHECK_OFD_SEAL_FILE,     /* OFD: Seal.esl (when referenced) equals the embedded seal */
+    SC_CHECK_SEAL_STATUS,       /* the province's signed status: the seal was good at the time */
     SC_CHECK_COUNT
 } sc_check;
 
@@ -63,21 +67,36 @@ SC_API sc_result sc_report_get_check(const sc_report *rep, size_t i, sc_check c,
  *  spec/verify-report.md). They never change sc_report_valid() or the exit code. */
 SC_API size_t sc_report_finding_count(const sc_report *rep);
 /** Finding i's code, or NULL when i >= count. The code, *file (the package entry it is
- *  about, or NULL) (the package entry it is about, or NULL) and *message are borrowed from the report;
+ *  about, or NULL) and *message are borrowed from the report;
  *  either pointer may be NULL. */
 SC_API const char *sc_report_get_finding(const sc_report *rep, size_t i, const char **file,
                                          const char **message);
 
 /** 1 when no error was recorded, some item exists, no check failed, and none was skipped for
- *  lack of trust anchors; else 0. */
+ *  a reason that leaves something unproven (no trust anchors, an unknown signing time, a
+ *  status response that could not be had); else 0. Skips that only mean "not asked for"
+ *  (data_hash without data, timestamp without a token, seal_status without a status
+ *  response) do not count. */
 SC_API int sc_report_valid(const sc_report *rep);
-/** 0 valid, 1 some check failed or could not run for lack of anchors, 2 input unreadable. */
+/** 0 valid, 1 some check failed or could not run (as above), 2 an error was recorded: the
+ *  input unreadable (or, as seal-verify records it, a status response not fetched). */
 SC_API int sc_report_exit_code(const sc_report *rep);
 
 /** Render as JSON (spec/verify-report.md) or as a report for people. *out is a new
  *  NUL-terminated string the caller frees with free(). @return 0 or SC_ENOMEM. */
 SC_API int sc_report_to_json(const sc_report *rep, char **out, sc_err *err);
 SC_API int sc_report_to_text(const sc_report *rep, char **out, sc_err *err);
+
+/** Asked, when sc_verify_opts.status is NULL, for the status response that speaks for the
+ *  seal es_id (seal-verify --status URL fetches one per seal and keeps it).
+ *  @param[out] out  a parsed response, borrowed: it must stay valid until the sc_verify_*
+ *                   call that asked returns (the same one may serve several seals); NULL:
+ *                   none for this seal, seal_status is skipped as if no status was given
+ *  @return 0, or a negative code with err filled when the response could not be had: then
+ *          seal_status is skipped with err's message, and the item is not valid (SC_ENOMEM
+ *          ends the verification instead) */
+typedef int (*sc_verify_status_fn)(void *ctx, const char *es_id, const sc_status_resp **out,
+                                   sc_err *err);
 
 typedef struct sc_verify_opts {
     const sc_trust *trust;      /* NULL or empty: chain checks are skipped, exit code 1 */
@@ -87,6 +106,17 @@ typedef struct sc_verify_opts {
                                    used when data is NULL */
     int64_t at;                 /* 0: seals are judged now, signatures at their signing time;
                                    else everything is judged at this time */
+    /* seal_status (spec/status.asn1, "Verifier rule"): the status of every item's seal at
+     * the time judged, from a response the status signer signed; the response must verify
+     * with trust (no anchors: skipped, not valid) and be fresh at `at` (0: now). Neither
+     * status nor status_fn: seal_status is skipped ("no status response was given") and the
+     * item may still be valid, as data_hash without data. */
+    const sc_status_resp *status;   /* one response for every seal (a status list); borrowed
+                                       for the call; NULL: status_fn is asked */
+    sc_verify_status_fn status_fn;  /* optional: asked per seal when status is NULL (not
+                                       when seal_status is skipped for lack of anchors or of
+                                       a signing time) */
+    void *status_ctx;               /* passed to status_fn */
 } sc_verify_opts;
 
 /** Append one item for seal. @return 0 (report made) or SC_ENOMEM. */
@@ -105,7 +135,8 @@ SC_API int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const s
  *  item (kind "signature") per Signature in Signatures.xml, in its order, each with extra
  *  fields id, type, page, boundary, provider and stamps; then the report's findings
  *  (extra_bytes, unprotected_file, added_after_signing, unverified_documents,
- *  unreadable_document), which never change the verdict. A package whose OFD.xml or
+ *  unreadable_document), which never change the verdict. Type "Sign" signatures carry no
+ *  seal: their items have no seal_status. A package whose OFD.xml or
  *  Signatures.xml cannot be read, or that has no signature, becomes a report error (exit
  *  code 2); a signature whose
  *  Signature.xml cannot be read fails that item's structure only. o->data and o->data_sm3

@@ -74,7 +74,8 @@ static json_t *item_json(const sc_item *it)
     json_object_set_new(o, "signer", text(it->signer));
     json_object_set_new(o, "sign_time", it->has_time ? json_string(sc_time_format(it->sign_time,
                                                           tbuf, sizeof(tbuf))) : json_null());
-    for (int c = 0; c < SC_CHECK_COUNT; c++) {
+    for (int k = 0; k < SC_CHECK_COUNT; k++) {
+        sc_check c = sc__check_order[k];
         if (it->res[c] == SC_RESULT_NONE)
             continue;
         json_object_set_new(checks, sc_check_name(c), json_string(result_name(it->res[c])));
@@ -201,8 +202,11 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
     static const char *marks[] = { "", "ok  ", "FAIL", "skip" };
 
     *out = NULL;
+    /* errors beside items (a status response seal-verify could not fetch): the input was
+     * read, so it is not "unreadable"; the error lines below say what is missing */
     tb_add(&b, "%s: %s (%s)\n", r->file ? clean(r->file, c1, sizeof(c1)) : "(input)",
-           sc_report_valid(r) ? "VALID" : sc_report_exit_code(r) == 2 ? "UNREADABLE" : "NOT VALID",
+           sc_report_valid(r) ? "VALID" : sc_report_exit_code(r) == 2 && r->n == 0 ? "UNREADABLE"
+                                                                                : "NOT VALID",
            r->format ? r->format : "unknown format");
     for (size_t i = 0; i < r->n; i++) {
         const sc_item *it = &r->items[i];
@@ -226,7 +230,8 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
                 free(s);
             }
         }
-        for (int c = 0; c < SC_CHECK_COUNT; c++) {
+        for (int k = 0; k < SC_CHECK_COUNT; k++) {
+            sc_check c = sc__check_order[k];
             if (it->res[c] == SC_RESULT_NONE)
                 continue;
             tb_add(&b, "  [%s] %-16s%s%s\n", marks[it->res[c]], sc_check_name(c),

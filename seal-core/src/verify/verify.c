@@ -1,6 +1,8 @@
 /* verify.c: the checks of a seal and of a seal signature, in the order GB/T 38540 verifies
- * them (spec/ses-asn1.md §9), each filling one named result of the report.
- * Not here: the report object (report.c), chains (cert/trust.c), tokens (tsa/). */
+ * them (spec/ses-asn1.md §9), each filling one named result of the report, then seal_status
+ * (spec/status.asn1, "Verifier rule") from the province's signed status response.
+ * Not here: the report object (report.c), chains (cert/trust.c), tokens (tsa/), reading and
+ * trusting status responses (status/). */
 #include "verify_int.h"
 #include "cert/cert_int.h"
 #include "crypto/crypto_int.h"
@@ -16,6 +18,7 @@
 
 #define UNKNOWN_TIME "the signing time is unknown (V1 timeInfo is not a time), so validity " \
                      "could not be judged; give --at TIME"
+#define NO_STATUS "no status response was given (--status URL or --status-list FILE)"
 
 /* What the checks of one item share. */
 typedef struct ctx {
@@ -231,6 +234,106 @@ static void check_validity(ctx *c, const sc_ses_seal *s)
     }
 }
 
+/* sc_status_at words its reasons for a signing time; a seal alone is judged at the
+ * verification time (now, or --at), and the reason must not speak of a signing. */
+static void seal_wording(char *why, size_t n)
+{
+    static const char from[] = "the signing time";
+    char *p = strstr(why, from), rest[600];
+
+    if (p == NULL)
+        return;
+    snprintf(rest, sizeof(rest), "%s", p + sizeof(from) - 1);
+    snprintf(p, n - (size_t)(p - why), "the verification time%s", rest);
+}
+
+/* The response that speaks for seal s: o->status, else what o->status_fn hands out.
+ * @return 0 with *r (NULL: none; seal_status is then set), or SC_ENOMEM (err) */
+static int status_for(ctx *c, const sc_ses_seal *s, const sc_status_resp **r, sc_err *err)
+{
+    const sc_verify_opts *o = c->o;
+    sc_err e = SC_ERR_INIT;
+    int rc;
+
+    *r = o->status;
+    if (*r == NULL && o->status_fn != NULL) {
+        rc = o->status_fn(o->status_ctx, s->info.es_id, r, &e);
+        if (rc == SC_ENOMEM)
+            return sc_err_set(err, rc, "%s", e.msg[0] ? e.msg : "out of memory");
+        if (rc != 0) {   /* could not be checked: nothing it guards may be taken as shown */
+            char why[SC_ERR_MSG_MAX + 80];
+            snprintf(why, sizeof(why), "the status of seal %.100s could not be obtained: %s",
+                     s->info.es_id, e.msg[0] ? e.msg : "no reason given");
+            sc__item_skip_blocking(c->it, SC_CHECK_SEAL_STATUS, why);
+            *r = NULL;
+            return 0;
+        }
+    }
+    if (*r == NULL)   /* none for this seal: as if none was asked for */
+        sc__item_set(c->it, SC_CHECK_SEAL_STATUS, SC_RESULT_SKIPPED, NO_STATUS);
+    return 0;
+}
+
+/* seal_status: the response verifies with the trust anchors and is fresh at the check time
+ * (rules 1 and 3), and says that this seal (its esID and the SM3 of its DER) was good at the
+ * time judged (rules 2 and 4): the signing time for signatures, now for seals; --at for both.
+ * The response is verified for every item: an OFD's signatures may name different seals,
+ * and a verification costs one SM2 check and an SM3 over the response. */
+static int check_status(ctx *c, const sc_ses_seal *s, sc_err *err)
+{
+    const sc_verify_opts *o = c->o;
+    const sc_status_resp *r = NULL;
+    sc_status_verify_opts so = { o->trust, NULL, 0, o->at ? o->at : (int64_t)time(NULL) };
+    sc_status_verdict v;
+    sc_err e = SC_ERR_INIT;
+    const uint8_t *der;
+    uint8_t h[32];
+    size_t len;
+    char why[600] = "";
+    int rc, valid = 0;
+
+    if (o->status == NULL && o->status_fn == NULL) {
+        /* not asked for, like data_hash without data: the item may still be valid */
+        sc__item_set(c->it, SC_CHECK_SEAL_STATUS, SC_RESULT_SKIPPED, NO_STATUS);
+        return 0;
+    }
+    /* asked for but impossible: skipped, and nothing it guards may be taken as shown (a
+     * status server is not even asked then) */
+    if (!sc__verify_has_anchors(o)) {
+        sc__item_skip_blocking(c->it, SC_CHECK_SEAL_STATUS, "no trust anchors were given "
+                               "(--trust CA.pem), so the status response's signer could not "
+                               "be chained to a trusted root");
+        return 0;
+    }
+    if (!c->has_when) {
+        sc__item_skip_blocking(c->it, SC_CHECK_SEAL_STATUS, UNKNOWN_TIME);
+        return 0;
+    }
+    if ((rc = status_for(c, s, &r, err)) != 0 || r == NULL)
+        return rc;
+    rc = sc_status_resp_verify(r, &so, &valid, why, sizeof(why), &e);
+    if (rc == SC_ENOMEM)
+        return sc_err_set(err, rc, "%s", e.msg);
+    if (rc != 0 || !valid) {
+        sc__item_set(c->it, SC_CHECK_SEAL_STATUS, SC_RESULT_FAILED, "the status response "
+                     "cannot be trusted: %s", rc != 0 ? e.msg : why);
+        return 0;
+    }
+    der = sc_ses_seal_get_der(s, &len);
+    if ((rc = sc__sm3(der, len, h, err)) != 0)
+        return rc;
+    if (sc_status_at(r, s->info.es_id, h, c->when, &v, why, sizeof(why), &e) != 0) {
+        sc__item_set(c->it, SC_CHECK_SEAL_STATUS, SC_RESULT_FAILED, "%s", e.msg);
+        return 0;
+    }
+    if (strcmp(c->it->kind, "seal") == 0)
+        seal_wording(why, sizeof(why));
+    /* the reason is kept when it passes too: it says which status and time were relied on */
+    sc__item_set(c->it, SC_CHECK_SEAL_STATUS, v.good ? SC_RESULT_PASSED : SC_RESULT_FAILED,
+                 "%s", why);
+    return 0;
+}
+
 int sc__verify_timestamp(sc_item *it, const sc_trust *trust, const uint8_t *token, size_t len,
                          const uint8_t *value, size_t value_len, sc_err *err)
 {
@@ -295,6 +398,8 @@ int sc_verify_seal(sc_report *rep, const sc_ses_seal *s, const sc_verify_opts *o
     sc__verify_signature(c.it, SC_CHECK_SEAL_SIGNATURE, c.maker, tbs, tbs_len, sig, sig_len,
                          "maker");
     check_validity(&c, s);
+    if ((rc = check_status(&c, s, err)) != 0)
+        goto out;
     if (s->info.layout == 5) {
         ts = sc_ses_seal_get_timestamp(s, &ts_len);
         rc = sc__verify_timestamp(c.it, o->trust, ts, ts_len, sig, sig_len, err);
@@ -362,6 +467,8 @@ int sc__verify_sig_item(sc_item *it, const sc_ses_sig *g, const sc_verify_opts *
                              "maker");
     }
     check_validity(&c, s);
+    if ((rc = check_status(&c, s, err)) != 0)
+        goto out;
     if (o->data == NULL && o->data_sm3 == NULL) {
         sc__item_set(c.it, SC_CHECK_DATA_HASH, SC_RESULT_SKIPPED,
                      "the signed data was not given (--data FILE)");

@@ -43,6 +43,9 @@ struct sc_report {
     size_t find_omitted;         /* past SC_REPORT_MAX_FINDINGS */
 };
 
+/* Every check once, in the order reports list them (report.c). */
+extern const sc_check sc__check_order[SC_CHECK_COUNT];
+
 /* A new empty item; NULL on ENOMEM or past SC_REPORT_MAX_ITEMS (err says which). */
 sc_item *sc__report_add_item(sc_report *rep, const char *kind, sc_err *err);
 /* Append a finding (file may be NULL; message printf-style). Past SC_REPORT_MAX_FINDINGS it
