@@ -162,7 +162,7 @@ char *sf_config_text(const sf_opts *o, unsigned port)
                           "\"key\": \"%s/%s.key\"}, ", pairs[i][0], e->pki, pairs[i][1], e->pki,
                           pairs[i][1]);
         snprintf(svc + n, sizeof(svc) - (size_t)n, "\"key_password_file\": \"%s/key-password\", "
-                 "\"region_code\": \"330000\", ", e->pki);
+                 "\"region_code\": \"330000\", \"tsa_policy\": \"1.2.3.4.1\", ", e->pki);
     }
     snprintf(out, 8192,
              "{\"role\": \"province\", \"listen\": \"127.0.0.1:%u\", %s %s %s"

@@ -488,6 +488,40 @@ static void test_api_status(void **state)
     assert_int_equal(call("GET", "/api/v1/status-list", NULL, NULL, NULL, NULL), 401);
 }
 
+/* RFC 3161 over HTTPS: a SHA-256 request with certReq is granted. */
+static void test_api_tsa(void **state)
+{
+    static const uint8_t hdr[] = { 0x30, 0x39, 0x02, 0x01, 0x01, 0x30, 0x31, 0x30, 0x0d, 0x06,
+                                   0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+                                   0x05, 0x00, 0x04, 0x20 };
+    uint8_t tsq[sizeof(hdr) + 32 + 3];
+    static const uint8_t granted[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+    sf_req q = { .method = "POST", .path = "/tsa", .token = sf_env_get()->tok_verifier,
+                 .content_type = "application/timestamp-query", .body = (const char *)tsq,
+                 .body_len = sizeof(tsq) };
+    sf_resp r;
+
+    (void)state;
+    memcpy(tsq, hdr, sizeof(hdr));
+    memset(tsq + sizeof(hdr), 0xab, 32);
+    memcpy(tsq + sizeof(hdr) + 32, "\x01\x01\xff", 3);
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/timestamp-reply");
+    assert_true(r.len > 100 && (uint8_t)r.body[0] == 0x30 && (uint8_t)r.body[1] == 0x82);
+    assert_memory_equal(r.body + 4, granted, sizeof(granted));
+    sf_resp_free(&r);
+    q.body = "junk";
+    q.body_len = 4;
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(r.status, 400);
+    sf_resp_free(&r);
+    q.content_type = "application/json";
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(r.status, 415);
+    sf_resp_free(&r);
+}
+
 static void test_api_without_service(void **state)
 {
     sf_server plain;
@@ -516,6 +550,7 @@ int main(void)
         cmocka_unit_test(test_api_units_and_reject),
         cmocka_unit_test(test_api_sign_ofd),
         cmocka_unit_test(test_api_status),
+        cmocka_unit_test(test_api_tsa),
         cmocka_unit_test(test_api_without_service),
     };
 

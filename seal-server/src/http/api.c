@@ -14,6 +14,7 @@
 #include "sealcore/ofd.h"
 #include "sealcore/ofd_sign.h"
 #include "sealcore/status.h"
+#include "sealcore/tsa.h"
 
 #include "api_svc.h"
 #include "audit.h"
@@ -876,6 +877,37 @@ static int h_status_list(ss_req *req)
     return rc;
 }
 
+/* ---- RFC 3161 time-stamping -------------------------------------------------------------- */
+
+static int h_tsa(ss_req *req)
+{
+    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    size_t len, out_len = 0;
+    const uint8_t *body = ss_req_body(req, &len);
+    uint8_t *out = NULL;
+    sc_tsa_outcome oc;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if (a == NULL || a->tsa == NULL)
+        return ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "this server has no TSA "
+                                  "configured (tsa and tsa_policy: seal-server/README.md)");
+    if (len == 0)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "a DER TimeStampReq is the body");
+    rc = sc_tsa_respond(a->tsa, body, len, 0, &out, &out_len, &oc, &err);
+    if (rc == SC_EFORMAT || rc == SC_ELIMIT)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "not a TimeStampReq: %s",
+                                  err.msg);
+    if (rc != 0)
+        return reply_svc(req, rc, &err);
+    if (oc.status != 0)
+        ss_req_log_detail(req, "time-stamp rejected: %s", oc.reason);
+    rc = ss_req_reply_text(req, 200, "application/timestamp-reply", (const char *)out,
+                           out_len);
+    free(out);
+    return rc;
+}
+
 #define JSON "application/json"
 #define ADM SS_ROLE_ADMIN
 #define OFF SS_ROLE_SEAL_OFFICER
@@ -897,6 +929,7 @@ static const ss_route ROUTES[] = {
       h_sign_data },
     { "GET", "/api/v1/seals/{esID}/status", ANYROLE, 0, NULL, h_seal_status },
     { "GET", "/api/v1/status-list", ANYROLE, 0, NULL, h_status_list },
+    { "POST", "/tsa", ANYROLE, SC_TSA_MAX_REQUEST, "application/timestamp-query", h_tsa },
     { "POST", "/api/v1/sign/ofd", SS_ROLE_OPERATOR, SS_API_OFD_MAX_BODY,
       "application/octet-stream", h_sign_ofd },
 };

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "sealcore/tsa.h"
 #include "service.h"
 
 #define FILE_MAX (1024 * 1024)
@@ -165,8 +166,19 @@ int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_e
     sc.key_pass = upass;
     sc.key_pass_len = uplen;
     sc.region_code = ss_config_region_code(cfg);
-    if ((rc = ss_svc_new(&a->svc, &sc, err)) != 0)
+    if ((rc = ss_svc_new(&a->svc, &sc, err)) != 0) {
         sc_err_prefix(err, "service");
+        goto done;
+    }
+    if (a->key[SS_CONFIG_TSA] != NULL && ss_config_tsa_policy(cfg) != NULL) {
+        const uint8_t *chain[1] = { a->cert[SS_CONFIG_SEAL_CA] };
+        size_t lens[1] = { a->cert_len[SS_CONFIG_SEAL_CA] };
+        sc_tsa_params tp = { .policy = ss_config_tsa_policy(cfg), .chain = chain,
+                             .chain_lens = lens, .chain_count = 1 };
+        if ((rc = sc_tsa_new(&a->tsa, a->key[SS_CONFIG_TSA], a->cert[SS_CONFIG_TSA],
+                             a->cert_len[SS_CONFIG_TSA], &tp, err)) != 0)
+            sc_err_prefix(err, "tsa");
+    }
 done:
     if (pass != NULL)
         OPENSSL_clear_free(pass, plen + 1);
@@ -185,6 +197,7 @@ void ss_api_svc_free(ss_api_svc *a)
     if (a == NULL)
         return;
     ss_svc_free(a->svc);
+    sc_tsa_free(a->tsa);
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++) {
         sc_key_free(a->key[i]);
         free(a->cert[i]);

@@ -17,12 +17,14 @@
 #include "store.h"
 
 struct ss_svc;
+struct sc_tsa;
 
 typedef struct ss_api_svc {
     struct ss_svc *svc;                            /* NULL without the service keys */
     sc_key *key[SS_CONFIG_PAIR_COUNT];             /* NULL when that pair is absent */
     uint8_t *cert[SS_CONFIG_PAIR_COUNT];           /* DER */
     size_t cert_len[SS_CONFIG_PAIR_COUNT];
+    struct sc_tsa *tsa;                            /* NULL without the tsa pair and policy */
 } ss_api_svc;
 
 /** Load the pairs and make the service. store is borrowed and must outlive *out.

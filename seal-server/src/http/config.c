@@ -45,6 +45,7 @@ struct ss_config {
     char *pair_cert[SS_CONFIG_PAIR_COUNT], *pair_key[SS_CONFIG_PAIR_COUNT];
     char *key_password_file, *unit_key_password_file;
     char region_code[8];
+    char *tsa_policy;
     unsigned status_next_update_s;
     struct body_limit body[MAX_BODY_ROUTES];
     size_t nbody;
@@ -322,7 +323,7 @@ static int parse_pair(struct ctx *c, ss_config *cfg, const json_t *root, int i)
 
 static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
 {
-    const char *region = NULL;
+    const char *region = NULL, *policy = NULL;
     unsigned long long next = cfg->status_next_update_s;
     int rc;
 
@@ -334,10 +335,18 @@ static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
         (rc = get_path(c, root, "unit_key_password_file", "unit_key_password_file",
                        &cfg->unit_key_password_file)) != 0 ||
         (rc = get_str(c, root, "region_code", "region_code", &region)) != 0 ||
+        (rc = get_str(c, root, "tsa_policy", "tsa_policy", &policy)) != 0 ||
         (rc = get_uint(c, root, "status_next_update_s", "status_next_update_s", 60,
                        SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0)
         return rc;
     cfg->status_next_update_s = (unsigned)next;
+    if (policy != NULL) {
+        if (strlen(policy) > 128 || strspn(policy, "0123456789.") != strlen(policy) ||
+            strchr(policy, '.') == NULL)
+            return bad(c, SC_EINVAL, "tsa_policy", "expected a dotted OID (\"1.2.156.…\")");
+        if ((cfg->tsa_policy = strdup(policy)) == NULL)
+            return sc_err_set(c->err, SC_ENOMEM, "config: out of memory");
+    }
     if (region != NULL) {
         if (strlen(region) != 6 || strspn(region, "0123456789") != 6)
             return bad(c, SC_EINVAL, "region_code", "\"%.16s\" is not 6 digits (GB/T 2260)",
@@ -363,7 +372,8 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
                                         "anonymous_verify", "test_routes", "seal_ca",
                                         "seal_maker", "status_signer", "tsa",
                                         "key_password_file", "unit_key_password_file",
-                                        "region_code", "status_next_update_s", NULL };
+                                        "region_code", "status_next_update_s", "tsa_policy",
+                                        NULL };
     const char *role = NULL, *listen = NULL;
     const json_t *tls, *v;
     unsigned long long threads = cfg->threads;
@@ -521,6 +531,7 @@ void ss_config_free(ss_config *cfg)
     }
     free(cfg->key_password_file);
     free(cfg->unit_key_password_file);
+    free(cfg->tsa_policy);
     for (size_t i = 0; i < cfg->nbody; i++)
         free(cfg->body[i].route);
     free(cfg);
@@ -589,3 +600,4 @@ int ss_config_has_service(const ss_config *cfg)
     return cfg->pair_cert[SS_CONFIG_SEAL_CA] != NULL &&
            cfg->pair_cert[SS_CONFIG_SEAL_MAKER] != NULL;
 }
+const char *ss_config_tsa_policy(const ss_config *cfg) { return cfg->tsa_policy; }

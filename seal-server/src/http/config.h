@@ -82,6 +82,8 @@ const char *ss_config_key_password_file(const ss_config *cfg);
 const char *ss_config_unit_key_password_file(const ss_config *cfg);
 const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default "000000" */
 unsigned ss_config_status_next_update_s(const ss_config *cfg);
+/** The TSA policy OID (dotted) for POST /tsa; NULL: not configured (POST /tsa answers 503). */
+const char *ss_config_tsa_policy(const ss_config *cfg);
 /** 1 when seal_ca and seal_maker are configured: the server builds the service. */
 int ss_config_has_service(const ss_config *cfg);
 
