@@ -140,7 +140,10 @@ static const char *jstr(const json_t *o, const char *k)
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    return tag[0] == 'l' ? 'A' : tag[0] == 'o' ? 'D' : tag[0] == 's' ? 'E' : 'C';
+    static const char tags[] = "losb", letters[] = "ADEF";
+    const char *at = strchr(tags, tag[0]);
+
+    return at != NULL ? letters[at - tags] : 'C';
 }
 
 /* A unit and an approved seal; es_id out. */
@@ -522,6 +525,45 @@ static void test_api_tsa(void **state)
     sf_resp_free(&r);
 }
 
+static void test_api_sign_batch(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], idem[64], body[1024], sig0[8192];
+    static const char data[] = "batch item";
+    char *d64 = b64((const uint8_t *)data, strlen(data));
+    json_t *j = NULL, *res;
+
+    (void)state;
+    make_seal("batch", es, sizeof(es));
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+    snprintf(body, sizeof(body), "[{\"es_id\": \"%s\", \"data_b64\": \"%s\"}, "
+             "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}, "
+             "{\"es_id\": \"33000099999998\", \"data_b64\": \"%s\"}]", es, d64, es, 7, d64);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: batch-%d", (int)getpid());
+    assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, idem, &j, "%s", body),
+                     200);
+    res = json_object_get(j, "results");
+    assert_int_equal(json_array_size(res), 3);
+    snprintf(sig0, sizeof(sig0), "%s", jstr(json_array_get(res, 0), "signature_b64"));
+    verify_sig(sig0, (const uint8_t *)data, strlen(data));
+    assert_non_null(json_object_get(json_array_get(res, 1), "signature_b64"));
+    assert_non_null(json_object_get(json_array_get(res, 2), "error"));
+    json_decref(j);
+    /* The retry: the same results, replayed. */
+    assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, idem, &j, "%s", body),
+                     200);
+    assert_true(json_is_true(json_object_get(j, "replayed")));
+    assert_string_equal(jstr(json_array_get(json_object_get(j, "results"), 0), "signature_b64"),
+                        sig0);
+    json_decref(j);
+    assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, NULL, NULL, "[]"), 400);
+    assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, NULL, NULL,
+                          "[{\"es_id\": \"x\"}]"), 400);
+    free(d64);
+}
+
 static void test_api_without_service(void **state)
 {
     sf_server plain;
@@ -551,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_api_sign_ofd),
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_api_tsa),
+        cmocka_unit_test(test_api_sign_batch),
         cmocka_unit_test(test_api_without_service),
     };
 

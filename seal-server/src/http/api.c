@@ -908,6 +908,112 @@ static int h_tsa(ss_req *req)
     return rc;
 }
 
+/* ---- sign/batch ------------------------------------------------------------------------- */
+
+/* Body: a JSON array of sign/data items. Answer: {replayed, results: [{es_id, signature_b64}
+ * or {es_id, error, message}]} in the items' order; each item succeeds or fails alone. */
+static int h_sign_batch(ss_req *req)
+{
+    ss_svc *svc = svc_of(req);
+    ss_svc_actor act = actor_of(req);
+    ss_svc_sign_opts so = { ss_req_id(req), ss_req_header(req, "Idempotency-Key") };
+    ss_svc_sign_item *items = NULL;
+    ss_svc_sign_result *res = NULL;
+    uint8_t **bufs = NULL, (*sm3)[32] = NULL;
+    size_t len, n = 0;
+    const uint8_t *body = ss_req_body(req, &len);
+    json_error_t jerr;
+    json_t *arr, *out = NULL;
+    sc_err err = SC_ERR_INIT;
+    int rc = 0, replayed = 0;
+
+    if (svc == NULL)
+        return no_service(req);
+    if (len == 0 || (arr = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES,
+                                      &jerr)) == NULL)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "body: expected a JSON array");
+    n = json_is_array(arr) ? json_array_size(arr) : 0;
+    if (n == 0 || n > SS_SVC_BATCH_MAX) {
+        json_decref(arr);
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "body: an array of 1..%d items",
+                                  SS_SVC_BATCH_MAX);
+    }
+    items = calloc(n, sizeof(*items));
+    res = calloc(n, sizeof(*res));
+    bufs = calloc(n, sizeof(*bufs));
+    sm3 = calloc(n, sizeof(*sm3));
+    if (items == NULL || res == NULL || bufs == NULL || sm3 == NULL) {
+        rc = SC_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *o = json_array_get(arr, i);
+        const char *d = NULL, *h = NULL;
+        const json_t *e = json_object_get(o, "es_id");
+        const json_t *pi = json_object_get(o, "property_info");
+        int bad = !json_is_object(o) || !json_is_string(e);
+
+        if (!bad) {
+            d = json_string_value(json_object_get(o, "data_b64"));
+            h = json_string_value(json_object_get(o, "sm3_hex"));
+            bad = (d == NULL) == (h == NULL) || (pi != NULL && !json_is_string(pi));
+        }
+        if (!bad && d != NULL) {
+            int r = b64_decode(d, &bufs[i], &items[i].data_len);
+            if (r == -2) {
+                rc = SC_ENOMEM;
+                goto out;
+            }
+            bad = r != 0;
+            items[i].data = bufs[i];
+        } else if (!bad) {
+            bad = hex32(h, sm3[i]) != 0;
+            items[i].data_sm3 = sm3[i];
+        }
+        if (bad) {
+            rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "item %zu: {es_id, data_b64 "
+                                    "| sm3_hex, property_info?}", i);
+            goto out;
+        }
+        items[i].es_id = json_string_value(e);
+        items[i].property_info = pi != NULL ? json_string_value(pi) : NULL;
+    }
+    if ((rc = ss_svc_sign_batch(svc, &act, items, n, &so, res, &replayed, &err)) != 0) {
+        rc = reply_svc(req, rc, &err);
+        goto out;
+    }
+    if ((out = json_array()) == NULL) {
+        rc = SC_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *r;
+        if (res[i].code == 0)
+            r = json_pack("{s:s,s:o}", "es_id", items[i].es_id, "signature_b64",
+                          b64_json(res[i].sig, res[i].sig_len));
+        else
+            r = json_pack("{s:s,s:s,s:s}", "es_id", items[i].es_id, "error",
+                          ss_svc_err_name(res[i].code), "message", res[i].msg);
+        if (r == NULL || json_array_append_new(out, r) != 0) {
+            rc = SC_ENOMEM;
+            goto out;
+        }
+    }
+    rc = reply_doc(req, 200, json_pack("{s:b,s:O}", "replayed", replayed, "results", out));
+out:
+    if (res != NULL)
+        ss_svc_sign_results_clear(res, n);
+    for (size_t i = 0; bufs != NULL && i < n; i++)
+        free(bufs[i]);
+    free(bufs);
+    free(sm3);
+    free(res);
+    free(items);
+    json_decref(out);
+    json_decref(arr);
+    return rc;
+}
+
 #define JSON "application/json"
 #define ADM SS_ROLE_ADMIN
 #define OFF SS_ROLE_SEAL_OFFICER
@@ -930,6 +1036,8 @@ static const ss_route ROUTES[] = {
     { "GET", "/api/v1/seals/{esID}/status", ANYROLE, 0, NULL, h_seal_status },
     { "GET", "/api/v1/status-list", ANYROLE, 0, NULL, h_status_list },
     { "POST", "/tsa", ANYROLE, SC_TSA_MAX_REQUEST, "application/timestamp-query", h_tsa },
+    { "POST", "/api/v1/sign/batch", SS_ROLE_OPERATOR, SS_API_SIGN_MAX_BODY, JSON,
+      h_sign_batch },
     { "POST", "/api/v1/sign/ofd", SS_ROLE_OPERATOR, SS_API_OFD_MAX_BODY,
       "application/octet-stream", h_sign_ofd },
 };
