@@ -239,8 +239,10 @@ static int get(sv_fetch *f, const char *url, sc_status_resp **out, sc_err *err)
 
     *out = NULL;
     f->errbuf[0] = '\0';
-    curl_easy_setopt(f->curl, CURLOPT_URL, url);
-    curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &b);
+    /* an unset URL would repeat the previous seal's request: refuse rather than guess */
+    if (curl_easy_setopt(f->curl, CURLOPT_URL, url) != CURLE_OK ||
+        curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, &b) != CURLE_OK)
+        return sc_err_set(err, SC_ENOMEM, "GET %s: out of memory", url);
     c = curl_easy_perform(f->curl);
     if (b.too_big) {
         rc = sc_err_set(err, SC_EIO, "GET %s: the answer is larger than %zu bytes, which no "
