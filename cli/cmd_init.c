@@ -41,26 +41,25 @@
 #define TOKEN_NAME INIT_TOKEN
 #define PKI_NAME INIT_PKI
 
-/* SM2 pairs the province's service layer signs with: each key must decrypt with the password
- * file and match its certificate. */
-static const char *const sm2_pairs[] = { "seal-ca", "seal-maker", "status-signer", "tsa" };
-
-/* Config blocks the service layer will need. config.c refuses unknown keys, so each is written
- * only when the server's own parser (linked in) accepts it: until config.c learns a key, init
- * leaves it out; from then on it is written without a change here. */
-static const struct svc_key {
-    const char *key, *cert, *pkey;
-} svc_keys[] = {
-    { "seal_ca", "seal-ca.pem", "seal-ca.key" },
-    { "seal_maker", "seal-maker.pem", "seal-maker.key" },
-    { "status_signer", "status-signer.pem", "status-signer.key" },
-    { "tsa", "tsa.pem", "tsa.key" },
+/* The service layer's SM2 pairs: config key, file stem in the PKI. Each key must decrypt with
+ * the password file and match its certificate. config.c refuses unknown keys, so the service
+ * keys (these, key_password_file, region_code) are written as one set only when the server's own
+ * parser (linked in) accepts them; a server without them gets a config without the seal API. */
+static const struct svc_pair {
+    const char *key, *stem;
+} svc_pairs[] = {
+    { "seal_ca", "seal-ca" },
+    { "seal_maker", "seal-maker" },
+    { "status_signer", "status-signer" },
+    { "tsa", "tsa" },
 };
+#define NPAIRS (sizeof(svc_pairs) / sizeof(svc_pairs[0]))
 
 typedef struct init_ctx {
     const char *dir;            /* as given, trailing slashes removed */
-    const char *listen, *admin_name, *pki_arg, *pass_arg, *cert_arg;
+    const char *listen, *admin_name, *pki_arg, *pass_arg, *cert_arg, *region;
     int force;
+    int service;                /* the config carries the service keys */
     char *pki;                  /* the PKI directory as the config names it */
     char *pass_file;            /* the key password file as the config names it */
     char *admin_cert;           /* the admin client certificate to register; NULL: none */
@@ -77,11 +76,13 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: sealctl init --dir DIR [--pki PKIDIR [--key-pass-file F]]\n"
-            "         [--listen ADDR:PORT] [--admin-name NAME] [--admin-cert PEM] [--force]\n"
+            "         [--listen ADDR:PORT] [--region-code NNNNNN] [--admin-name NAME]\n"
+            "         [--admin-cert PEM] [--force]\n"
             "\n"
             "Prepares a province in DIR (created 0700): a development PKI in DIR/pki made by\n"
             "certs-dev/make-dev-pki (or the certificates in PKIDIR), DIR/" CONFIG_NAME " for\n"
-            "seal-server, the store DIR/" STORE_NAME " and its first API client, role admin:\n"
+            "seal-server (TLS; the seal CA, seal maker, status signer and TSA keys), the\n"
+            "store DIR/" STORE_NAME " and its first API client, role admin:\n"
             "a bearer token (printed once, also in DIR/" TOKEN_NAME ", 0600) and the client\n"
             "certificate PKIDIR/tls-client.pem (subject and SHA-256). Then:\n"
             "  seal-server --config DIR/" CONFIG_NAME "\n"
@@ -92,6 +93,8 @@ static void usage(FILE *f)
             "                    certificate\n"
             "  --key-pass-file   the keys' password file (default PKIDIR/key-password)\n"
             "  --listen          the server's address (default " DEFAULT_LISTEN ")\n"
+            "  --region-code     the province's GB/T 2260 code, the prefix of its esIDs\n"
+            "                    (default: the server's)\n"
             "  --admin-name      the administrator's client name (default " DEFAULT_ADMIN ")\n"
             "  --admin-cert      register this client certificate instead of tls-client.pem\n"
             "  --force           DIR may hold files: init's own entries (" CONFIG_NAME ",\n"
@@ -129,10 +132,17 @@ static int config_path(const init_ctx *c, const char *path, const char *what, ch
 
 /* ---- the configuration ----------------------------------------------------------------- */
 
-static json_t *pair(const char *pki, const char *cert, const char *key)
+static json_t *pair(const char *pki, const char *stem)
 {
-    char *c = init_join(pki, cert), *k = init_join(pki, key);
-    json_t *o = c != NULL && k != NULL ? json_pack("{s:s,s:s}", "cert", c, "key", k) : NULL;
+    char *c = NULL, *k = NULL;
+    json_t *o = NULL;
+
+    if (asprintf(&c, "%s/%s.pem", pki, stem) < 0)
+        c = NULL;
+    if (asprintf(&k, "%s/%s.key", pki, stem) < 0)
+        k = NULL;
+    if (c != NULL && k != NULL)
+        o = json_pack("{s:s,s:s}", "cert", c, "key", k);
 
     free(c);
     free(k);
@@ -152,7 +162,7 @@ static int parses(const char *text, const char *base, sc_err *err)
 static int make_config(init_ctx *c)
 {
     json_t *root = NULL, *tls;
-    char *text = NULL;
+    char *text = NULL, *t = NULL;
     char *cert = init_join(c->pki, "tls-server.pem"), *key = init_join(c->pki, "tls-server.key"),
          *ca = init_join(c->pki, "tls-ca.pem");
     sc_err err = SC_ERR_INIT;
@@ -164,44 +174,46 @@ static int make_config(init_ctx *c)
         (root = json_pack("{s:s,s:s,s:o,s:s,s:i,s:b}", "role", "province", "listen", c->listen,
                           "tls", tls, "store", STORE_NAME, "threads", 8, "anonymous_verify",
                           0)) == NULL ||
-        (text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
-        tool_errorf(PROG, "out of memory");
-        goto out;
-    }
+        (text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+        goto oom;
     if (parses(text, c->dir, &err) != 0) {
         tool_error(PROG, &err);
         rc = err.code == SC_ENOMEM ? EXIT_FAILED : EXIT_USAGE;
         goto out;
     }
-    /* The service's keys, each only if this server build knows it (see svc_keys). */
-    for (size_t i = 0; i < sizeof(svc_keys) / sizeof(svc_keys[0]) + 1; i++) {
-        const char *k = i < sizeof(svc_keys) / sizeof(svc_keys[0]) ? svc_keys[i].key
-                                                                 : "key_password_file";
-        json_t *v = i < sizeof(svc_keys) / sizeof(svc_keys[0])
-                        ? pair(c->pki, svc_keys[i].cert, svc_keys[i].pkey)
-                        : json_string(c->pass_file);
-        char *t;
-
-        if (v == NULL || json_object_set_new(root, k, v) != 0 ||
-            (t = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL) {
-            tool_errorf(PROG, "out of memory");
+    /* The service's keys, as one set, if this server build reads them (see svc_pairs). */
+    for (size_t i = 0; i < NPAIRS; i++)
+        if (json_object_set_new(root, svc_pairs[i].key, pair(c->pki, svc_pairs[i].stem)) != 0)
+            goto oom;
+    if (json_object_set_new(root, "key_password_file", json_string(c->pass_file)) != 0 ||
+        (c->region != NULL &&
+         json_object_set_new(root, "region_code", json_string(c->region)) != 0) ||
+        (t = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
+        goto oom;
+    sc_err_clear(&err);
+    if (parses(t, c->dir, &err) == 0) {
+        free(text);
+        text = t;
+        c->service = 1;
+    } else {
+        free(t);
+        if (c->region != NULL) {
+            tool_errorf(PROG, "--region-code: this seal-server does not read the service keys "
+                        "(%s)", err.msg);
+            rc = EXIT_USAGE;
             goto out;
         }
-        sc_err_clear(&err);
-        if (parses(t, c->dir, &err) == 0) {
-            free(text);
-            text = t;
-        } else {
-            free(t);
-            json_object_del(root, k);
-        }
+        fprintf(stderr, PROG ": note: this seal-server does not read the service keys yet; "
+                "the config has none (no seal API)\n");
     }
     if (asprintf(&c->config, "%s\n", text) < 0) {
         c->config = NULL;
-        tool_errorf(PROG, "out of memory");
-        goto out;
+        goto oom;
     }
     rc = 0;
+    goto out;
+oom:
+    tool_errorf(PROG, "out of memory");
 out:
     free(text);
     free(cert);
@@ -235,16 +247,16 @@ static int check_pki(const init_ctx *c, const char *base)
         rc = exit_for(err.code);
         goto out;
     }
-    for (size_t i = 0; i < sizeof(sm2_pairs) / sizeof(sm2_pairs[0]); i++) {
+    for (size_t i = 0; i < NPAIRS; i++) {
         char *cn = NULL, *kn = NULL;
         uint8_t *der = NULL;
         size_t len = 0;
         sc_key *key = NULL;
         int r;
 
-        if (asprintf(&cn, "%s/%s.pem", pki, sm2_pairs[i]) < 0)
+        if (asprintf(&cn, "%s/%s.pem", pki, svc_pairs[i].stem) < 0)
             cn = NULL;
-        if (asprintf(&kn, "%s/%s.key", pki, sm2_pairs[i]) < 0)
+        if (asprintf(&kn, "%s/%s.key", pki, svc_pairs[i].stem) < 0)
             kn = NULL;
         r = cn == NULL || kn == NULL ? sc_err_set(&err, SC_ENOMEM, "out of memory")
             : tool_read_cert(cn, &der, &len, &err) != 0 ? err.code
@@ -499,7 +511,8 @@ static int build(init_ctx *c, const sigset_t *old_mask)
 static void report(const init_ctx *c)
 {
     printf("province ready in %s\n", c->dir);
-    printf("  config  %s/" CONFIG_NAME " (role province, listen %s)\n", c->dir, c->listen);
+    printf("  config  %s/" CONFIG_NAME " (role province, listen %s%s)\n", c->dir, c->listen,
+           c->service ? "; seal CA, seal maker, status signer and TSA keys" : "");
     printf("  store   %s/" STORE_NAME "\n", c->dir);
     if (c->pki_arg == NULL)
         printf("  pki     %s/" PKI_NAME " (development PKI from make-dev-pki; not for "
@@ -527,8 +540,8 @@ int cmd_init(int argc, char **argv)
     static const struct option opts[] = {
         { "dir", 1, NULL, 'd' }, { "pki", 1, NULL, 'p' }, { "key-pass-file", 1, NULL, 'P' },
         { "listen", 1, NULL, 'l' }, { "admin-name", 1, NULL, 'n' },
-        { "admin-cert", 1, NULL, 'c' }, { "force", 0, NULL, 'f' }, { "help", 0, NULL, 'h' },
-        { NULL, 0, NULL, 0 } };
+        { "admin-cert", 1, NULL, 'c' }, { "region-code", 1, NULL, 'r' },
+        { "force", 0, NULL, 'f' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     init_ctx c;
     char *dir = NULL;
     sigset_t hold, old_mask;
@@ -546,6 +559,7 @@ int cmd_init(int argc, char **argv)
         case 'l': c.listen = optarg; break;
         case 'n': c.admin_name = optarg; break;
         case 'c': c.cert_arg = optarg; break;
+        case 'r': c.region = optarg; break;
         case 'f': c.force = 1; break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: usage(stderr); return EXIT_USAGE;
@@ -558,6 +572,11 @@ int cmd_init(int argc, char **argv)
     if (c.dir == NULL || c.dir[0] == '\0') {
         tool_errorf(PROG, "--dir DIR is required");
         usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (c.region != NULL && (strlen(c.region) != 6 || strspn(c.region, "0123456789") != 6)) {
+        tool_errorf(PROG, "--region-code: \"%s\" is not 6 digits (GB/T 2260, e.g. 330000)",
+                    c.region);
         return EXIT_USAGE;
     }
     if (c.admin_name[0] == '\0' || strlen(c.admin_name) > SS_NAME_MAX) {
