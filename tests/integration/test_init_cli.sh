@@ -43,7 +43,8 @@ free_port() {
 # ---- a province from nothing ------------------------------------------------------------------
 D=$T/prov
 PORT=$(free_port)
-expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --admin-name ops-admin
+expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --admin-name ops-admin \
+  --region-code 330000
 cp "$T/out" "$T/init.out"
 contains "init" "province ready in $D"
 contains "init" "store it now"
@@ -67,6 +68,10 @@ done
 grep -q "\"listen\": \"127.0.0.1:$PORT\"" "$D/seal-server.json" && ok || bad "listen not in the config"
 grep -q '"store": "store.db"' "$D/seal-server.json" && ok || bad "store not relative to DIR"
 grep -q '"client_ca": "pki/tls-ca.pem"' "$D/seal-server.json" && ok || bad "client_ca missing"
+for k in seal_ca seal_maker status_signer tsa; do   # the service's keys (config.c reads them)
+  grep -q "\"$k\": {" "$D/seal-server.json" && ok || bad "no $k in the config"
+done
+grep -q '"region_code": "330000"' "$D/seal-server.json" && ok || bad "region_code not written"
 expect 0 "seal-server --check-config" -- "$SEAL_SERVER" --config "$D/seal-server.json" --check-config
 
 # the admin client as the store holds it: token hashed, certificate by RFC 2253 subject + SHA-256
@@ -123,6 +128,10 @@ body_has "whoami cert" '"roles":"admin"'
 WRONG=$(printf %43s | tr ' ' A)
 http 401 "healthz, wrong token" -H "Authorization: Bearer $WRONG" "$URL/healthz"
 http 401 "healthz, no credential" "$URL/healthz"
+# a working province: the admin adds a unit through the API; the service audits it
+http 201 "POST /api/v1/units, admin token" -H "Authorization: Bearer $TOKEN" \
+  -H "Content-Type: application/json" -d '{"code":"11330000MB0000000X","name":"某省人社厅"}' \
+  "$URL/api/v1/units"
 if [ -n "$SERVER_PID" ]; then
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID"; rc=$?; SERVER_PID=
   [ $rc = 0 ] && ok || bad "seal-server exit $rc after SIGTERM"
@@ -131,14 +140,15 @@ fi
 
 # ---- the audit log of the fresh store ---------------------------------------------------------
 expect 0 "audit verify" -- "$SEALCTL" audit verify --store "$D/store.db"
-contains "audit verify" "audit chain intact: 1 record, head "
+contains "audit verify" "audit chain intact: 2 records, head "
 expect 0 "audit show" -- "$SEALCTL" audit show --store "$D/store.db"
 contains "audit show" "province.init  client:1"
 contains "audit show" '"admin_name":"ops-admin"'
+contains "audit show" "actor 1  unit.add  unit:1"
 if grep -qF -- "$TOKEN" "$T/out"; then bad "the token is in the audit record"; else ok; fi
 expect 0 "audit verify --json" -- "$SEALCTL" audit verify --store "$D/store.db" --json
 contains "audit verify --json" '"intact": true'
-contains "audit verify --json" '"records": 1'
+contains "audit verify --json" '"records": 2'
 
 # Extend the chain from the canonical form as store/README.md documents it:
 #   hash = SM3(prev_hash || "SSAUDIT1" || be64 seq || be64 at || be64 actor ||
@@ -158,17 +168,18 @@ append_audit() {   # DB SEQ ACTION OBJECT DETAILS
 }
 A=$T/audit.db
 cp "$D/store.db" "$A"
-append_audit "$A" 2 unit.add unit:1 '{"code":"11330000MB0000000X"}' >/dev/null
-append_audit "$A" 3 seal.make seal:33000020260001 '{"unit":1}' >/dev/null
-HEAD=$(append_audit "$A" 4 seal.revoke seal:33000020260001 '{"reason":"keyCompromise"}')
-expect 0 "audit verify, 4 records" -- "$SEALCTL" audit verify --store "$A"
-contains "audit verify, 4 records" "audit chain intact: 4 records, head $HEAD"
-expect 0 "audit show --after 1 --limit 2" -- "$SEALCTL" audit show --store "$A" --after 1 --limit 2
-contains "audit show --after" "2  2026-01-01T00:00:00Z  actor 1  unit.add  unit:1"
+N=$(sqlite3 "$A" "SELECT max(seq) FROM audit_log")   # 2 when the API call above worked
+append_audit "$A" $((N + 1)) unit.add unit:9 '{"code":"11330000MB0000001X"}' >/dev/null
+append_audit "$A" $((N + 2)) seal.make seal:33000020260001 '{"unit":9}' >/dev/null
+HEAD=$(append_audit "$A" $((N + 3)) seal.revoke seal:33000020260001 '{"reason":"keyCompromise"}')
+expect 0 "audit verify, extended" -- "$SEALCTL" audit verify --store "$A"
+contains "audit verify, extended" "audit chain intact: $((N + 3)) records, head $HEAD"
+expect 0 "audit show --after --limit 2" -- "$SEALCTL" audit show --store "$A" --after "$N" --limit 2
+contains "audit show --after" "$((N + 1))  2026-01-01T00:00:00Z  actor 1  unit.add  unit:9"
 contains "audit show --after" "seal.make"
 if grep -q "seal.revoke\|province.init" "$T/out"; then bad "audit show: outside --after/--limit"; else ok; fi
-contains "audit show --after" "more may follow: --after 3"
-expect 0 "audit show --json" -- "$SEALCTL" audit show --store "$A" --after 3 --json
+contains "audit show --after" "more may follow: --after $((N + 2))"
+expect 0 "audit show --json" -- "$SEALCTL" audit show --store "$A" --after $((N + 2)) --json
 contains "audit show --json" '"reason": "keyCompromise"'
 contains "audit show --json" "\"hash\": \"$HEAD\""
 
@@ -180,17 +191,18 @@ tamper() {   # WHAT SQL EXPECTED-TEXT
   expect 1 "audit verify, $1" -- "$SEALCTL" audit verify --store "$T/t.db"
   contains "audit verify, $1" "$3"
 }
-tamper "edited details" "UPDATE audit_log SET details = '{\"unit\":2}' WHERE seq = 3" \
-  "audit chain BROKEN at record 3: hash does not match its content (edited)"
-tamper "edited actor" "UPDATE audit_log SET actor = 0 WHERE seq = 2" "BROKEN at record 2:"
-tamper "deleted tail" "DELETE FROM audit_log WHERE seq = 4" "BROKEN at record 4:"
+tamper "edited details" "UPDATE audit_log SET details = '{\"unit\":2}' WHERE seq = $((N + 2))" \
+  "audit chain BROKEN at record $((N + 2)): hash does not match its content (edited)"
+tamper "edited actor" "UPDATE audit_log SET actor = 0 WHERE seq = $((N + 1))" \
+  "BROKEN at record $((N + 1)):"
+tamper "deleted tail" "DELETE FROM audit_log WHERE seq = $((N + 3))" "BROKEN at record $((N + 3)):"
 tamper "gap" "DELETE FROM audit_log WHERE seq = 2" "BROKEN at record 2:"
 tamper "first record" "UPDATE audit_log SET object = 'client:2' WHERE seq = 1" "BROKEN at record 1:"
 cp "$A" "$T/t.db"
-sqlite3 "$T/t.db" "$UNLOCK UPDATE audit_log SET details = '{\"unit\":2}' WHERE seq = 3"
+sqlite3 "$T/t.db" "$UNLOCK UPDATE audit_log SET details = '{\"unit\":2}' WHERE seq = $((N + 2))"
 expect 1 "audit verify --json, tampered" -- "$SEALCTL" audit verify --store "$T/t.db" --json
 contains "audit verify --json, tampered" '"intact": false'
-contains "audit verify --json, tampered" '"first_bad_seq": 3'
+contains "audit verify --json, tampered" "\"first_bad_seq\": $((N + 2))"
 
 # unreadable stores: exit 2, and nothing is created
 head -c 8192 "$D/store.db" >"$T/trunc.db"
@@ -231,6 +243,8 @@ expect 2 "init, bad --listen" -- "$SEALCTL" init --dir "$T/new" --listen 0.0.0.0
 contains "init, bad --listen" '"listen"'
 [ ! -e "$T/new" ] && ok || bad "bad --listen left $T/new"
 expect 2 "init, no --dir" -- "$SEALCTL" init
+expect 2 "init, bad --region-code" -- "$SEALCTL" init --dir "$T/new" --region-code 33000
+contains "init, bad --region-code" "not 6 digits"
 expect 2 "init, stray argument" -- "$SEALCTL" init --dir "$T/new" extra
 expect 2 "init --key-pass-file without --pki" -- "$SEALCTL" init --dir "$T/new" --key-pass-file "$D/pki/key-password"
 [ ! -e "$T/new" ] && ok || bad "a refused init left $T/new"
