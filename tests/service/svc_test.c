@@ -68,21 +68,33 @@ static ss_svc_actor actor(int64_t id, uint32_t roles)
     return a;
 }
 
+void fx_service(fx *f, unsigned sign_threads)
+{
+    sc_err err = SC_ERR_INIT;
+    ss_svc_config cfg = {
+        .store = f->st, .ca_key = f->ca_key, .ca_cert = f->ca_cert,
+        .ca_cert_len = f->ca_cert_len, .maker_key = f->maker_key,
+        .maker_cert = f->maker_cert, .maker_cert_len = f->maker_cert_len,
+        /* not the PKI's password: unit keys have their own passphrase */
+        .key_pass = "unit-keys-at-rest-test", .key_pass_len = 22, .region_code = "330000",
+        .province = "某省", .clock = clock_fn, .clock_ctx = f, .key_cache_max = 4,
+        .sign_threads = sign_threads };
+
+    ss_svc_free(f->svc);
+    f->svc = NULL;
+    OK(ss_svc_new(&f->svc, &cfg, &err), &err);
+}
+
 int fx_setup(void **state)
 {
     static unsigned seq;
     const char *pki = sc_test_pki();
     sc_err err = SC_ERR_INIT;
-    uint8_t *pass = NULL;
-    size_t pass_len = 0;
     fx *f = calloc(1, sizeof(*f));
 
     assert_non_null(f);
     fx_set_now(f, (int64_t)time(NULL) + 10);
     snprintf(f->db, sizeof(f->db), "%s/svc-%d-%u.db", sc_test_tmpdir(), (int)getpid(), seq++);
-    assert_int_equal(sc_test_read(sc_test_path(pki, "key-password"), &pass, &pass_len), 0);
-    while (pass_len > 0 && (pass[pass_len - 1] == '\n' || pass[pass_len - 1] == '\r'))
-        pass_len--;
     assert_non_null(f->ca_key = sc_test_key(pki, "seal-ca"));
     assert_non_null(f->maker_key = sc_test_key(pki, "seal-maker"));
     assert_non_null(f->ca_cert = sc_test_cert(pki, "seal-ca", &f->ca_cert_len));
@@ -94,15 +106,7 @@ int fx_setup(void **state)
     assert_int_equal(sc_test_add_trust(f->trust, pki, "seal-ca.pem", 0), 0);
     OK(ss_store_open_sqlite(&f->st, f->db, &err), &err);
 
-    ss_svc_config cfg = {
-        .store = f->st, .ca_key = f->ca_key, .ca_cert = f->ca_cert,
-        .ca_cert_len = f->ca_cert_len, .maker_key = f->maker_key,
-        .maker_cert = f->maker_cert, .maker_cert_len = f->maker_cert_len,
-        /* not the PKI's password: unit keys have their own passphrase */
-        .key_pass = "unit-keys-at-rest-test", .key_pass_len = 22, .region_code = "330000",
-        .province = "某省", .clock = clock_fn, .clock_ctx = f, .key_cache_max = 4 };
-    OK(ss_svc_new(&f->svc, &cfg, &err), &err);
-    free(pass);
+    fx_service(f, 0);
 
     f->admin = actor(add_client(f, "admin", SS_ROLE_ADMIN), SS_ROLE_ADMIN);
     f->officer = actor(add_client(f, "officer", SS_ROLE_SEAL_OFFICER), SS_ROLE_SEAL_OFFICER);

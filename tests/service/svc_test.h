@@ -32,6 +32,9 @@ typedef struct fx {
 int fx_setup(void **state);
 int fx_teardown(void **state);
 
+/* (Re)make f->svc on f->st with the fixture's configuration and this signer cap. */
+void fx_service(fx *f, unsigned sign_threads);
+
 /* The service's clock: seconds since the epoch; starts a little after the real time (the
  * dev PKI was just made, so its certificates are valid from about now). */
 void fx_set_now(fx *f, int64_t t);

@@ -391,9 +391,8 @@ static void *race(void *arg)
     return NULL;
 }
 
-static void concurrency__four_threads_take_exactly_the_limit(void **state)
+static void race_for_500(fx *f)
 {
-    fx *f = *state;
     char es[SS_ES_ID_MAX + 1];
     struct racer r[4];
     pthread_t t[4];
@@ -421,6 +420,20 @@ static void concurrency__four_threads_take_exactly_the_limit(void **state)
     print_message("500 signatures in %llu commits\n", (unsigned long long)st.commits);
     assert_int_equal(st.signatures, 500);
     fx_audit_ok(f);
+}
+
+static void concurrency__four_threads_take_exactly_the_limit(void **state)
+{
+    race_for_500(*state);
+}
+
+/* The same with at most one signature computed at once (config sign_threads). */
+static void concurrency__capped_signers_take_exactly_the_limit(void **state)
+{
+    fx *f = *state;
+
+    fx_service(f, 1);
+    race_for_500(f);
 }
 
 /* After everything above in one store: the chain verifies and holds each kind of act. */
@@ -476,6 +489,7 @@ int main(void)
         T(fail_closed__audit_failure_discards_the_signature),
         T(cache__stays_within_its_bound),
         T(concurrency__four_threads_take_exactly_the_limit),
+        T(concurrency__capped_signers_take_exactly_the_limit),
         T(audit__chain_verifies_with_every_action),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -172,7 +171,6 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
 {
     ss_svc *svc = NULL;
     int64_t ca_from = 0, ca_to = 0;
-    long cpus;
     int rc;
 
     if (out == NULL)
@@ -196,9 +194,8 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     pthread_mutex_init(&svc->make_mu, NULL);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
-    cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    sem_init(&svc->sign_slots, 0, cfg->sign_threads != 0 ? cfg->sign_threads
-                                  : cpus > 0 && cpus < 1024 ? (unsigned)cpus : 2);
+    svc->sign_limited = cfg->sign_threads != 0;
+    sem_init(&svc->sign_slots, 0, svc->sign_limited ? cfg->sign_threads : 1);
     if ((rc = svc__cache_init(&svc->cache, cfg->key_cache_max != 0 ? cfg->key_cache_max
                                            : SS_SVC_KEY_CACHE_DEFAULT, err)) != 0) {
         ss_svc_free(svc);

@@ -78,7 +78,8 @@ typedef struct ss_svc_config {
     void *clock_ctx;
     unsigned key_cache_max;       /* unlocked keys kept (0: SS_SVC_KEY_CACHE_DEFAULT) */
     unsigned sign_threads;        /* data signatures computed at once, whatever the number
-                                     of calling threads (0: the number of online CPUs) */
+                                     of calling threads (0: no limit; measured on 2 cores,
+                                     a limit of 2 gained nothing with the committer thread) */
 } ss_svc_config;
 
 /** Make a service. Checks that the CA and maker keys match their certificates.

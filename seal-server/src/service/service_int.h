@@ -168,7 +168,8 @@ struct ss_svc {
     void *clock_ctx;
     svc_cache cache;
     pthread_mutex_t make_mu;      /* one seal making at a time: esIDs are allocated in order */
-    sem_t sign_slots;             /* SM2 signatures computed at once (config sign_threads) */
+    sem_t sign_slots;             /* SM2 signatures computed at once (config sign_threads), */
+    int sign_limited;             /* when one is configured */
     pthread_mutex_t q_mu;         /* the commit queue */
     pthread_cond_t q_cv;          /* wakes the committer */
     svc_job *q_head, *q_tail;

@@ -243,12 +243,12 @@ static int make_rec(ss_svc *svc, int64_t client, const ss_svc_sign_item *it,
     int rc = svc__sign_prepare(svc, client, "sign.data", it->es_id, sm3, now, r, &e, err);
 
     if (rc == 0 && e != NULL) {
-        /* no more signers than cores: SM2 is pure CPU, and a surplus of runnable signers
-         * starves the committing thread, which then holds everyone's results longer */
-        while (sem_wait(&svc->sign_slots) != 0)
+        /* an operator may cap the CPU that signing takes (config sign_threads) */
+        while (svc->sign_limited && sem_wait(&svc->sign_slots) != 0)
             ;   /* EINTR */
         rc = sign_one(svc, e, sm3, it->property_info, now, r, err);
-        sem_post(&svc->sign_slots);
+        if (svc->sign_limited)
+            sem_post(&svc->sign_slots);
         svc__cache_put(svc, e);
     }
     if (rc != 0) {
