@@ -100,6 +100,119 @@ void sq__done(sqlite3_stmt *s)
     }
 }
 
+static int bind_all(sqlite3_stmt *s, sq_args args)
+{
+    int rc = SQLITE_OK;
+
+    for (size_t i = 0; i < args.n && rc == SQLITE_OK; i++) {
+        const sq_arg *a = &args.v[i];
+        int at = (int)i + 1;
+
+        switch (a->kind) {
+        case SQ__INT:
+            rc = sqlite3_bind_int64(s, at, a->i);
+            break;
+        case SQ__INT_OR_NULL:
+            rc = a->i == 0 ? sqlite3_bind_null(s, at) : sqlite3_bind_int64(s, at, a->i);
+            break;
+        case SQ__TEXT:
+            rc = a->p == NULL || *(const char *)a->p == '\0'
+                     ? sqlite3_bind_null(s, at)
+                     : sqlite3_bind_text(s, at, a->p, -1, SQLITE_STATIC);
+            break;
+        case SQ__STR:
+            rc = sqlite3_bind_text64(s, at, a->p, a->n, SQLITE_STATIC, SQLITE_UTF8);
+            break;
+        case SQ__BLOB:   /* a zero-length blob, not NULL: NOT NULL columns take it */
+            rc = a->n == 0 ? sqlite3_bind_zeroblob(s, at, 0)
+                           : sqlite3_bind_blob64(s, at, a->p, a->n, SQLITE_STATIC);
+            break;
+        case SQ__HASH:
+            rc = a->p == NULL ? sqlite3_bind_null(s, at)
+                              : sqlite3_bind_blob(s, at, a->p, 32, SQLITE_STATIC);
+            break;
+        }
+    }
+    return rc;
+}
+
+int sq__query(sq_q *q, void *be, void *tx, int slot, const char *sql, sq_args args,
+              const char *what, sc_err *err)
+{
+    sqlite3_stmt **cached;
+    int rc;
+
+    *q = (sq_q){ be, tx, NULL, NULL, 0, what };
+    if ((rc = sq__acquire(be, tx, &q->c, err)) != 0)
+        return rc;
+    cached = slot >= 0 ? &q->c->stmt[slot] : NULL;
+    if (cached != NULL && *cached != NULL && !sqlite3_stmt_busy(*cached)) {
+        q->s = *cached;
+    } else {
+        /* a cached statement still stepping belongs to a caller further up: leave it */
+        q->fresh = cached == NULL || *cached != NULL;
+        rc = sqlite3_prepare_v3(q->c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                                q->fresh ? &q->s : cached, NULL);
+        if (rc != SQLITE_OK)
+            return sq__err(q->c, rc, "store: preparing a statement", err);
+        if (!q->fresh)
+            q->s = *cached;
+    }
+    if ((rc = bind_all(q->s, args)) != SQLITE_OK)
+        return sq__err(q->c, rc, what, err);
+    return 0;
+}
+
+int sq__row(sq_q *q, int *rc, sc_err *err)
+{
+    int src;
+
+    if (*rc != 0)
+        return 0;
+    if ((src = sqlite3_step(q->s)) == SQLITE_ROW)
+        return 1;
+    *rc = src == SQLITE_DONE ? 0 : sq__err(q->c, src, q->what, err);
+    return 0;
+}
+
+int sq__end(sq_q *q, int rc)
+{
+    if (q->fresh)
+        sqlite3_finalize(q->s);
+    else
+        sq__done(q->s);
+    sq__release(q->be, q->tx, q->c);
+    return rc;
+}
+
+int sq__write(void *be, void *tx, int slot, const char *sql, sq_args args, const char *what,
+              int64_t *rowid, int64_t *changes, sc_err *err)
+{
+    sq_q q;
+    int rc = sq__query(&q, be, tx, slot, sql, args, what, err);
+
+    if (sq__row(&q, &rc, err))   /* a write returns no row */
+        rc = sc_err_set(err, SC_EIO, "%s: the statement returned a row", what);
+    if (rc == 0 && rowid != NULL)
+        *rowid = sqlite3_last_insert_rowid(q.c->db);
+    if (rc == 0 && changes != NULL)
+        *changes = sqlite3_changes64(q.c->db);
+    return sq__end(&q, rc);
+}
+
+int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
+                 const char *what, sq_reader read, void *out, sc_err *err)
+{
+    sq_q q;
+    int rc = sq__query(&q, be, tx, slot, sql, args, what, err);
+
+    if (sq__row(&q, &rc, err))
+        rc = read(q.s, out, err);
+    else if (rc == 0)
+        rc = SQ_NOROW;
+    return sq__end(&q, rc);
+}
+
 int sq__bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     if (v == NULL || v[0] == '\0')

@@ -42,6 +42,73 @@ typedef struct sq_be {
     sq_conn *idle;
 } sq_be;
 
+/* ---- running a statement ---------------------------------------------------------------
+ * A query function states its SQL, its values and its columns; these helpers do the rest:
+ * take a connection (the transaction's, else one from the pool), the slot's statement, bind,
+ * step, map SQLite's result to the store's code with "what: reason", reset, give back. */
+
+/* A value for the next ?N, made with the SQ_* macros (no cast: a wrong type fails to build).
+ * Text and blobs are bound SQLITE_STATIC: the caller's buffers outlive the call. */
+typedef struct sq_arg {
+    enum { SQ__INT, SQ__INT_OR_NULL, SQ__TEXT, SQ__STR, SQ__BLOB, SQ__HASH } kind;
+    int64_t i;
+    const void *p;
+    size_t n;
+} sq_arg;
+
+#define SQ_INT(v) ((sq_arg){ SQ__INT, (v), NULL, 0 })
+#define SQ_INT_OR_NULL(v) ((sq_arg){ SQ__INT_OR_NULL, (v), NULL, 0 })   /* 0: NULL */
+#define SQ_TEXT(s) ((sq_arg){ SQ__TEXT, 0, (s), 0 })                     /* NULL or "": NULL */
+#define SQ_STR(s, len) ((sq_arg){ SQ__STR, 0, (s), (len) })              /* "" stays "" */
+#define SQ_BLOB(p, len) ((sq_arg){ SQ__BLOB, 0, (p), (len) })            /* empty, not NULL */
+#define SQ_HASH(p) ((sq_arg){ SQ__HASH, 0, (p), 32 })                    /* NULL: NULL */
+
+typedef struct sq_args {
+    const sq_arg *v;
+    size_t n;
+} sq_args;
+
+/* SQ_ARGS(SQ_INT(id), SQ_TEXT(name)) binds ?1 and ?2. */
+#define SQ_ARGS(...) ((sq_args){ (const sq_arg[]){ __VA_ARGS__ }, \
+                                 sizeof((const sq_arg[]){ __VA_ARGS__ }) / sizeof(sq_arg) })
+#define SQ_NO_ARGS ((sq_args){ NULL, 0 })
+
+#define SQ_FRESH (-1)   /* slot: prepare for this call only */
+
+/* A statement being run: sq__query fills it, sq__row steps it, sq__end releases it. */
+typedef struct sq_q {
+    sq_be *be;
+    void *tx;
+    sq_conn *c;
+    sqlite3_stmt *s;
+    int fresh;            /* prepared for this call: finalized, not kept */
+    const char *what;     /* names the query in errors */
+} sq_q;
+
+/* Take a connection and the slot's statement, bind args. Always end with sq__end, also when
+ * this fails. The slot's cached statement is used unless it is running further up this call
+ * (a list whose callback calls the store again): then a fresh one is prepared. */
+int sq__query(sq_q *q, void *be, void *tx, int slot, const char *sql, sq_args args,
+              const char *what, sc_err *err);
+/* While *rc is 0, step: 1 with a row to read; else 0 with *rc the outcome (0 after the last
+ * row, the mapped error, or what the caller put there: a reader's error, a callback's stop).
+ * A list: while (sq__row(&q, &rc, err) && (rc = read(q.s, &rec, err)) == 0) rc = cb(…); */
+int sq__row(sq_q *q, int *rc, sc_err *err);
+/* Reset or finalize the statement, give the connection back; returns rc. */
+int sq__end(sq_q *q, int rc);
+
+/* Run a statement that returns no row; *rowid the row it inserted, *changes the rows it
+ * changed (either may be NULL). */
+int sq__write(void *be, void *tx, int slot, const char *sql, sq_args args, const char *what,
+              int64_t *rowid, int64_t *changes, sc_err *err);
+
+/* Read the first row with read(s, out, err). Returns SQ_NOROW (positive, err untouched) when
+ * there is none, so the caller names what is missing. */
+#define SQ_NOROW 1
+typedef int (*sq_reader)(sqlite3_stmt *s, void *out, sc_err *err);
+int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
+                 const char *what, sq_reader read, void *out, sc_err *err);
+
 /* The transaction's connection when tx is set, else one from the pool (waiting up to the busy
  * timeout). Give it back with sq__release(be, tx, c), which leaves a transaction's alone. */
 int sq__acquire(sq_be *be, void *tx, sq_conn **c, sc_err *err);
