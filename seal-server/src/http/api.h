@@ -1,6 +1,8 @@
-/* api.h: the lifecycle, grant and signing endpoints (ss_api_*), a route table next to ops.c's.
- * Handlers are thin: parse, call the service (api_svc.h) as the authenticated client, render.
- * Service codes map to HTTP as seal-server/README.md "API errors" says. */
+/* api.h: the seal API endpoints (ss_api_*): lifecycle, grants, signing, status and /tsa, a
+ * route table next to ops.c's. The table is in api.c, the handlers in api_seal.c, api_sign.c
+ * and api_status.c (api_int.h). Handlers are thin: parse, call the service (api_svc.h) as the
+ * authenticated client, render. Service codes map to HTTP as seal-server/README.md "API
+ * errors" says. */
 #ifndef SS_API_H
 #define SS_API_H
 

@@ -1,0 +1,69 @@
+/* api_int.h: what the /api/v1 handler files share (ss__api_*), and their handlers.
+ * api.c has the helpers and the route table; the handlers live by topic: api_seal.c (units,
+ * applications, seals and their status changes, grants), api_sign.c (sign/data, sign/batch,
+ * sign/ofd) and api_status.c (seal status, the status list, /tsa). Nothing outside those four
+ * files includes this; the server sees api.h.
+ *
+ * Helpers that answer: those returning -1 (or NULL) have already answered 400/404/503, and
+ * the handler then returns 0 (answered) without another word. */
+#ifndef SS_API_INT_H
+#define SS_API_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "api_svc.h"
+#include "request.h"
+#include "service.h"
+
+/** The request's service, or NULL when the server has none (answer ss__api_no_service()). */
+ss_svc *ss__api_svc(ss_req *req);
+/** The authenticated client as the service's actor. */
+ss_svc_actor ss__api_actor(const ss_req *req);
+
+/** Answer a service code as seal-server/README.md "API errors" says. @return as
+ *  ss_req_reply_error */
+int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err);
+/** 503: this server has no seal service configured. */
+int ss__api_no_service(ss_req *req);
+/** Answer doc (taken: released here; NULL is SC_ENOMEM, nothing sent). */
+int ss__api_reply_doc(ss_req *req, int status, json_t *doc);
+
+/** The JSON object body (new reference), or NULL after answering 400. */
+json_t *ss__api_body_json(ss_req *req);
+/** Optional string member: 0 (absent or null: *out NULL), or -1 after answering 400. *out
+ *  is borrowed from o. */
+int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out);
+/** A required string member: 0, or -1 after answering 400. */
+int ss__api_need_str(ss_req *req, const json_t *o, const char *k, const char **out);
+/** An integer member (required or not; absent and optional leaves *out): 0, or -1 after
+ *  answering 400. */
+int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, int required);
+
+/** Base64 (standard alphabet, padded) into a new buffer (free()).
+ *  @return 0, -1 not base64, -2 out of memory */
+int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len);
+/** d as a base64 JSON string (new reference), or NULL when out of memory. */
+json_t *ss__api_b64_json(const uint8_t *d, size_t n);
+
+/* The handlers of the route table (api.c). */
+int ss__api_unit_add(ss_req *req);
+int ss__api_app_apply(ss_req *req);
+int ss__api_app_approve(ss_req *req);
+int ss__api_app_reject(ss_req *req);
+int ss__api_seal_get(ss_req *req);
+int ss__api_seal_suspend(ss_req *req);
+int ss__api_seal_resume(ss_req *req);
+int ss__api_seal_revoke(ss_req *req);
+int ss__api_grant_add(ss_req *req);
+int ss__api_sign_data(ss_req *req);
+int ss__api_sign_batch(ss_req *req);
+int ss__api_sign_ofd(ss_req *req);
+int ss__api_seal_status(ss_req *req);
+int ss__api_status_list(ss_req *req);
+int ss__api_tsa(ss_req *req);
+
+#endif

@@ -1,0 +1,241 @@
+/* api_status.c: publishing seal status (spec/status.asn1): one seal's signed entry (or JSON
+ * with Accept: application/json), the whole signed list, and RFC 3161 time-stamps at /tsa
+ * (api_int.h).
+ * Not here: changing a seal's status (api_seal.c). The status is the service's (rule 4 of
+ * status.asn1 over the stored changes); here it is put into a response and signed with the
+ * status_signer key. */
+#include "api_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "sealcore/status.h"
+#include "sealcore/tsa.h"
+#include "server.h"
+
+/* ---- status ----------------------------------------------------------------------------- */
+
+#define HIST_MAX 64
+
+struct hist {
+    sc_status_change c[HIST_MAX];
+    size_t n;
+};
+
+static int on_change(void *ctx, const ss_svc_status_change *c)
+{
+    struct hist *h = ctx;
+
+    if (h->n == HIST_MAX)
+        return SC_ELIMIT;
+    h->c[h->n].status = (sc_status_code)c->status;
+    h->c[h->n].at = c->at;
+    h->c[h->n++].reason = c->reason;
+    return 0;
+}
+
+/* The entry for es_id at now, into b; *st (may be NULL) gets the status info. */
+static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64_t now,
+                     unsigned next_s, ss_svc_status_info *st, sc_err *err)
+{
+    ss_svc_status_info info;
+    struct hist h;
+    sc_status_entry e;
+    int rc;
+
+    h.n = 0;
+    if ((rc = ss_svc_seal_status(svc, es_id, now, &info, err)) != 0)
+        return rc;
+    memset(&e, 0, sizeof(e));
+    e.kind = SC_STATUS_ESID;
+    e.subject = es_id;
+    e.status = (sc_status_code)info.status;
+    e.this_update = now;
+    e.has_next_update = 1;
+    e.next_update = now + next_s;
+    if (info.status != SS_SVC_UNKNOWN) {
+        if ((rc = ss_svc_seal_history(svc, es_id, on_change, &h, err)) != 0)
+            return rc;
+        e.digest = info.seal_sm3;
+        e.has_valid_end = 1;
+        e.valid_end = info.valid_end;
+        e.history = h.n > 0 ? h.c : NULL;
+        e.history_len = h.n;
+    }
+    if (st != NULL)
+        *st = info;
+    return sc_status_builder_add(b, &e, err);
+}
+
+/* Sign with the status signer; its CA (the seal CA) follows it in certs. */
+static int sign_status(ss_api_svc *a, sc_status_builder *b, uint8_t **der, size_t *len,
+                       sc_err *err)
+{
+    const uint8_t *ca[1] = { a->cert[SS_CONFIG_SEAL_CA] };
+    size_t cal[1] = { a->cert_len[SS_CONFIG_SEAL_CA] };
+
+    return sc_status_builder_sign(b, a->key[SS_CONFIG_STATUS_SIGNER],
+                                  a->cert[SS_CONFIG_STATUS_SIGNER],
+                                  a->cert_len[SS_CONFIG_STATUS_SIGNER], ca, cal, 1, der, len,
+                                  err);
+}
+
+static int wants_json(ss_req *req)
+{
+    const char *acc = ss_req_header(req, "Accept");
+
+    return acc != NULL && strstr(acc, "application/json") != NULL;
+}
+
+static int no_status_signer(ss_req *req)
+{
+    return ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "this server has no status_signer "
+                              "configured (seal-server/README.md)");
+}
+
+int ss__api_seal_status(ss_req *req)
+{
+    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    const ss_config *cfg = ss_server_config(ss_req_server(req));
+    const char *es_id = ss_req_param(req, "esID");
+    int64_t now = (int64_t)time(NULL);
+    unsigned next_s = ss_config_status_next_update_s(cfg);
+    sc_status_builder *b = NULL;
+    ss_svc_status_info st;
+    uint8_t *der = NULL;
+    size_t len = 0;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if (a == NULL || a->svc == NULL)
+        return ss__api_no_service(req);
+    if (a->key[SS_CONFIG_STATUS_SIGNER] == NULL)
+        return no_status_signer(req);
+    if ((rc = sc_status_builder_new(&b, now, &err)) != 0 ||
+        (rc = add_entry(a->svc, b, es_id, now, next_s, &st, &err)) != 0) {
+        sc_status_builder_free(b);
+        return ss__api_reply_svc(req, rc, &err);
+    }
+    if (wants_json(req)) {
+        char hex[65];
+        for (int i = 0; i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", st.seal_sm3[i]);
+        sc_status_builder_free(b);
+        return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:s?}",
+                                                     "es_id", es_id, "status",
+                                                     ss_svc_status_name(st.status), "reason",
+                                                     st.reason >= 0
+                                                         ? sc_status_reason_name(st.reason)
+                                                         : NULL,
+                                                     "since", (json_int_t)st.since,
+                                                     "this_update", (json_int_t)now,
+                                                     "next_update", (json_int_t)(now + next_s),
+                                                     "valid_end", (json_int_t)st.valid_end,
+                                                     "seal_sm3",
+                                                     st.status != SS_SVC_UNKNOWN ? hex : NULL));
+    }
+    rc = sign_status(a, b, &der, &len, &err);
+    sc_status_builder_free(b);
+    if (rc != 0)
+        return ss__api_reply_svc(req, rc, &err);
+    rc = ss_req_reply_text(req, 200, SS_API_STATUS_TYPE, (const char *)der, len);
+    free(der);
+    return rc;
+}
+
+struct es_list {
+    char (*ids)[SS_ES_ID_MAX + 1];
+    size_t n, cap;
+    int64_t last;
+};
+
+static int on_seal(void *ctx, const ss_seal *s)
+{
+    struct es_list *l = ctx;
+
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 256;
+        void *p = realloc(l->ids, cap * sizeof(*l->ids));
+        if (p == NULL)
+            return SC_ENOMEM;
+        l->ids = p;
+        l->cap = cap;
+    }
+    memcpy(l->ids[l->n++], s->es_id, sizeof(s->es_id));
+    l->last = s->id;
+    return 0;
+}
+
+/* The full list, one entry per seal made here. listSequence is the audit chain's head: every
+ * status change (and every other act) appends a record, so it grows with every change. */
+int ss__api_status_list(ss_req *req)
+{
+    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    ss_store *store = ss_server_store(ss_req_server(req));
+    unsigned next_s = ss_config_status_next_update_s(ss_server_config(ss_req_server(req)));
+    int64_t now = (int64_t)time(NULL), seq = 0;
+    struct es_list l = { NULL, 0, 0, 0 };
+    sc_status_builder *b = NULL;
+    uint8_t head[32], *der = NULL;
+    size_t len = 0, before;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if (a == NULL || a->svc == NULL)
+        return ss__api_no_service(req);
+    if (a->key[SS_CONFIG_STATUS_SIGNER] == NULL)
+        return no_status_signer(req);
+    do {
+        before = l.n;
+        rc = ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err);
+    } while (rc == 0 && l.n - before == 1000);
+    if (rc == 0)
+        rc = ss_audit_head(store, &seq, head, &err);
+    if (rc == 0 && (rc = sc_status_builder_new(&b, now, &err)) == 0)
+        rc = sc_status_builder_set_list_sequence(b, seq, &err);
+    for (size_t i = 0; rc == 0 && i < l.n; i++)
+        rc = add_entry(a->svc, b, l.ids[i], now, next_s, NULL, &err);
+    if (rc == 0)
+        rc = sign_status(a, b, &der, &len, &err);
+    sc_status_builder_free(b);
+    free(l.ids);
+    if (rc != 0)
+        return ss__api_reply_svc(req, rc, &err);
+    rc = ss_req_reply_text(req, 200, SS_API_STATUS_TYPE, (const char *)der, len);
+    free(der);
+    return rc;
+}
+
+/* ---- RFC 3161 time-stamping -------------------------------------------------------------- */
+
+int ss__api_tsa(ss_req *req)
+{
+    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    size_t len, out_len = 0;
+    const uint8_t *body = ss_req_body(req, &len);
+    uint8_t *out = NULL;
+    sc_tsa_outcome oc;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if (a == NULL || a->tsa == NULL)
+        return ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "this server has no TSA "
+                                  "configured (tsa and tsa_policy: seal-server/README.md)");
+    if (len == 0)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "a DER TimeStampReq is the body");
+    rc = sc_tsa_respond(a->tsa, body, len, 0, &out, &out_len, &oc, &err);
+    if (rc == SC_EFORMAT || rc == SC_ELIMIT)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "not a TimeStampReq: %s",
+                                  err.msg);
+    if (rc != 0)
+        return ss__api_reply_svc(req, rc, &err);
+    if (oc.status != 0)
+        ss_req_log_detail(req, "time-stamp rejected: %s", oc.reason);
+    rc = ss_req_reply_text(req, 200, "application/timestamp-reply", (const char *)out,
+                           out_len);
+    free(out);
+    return rc;
+}
