@@ -4,6 +4,8 @@
  * signing (svc_sign.c, svc_ofd.c) and its group commit (svc_commit.c). */
 #include "service_int.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -120,6 +122,23 @@ int svc__tx_end(ss_store *tx, int rc, sc_err *err)
         return rc;
     }
     return ss_store_tx_commit(tx, err);
+}
+
+int svc__act_end(ss_store *tx, int rc, int64_t now, int64_t actor, const char *action,
+                 json_t *details, sc_err *err, const char *object_fmt, ...)
+{
+    char object[SS_ES_ID_MAX + 32];
+    va_list ap;
+
+    if (rc == 0) {
+        va_start(ap, object_fmt);
+        vsnprintf(object, sizeof(object), object_fmt, ap);
+        va_end(ap);
+        rc = svc__audit(tx, now, actor, action, object, details, err);
+    } else {
+        json_decref(details);
+    }
+    return svc__tx_end(tx, rc, err);
 }
 
 /* ---- the handle ------------------------------------------------------------------------ */
@@ -274,22 +293,18 @@ int ss_svc_unit_add(ss_svc *svc, const ss_svc_actor *actor, const char *code,
 {
     ss_store *tx = NULL;
     int64_t now = svc__now(svc), uid = 0;
-    char object[48];
-    json_t *d;
     int rc;
 
     if (id != NULL)
         *id = 0;
-    if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to add units", err)) != 0)
+    if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to add units", err)) != 0 ||
+        (rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
         return rc;
-    if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
-        return rc;
-    if ((rc = ss_store_unit_add(tx, code, name, now, &uid, err)) == 0) {
-        snprintf(object, sizeof(object), "unit:%lld", (long long)uid);
-        d = json_pack("{s:s, s:s}", "code", code, "name", name);
-        rc = svc__audit(tx, now, actor->client_id, "unit.add", object, d, err);
-    }
-    if ((rc = svc__tx_end(tx, rc, err)) == 0 && id != NULL)
+    rc = ss_store_unit_add(tx, code, name, now, &uid, err);
+    rc = svc__act_end(tx, rc, now, actor->client_id, "unit.add",
+                      json_pack("{s:s, s:s}", "code", code, "name", name), err, "unit:%lld",
+                      (long long)uid);
+    if (rc == 0 && id != NULL)
         *id = uid;
     return rc;
 }
@@ -324,24 +339,20 @@ int ss_svc_grant_add(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
 {
     ss_store *tx = NULL;
     int64_t now = svc__now(svc), gid = 0;
-    char object[48];
     int rc;
 
     if (id != NULL)
         *id = 0;
-    if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to grant seals", err)) != 0)
+    if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to grant seals", err)) != 0 ||
+        (rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
         return rc;
-    if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
-        return rc;
-    if ((rc = ss_store_grant_add(tx, client_id, es_id, expires_at, use_limit, now, &gid,
-                                 err)) == 0) {
-        snprintf(object, sizeof(object), "grant:%lld", (long long)gid);
-        rc = svc__audit(tx, now, actor->client_id, "grant.add", object,
-                        json_pack("{s:I, s:s, s:I, s:I}", "client", (json_int_t)client_id,
-                                  "seal", es_id, "expires_at", (json_int_t)expires_at,
-                                  "use_limit", (json_int_t)use_limit), err);
-    }
-    if ((rc = svc__tx_end(tx, rc, err)) == 0 && id != NULL)
+    rc = ss_store_grant_add(tx, client_id, es_id, expires_at, use_limit, now, &gid, err);
+    rc = svc__act_end(tx, rc, now, actor->client_id, "grant.add",
+                      json_pack("{s:I, s:s, s:I, s:I}", "client", (json_int_t)client_id,
+                                "seal", es_id, "expires_at", (json_int_t)expires_at,
+                                "use_limit", (json_int_t)use_limit), err, "grant:%lld",
+                      (long long)gid);
+    if (rc == 0 && id != NULL)
         *id = gid;
     return rc;
 }
@@ -356,12 +367,10 @@ int ss_svc_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t grant_id
                         sc_err *err)
 {
     ss_store *tx = NULL;
-    ss_grant g;
+    ss_grant g = { 0 };
     int64_t now = svc__now(svc);
-    char object[48];
     int rc;
 
-    memset(&g, 0, sizeof(g));
     if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to delete grants", err)) != 0)
         return rc;
     if (grant_id <= 0)
@@ -372,13 +381,12 @@ int ss_svc_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t grant_id
     if ((rc = ss_store_grant_list(tx, 0, NULL, grant_id - 1, 1, grant_found, &g, err)) == 0 &&
         g.id != grant_id)
         rc = sc_err_set(err, SC_ENOTFOUND, "grant %lld: no such grant", (long long)grant_id);
-    if (rc == 0 && (rc = ss_store_grant_delete(tx, grant_id, err)) == 0) {
-        snprintf(object, sizeof(object), "grant:%lld", (long long)grant_id);
-        rc = svc__audit(tx, now, actor->client_id, "grant.delete", object,
+    if (rc == 0)
+        rc = ss_store_grant_delete(tx, grant_id, err);
+    return svc__act_end(tx, rc, now, actor->client_id, "grant.delete",
                         json_pack("{s:I, s:s, s:I}", "client", (json_int_t)g.client_id,
-                                  "seal", g.es_id, "uses", (json_int_t)g.uses), err);
-    }
-    return svc__tx_end(tx, rc, err);
+                                  "seal", g.es_id, "uses", (json_int_t)g.uses), err,
+                        "grant:%lld", (long long)grant_id);
 }
 
 int ss_svc_grant_list(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,

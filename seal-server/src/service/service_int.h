@@ -188,6 +188,12 @@ int svc__audit(ss_store *tx, int64_t now, int64_t actor, const char *action,
                const char *object, json_t *details, sc_err *err);
 /* Commit tx when rc is 0, else roll it back; returns the final code. */
 int svc__tx_end(ss_store *tx, int rc, sc_err *err);
+/* The end of a lifecycle act in tx: when rc is 0, its audit record on the object (printf
+ * format) with details (taken, freed either way), then the commit; else the rollback.
+ * Returns the final code. */
+int svc__act_end(ss_store *tx, int rc, int64_t now, int64_t actor, const char *action,
+                 json_t *details, sc_err *err, const char *object_fmt, ...)
+    __attribute__((format(printf, 8, 9)));
 /* Lower-case hex of n bytes into out (2n + 1). */
 void svc__hex(const uint8_t *p, size_t n, char *out);
 /* A JSON string of text that may end in a cut UTF-8 sequence (sc_err truncation). */

@@ -42,7 +42,7 @@ int ss_svc_app_apply(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_app_re
     ss_app a;
     int64_t now = svc__now(svc), aid = 0;
     uint8_t h[32];
-    char hex[65], object[48];
+    char hex[65];
     int rc;
 
     if (id != NULL)
@@ -78,18 +78,16 @@ int ss_svc_app_apply(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_app_re
     a.valid_to = req->valid_to;
     if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
         return rc;
-    if ((rc = ss_store_app_add(tx, &a, now, &aid, err)) == 0) {
-        snprintf(object, sizeof(object), "application:%lld", (long long)aid);
-        rc = svc__audit(tx, now, actor->client_id, "seal.apply", object,
-                        json_pack("{s:I, s:i, s:s, s:s, s:s, s:i, s:i, s:I, s:I}",
-                                  "unit", (json_int_t)a.unit_id, "type", a.seal_type,
-                                  "name", a.name, "image_format", a.image_format,
-                                  "image_sm3", hex, "width_mm", a.width_mm,
-                                  "height_mm", a.height_mm,
-                                  "valid_from", (json_int_t)a.valid_from,
-                                  "valid_to", (json_int_t)a.valid_to), err);
-    }
-    if ((rc = svc__tx_end(tx, rc, err)) == 0 && id != NULL)
+    rc = ss_store_app_add(tx, &a, now, &aid, err);
+    rc = svc__act_end(tx, rc, now, actor->client_id, "seal.apply",
+                      json_pack("{s:I, s:i, s:s, s:s, s:s, s:i, s:i, s:I, s:I}",
+                                "unit", (json_int_t)a.unit_id, "type", a.seal_type,
+                                "name", a.name, "image_format", a.image_format,
+                                "image_sm3", hex, "width_mm", a.width_mm,
+                                "height_mm", a.height_mm, "valid_from",
+                                (json_int_t)a.valid_from, "valid_to", (json_int_t)a.valid_to),
+                      err, "application:%lld", (long long)aid);
+    if (rc == 0 && id != NULL)
         *id = aid;
     return rc;
 }
@@ -141,24 +139,18 @@ int ss_svc_app_reject(ss_svc *svc, const ss_svc_actor *actor, int64_t app_id,
                       const char *reason, sc_err *err)
 {
     ss_store *tx = NULL;
-    ss_app a;
+    ss_app a = { 0 };
     int64_t now = svc__now(svc);
-    char object[48];
     int rc;
 
-    memset(&a, 0, sizeof(a));
-    if ((rc = load_pending(svc, actor, app_id, &a, "to reject applications", err)) != 0)
-        goto out;
-    if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
-        goto out;
-    /* the store rechecks pending and four eyes under the write lock */
-    if ((rc = ss_store_app_review(tx, app_id, actor->client_id, 0, reason, now, err)) == 0) {
-        snprintf(object, sizeof(object), "application:%lld", (long long)app_id);
-        rc = svc__audit(tx, now, actor->client_id, "seal.reject", object,
-                        json_pack("{s:s}", "reason", reason), err);
+    if ((rc = load_pending(svc, actor, app_id, &a, "to reject applications", err)) == 0 &&
+        (rc = ss_store_tx_begin(svc->st, &tx, err)) == 0) {
+        /* the store rechecks pending and four eyes under the write lock */
+        rc = ss_store_app_review(tx, app_id, actor->client_id, 0, reason, now, err);
+        rc = svc__act_end(tx, rc, now, actor->client_id, "seal.reject",
+                          json_pack("{s:s}", "reason", reason), err, "application:%lld",
+                          (long long)app_id);
     }
-    rc = svc__tx_end(tx, rc, err);
-out:
     ss_app_clear(&a);
     return rc;
 }
@@ -496,7 +488,7 @@ static int set_status(ss_svc *svc, const ss_svc_actor *actor, const char *es_id,
 {
     ss_store *tx = NULL;
     int64_t now = svc__now(svc);
-    char stored[SS_REASON_MAX + 2], object[SS_ES_ID_MAX + 8];
+    char stored[SS_REASON_MAX + 2];
     int rc;
 
     if ((rc = svc__need_role(actor, SS_ROLE_SEAL_OFFICER, "to change a seal's status",
@@ -516,15 +508,12 @@ static int set_status(ss_svc *svc, const ss_svc_actor *actor, const char *es_id,
                  text);
     if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
         return rc;
-    if ((rc = ss_store_seal_set_status(tx, es_id, status, stored, actor->client_id, now,
-                                       err)) == 0) {
-        snprintf(object, sizeof(object), "seal:%s", es_id);
-        rc = svc__audit(tx, now, actor->client_id, action, object,
-                        json_pack("{s:s?, s:s}", "reason",
-                                  reason == SS_SVC_NO_REASON ? NULL : reason_names[reason],
-                                  "text", text), err);
-    }
-    if ((rc = svc__tx_end(tx, rc, err)) == 0 && status != SS_SEAL_GOOD)
+    rc = ss_store_seal_set_status(tx, es_id, status, stored, actor->client_id, now, err);
+    rc = svc__act_end(tx, rc, now, actor->client_id, action,
+                      json_pack("{s:s?, s:s}", "reason",
+                                reason == SS_SVC_NO_REASON ? NULL : reason_names[reason],
+                                "text", text), err, "seal:%s", es_id);
+    if (rc == 0 && status != SS_SEAL_GOOD)
         svc__cache_drop(svc, es_id);   /* committed: no new signature may use the key */
     return rc;
 }
