@@ -578,27 +578,52 @@ int ss_svc_seal_list(ss_svc *svc, const ss_svc_actor *actor, int64_t unit_id, in
     return ss_store_seal_list(svc->st, unit_id, status, after_id, limit, cb, ctx, err);
 }
 
-/* status.asn1 rule 4 over the history rows as they arrive (oldest first). */
+/* The history rows as changes: the first row is the making (made), each later one a change
+ * handed to cb. */
+typedef struct history_ctx {
+    ss_svc_change_cb cb;
+    void *ctx;
+    size_t rows;
+    int64_t made;
+} history_ctx;
+
+static int history_cb(void *ctx, const ss_status_entry *e)
+{
+    history_ctx *h = ctx;
+    ss_svc_status_change c;
+
+    if (h->rows++ == 0) {   /* the making is not a change */
+        h->made = e->at;
+        return 0;
+    }
+    memset(&c, 0, sizeof(c));
+    c.status = svc_status(e->status);
+    c.at = e->at;
+    c.actor = e->actor;
+    parse_reason(e->reason, e->status, &c.reason, c.text, sizeof(c.text));
+    return h->cb(h->ctx, &c);
+}
+
+/* status.asn1 rule 4 over the changes as they arrive (oldest first): the last one at or
+ * before at is in force, and a revocation is final. */
 typedef struct status_walk {
     int64_t at;
     ss_svc_status_info *out;
-    size_t rows;
+    int changed;                    /* a change is in force: out->since is its time */
 } status_walk;
 
-static int walk_cb(void *ctx, const ss_status_entry *e)
+static int rule4_cb(void *ctx, const ss_svc_status_change *c)
 {
     status_walk *w = ctx;
 
-    if (w->rows++ == 0) {           /* the making: good from then on */
-        w->out->since = e->at;
-        return 0;
-    }
     w->out->changes++;
-    if (e->at > w->at || w->out->status == SS_SVC_REVOKED)
+    if (c->at > w->at || w->out->status == SS_SVC_REVOKED)
         return 0;
-    w->out->status = svc_status(e->status);
-    w->out->since = e->at;
-    parse_reason(e->reason, e->status, &w->out->reason, w->out->text, sizeof(w->out->text));
+    w->changed = 1;
+    w->out->status = c->status;
+    w->out->since = c->at;
+    w->out->reason = c->reason;
+    memcpy(w->out->text, c->text, sizeof(w->out->text));
     return 0;
 }
 
@@ -607,6 +632,7 @@ int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_in
 {
     ss_seal s;
     status_walk w = { at != 0 ? at : (int64_t)time(NULL), out, 0 };
+    history_ctx h = { rule4_cb, &w, 0, 0 };
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -624,12 +650,15 @@ int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_in
     out->valid_end = s.valid_end;
     out->created = s.created;
     if ((rc = svc__sm3(s.der, s.der_len, out->seal_sm3, err)) == 0 &&
-        (rc = ss_store_seal_history(st, es_id, walk_cb, &w, err)) == 0 &&
-        out->status != SS_SVC_REVOKED && w.at > s.valid_end) {
-        out->status = SS_SVC_EXPIRED;
-        out->since = s.valid_end;
-        out->reason = SS_SVC_NO_REASON;
-        out->text[0] = '\0';
+        (rc = ss_store_seal_history(st, es_id, history_cb, &h, err)) == 0) {
+        if (!w.changed)
+            out->since = h.made;    /* good from its making */
+        if (out->status != SS_SVC_REVOKED && w.at > s.valid_end) {
+            out->status = SS_SVC_EXPIRED;
+            out->since = s.valid_end;
+            out->reason = SS_SVC_NO_REASON;
+            out->text[0] = '\0';
+        }
     }
     ss_seal_clear(&s);
     return rc;
@@ -647,31 +676,10 @@ int ss_svc_seal_status(ss_svc *svc, const char *es_id, int64_t at, ss_svc_status
     return svc__status_at(svc->st, es_id, at != 0 ? at : svc__now(svc), out, err);
 }
 
-typedef struct history_ctx {
-    ss_svc_change_cb cb;
-    void *ctx;
-    size_t rows;
-} history_ctx;
-
-static int history_cb(void *ctx, const ss_status_entry *e)
-{
-    history_ctx *h = ctx;
-    ss_svc_status_change c;
-
-    if (h->rows++ == 0)   /* the making is not a change */
-        return 0;
-    memset(&c, 0, sizeof(c));
-    c.status = svc_status(e->status);
-    c.at = e->at;
-    c.actor = e->actor;
-    parse_reason(e->reason, e->status, &c.reason, c.text, sizeof(c.text));
-    return h->cb(h->ctx, &c);
-}
-
 int ss_svc_seal_history(ss_svc *svc, const char *es_id, ss_svc_change_cb cb, void *ctx,
                         sc_err *err)
 {
-    history_ctx h = { cb, ctx, 0 };
+    history_ctx h = { cb, ctx, 0, 0 };
     int rc;
 
     if (cb == NULL)
