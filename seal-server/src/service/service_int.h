@@ -142,6 +142,16 @@ int svc__check_sign(const ss_svc_actor *actor, const ss_svc_sign_opts *opts, sc_
 int svc__idem_lookup(ss_svc *svc, int64_t client, const char *key, const uint8_t hash[32],
                      uint8_t **resp, size_t *resp_len, sc_err *err);
 
+/* Set up job for recs (n) of the request by actor with opts; req_hash, resp and resp_len
+ * are the caller's to fill. */
+void svc__job_init(svc_job *job, svc_rec *recs, size_t n, const ss_svc_actor *actor,
+                   const ss_svc_sign_opts *opts, int resp_kind);
+/* Commit a request of one record and say how it went: 0 when its signature was committed,
+ * or when job->replayed (job->replay holds the earlier response, the caller's to free); else
+ * the code with err filled (a refusal stays a refusal even when its audit record failed). */
+int svc__commit_one(ss_svc *svc, svc_job *job, svc_rec *rec, const ss_svc_actor *actor,
+                    const ss_svc_sign_opts *opts, int resp_kind, sc_err *err);
+
 /* Check the client's grant and the seal for a signature at now and fill r: a REFUSAL (0,
  * *entry NULL) or ready to sign (0, *entry the seal's material, put it back with
  * svc__cache_put). A negative return is a failure of the request itself (unknown seal,

@@ -218,15 +218,12 @@ int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req
     uint8_t *resp = NULL, out_sm3[32];
     size_t resp_len = 0;
     unsigned int md_len = 0;
-    spool sp;
-    svc_rec rec;
-    svc_job job;
+    spool sp = { 0 };
+    svc_rec rec = { 0 };
+    svc_job job = { 0 };
     int64_t now;
     int rc;
 
-    memset(&sp, 0, sizeof(sp));
-    memset(&rec, 0, sizeof(rec));
-    memset(&job, 0, sizeof(job));
     memset(&si, 0, sizeof(si));
     if (info != NULL)
         memset(info, 0, sizeof(*info));
@@ -259,12 +256,6 @@ int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req
     if ((rc = svc__sign_prepare(svc, actor->client_id, "sign.ofd", req->es_id, req->doc_sm3,
                                 now, &rec, &e, err)) != 0)
         return rc;
-    job.recs = &rec;
-    job.n = 1;
-    job.client_id = actor->client_id;
-    job.request_id = opts != NULL ? opts->request_id : NULL;
-    job.idem_key = key;
-    job.resp_kind = SVC_RESP_BYTES;
     if (e != NULL) {
         p = *req->pos;     /* the position is the caller's; what signs is ours */
         p.seal = e->seal;
@@ -299,18 +290,12 @@ int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req
         rc = sc_err_set(err, SC_ENOMEM, "sign OFD: cannot describe the position");
         goto out;
     }
-    svc__commit(svc, &job);
-    if (job.replayed) {
+    if ((rc = svc__commit_one(svc, &job, &rec, actor, opts, SVC_RESP_BYTES, err)) == 0 &&
+        job.replayed) {
         if (replayed != NULL)
             *replayed = 1;
         rc = emit_bytes(job.replay, job.replay_len, sink, sink_ctx, err);
-    } else if (job.rc != 0) {
-        rc = rec.kind == SVC_REC_REFUSAL && job.rc != SS_ECONFLICT
-                 ? sc_err_set(err, rec.pre_rc, "%s (%s)", rec.pre_err.msg, job.err.msg)
-                 : sc_err_set(err, job.rc, "%s", job.err.msg);
-    } else if (rec.rc != 0) {
-        rc = sc_err_set(err, rec.rc, "%s", rec.err.msg);
-    } else {
+    } else if (rc == 0) {
         /* committed: now, and only now, the package leaves */
         rc = spool_emit(&sp, sink, sink_ctx, err);
         if (info != NULL)

@@ -267,6 +267,33 @@ static void rec_clear(svc_rec *r)
     r->extra = NULL;
 }
 
+void svc__job_init(svc_job *job, svc_rec *recs, size_t n, const ss_svc_actor *actor,
+                   const ss_svc_sign_opts *opts, int resp_kind)
+{
+    job->recs = recs;
+    job->n = n;
+    job->client_id = actor->client_id;
+    job->request_id = opts != NULL ? opts->request_id : NULL;
+    job->idem_key = opts != NULL ? opts->idem_key : NULL;
+    job->resp_kind = resp_kind;
+}
+
+int svc__commit_one(ss_svc *svc, svc_job *job, svc_rec *rec, const ss_svc_actor *actor,
+                    const ss_svc_sign_opts *opts, int resp_kind, sc_err *err)
+{
+    svc__job_init(job, rec, 1, actor, opts, resp_kind);
+    svc__commit(svc, job);
+    if (job->replayed)
+        return 0;
+    if (job->rc != 0)   /* a refusal stays a refusal even when its audit record failed */
+        return rec->kind == SVC_REC_REFUSAL && job->rc != SS_ECONFLICT
+                   ? sc_err_set(err, rec->pre_rc, "%s (%s)", rec->pre_err.msg, job->err.msg)
+                   : sc_err_set(err, job->rc, "%s", job->err.msg);
+    if (rec->rc != 0)
+        return sc_err_set(err, rec->rc, "%s", rec->err.msg);
+    return 0;
+}
+
 /* ---- one document ---------------------------------------------------------------------- */
 
 int ss_svc_sign_data(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_item *item,
@@ -276,13 +303,10 @@ int ss_svc_sign_data(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_i
     const char *key = opts != NULL ? opts->idem_key : NULL;
     uint8_t sm3[32];
     svc_hash h;
-    svc_rec rec;
-    svc_job job;
-    int64_t now;
+    svc_rec rec = { 0 };
+    svc_job job = { 0 };
     int rc;
 
-    memset(&rec, 0, sizeof(rec));
-    memset(&job, 0, sizeof(job));
     if (replayed != NULL)
         *replayed = 0;
     if (sig == NULL || sig_len == NULL)
@@ -308,29 +332,15 @@ int ss_svc_sign_data(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_i
             return rc == 1 ? 0 : rc;
         }
     }
-    now = svc__now(svc);
-    if ((rc = make_rec(svc, actor->client_id, item, sm3, now, &rec, err)) != 0)
+    if ((rc = make_rec(svc, actor->client_id, item, sm3, svc__now(svc), &rec, err)) != 0)
         return rc;
-    job.recs = &rec;
-    job.n = 1;
-    job.client_id = actor->client_id;
-    job.request_id = opts != NULL ? opts->request_id : NULL;
-    job.idem_key = key;
-    job.resp_kind = SVC_RESP_ONE;
-    svc__commit(svc, &job);
-    if (job.replayed) {
+    if ((rc = svc__commit_one(svc, &job, &rec, actor, opts, SVC_RESP_ONE, err)) == 0 &&
+        job.replayed) {
         *sig = job.replay;
         *sig_len = job.replay_len;
         if (replayed != NULL)
             *replayed = 1;
-    } else if (job.rc != 0) {
-        /* a refusal stays a refusal even when its audit record failed */
-        rc = rec.kind == SVC_REC_REFUSAL && job.rc != SS_ECONFLICT
-                 ? sc_err_set(err, rec.pre_rc, "%s (%s)", rec.pre_err.msg, job.err.msg)
-                 : sc_err_set(err, job.rc, "%s", job.err.msg);
-    } else if (rec.rc != 0) {
-        rc = sc_err_set(err, rec.rc, "%s", rec.err.msg);
-    } else {
+    } else if (rc == 0) {
         *sig = rec.sig;
         *sig_len = rec.sig_len;
         rec.sig = NULL;
@@ -380,11 +390,10 @@ int ss_svc_sign_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_
     svc_rec *recs = NULL;
     uint8_t *resp = NULL;
     size_t resp_len = 0;
-    svc_job job;
+    svc_job job = { 0 };
     int64_t now;
     int rc;
 
-    memset(&job, 0, sizeof(job));
     if (replayed != NULL)
         *replayed = 0;
     if (results != NULL && n <= SS_SVC_BATCH_MAX)
@@ -434,12 +443,7 @@ int ss_svc_sign_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_sign_
             recs[i].extra = json_pack("{s:I, s:I}", "item", (json_int_t)i, "items",
                                       (json_int_t)n);
     }
-    job.recs = recs;
-    job.n = n;
-    job.client_id = actor->client_id;
-    job.request_id = opts != NULL ? opts->request_id : NULL;
-    job.idem_key = key;
-    job.resp_kind = SVC_RESP_BATCH;
+    svc__job_init(&job, recs, n, actor, opts, SVC_RESP_BATCH);
     svc__commit(svc, &job);
     if (job.replayed) {
         rc = svc__batch_decode(job.replay, job.replay_len, results, n, err);
