@@ -72,26 +72,6 @@ int sq__err(sq_conn *c, int rc, const char *what, sc_err *err)
     }
 }
 
-int sq__prepare(sq_conn *c, const char *sql, sqlite3_stmt **out, sc_err *err)
-{
-    int rc = sqlite3_prepare_v3(c->db, sql, -1, 0, out, NULL);
-    return rc == SQLITE_OK ? 0 : sq__err(c, rc, "store: preparing a statement", err);
-}
-
-int sq__stmt(sq_conn *c, int slot, const char *sql, sqlite3_stmt **out, sc_err *err)
-{
-    int rc;
-
-    if (c->stmt[slot] == NULL) {
-        rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &c->stmt[slot],
-                                NULL);
-        if (rc != SQLITE_OK)
-            return sq__err(c, rc, "store: preparing a statement", err);
-    }
-    *out = c->stmt[slot];
-    return 0;
-}
-
 void sq__done(sqlite3_stmt *s)
 {
     if (s != NULL) {
@@ -151,7 +131,7 @@ int sq__query(sq_q *q, void *be, void *tx, int slot, const char *sql, sq_args ar
     } else {
         /* a cached statement still stepping belongs to a caller further up: leave it */
         q->fresh = cached == NULL || *cached != NULL;
-        rc = sqlite3_prepare_v3(q->c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+        rc = sqlite3_prepare_v3(q->c->db, sql, -1, q->fresh ? 0 : SQLITE_PREPARE_PERSISTENT,
                                 q->fresh ? &q->s : cached, NULL);
         if (rc != SQLITE_OK)
             return sq__err(q->c, rc, "store: preparing a statement", err);
@@ -213,28 +193,11 @@ int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
     return sq__end(&q, rc);
 }
 
-int sq__bind_text(sqlite3_stmt *s, int i, const char *v)
+int sq__read_i64(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    if (v == NULL || v[0] == '\0')
-        return sqlite3_bind_null(s, i);
-    return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
-int sq__bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len)
-{
-    if (len == 0)
-        return sqlite3_bind_zeroblob(s, i, 0);
-    return sqlite3_bind_blob64(s, i, p, len, SQLITE_STATIC);
-}
-
-int sq__bind_i64(sqlite3_stmt *s, int i, int64_t v)
-{
-    return sqlite3_bind_int64(s, i, v);
-}
-
-int sq__bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v)
-{
-    return v == 0 ? sqlite3_bind_null(s, i) : sqlite3_bind_int64(s, i, v);
+    (void)err;
+    *(int64_t *)out = sqlite3_column_int64(s, 0);
+    return 0;
 }
 
 int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *what, sc_err *err)
@@ -327,28 +290,38 @@ int sq__seal_status_from(const char *w)
     return 0;
 }
 
-int sq__atomic_begin(sq_conn *c, sc_err *err)
+int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err)
 {
-    int rc = sqlite3_exec(c->db, c->in_tx ? "SAVEPOINT ss_op" : "BEGIN IMMEDIATE", NULL,
-                          NULL, NULL);
-    return rc == SQLITE_OK ? 0 : sq__err(c, rc, "store: starting a write", err);
+    int rc;
+
+    if ((rc = sq__acquire(be, tx, c, err)) != 0)
+        return rc;
+    rc = sqlite3_exec((*c)->db, (*c)->in_tx ? "SAVEPOINT ss_op" : "BEGIN IMMEDIATE", NULL,
+                      NULL, NULL);
+    if (rc == SQLITE_OK)
+        return 0;
+    rc = sq__err(*c, rc, "store: starting a write", err);
+    sq__release(be, tx, *c);
+    *c = NULL;
+    return rc;
 }
 
-int sq__atomic_end(sq_conn *c, int rc, sc_err *err)
+int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err)
 {
     int src;
 
+    if (c == NULL)
+        return rc;
     if (rc != 0) {
         sqlite3_exec(c->db, c->in_tx ? "ROLLBACK TO ss_op; RELEASE ss_op" : "ROLLBACK", NULL,
                      NULL, NULL);
-        return rc;
+    } else if ((src = sqlite3_exec(c->db, c->in_tx ? "RELEASE ss_op" : "COMMIT", NULL, NULL,
+                                   NULL)) != SQLITE_OK) {
+        rc = sq__err(c, src, "store: committing a write", err);
+        if (!c->in_tx)
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }
-    src = sqlite3_exec(c->db, c->in_tx ? "RELEASE ss_op" : "COMMIT", NULL, NULL, NULL);
-    if (src == SQLITE_OK)
-        return 0;
-    rc = sq__err(c, src, "store: committing a write", err);
-    if (!c->in_tx)
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    sq__release(be, tx, c);
     return rc;
 }
 
@@ -504,6 +477,11 @@ static int prepare_file(const char *path, int allow_shared, sc_err *err)
     return 0;
 }
 
+static int read_mode(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    return sq__col_text(s, 0, out, 16, "journal mode", err);
+}
+
 static void be_free(sq_be *be)
 {
     sq_conn *c, *next;
@@ -529,7 +507,7 @@ int ss__sqlite_open(void **out, const char *path, const ss_sqlite_opts *opts, sc
 {
     sq_be *be = NULL;
     sq_conn *c = NULL;
-    char *mode = NULL;
+    char mode[16];
     int rc;
 
     *out = NULL;
@@ -551,27 +529,17 @@ int ss__sqlite_open(void **out, const char *path, const ss_sqlite_opts *opts, sc
     if ((rc = conn_open(be, &c, err)) != 0)
         goto out;
     be->n_open = 1;
-    {
-        sqlite3_stmt *s = NULL;
-        /* WAL is a property of the file: set once, kept by every later open */
-        if ((rc = sq__prepare(c, "PRAGMA journal_mode = WAL", &s, err)) != 0)
-            goto out;
-        if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-            rc = sq__err(c, rc, "store: switching to WAL", err);
-            sqlite3_finalize(s);
-            goto out;
-        }
-        mode = strdup((const char *)sqlite3_column_text(s, 0) != NULL
-                      ? (const char *)sqlite3_column_text(s, 0) : "");
-        sqlite3_finalize(s);
-        rc = 0;
-        if (mode == NULL || strcmp(mode, "wal") != 0) {
-            rc = sc_err_set(err, SC_EIO, "store %s: cannot use WAL mode (journal mode is %s; "
-                            "is the file on a network file system?)", path,
-                            mode != NULL ? mode : "unknown");
-            goto out;
-        }
+    /* WAL is a property of the file: set once, kept by every later open */
+    rc = sq__read_one(NULL, c, SQ_FRESH, "PRAGMA journal_mode = WAL", SQ_NO_ARGS,
+                      "store: switching to WAL", read_mode, mode, err);
+    if (rc == SQ_NOROW || (rc == 0 && strcmp(mode, "wal") != 0)) {
+        rc = sc_err_set(err, SC_EIO, "store %s: cannot use WAL mode (journal mode is %s; "
+                        "is the file on a network file system?)", path,
+                        rc == 0 ? mode : "unknown");
+        goto out;
     }
+    if (rc != 0)
+        goto out;
     if ((rc = sq__migrate(c, path, err)) != 0)
         goto out;
     c->next = NULL;
@@ -580,7 +548,6 @@ int ss__sqlite_open(void **out, const char *path, const ss_sqlite_opts *opts, sc
     *out = be;
     be = NULL;
 out:
-    free(mode);
     conn_close(c);
     be_free(be);
     return rc;
@@ -634,24 +601,14 @@ static void sq_tx_rollback(void *bep, void *tx)
 
 static int sq_schema_version(void *bep, void *tx, int *version, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    int64_t v = 0;
+    int rc = sq__read_one(bep, tx, SQ_SCHEMA_VERSION, "SELECT max(version) FROM "
+                          "schema_version", SQ_NO_ARGS, "store schema version", sq__read_i64,
+                          &v, err);
 
-    if ((rc = sq__acquire(bep, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_SCHEMA_VERSION, "SELECT max(version) FROM schema_version", &s,
-                       err)) != 0)
-        goto out;
-    if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-        rc = sq__err(c, rc, "store schema version", err);
-        goto out;
-    }
-    *version = sqlite3_column_int(s, 0);
-    rc = 0;
-out:
-    sq__done(s);
-    sq__release(bep, tx, c);
+    if (rc == SQ_NOROW)
+        rc = sc_err_set(err, SC_EIO, "store schema version: no answer");
+    *version = rc == 0 ? (int)v : 0;
     return rc;
 }
 

@@ -4,82 +4,56 @@
 
 #include <string.h>
 
+struct head {
+    int64_t *seq;
+    uint8_t *hash;
+};
+
+static int head_row(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    struct head *h = out;
+
+    *h->seq = sqlite3_column_int64(s, 0);
+    return sq__col_hash(s, 1, h->hash, NULL, "audit head hash", err);
+}
+
 int sq__audit_head(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    struct head h = { seq, hash };
+    int rc = sq__read_one(be, tx, SQ_AUDIT_HEAD, "SELECT seq, hash FROM audit_head WHERE "
+                          "id = 1", SQ_NO_ARGS, "audit head", head_row, &h, err);
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_AUDIT_HEAD, "SELECT seq, hash FROM audit_head WHERE id = 1", &s,
-                       err)) != 0)
-        goto out;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(s, 0);
-        rc = sq__col_hash(s, 1, hash, NULL, "audit head hash", err);
-    } else if (rc == SQLITE_DONE) {
+    if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_EIO, "audit head: the row is missing (the store is damaged)");
-    } else {
-        rc = sq__err(c, rc, "audit head", err);
-    }
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     return rc;
 }
 
 int sq__audit_insert(void *be, void *tx, const ss_audit_record *r, sc_err *err)
 {
     sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
+    int64_t changed = 0;
     int rc;
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
+    if ((rc = sq__atomic_begin(be, tx, &c, err)) != 0)
         return rc;
-    if ((rc = sq__atomic_begin(c, err)) != 0)
-        goto out;
-    if ((rc = sq__stmt(c, SQ_AUDIT_ADD, "INSERT INTO audit_log (seq, at, actor, action, "
-                       "object, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                       "?8)", &s, err)) != 0)
-        goto end;
-    sq__bind_i64(s, 1, r->seq);
-    sq__bind_i64(s, 2, r->at);
-    sq__bind_i64(s, 3, r->actor);
-    sqlite3_bind_text(s, 4, r->action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, r->object, -1, SQLITE_STATIC);   /* "" stays "", not NULL */
-    sqlite3_bind_text64(s, 6, r->details, r->details_len, SQLITE_STATIC, SQLITE_UTF8);
-    sq__bind_blob(s, 7, r->prev_hash, 32);
-    sq__bind_blob(s, 8, r->hash, 32);
-    rc = sqlite3_step(s);
-    sq__done(s);
-    s = NULL;
-    if (rc != SQLITE_DONE) {
-        rc = sq__err(c, rc, "audit append", err);
-        goto end;
-    }
+    /* texts bound as they are: an empty object stays "", not NULL */
+    rc = sq__write(NULL, c, SQ_AUDIT_ADD, "INSERT INTO audit_log (seq, at, actor, action, "
+                   "object, details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                   SQ_ARGS(SQ_INT(r->seq), SQ_INT(r->at), SQ_INT(r->actor),
+                           SQ_STR(r->action, strlen(r->action)),
+                           SQ_STR(r->object, strlen(r->object)),
+                           SQ_STR(r->details, r->details_len), SQ_HASH(r->prev_hash),
+                           SQ_HASH(r->hash)),
+                   "audit append", NULL, NULL, err);
     /* seq = r->seq - 1 in the WHERE: the head must still be the one the hash chained from */
-    if ((rc = sq__stmt(c, SQ_AUDIT_HEAD_SET, "UPDATE audit_head SET seq = ?1, hash = ?2 "
-                       "WHERE id = 1 AND seq = ?3", &s, err)) != 0)
-        goto end;
-    sq__bind_i64(s, 1, r->seq);
-    sq__bind_blob(s, 2, r->hash, 32);
-    sq__bind_i64(s, 3, r->seq - 1);
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_DONE)
-        rc = sq__err(c, rc, "audit head update", err);
-    else if (sqlite3_changes(c->db) != 1)
+    if (rc == 0 &&
+        (rc = sq__write(NULL, c, SQ_AUDIT_HEAD_SET, "UPDATE audit_head SET seq = ?1, "
+                        "hash = ?2 WHERE id = 1 AND seq = ?3",
+                        SQ_ARGS(SQ_INT(r->seq), SQ_HASH(r->hash), SQ_INT(r->seq - 1)),
+                        "audit head update", NULL, &changed, err)) == 0 && changed != 1)
         rc = sc_err_set(err, SS_ECONFLICT, "audit append: the chain head moved (another "
                         "writer outside a transaction?)");
-    else
-        rc = 0;
-end:
-    sq__done(s);
-    rc = sq__atomic_end(c, rc, err);
-out:
-    sq__release(be, tx, c);
-    return rc;
+    return sq__atomic_end(be, tx, c, rc, err);
 }
 
 /* A stored hash: 32 bytes, else the record is malformed (verify says so, naming it). */
@@ -95,12 +69,36 @@ static void read_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *malformed)
         memcpy(out, p, 32);
 }
 
+/* A record as stored; what does not read back as written is marked malformed for verify. */
+static void audit_row(sqlite3_stmt *s, ss_audit_record *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->seq = sqlite3_column_int64(s, 0);
+    r->at = sqlite3_column_int64(s, 1);
+    r->actor = sqlite3_column_int64(s, 2);
+    r->action = (const char *)sqlite3_column_text(s, 3);
+    r->object = (const char *)sqlite3_column_text(s, 4);
+    r->details = (const char *)sqlite3_column_text(s, 5);
+    r->details_len = (size_t)sqlite3_column_bytes(s, 5);
+    /* a NUL inside a text (written around the store) would cut what strlen sees */
+    if (r->action == NULL || r->object == NULL || r->details == NULL ||
+        strlen(r->action) != (size_t)sqlite3_column_bytes(s, 3) ||
+        strlen(r->object) != (size_t)sqlite3_column_bytes(s, 4) ||
+        strlen(r->details) != r->details_len)
+        r->malformed = 1;
+    r->action = r->action != NULL ? r->action : "";
+    r->object = r->object != NULL ? r->object : "";
+    r->details = r->details != NULL ? r->details : "";
+    read_hash(s, 6, r->prev_hash, &r->malformed);
+    read_hash(s, 7, r->hash, &r->malformed);
+}
+
 int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_audit_cb cb,
                    void *ctx, int64_t *head_seq, uint8_t head_hash[32], sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     ss_audit_record r;
+    sq_conn *c = NULL;
+    sq_q q;
     int rc, own_read = 0;
 
     if ((rc = sq__acquire(be, tx, &c, err)) != 0)
@@ -117,38 +115,16 @@ int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_aud
     /* c passed as the transaction: the head query runs on this connection, in this snapshot */
     if (head_seq != NULL && (rc = sq__audit_head(be, c, head_seq, head_hash, err)) != 0)
         goto out;
-    if ((rc = sq__prepare(c, "SELECT seq, at, actor, action, object, details, prev_hash, hash "
-                          "FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2", &s,
-                          err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, after_seq);
-    sq__bind_i64(s, 2, limit == 0 ? -1 : (int64_t)limit);   /* negative: no limit */
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        memset(&r, 0, sizeof(r));
-        r.seq = sqlite3_column_int64(s, 0);
-        r.at = sqlite3_column_int64(s, 1);
-        r.actor = sqlite3_column_int64(s, 2);
-        r.action = (const char *)sqlite3_column_text(s, 3);
-        r.object = (const char *)sqlite3_column_text(s, 4);
-        r.details = (const char *)sqlite3_column_text(s, 5);
-        r.details_len = (size_t)sqlite3_column_bytes(s, 5);
-        /* a NUL inside a text (written around the store) would cut what strlen sees */
-        if (r.action == NULL || r.object == NULL || r.details == NULL ||
-            strlen(r.action) != (size_t)sqlite3_column_bytes(s, 3) ||
-            strlen(r.object) != (size_t)sqlite3_column_bytes(s, 4) ||
-            strlen(r.details) != r.details_len)
-            r.malformed = 1;
-        r.action = r.action != NULL ? r.action : "";
-        r.object = r.object != NULL ? r.object : "";
-        r.details = r.details != NULL ? r.details : "";
-        read_hash(s, 6, r.prev_hash, &r.malformed);
-        read_hash(s, 7, r.hash, &r.malformed);
-        if ((rc = cb(ctx, &r)) != 0)
-            goto out;
+    rc = sq__query(&q, NULL, c, SQ_FRESH, "SELECT seq, at, actor, action, object, details, "
+                   "prev_hash, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                   SQ_ARGS(SQ_INT(after_seq), SQ_INT(limit == 0 ? -1 : (int64_t)limit)),
+                   "audit scan", err);   /* a negative LIMIT: no limit */
+    while (sq__row(&q, &rc, err)) {
+        audit_row(q.s, &r);
+        rc = cb(ctx, &r);
     }
-    rc = rc == SQLITE_DONE ? 0 : sq__err(c, rc, "audit scan", err);
+    rc = sq__end(&q, rc);
 out:
-    sqlite3_finalize(s);
     if (own_read)
         sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
     sq__release(be, tx, c);

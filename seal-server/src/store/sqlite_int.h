@@ -114,27 +114,18 @@ int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
 int sq__acquire(sq_be *be, void *tx, sq_conn **c, sc_err *err);
 void sq__release(sq_be *be, void *tx, sq_conn *c);
 
-/* The cached statement for slot (reset, bindings cleared), preparing it on first use. */
-int sq__stmt(sq_conn *c, int slot, const char *sql, sqlite3_stmt **out, sc_err *err);
-/* A fresh statement the caller finalizes (lists). */
-int sq__prepare(sq_conn *c, const char *sql, sqlite3_stmt **out, sc_err *err);
 /* Reset and clear a cached statement after use, so it holds no snapshot or bound data. */
 void sq__done(sqlite3_stmt *s);
 
 /* Map an SQLite result to the store's code, with "what: reason" in err. */
 int sq__err(sq_conn *c, int rc, const char *what, sc_err *err);
 
-/* Several writes as one: a savepoint inside a transaction, else BEGIN IMMEDIATE.
- * sq__atomic_end commits (rc 0) or undoes (rc != 0) and returns rc or the commit's failure. */
-int sq__atomic_begin(sq_conn *c, sc_err *err);
-int sq__atomic_end(sq_conn *c, int rc, sc_err *err);
-
-/* Binding: text and blobs are bound SQLITE_STATIC (the caller's buffers outlive the step);
- * an empty blob is bound as a zero-length blob, not NULL. */
-int sq__bind_text(sqlite3_stmt *s, int i, const char *v);       /* NULL or "" -> NULL */
-int sq__bind_blob(sqlite3_stmt *s, int i, const void *p, size_t len);
-int sq__bind_i64(sqlite3_stmt *s, int i, int64_t v);
-int sq__bind_i64_or_null(sqlite3_stmt *s, int i, int64_t v);    /* 0 -> NULL */
+/* Several writes as one: take a connection as sq__acquire does, then a savepoint inside a
+ * transaction, else BEGIN IMMEDIATE; run each write on *c (as sq__write's tx, be NULL).
+ * sq__atomic_end commits (rc 0) or undoes (rc != 0), gives c back and returns rc or the
+ * commit's failure. */
+int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err);
+int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err);
 
 /* Reading a row: text into a fixed buffer (SC_EFORMAT if it does not fit: written by
  * something other than this store), a blob copied into a new buffer, a 32-byte hash. */
@@ -144,6 +135,8 @@ int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char 
                  sc_err *err);
 int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const char *what,
                  sc_err *err);
+/* An sq_reader: column 0 into the int64_t at out. */
+int sq__read_i64(sqlite3_stmt *s, void *out, sc_err *err);
 
 /* Bring the schema up to SS_STORE_SCHEMA_VERSION (sqlite_schema.c). */
 int sq__migrate(sq_conn *c, const char *path, sc_err *err);

@@ -146,23 +146,12 @@ static int exec(sq_conn *c, const char *sql, const char *what, sc_err *err)
 
 static int int_query(sq_conn *c, const char *sql, int64_t *out, sc_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc;
+    int rc = sq__read_one(NULL, c, SQ_FRESH, sql, SQ_NO_ARGS, "store schema", sq__read_i64, out,
+                          err);
 
-    if ((rc = sq__prepare(c, sql, &s, err)) != 0)
-        return rc;
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int64(s, 0);
-        rc = 0;
-    } else if (rc == SQLITE_DONE) {
+    if (rc == SQ_NOROW)
         *out = 0;
-        rc = 0;
-    } else {
-        rc = sq__err(c, rc, "store schema", err);
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return rc == SQ_NOROW ? 0 : rc;
 }
 
 /* The highest version applied, 0 for a new file; refuses files that are not ours. Runs inside
@@ -195,7 +184,6 @@ static int current_version(sq_conn *c, const char *path, int64_t *version, sc_er
 
 static int apply(sq_conn *c, const char *path, const struct migration *m, sc_err *err)
 {
-    sqlite3_stmt *s = NULL;
     int64_t version = 0;
     size_t i;
     int rc;
@@ -215,18 +203,12 @@ static int apply(sq_conn *c, const char *path, const struct migration *m, sc_err
     for (i = 0; m->sql[i] != NULL; i++)
         if ((rc = exec(c, m->sql[i], what, err)) != 0)
             goto out;
-    if ((rc = sq__prepare(c, "INSERT INTO schema_version (version, applied_at) "
-                          "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER))", &s,
-                          err)) != 0)
+    if ((rc = sq__write(NULL, c, SQ_FRESH, "INSERT INTO schema_version (version, applied_at) "
+                        "VALUES (?1, CAST(strftime('%s', 'now') AS INTEGER))",
+                        SQ_ARGS(SQ_INT(m->version)), what, NULL, NULL, err)) != 0)
         goto out;
-    sqlite3_bind_int(s, 1, m->version);
-    if ((rc = sqlite3_step(s)) != SQLITE_DONE) {
-        rc = sq__err(c, rc, what, err);
-        goto out;
-    }
     rc = exec(c, "COMMIT", what, err);
 out:
-    sqlite3_finalize(s);
     if (rc != 0 || version >= m->version)
         sqlite3_exec(c->db, rc != 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     return rc;

@@ -8,20 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int step_done(sq_conn *c, sqlite3_stmt *s, const char *what, sc_err *err)
-{
-    int rc = sqlite3_step(s);
-    return rc == SQLITE_DONE ? 0 : sq__err(c, rc, what, err);
-}
-
 /* ---- applications ---------------------------------------------------------------------- */
 
 #define APP_COLS "id, unit_id, applicant_id, seal_type, name, image_format, width_mm, " \
                  "height_mm, valid_from, valid_to, state, reviewer_id, reason, created, " \
                  "reviewed_at, es_id"
 
-static int app_row(sqlite3_stmt *s, ss_app *a, sc_err *err)
+static int app_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
+    ss_app *a = out;
     char state[16];
     int rc;
 
@@ -51,69 +46,45 @@ static int app_row(sqlite3_stmt *s, ss_app *a, sc_err *err)
     return 0;
 }
 
+static int app_row_image(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    ss_app *a = out;
+    int rc = app_row(s, a, err);
+
+    return rc != 0 ? rc : sq__col_blob(s, 16, &a->image, &a->image_len, "application image",
+                                       err);
+}
+
 int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_APP_ADD, "INSERT INTO seal_applications (unit_id, applicant_id, "
-                       "seal_type, name, image, image_format, width_mm, height_mm, "
-                       "valid_from, valid_to, state, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-                       "?7, ?8, ?9, ?10, 'pending', ?11)", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, in->unit_id);
-    sq__bind_i64(s, 2, in->applicant_id);
-    sq__bind_i64(s, 3, in->seal_type);
-    sq__bind_text(s, 4, in->name);
-    sq__bind_blob(s, 5, in->image, in->image_len);
-    sq__bind_text(s, 6, in->image_format);
-    sq__bind_i64(s, 7, in->width_mm);
-    sq__bind_i64(s, 8, in->height_mm);
-    sq__bind_i64(s, 9, in->valid_from);
-    sq__bind_i64(s, 10, in->valid_to);
-    sq__bind_i64(s, 11, now);
-    if ((rc = step_done(c, s, "seal application", err)) == 0)
-        *id = sqlite3_last_insert_rowid(c->db);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
-    return rc;
+    return sq__write(be, tx, SQ_APP_ADD, "INSERT INTO seal_applications (unit_id, "
+                     "applicant_id, seal_type, name, image, image_format, width_mm, height_mm, "
+                     "valid_from, valid_to, state, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+                     "?7, ?8, ?9, ?10, 'pending', ?11)",
+                     SQ_ARGS(SQ_INT(in->unit_id), SQ_INT(in->applicant_id),
+                             SQ_INT(in->seal_type), SQ_TEXT(in->name),
+                             SQ_BLOB(in->image, in->image_len), SQ_TEXT(in->image_format),
+                             SQ_INT(in->width_mm), SQ_INT(in->height_mm),
+                             SQ_INT(in->valid_from), SQ_INT(in->valid_to), SQ_INT(now)),
+                     "seal application", id, NULL, err);
 }
 
 int sq__app_get(void *be, void *tx, int64_t id, int with_image, ss_app *out, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
     if (with_image)
-        rc = sq__stmt(c, SQ_APP_GET_IMAGE, "SELECT " APP_COLS ", image FROM "
-                      "seal_applications WHERE id = ?1", &s, err);
+        rc = sq__read_one(be, tx, SQ_APP_GET_IMAGE, "SELECT " APP_COLS ", image FROM "
+                          "seal_applications WHERE id = ?1", SQ_ARGS(SQ_INT(id)),
+                          "seal application lookup", app_row_image, out, err);
     else
-        rc = sq__stmt(c, SQ_APP_GET, "SELECT " APP_COLS " FROM seal_applications "
-                      "WHERE id = ?1", &s, err);
-    if (rc != 0)
-        goto out;
-    sq__bind_i64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if ((rc = app_row(s, out, err)) == 0 && with_image)
-            rc = sq__col_blob(s, 16, &out->image, &out->image_len, "application image", err);
-    } else if (rc == SQLITE_DONE) {
+        rc = sq__read_one(be, tx, SQ_APP_GET, "SELECT " APP_COLS " FROM seal_applications "
+                          "WHERE id = ?1", SQ_ARGS(SQ_INT(id)), "seal application lookup",
+                          app_row, out, err);
+    if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal application %lld: no such application",
                         (long long)id);
-    } else {
-        rc = sq__err(c, rc, "seal application lookup", err);
-    }
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     if (rc != 0)
         ss_app_clear(out);
     return rc;
@@ -122,60 +93,39 @@ out:
 int sq__app_list(void *be, void *tx, int64_t unit_id, int state, int64_t after_id,
                  unsigned limit, ss_app_cb cb, void *ctx, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    ss_app *a = NULL;
+    ss_app *a = malloc(sizeof(*a));
+    sq_q q;
     int rc;
 
-    if ((a = malloc(sizeof(*a))) == NULL)
+    if (a == NULL)
         return sc_err_set(err, SC_ENOMEM, "application list: out of memory");
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        goto out;
-    if ((rc = sq__prepare(c, "SELECT " APP_COLS " FROM seal_applications WHERE id > ?1 "
-                          "AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR state = ?3) "
-                          "ORDER BY id LIMIT ?4", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, after_id);
-    sq__bind_i64(s, 2, unit_id);
-    sq__bind_text(s, 3, sq__app_state_word(state));   /* SS_APP_ANY: NULL */
-    sq__bind_i64(s, 4, limit);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((rc = app_row(s, a, err)) != 0 || (rc = cb(ctx, a)) != 0)
-            goto out;
-    rc = rc == SQLITE_DONE ? 0 : sq__err(c, rc, "application list", err);
-out:
-    sqlite3_finalize(s);
-    sq__release(be, tx, c);
+    /* SS_APP_ANY: the state word is NULL, which matches every state */
+    rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " APP_COLS " FROM seal_applications WHERE "
+                   "id > ?1 AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR state = ?3) "
+                   "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
+                   SQ_TEXT(sq__app_state_word(state)), SQ_INT(limit)), "application list",
+                   err);
+    while (sq__row(&q, &rc, err) && (rc = app_row(q.s, a, err)) == 0)
+        rc = cb(ctx, a);
     free(a);
-    return rc;
+    return sq__end(&q, rc);
 }
 
 int sq__app_set_review(void *be, void *tx, int64_t id, int state, int64_t reviewer_id,
                        const char *reason, int64_t now, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
+    int64_t changed = 0;
     /* state = 'pending' in the WHERE: a concurrent second review changes nothing */
-    if ((rc = sq__stmt(c, SQ_APP_REVIEW, "UPDATE seal_applications SET state = ?2, "
+    int rc = sq__write(be, tx, SQ_APP_REVIEW, "UPDATE seal_applications SET state = ?2, "
                        "reviewer_id = ?3, reason = ?4, reviewed_at = ?5 "
-                       "WHERE id = ?1 AND state = 'pending'", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, id);
-    sq__bind_text(s, 2, sq__app_state_word(state));
-    sq__bind_i64(s, 3, reviewer_id);
-    sq__bind_text(s, 4, reason);
-    sq__bind_i64(s, 5, now);
-    if ((rc = step_done(c, s, "seal application review", err)) == 0 &&
-        sqlite3_changes(c->db) == 0)
+                       "WHERE id = ?1 AND state = 'pending'",
+                       SQ_ARGS(SQ_INT(id), SQ_TEXT(sq__app_state_word(state)),
+                               SQ_INT(reviewer_id), SQ_TEXT(reason), SQ_INT(now)),
+                       "seal application review", NULL, &changed, err);
+
+    if (rc == 0 && changed == 0)
         rc = sc_err_set(err, SS_ESTATE, "seal application %lld: no longer pending",
                         (long long)id);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     return rc;
 }
 
@@ -184,54 +134,34 @@ out:
 int sq__key_add(void *be, void *tx, const uint8_t *pem, size_t pem_len, const uint8_t *cert,
                 size_t cert_len, int64_t now, int64_t *id, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
+    return sq__write(be, tx, SQ_KEY_ADD, "INSERT INTO seal_keys (pkcs8_pem, signer_cert, "
+                     "created) VALUES (?1, ?2, ?3)",
+                     SQ_ARGS(SQ_BLOB(pem, pem_len), SQ_BLOB(cert, cert_len), SQ_INT(now)),
+                     "seal key", id, NULL, err);
+}
+
+static int key_row(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    ss_seal_key *k = out;
     int rc;
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
+    k->id = sqlite3_column_int64(s, 0);
+    k->created = sqlite3_column_int64(s, 3);
+    if ((rc = sq__col_blob(s, 1, &k->pkcs8_pem, &k->pkcs8_pem_len, "seal key", err)) != 0)
         return rc;
-    if ((rc = sq__stmt(c, SQ_KEY_ADD, "INSERT INTO seal_keys (pkcs8_pem, signer_cert, "
-                       "created) VALUES (?1, ?2, ?3)", &s, err)) != 0)
-        goto out;
-    sq__bind_blob(s, 1, pem, pem_len);
-    sq__bind_blob(s, 2, cert, cert_len);
-    sq__bind_i64(s, 3, now);
-    if ((rc = step_done(c, s, "seal key", err)) == 0)
-        *id = sqlite3_last_insert_rowid(c->db);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
-    return rc;
+    return sq__col_blob(s, 2, &k->cert, &k->cert_len, "seal key certificate", err);
 }
 
 int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_KEY_GET, "SELECT id, pkcs8_pem, signer_cert, created "
-                       "FROM seal_keys WHERE id = ?1", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        out->id = sqlite3_column_int64(s, 0);
-        out->created = sqlite3_column_int64(s, 3);
-        if ((rc = sq__col_blob(s, 1, &out->pkcs8_pem, &out->pkcs8_pem_len, "seal key",
-                               err)) == 0)
-            rc = sq__col_blob(s, 2, &out->cert, &out->cert_len, "seal key certificate", err);
-    } else if (rc == SQLITE_DONE) {
+    rc = sq__read_one(be, tx, SQ_KEY_GET, "SELECT id, pkcs8_pem, signer_cert, created FROM "
+                      "seal_keys WHERE id = ?1", SQ_ARGS(SQ_INT(id)), "seal key lookup",
+                      key_row, out, err);
+    if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal key %lld: no such key", (long long)id);
-    } else {
-        rc = sq__err(c, rc, "seal key lookup", err);
-    }
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     if (rc != 0)
         ss_seal_key_clear(out);
     return rc;
@@ -242,8 +172,9 @@ out:
 #define SEAL_COLS "id, es_id, unit_id, application_id, name, seal_type, key_id, " \
                   "valid_start, valid_end, status, created"
 
-static int seal_row(sqlite3_stmt *s, ss_seal *x, sc_err *err)
+static int seal_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
+    ss_seal *x = out;
     char status[16];
     int rc;
 
@@ -266,112 +197,78 @@ static int seal_row(sqlite3_stmt *s, ss_seal *x, sc_err *err)
     return 0;
 }
 
+static int seal_row_blobs(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    ss_seal *x = out;
+    int rc;
+
+    if ((rc = seal_row(s, x, err)) != 0 ||
+        (rc = sq__col_blob(s, 11, &x->der, &x->der_len, "seal DER", err)) != 0)
+        return rc;
+    return sq__col_blob(s, 12, &x->signer_cert, &x->signer_cert_len,
+                        "seal signer certificate", err);
+}
+
+/* On c, inside the caller's atomic write. */
 static int history_add(sq_conn *c, const char *es_id, int status, const char *reason,
                        int64_t actor, int64_t now, sc_err *err)
 {
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if ((rc = sq__stmt(c, SQ_HISTORY_ADD, "INSERT INTO seal_status_history (es_id, status, "
-                       "reason, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)", &s, err)) != 0)
-        return rc;
-    sq__bind_text(s, 1, es_id);
-    sq__bind_text(s, 2, ss_seal_status_name(status));
-    sq__bind_text(s, 3, reason);
-    sq__bind_i64(s, 4, actor);
-    sq__bind_i64(s, 5, now);
-    rc = step_done(c, s, "seal status history", err);
-    sq__done(s);
-    return rc;
+    return sq__write(NULL, c, SQ_HISTORY_ADD, "INSERT INTO seal_status_history (es_id, "
+                     "status, reason, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                     SQ_ARGS(SQ_TEXT(es_id), SQ_TEXT(ss_seal_status_name(status)),
+                             SQ_TEXT(reason), SQ_INT(actor), SQ_INT(now)),
+                     "seal status history", NULL, NULL, err);
 }
 
 int sq__seal_add(void *be, void *tx, const ss_seal *in, int64_t actor, int64_t now,
                  int64_t *id, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     char what[SS_ES_ID_MAX + 16];
+    sq_conn *c = NULL;
+    int64_t changed = 0;
     int rc;
 
     snprintf(what, sizeof(what), "seal %s", in->es_id);
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
+    if ((rc = sq__atomic_begin(be, tx, &c, err)) != 0)
         return rc;
-    if ((rc = sq__atomic_begin(c, err)) != 0)
-        goto out;
-    if ((rc = sq__stmt(c, SQ_SEAL_ADD, "INSERT INTO seals (es_id, unit_id, application_id, "
-                       "name, seal_type, der, signer_cert, key_id, valid_start, valid_end, "
-                       "status, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                       "'good', ?11)", &s, err)) != 0)
-        goto end;
-    sq__bind_text(s, 1, in->es_id);
-    sq__bind_i64(s, 2, in->unit_id);
-    sq__bind_i64_or_null(s, 3, in->application_id);
-    sq__bind_text(s, 4, in->name);
-    sq__bind_i64(s, 5, in->seal_type);
-    sq__bind_blob(s, 6, in->der, in->der_len);
-    sq__bind_blob(s, 7, in->signer_cert, in->signer_cert_len);
-    sq__bind_i64_or_null(s, 8, in->key_id);
-    sq__bind_i64(s, 9, in->valid_start);
-    sq__bind_i64(s, 10, in->valid_end);
-    sq__bind_i64(s, 11, now);
-    if ((rc = step_done(c, s, what, err)) != 0)
-        goto end;
-    *id = sqlite3_last_insert_rowid(c->db);
-    sq__done(s);
-    s = NULL;
-    if ((rc = history_add(c, in->es_id, SS_SEAL_GOOD, NULL, actor, now, err)) != 0)
-        goto end;
-    if (in->application_id != 0) {
-        if ((rc = sq__stmt(c, SQ_APP_MADE, "UPDATE seal_applications SET es_id = ?2 WHERE "
-                           "id = ?1 AND state = 'approved' AND es_id IS NULL", &s, err)) != 0)
-            goto end;
-        sq__bind_i64(s, 1, in->application_id);
-        sq__bind_text(s, 2, in->es_id);
-        if ((rc = step_done(c, s, what, err)) == 0 && sqlite3_changes(c->db) == 0)
-            rc = sc_err_set(err, SS_ESTATE, "%s: application %lld is not approved or already "
-                            "has a seal", what, (long long)in->application_id);
-    }
-end:
-    sq__done(s);
-    rc = sq__atomic_end(c, rc, err);
-out:
-    sq__release(be, tx, c);
-    return rc;
+    rc = sq__write(NULL, c, SQ_SEAL_ADD, "INSERT INTO seals (es_id, unit_id, application_id, "
+                   "name, seal_type, der, signer_cert, key_id, valid_start, valid_end, status, "
+                   "created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'good', ?11)",
+                   SQ_ARGS(SQ_TEXT(in->es_id), SQ_INT(in->unit_id),
+                           SQ_INT_OR_NULL(in->application_id), SQ_TEXT(in->name),
+                           SQ_INT(in->seal_type), SQ_BLOB(in->der, in->der_len),
+                           SQ_BLOB(in->signer_cert, in->signer_cert_len),
+                           SQ_INT_OR_NULL(in->key_id), SQ_INT(in->valid_start),
+                           SQ_INT(in->valid_end), SQ_INT(now)),
+                   what, id, NULL, err);
+    if (rc == 0)
+        rc = history_add(c, in->es_id, SS_SEAL_GOOD, NULL, actor, now, err);
+    if (rc == 0 && in->application_id != 0 &&
+        (rc = sq__write(NULL, c, SQ_APP_MADE, "UPDATE seal_applications SET es_id = ?2 WHERE "
+                        "id = ?1 AND state = 'approved' AND es_id IS NULL",
+                        SQ_ARGS(SQ_INT(in->application_id), SQ_TEXT(in->es_id)), what, NULL,
+                        &changed, err)) == 0 && changed == 0)
+        rc = sc_err_set(err, SS_ESTATE, "%s: application %lld is not approved or already "
+                        "has a seal", what, (long long)in->application_id);
+    return sq__atomic_end(be, tx, c, rc, err);
 }
 
 int sq__seal_get(void *be, void *tx, const char *es_id, int with_blobs, ss_seal *out,
                  sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
     if (with_blobs)
-        rc = sq__stmt(c, SQ_SEAL_GET_BLOBS, "SELECT " SEAL_COLS ", der, signer_cert FROM "
-                      "seals WHERE es_id = ?1", &s, err);
+        rc = sq__read_one(be, tx, SQ_SEAL_GET_BLOBS, "SELECT " SEAL_COLS ", der, signer_cert "
+                          "FROM seals WHERE es_id = ?1", SQ_ARGS(SQ_TEXT(es_id)),
+                          "seal lookup", seal_row_blobs, out, err);
     else
-        rc = sq__stmt(c, SQ_SEAL_GET, "SELECT " SEAL_COLS " FROM seals WHERE es_id = ?1", &s,
-                      err);
-    if (rc != 0)
-        goto out;
-    sq__bind_text(s, 1, es_id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-        if ((rc = seal_row(s, out, err)) == 0 && with_blobs &&
-            (rc = sq__col_blob(s, 11, &out->der, &out->der_len, "seal DER", err)) == 0)
-            rc = sq__col_blob(s, 12, &out->signer_cert, &out->signer_cert_len,
-                              "seal signer certificate", err);
-    } else if (rc == SQLITE_DONE) {
+        rc = sq__read_one(be, tx, SQ_SEAL_GET, "SELECT " SEAL_COLS " FROM seals WHERE "
+                          "es_id = ?1", SQ_ARGS(SQ_TEXT(es_id)), "seal lookup", seal_row, out,
+                          err);
+    if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal %s: no such seal", es_id);
-    } else {
-        rc = sq__err(c, rc, "seal lookup", err);
-    }
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     if (rc != 0)
         ss_seal_clear(out);
     return rc;
@@ -380,106 +277,83 @@ out:
 int sq__seal_list(void *be, void *tx, int64_t unit_id, int status, int64_t after_id,
                   unsigned limit, ss_seal_cb cb, void *ctx, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     ss_seal x;
-    int rc;
+    sq_q q;
+    /* SS_SEAL_ANY: the status word is NULL, which matches every status */
+    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " SEAL_COLS " FROM seals WHERE id > ?1 "
+                       "AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR status = ?3) "
+                       "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
+                       SQ_TEXT(ss_seal_status_name(status)), SQ_INT(limit)), "seal list",
+                       err);
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__prepare(c, "SELECT " SEAL_COLS " FROM seals WHERE id > ?1 "
-                          "AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR status = ?3) "
-                          "ORDER BY id LIMIT ?4", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, after_id);
-    sq__bind_i64(s, 2, unit_id);
-    sq__bind_text(s, 3, ss_seal_status_name(status));   /* SS_SEAL_ANY: NULL */
-    sq__bind_i64(s, 4, limit);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((rc = seal_row(s, &x, err)) != 0 || (rc = cb(ctx, &x)) != 0)
-            goto out;
-    rc = rc == SQLITE_DONE ? 0 : sq__err(c, rc, "seal list", err);
-out:
-    sqlite3_finalize(s);
-    sq__release(be, tx, c);
-    return rc;
+    while (sq__row(&q, &rc, err) && (rc = seal_row(q.s, &x, err)) == 0)
+        rc = cb(ctx, &x);
+    return sq__end(&q, rc);
 }
 
 int sq__seal_set_status(void *be, void *tx, const char *es_id, int status, const char *reason,
                         int64_t actor, int64_t now, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     char what[SS_ES_ID_MAX + 16];
+    sq_conn *c = NULL;
+    int64_t changed = 0;
     int rc;
 
     snprintf(what, sizeof(what), "seal %s", es_id);
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
+    if ((rc = sq__atomic_begin(be, tx, &c, err)) != 0)
         return rc;
-    if ((rc = sq__atomic_begin(c, err)) != 0)
-        goto out;
-    if ((rc = sq__stmt(c, SQ_SEAL_STATUS, "UPDATE seals SET status = ?2 WHERE es_id = ?1", &s,
-                       err)) != 0)
-        goto end;
-    sq__bind_text(s, 1, es_id);
-    sq__bind_text(s, 2, ss_seal_status_name(status));
-    if ((rc = step_done(c, s, what, err)) == 0 && sqlite3_changes(c->db) == 0)
+    rc = sq__write(NULL, c, SQ_SEAL_STATUS, "UPDATE seals SET status = ?2 WHERE es_id = ?1",
+                   SQ_ARGS(SQ_TEXT(es_id), SQ_TEXT(ss_seal_status_name(status))), what, NULL,
+                   &changed, err);
+    if (rc == 0 && changed == 0)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal %s: no such seal", es_id);
     if (rc == 0)
         rc = history_add(c, es_id, status, reason, actor, now, err);
-end:
-    sq__done(s);
-    rc = sq__atomic_end(c, rc, err);
-out:
-    sq__release(be, tx, c);
-    return rc;
+    return sq__atomic_end(be, tx, c, rc, err);
+}
+
+static int history_row(sqlite3_stmt *s, void *out, sc_err *err)
+{
+    ss_status_entry *e = out;
+    char status[16];
+    int rc;
+
+    memset(e, 0, sizeof(*e));
+    e->id = sqlite3_column_int64(s, 0);
+    e->actor = sqlite3_column_int64(s, 4);
+    e->at = sqlite3_column_int64(s, 5);
+    if ((rc = sq__col_text(s, 1, e->es_id, sizeof(e->es_id), "history esID", err)) != 0 ||
+        (rc = sq__col_text(s, 2, status, sizeof(status), "history status", err)) != 0 ||
+        (rc = sq__col_text(s, 3, e->reason, sizeof(e->reason), "history reason", err)) != 0)
+        return rc;
+    if ((e->status = sq__seal_status_from(status)) == 0)
+        return sc_err_set(err, SC_EFORMAT, "stored history of %s: unknown status \"%s\"",
+                          e->es_id, status);
+    return 0;
 }
 
 int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, void *ctx,
                      sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     ss_status_entry e;
-    char status[16];
-    int rc;
+    sq_q q;
+    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT id, es_id, status, reason, actor, at "
+                       "FROM seal_status_history WHERE es_id = ?1 ORDER BY id",
+                       SQ_ARGS(SQ_TEXT(es_id)), "seal status history", err);
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__prepare(c, "SELECT id, es_id, status, reason, actor, at FROM "
-                          "seal_status_history WHERE es_id = ?1 ORDER BY id", &s, err)) != 0)
-        goto out;
-    sq__bind_text(s, 1, es_id);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        memset(&e, 0, sizeof(e));
-        e.id = sqlite3_column_int64(s, 0);
-        e.actor = sqlite3_column_int64(s, 4);
-        e.at = sqlite3_column_int64(s, 5);
-        if ((rc = sq__col_text(s, 1, e.es_id, sizeof(e.es_id), "history esID", err)) != 0 ||
-            (rc = sq__col_text(s, 2, status, sizeof(status), "history status", err)) != 0 ||
-            (rc = sq__col_text(s, 3, e.reason, sizeof(e.reason), "history reason", err)) != 0)
-            goto out;
-        if ((e.status = sq__seal_status_from(status)) == 0) {
-            rc = sc_err_set(err, SC_EFORMAT, "stored history of %s: unknown status \"%s\"",
-                            es_id, status);
-            goto out;
-        }
-        if ((rc = cb(ctx, &e)) != 0)
-            goto out;
-    }
-    rc = rc == SQLITE_DONE ? 0 : sq__err(c, rc, "seal status history", err);
-out:
-    sqlite3_finalize(s);
-    sq__release(be, tx, c);
-    return rc;
+    while (sq__row(&q, &rc, err) && (rc = history_row(q.s, &e, err)) == 0)
+        rc = cb(ctx, &e);
+    return sq__end(&q, rc);
 }
 
 /* ---- grants ---------------------------------------------------------------------------- */
 
 #define GRANT_COLS "id, client_id, es_id, expires_at, use_limit, uses, created"
 
-static int grant_row(sqlite3_stmt *s, ss_grant *g, sc_err *err)
+static int grant_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
+    ss_grant *g = out;
+
     memset(g, 0, sizeof(*g));
     g->id = sqlite3_column_int64(s, 0);
     g->client_id = sqlite3_column_int64(s, 1);
@@ -494,106 +368,55 @@ int sq__grant_add(void *be, void *tx, int64_t client_id, const char *es_id,
                   int64_t expires_at, int64_t use_limit, int64_t now, int64_t *id,
                   sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     char what[SS_ES_ID_MAX + 64];
-    int rc;
 
     snprintf(what, sizeof(what), "grant for client %lld on seal %s", (long long)client_id,
              es_id);
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_GRANT_ADD, "INSERT INTO grants (client_id, es_id, expires_at, "
-                       "use_limit, uses, created) VALUES (?1, ?2, ?3, ?4, 0, ?5)", &s,
-                       err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, client_id);
-    sq__bind_text(s, 2, es_id);
-    sq__bind_i64_or_null(s, 3, expires_at);
-    sq__bind_i64_or_null(s, 4, use_limit);
-    sq__bind_i64(s, 5, now);
-    if ((rc = step_done(c, s, what, err)) == 0)
-        *id = sqlite3_last_insert_rowid(c->db);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
-    return rc;
+    return sq__write(be, tx, SQ_GRANT_ADD, "INSERT INTO grants (client_id, es_id, expires_at, "
+                     "use_limit, uses, created) VALUES (?1, ?2, ?3, ?4, 0, ?5)",
+                     SQ_ARGS(SQ_INT(client_id), SQ_TEXT(es_id), SQ_INT_OR_NULL(expires_at),
+                             SQ_INT_OR_NULL(use_limit), SQ_INT(now)),
+                     what, id, NULL, err);
 }
 
 int sq__grant_get(void *be, void *tx, int64_t client_id, const char *es_id, ss_grant *out,
                   sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, SQ_GRANT_GET, "SELECT " GRANT_COLS " FROM grants "
-                       "WHERE client_id = ?1 AND es_id = ?2", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, client_id);
-    sq__bind_text(s, 2, es_id);
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        rc = grant_row(s, out, err);
-    else if (rc == SQLITE_DONE)
+    rc = sq__read_one(be, tx, SQ_GRANT_GET, "SELECT " GRANT_COLS " FROM grants WHERE "
+                      "client_id = ?1 AND es_id = ?2", SQ_ARGS(SQ_INT(client_id),
+                      SQ_TEXT(es_id)), "grant lookup", grant_row, out, err);
+    if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "client %lld has no grant for seal %s",
                         (long long)client_id, es_id);
-    else
-        rc = sq__err(c, rc, "grant lookup", err);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     return rc;
 }
 
 int sq__grant_list(void *be, void *tx, int64_t client_id, const char *es_id, int64_t after_id,
                    unsigned limit, ss_grant_cb cb, void *ctx, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
     ss_grant g;
-    int rc;
+    sq_q q;
+    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " GRANT_COLS " FROM grants WHERE id > ?1 "
+                       "AND (?2 = 0 OR client_id = ?2) AND (?3 IS NULL OR es_id = ?3) "
+                       "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(client_id),
+                       SQ_TEXT(es_id), SQ_INT(limit)), "grant list", err);
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__prepare(c, "SELECT " GRANT_COLS " FROM grants WHERE id > ?1 "
-                          "AND (?2 = 0 OR client_id = ?2) AND (?3 IS NULL OR es_id = ?3) "
-                          "ORDER BY id LIMIT ?4", &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, after_id);
-    sq__bind_i64(s, 2, client_id);
-    sq__bind_text(s, 3, es_id);
-    sq__bind_i64(s, 4, limit);
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if ((rc = grant_row(s, &g, err)) != 0 || (rc = cb(ctx, &g)) != 0)
-            goto out;
-    rc = rc == SQLITE_DONE ? 0 : sq__err(c, rc, "grant list", err);
-out:
-    sqlite3_finalize(s);
-    sq__release(be, tx, c);
-    return rc;
+    while (sq__row(&q, &rc, err) && (rc = grant_row(q.s, &g, err)) == 0)
+        rc = cb(ctx, &g);
+    return sq__end(&q, rc);
 }
 
-/* UPDATE or DELETE one grant by id; 0 rows means no such grant. */
+/* UPDATE or DELETE one grant by id; no row changed means no such grant. */
 static int grant_by_id(void *be, void *tx, int slot, const char *sql, int64_t id, sc_err *err)
 {
-    sq_conn *c = NULL;
-    sqlite3_stmt *s = NULL;
-    int rc;
+    int64_t changed = 0;
+    int rc = sq__write(be, tx, slot, sql, SQ_ARGS(SQ_INT(id)), "grant", NULL, &changed, err);
 
-    if ((rc = sq__acquire(be, tx, &c, err)) != 0)
-        return rc;
-    if ((rc = sq__stmt(c, slot, sql, &s, err)) != 0)
-        goto out;
-    sq__bind_i64(s, 1, id);
-    if ((rc = step_done(c, s, "grant", err)) == 0 && sqlite3_changes(c->db) == 0)
+    if (rc == 0 && changed == 0)
         rc = sc_err_set(err, SC_ENOTFOUND, "grant %lld: no such grant", (long long)id);
-out:
-    sq__done(s);
-    sq__release(be, tx, c);
     return rc;
 }
 
