@@ -1,4 +1,5 @@
-/* test_der.c: the DER reader's framing rules and value decoders (seal-core/src/der). */
+/* test_der.c: the DER reader's framing rules and value decoders, and the writer's headers and
+ * output buffer (seal-core/src/der). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -269,6 +270,59 @@ static void der_header__round_trips_lengths(void **state)
     }
 }
 
+static void der_wrap__nests_elements_with_minimal_headers(void **state)
+{
+    static const uint8_t want[] = { 0x30, 0x05, 0x04, 0x03, 'a', 'b', 'c' };
+    sc_der_buf b = SC_DER_BUF_INIT(64);
+    uint8_t big[200];
+
+    (void)state;
+    sc__der_put(&b, "abc", 3);
+    sc__der_wrap(&b, 0, SC_TAG_OCTET_STRING);
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);
+    assert_int_equal(b.failed, 0);
+    assert_int_equal(b.len, sizeof(want));
+    assert_memory_equal(b.p, want, sizeof(want));
+    free(b.p);
+    /* content past 127 bytes: a long-form length, the content moved behind it intact */
+    b = (sc_der_buf)SC_DER_BUF_INIT(1024);
+    memset(big, 0x5a, sizeof(big));
+    sc__der_put(&b, "\x01", 1);
+    sc__der_put(&b, big, sizeof(big));
+    sc__der_wrap(&b, 1, SC_TAG_OCTET_STRING);
+    assert_int_equal(b.failed, 0);
+    assert_int_equal(b.len, 1 + 3 + sizeof(big));
+    assert_memory_equal(b.p, "\x01\x04\x81\xc8", 4);
+    assert_memory_equal(b.p + 4, big, sizeof(big));
+    free(b.p);
+}
+
+static void der_put__stops_at_max_and_the_failure_sticks(void **state)
+{
+    sc_der_buf b = SC_DER_BUF_INIT(8);
+    uint8_t x[9] = { 0 };
+
+    (void)state;
+    sc__der_put(&b, x, 8);                        /* N: fits */
+    assert_int_equal(b.failed, 0);
+    assert_int_equal(b.len, 8);
+    sc__der_put(&b, x, 1);                        /* N + 1: refused, nothing written */
+    assert_int_equal(b.failed, SC_DER_BUF_LIMIT);
+    assert_int_equal(b.len, 8);
+    b.len = 0;                                    /* room again, but the failure sticks */
+    sc__der_put(&b, x, 1);
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);
+    assert_int_equal(b.len, 0);
+    free(b.p);
+    /* a header that would take the buffer past max fails the wrap, content untouched */
+    b = (sc_der_buf)SC_DER_BUF_INIT(9);
+    sc__der_put(&b, x, 8);
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);
+    assert_int_equal(b.failed, SC_DER_BUF_LIMIT);
+    assert_int_equal(b.len, 8);
+    free(b.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +337,8 @@ int main(void)
         cmocka_unit_test(der_time__reads_both_types_and_offsets),
         cmocka_unit_test(der_time__reads_the_other_form_under_either_tag),
         cmocka_unit_test(der_header__round_trips_lengths),
+        cmocka_unit_test(der_wrap__nests_elements_with_minimal_headers),
+        cmocka_unit_test(der_put__stops_at_max_and_the_failure_sticks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

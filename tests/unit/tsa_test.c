@@ -92,15 +92,15 @@ static sc_span pick(sc_span s, sc_span def)
 /* The request as a buffer of exactly its length (ASan sees a read past it). */
 uint8_t *build(const rq *r, size_t *len)
 {
-    sc__p7_buf b = { NULL, 0, 0, 0 };
+    sc_der_buf b = SC_DER_BUF_INIT(SC_P7_MAX_OUT);
     const sc_span f[] = { pick(r->version, SPAN("\x02\x01\x01")),
                           pick(r->imprint, (sc_span){ tf.mi, tf.mi_len }), pick(r->policy, NONE),
                           pick(r->nonce, NONE), pick(r->cert_req, SPAN("\x01\x01\xff")),
                           pick(r->exts, NONE), pick(r->extra, NONE) };
 
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-        sc__p7_put(&b, f[i].p, f[i].len);
-    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);
+        sc__der_put(&b, f[i].p, f[i].len);
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);
     assert_false(b.failed);
     *len = b.len;
     return b.p;

@@ -69,4 +69,20 @@ int sc__der_time(const sc_tlv *t, int64_t *out, const char *field, sc_err *err);
  * returns the header size. len must be below 2^32. */
 size_t sc__der_header(uint8_t out[6], uint8_t tag, size_t len);
 
+/* A growing DER output buffer of at most max bytes (max below 2^32), for the builders that
+ * write DER by hand (pkcs7/, tsa/, status/). The first failure sticks (SC_DER_BUF_NOMEM, or
+ * SC_DER_BUF_LIMIT past max) and later calls do nothing, so a builder checks failed once, at
+ * the end. Initialise with SC_DER_BUF_INIT(max); free(p). */
+enum { SC_DER_BUF_NOMEM = 1, SC_DER_BUF_LIMIT = 2 };
+typedef struct sc_der_buf {
+    uint8_t *p;
+    size_t len, cap, max;
+    int failed;   /* 0, SC_DER_BUF_NOMEM or SC_DER_BUF_LIMIT */
+} sc_der_buf;
+#define SC_DER_BUF_INIT(max) { NULL, 0, 0, (max), 0 }
+/* Append n bytes (n 0: nothing; p may then be NULL). */
+void sc__der_put(sc_der_buf *b, const void *p, size_t n);
+/* Turn the bytes from start to the end into the content of one element with tag. */
+void sc__der_wrap(sc_der_buf *b, size_t start, uint8_t tag);
+
 #endif

@@ -1,5 +1,6 @@
 /* der_read.c: the element cursor of der_int.h (definite lengths, depth cap, no over-reads).
- * Not here: value decoding (der_value.c), writing (OpenSSL ASN.1 templates in ses/). */
+ * Not here: value decoding (der_value.c), writing (der_write.c, and OpenSSL ASN.1 templates
+ * in ses/). */
 #include "der_int.h"
 
 void sc__der_init(sc_der *r, const uint8_t *p, size_t len)
@@ -121,22 +122,5 @@ int sc__der_count(const sc_der *r)
             return -1;
         n++;
     }
-    return n;
-}
-
-size_t sc__der_header(uint8_t out[6], uint8_t tag, size_t len)
-{
-    size_t n = 0, octets = 0;
-
-    out[n++] = tag;
-    if (len < 0x80) {
-        out[n++] = (uint8_t)len;
-        return n;
-    }
-    for (size_t v = len; v > 0; v >>= 8)
-        octets++;
-    out[n++] = (uint8_t)(0x80 | octets);
-    while (octets-- > 0)
-        out[n++] = (uint8_t)(len >> (8 * octets));
     return n;
 }

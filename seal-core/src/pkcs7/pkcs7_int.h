@@ -53,18 +53,9 @@ int sc__p7_sign(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
                 const uint8_t *data, size_t data_len, int64_t sign_time, uint8_t **der,
                 size_t *der_len, sc_err *err);
 
-/* A growing DER output buffer, at most SC_P7_MAX_OUT bytes; the first failure (no memory, too
- * long) sticks, so a builder checks failed once, at the end. Zero-initialise; free(p). Shared
- * with the time-stamp authority (tsa/), which builds TSTInfo and TimeStampResp with it. */
-#define SC_P7_MAX_OUT (256 * 1024)   /* certificates ≤ 64 KiB each (sc__cert_parse) and more */
-typedef struct sc__p7_buf {
-    uint8_t *p;
-    size_t len, cap;
-    int failed;
-} sc__p7_buf;
-void sc__p7_put(sc__p7_buf *b, const void *p, size_t n);
-/* Turn the bytes from start to the end into the content of one element with tag. */
-void sc__p7_wrap(sc__p7_buf *b, size_t start, uint8_t tag);
+/* The most a SignedData, TSTInfo or TimeStampResp made here may take (sc_der_buf's max for
+ * pkcs7_sign.c and tsa/): certificates are at most 64 KiB each (sc__cert_parse). */
+#define SC_P7_MAX_OUT (256 * 1024)
 
 /* One more signed attribute: its type and its single value, both whole DER TLVs. */
 typedef struct sc__p7_attr {

@@ -44,64 +44,24 @@ static const uint8_t VERSION_1[] = { 0x02, 0x01, 0x01 };
 /* RFC 5652 §5.1: version 3 when eContentType is not data */
 static const uint8_t VERSION_3[] = { 0x02, 0x01, 0x03 };
 
-void sc__p7_put(sc__p7_buf *b, const void *p, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (n > SC_P7_MAX_OUT - b->len) {
-        b->failed = 1;
-        return;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 512;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (q == NULL) {
-            b->failed = 1;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-void sc__p7_wrap(sc__p7_buf *b, size_t start, uint8_t tag)
-{
-    uint8_t h[6];
-    size_t n, content;
-
-    if (b->failed)
-        return;
-    content = b->len - start;
-    n = sc__der_header(h, tag, content);
-    sc__p7_put(b, h, n);   /* grow by the header's size, then move the content behind it */
-    if (b->failed)
-        return;
-    memmove(b->p + start + n, b->p + start, content);
-    memcpy(b->p + start, h, n);
-}
-
 /* Attribute ::= SEQUENCE { type, SET { value } } */
-static void attr(sc__p7_buf *b, const uint8_t *oid, size_t oid_len, const uint8_t *v,
+static void attr(sc_der_buf *b, const uint8_t *oid, size_t oid_len, const uint8_t *v,
                  size_t v_len)
 {
     size_t s = b->len, vs;
 
-    sc__p7_put(b, oid, oid_len);
+    sc__der_put(b, oid, oid_len);
     vs = b->len;
-    sc__p7_put(b, v, v_len);
-    sc__p7_wrap(b, vs, SC_TAG_SET);
-    sc__p7_wrap(b, s, SC_TAG_SEQUENCE);
+    sc__der_put(b, v, v_len);
+    sc__der_wrap(b, vs, SC_TAG_SET);
+    sc__der_wrap(b, s, SC_TAG_SEQUENCE);
 }
 
 /* X.690 §11.6: SET OF elements in ascending order of their encodings, the shorter padded with
  * trailing zero octets. */
 static int setof_cmp(const void *a, const void *b)
 {
-    const sc__p7_buf *x = *(const sc__p7_buf *const *)a, *y = *(const sc__p7_buf *const *)b;
+    const sc_der_buf *x = *(const sc_der_buf *const *)a, *y = *(const sc_der_buf *const *)b;
     size_t n = x->len < y->len ? x->len : y->len;
     int c = memcmp(x->p, y->p, n);
 
@@ -144,11 +104,11 @@ static int time_tlv(int64_t t, uint8_t out[17], size_t *len, sc_err *err)
 
 /* The authenticated attributes as the DER SET OF that is signed (tag 0x31): content-type,
  * message-digest = SM3(data), signing-time when asked for, and the caller's. */
-static int build_attrs(sc__p7_buf *set, const uint8_t *data, size_t data_len,
+static int build_attrs(sc_der_buf *set, const uint8_t *data, size_t data_len,
                        const sc__p7_spec *s, sc_err *err)
 {
     size_t n = 2 + (s->signing_time ? 1 : 0) + s->nattrs, k = 0;
-    sc__p7_buf *a = NULL, **order = NULL;
+    sc_der_buf *a = NULL, **order = NULL;
     uint8_t md[2 + 32] = { SC_TAG_OCTET_STRING, 32 }, tv[17];
     size_t tv_len = 0;
     int rc = 0;
@@ -163,6 +123,8 @@ static int build_attrs(sc__p7_buf *set, const uint8_t *data, size_t data_len,
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
+    for (size_t i = 0; i < n; i++)
+        a[i].max = SC_P7_MAX_OUT;
     attr(&a[k++], OID_CT, sizeof(OID_CT), s->content_type.p, s->content_type.len);
     attr(&a[k++], OID_MD, sizeof(OID_MD), md, sizeof(md));
     if (s->signing_time)
@@ -179,8 +141,8 @@ static int build_attrs(sc__p7_buf *set, const uint8_t *data, size_t data_len,
         goto out;
     qsort(order, n, sizeof(order[0]), setof_cmp);
     for (size_t i = 0; i < n; i++)
-        sc__p7_put(set, order[i]->p, order[i]->len);
-    sc__p7_wrap(set, 0, SC_TAG_SET);
+        sc__der_put(set, order[i]->p, order[i]->len);
+    sc__der_wrap(set, 0, SC_TAG_SET);
     if (set->failed)
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
 out:
@@ -192,26 +154,26 @@ out:
 }
 
 /* encapContentInfo (GM/T 0010 calls it contentInfo): the type, and data when carried. */
-static void put_content(sc__p7_buf *b, const uint8_t *data, size_t data_len,
+static void put_content(sc_der_buf *b, const uint8_t *data, size_t data_len,
                         const sc__p7_spec *s)
 {
     size_t start = b->len, box;
 
-    sc__p7_put(b, s->content_type.p, s->content_type.len);
+    sc__der_put(b, s->content_type.p, s->content_type.len);
     if (s->embed) {
         box = b->len;
-        sc__p7_put(b, data, data_len);
-        sc__p7_wrap(b, box, SC_TAG_OCTET_STRING);
-        sc__p7_wrap(b, box, 0xa0);                              /* [0] EXPLICIT eContent */
+        sc__der_put(b, data, data_len);
+        sc__der_wrap(b, box, SC_TAG_OCTET_STRING);
+        sc__der_wrap(b, box, 0xa0);                              /* [0] EXPLICIT eContent */
     }
-    sc__p7_wrap(b, start, SC_TAG_SEQUENCE);
+    sc__der_wrap(b, start, SC_TAG_SEQUENCE);
 }
 
 int sc__p7_sign_spec(const sc_key *key, const uint8_t *cert_der, size_t cert_len,
                      const uint8_t *data, size_t data_len, const sc__p7_spec *spec,
                      uint8_t **der, size_t *der_len, sc_err *err)
 {
-    sc__p7_buf set = { NULL, 0, 0, 0 }, b = { NULL, 0, 0, 0 };
+    sc_der_buf set = SC_DER_BUF_INIT(SC_P7_MAX_OUT), b = SC_DER_BUF_INIT(SC_P7_MAX_OUT);
     sc_err e = SC_ERR_INIT;
     uint8_t *sig = NULL;
     size_t sig_len = 0, sd, si, s;
@@ -244,48 +206,48 @@ int sc__p7_sign_spec(const sc_key *key, const uint8_t *cert_der, size_t cert_len
         goto out;
 
     if (spec->pkcs7)                                            /* ContentInfo.contentType */
-        sc__p7_put(&b, OID_P7_SIGNED, sizeof(OID_P7_SIGNED));
+        sc__der_put(&b, OID_P7_SIGNED, sizeof(OID_P7_SIGNED));
     else
-        sc__p7_put(&b, OID_GM_SIGNED, sizeof(OID_GM_SIGNED));
+        sc__der_put(&b, OID_GM_SIGNED, sizeof(OID_GM_SIGNED));
     sd = b.len;
     if (spec->pkcs7)                                            /* SignedData.version */
-        sc__p7_put(&b, VERSION_3, sizeof(VERSION_3));
+        sc__der_put(&b, VERSION_3, sizeof(VERSION_3));
     else
-        sc__p7_put(&b, VERSION_1, sizeof(VERSION_1));
+        sc__der_put(&b, VERSION_1, sizeof(VERSION_1));
     s = b.len;
-    sc__p7_put(&b, ALG_SM3, sizeof(ALG_SM3));
-    sc__p7_wrap(&b, s, SC_TAG_SET);                             /* digestAlgorithms */
+    sc__der_put(&b, ALG_SM3, sizeof(ALG_SM3));
+    sc__der_wrap(&b, s, SC_TAG_SET);                             /* digestAlgorithms */
     put_content(&b, data, data_len, spec);
     if (!spec->no_certs) {
         s = b.len;
-        sc__p7_put(&b, cert_der, cert_len);
+        sc__der_put(&b, cert_der, cert_len);
         for (size_t i = 0; i < spec->nchain; i++)
-            sc__p7_put(&b, spec->chain[i].p, spec->chain[i].len);
-        sc__p7_wrap(&b, s, 0xa0);                               /* [0] certificates */
+            sc__der_put(&b, spec->chain[i].p, spec->chain[i].len);
+        sc__der_wrap(&b, s, 0xa0);                               /* [0] certificates */
     }
     si = b.len;
-    sc__p7_put(&b, VERSION_1, sizeof(VERSION_1));               /* SignerInfo.version */
+    sc__der_put(&b, VERSION_1, sizeof(VERSION_1));               /* SignerInfo.version */
     s = b.len;
-    sc__p7_put(&b, issuer.p, issuer.len);
-    sc__p7_put(&b, serial.p, serial.len);
-    sc__p7_wrap(&b, s, SC_TAG_SEQUENCE);                        /* issuerAndSerialNumber */
-    sc__p7_put(&b, ALG_SM3, sizeof(ALG_SM3));                   /* digestAlgorithm */
+    sc__der_put(&b, issuer.p, issuer.len);
+    sc__der_put(&b, serial.p, serial.len);
+    sc__der_wrap(&b, s, SC_TAG_SEQUENCE);                        /* issuerAndSerialNumber */
+    sc__der_put(&b, ALG_SM3, sizeof(ALG_SM3));                   /* digestAlgorithm */
     s = b.len;
-    sc__p7_put(&b, set.p, set.len);                             /* [0] IMPLICIT attributes */
+    sc__der_put(&b, set.p, set.len);                             /* [0] IMPLICIT attributes */
     if (!b.failed)
         b.p[s] = 0xa0;
     if (spec->pkcs7)                                            /* signatureAlgorithm */
-        sc__p7_put(&b, ALG_SM2_SM3, sizeof(ALG_SM2_SM3));
+        sc__der_put(&b, ALG_SM2_SM3, sizeof(ALG_SM2_SM3));
     else
-        sc__p7_put(&b, ALG_SM2_1, sizeof(ALG_SM2_1));
+        sc__der_put(&b, ALG_SM2_1, sizeof(ALG_SM2_1));
     s = b.len;
-    sc__p7_put(&b, sig, sig_len);
-    sc__p7_wrap(&b, s, SC_TAG_OCTET_STRING);                    /* signature */
-    sc__p7_wrap(&b, si, SC_TAG_SEQUENCE);
-    sc__p7_wrap(&b, si, SC_TAG_SET);                            /* signerInfos */
-    sc__p7_wrap(&b, sd, SC_TAG_SEQUENCE);                       /* SignedData */
-    sc__p7_wrap(&b, sd, 0xa0);                                  /* [0] EXPLICIT content */
-    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);                        /* ContentInfo */
+    sc__der_put(&b, sig, sig_len);
+    sc__der_wrap(&b, s, SC_TAG_OCTET_STRING);                    /* signature */
+    sc__der_wrap(&b, si, SC_TAG_SEQUENCE);
+    sc__der_wrap(&b, si, SC_TAG_SET);                            /* signerInfos */
+    sc__der_wrap(&b, sd, SC_TAG_SEQUENCE);                       /* SignedData */
+    sc__der_wrap(&b, sd, 0xa0);                                  /* [0] EXPLICIT content */
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);                        /* ContentInfo */
     if (b.failed) {
         rc = sc_err_set(err, SC_ENOMEM, "SignedData: out of memory (or over %d bytes)",
                         SC_P7_MAX_OUT);

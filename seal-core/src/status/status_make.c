@@ -18,14 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-/* A growing output buffer; the first failure sticks, so building code checks once. */
-enum { DBUF_NOMEM = 1, DBUF_LIMIT = 2 };
-typedef struct dbuf {
-    uint8_t *p;
-    size_t len, cap;
-    int failed;               /* 0, DBUF_NOMEM or DBUF_LIMIT */
-} dbuf;
-
 typedef struct rec {
     size_t off, len;          /* the entry's element in body */
     size_t subj_off, subj_len;
@@ -37,60 +29,19 @@ struct sc_status_builder {
     int64_t seq;
     uint8_t nonce[SC_STATUS_MAX_NONCE];
     size_t nonce_len;
-    dbuf body;                /* every entry's DER, in the order added */
+    sc_der_buf body;          /* every entry's DER, in the order added */
     rec *recs;
     size_t n, cap;
 };
 
-static void put(dbuf *b, const void *p, size_t n)
-{
-    if (b->failed || n == 0)
-        return;
-    if (n > SC_STATUS_MAX_DER - b->len) {
-        b->failed = DBUF_LIMIT;
-        return;
-    }
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
-        while (cap < b->len + n)
-            cap *= 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (q == NULL) {
-            b->failed = DBUF_NOMEM;
-            return;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, p, n);
-    b->len += n;
-}
-
-/* Turn the bytes from start to the end into the content of one element with tag. */
-static void wrap(dbuf *b, size_t start, uint8_t tag)
-{
-    uint8_t h[6];
-    size_t n, content;
-
-    if (b->failed)
-        return;
-    content = b->len - start;
-    n = sc__der_header(h, tag, content);
-    put(b, h, n);   /* grow by the header's size, then move the content behind it */
-    if (b->failed)
-        return;
-    memmove(b->p + start + n, b->p + start, content);
-    memcpy(b->p + start, h, n);
-}
-
-static void put_enum(dbuf *b, int v)
+static void put_enum(sc_der_buf *b, int v)
 {
     const uint8_t e[3] = { 0x0a, 1, (uint8_t)v };   /* every value of the spec is < 0x80 */
-    put(b, e, 3);
+    sc__der_put(b, e, 3);
 }
 
 /* Minimal two's-complement INTEGER of a non-negative value. */
-static void put_uint(dbuf *b, int64_t v)
+static void put_uint(sc_der_buf *b, int64_t v)
 {
     uint8_t e[11];
     size_t i = sizeof(e);
@@ -104,7 +55,7 @@ static void put_uint(dbuf *b, int64_t v)
     size_t content = sizeof(e) - i;
     e[--i] = (uint8_t)content;
     e[--i] = SC_TAG_INTEGER;
-    put(b, e + i, sizeof(e) - i);
+    sc__der_put(b, e + i, sizeof(e) - i);
 }
 
 static int time_ok(int64_t t)
@@ -117,7 +68,7 @@ static int time_ok(int64_t t)
 }
 
 /* GeneralizedTime "YYYYMMDDhhmmssZ" of a time time_ok() accepted. */
-static void put_time(dbuf *b, int64_t t)
+static void put_time(sc_der_buf *b, int64_t t)
 {
     char iso[32];   /* "YYYY-MM-DDThh:mm:ssZ" */
     uint8_t g[17] = { SC_TAG_GENTIME, 15 };
@@ -126,7 +77,7 @@ static void put_time(dbuf *b, int64_t t)
     sc_time_format(t, iso, sizeof(iso));
     for (int i = 0; i < 15; i++)
         g[2 + i] = (uint8_t)iso[pick[i]];
-    put(b, g, sizeof(g));
+    sc__der_put(b, g, sizeof(g));
 }
 
 int sc_status_builder_new(sc_status_builder **out, int64_t produced_at, sc_err *err)
@@ -144,6 +95,7 @@ int sc_status_builder_new(sc_status_builder **out, int64_t produced_at, sc_err *
     if ((b = calloc(1, sizeof(*b))) == NULL)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     b->produced_at = produced_at;
+    b->body.max = SC_STATUS_MAX_DER;
     *out = b;
     return 0;
 }
@@ -271,27 +223,27 @@ static int check_entry(const sc_status_builder *b, const sc_status_entry *e, siz
     return 0;
 }
 
-static void put_entry(dbuf *b, const sc_status_entry *e, const uint8_t *subj, size_t subj_len)
+static void put_entry(sc_der_buf *b, const sc_status_entry *e, const uint8_t *subj, size_t subj_len)
 {
     static const uint8_t digest_head[2] = { SC_TAG_OCTET_STRING, 32 };
     size_t start = b->len, s, c;
 
-    put(b, subj, subj_len);
+    sc__der_put(b, subj, subj_len);
     if (e->digest != NULL) {
-        put(b, digest_head, 2);
-        put(b, e->digest, 32);
+        sc__der_put(b, digest_head, 2);
+        sc__der_put(b, e->digest, 32);
     }
     put_enum(b, (int)e->status);
     put_time(b, e->this_update);
     if (e->has_next_update) {
         s = b->len;
         put_time(b, e->next_update);
-        wrap(b, s, 0xa0);
+        sc__der_wrap(b, s, 0xa0);
     }
     if (e->has_valid_end) {
         s = b->len;
         put_time(b, e->valid_end);
-        wrap(b, s, 0xa1);
+        sc__der_wrap(b, s, 0xa1);
     }
     if (e->history_len > 0) {
         s = b->len;
@@ -301,12 +253,12 @@ static void put_entry(dbuf *b, const sc_status_entry *e, const uint8_t *subj, si
             put_time(b, e->history[i].at);
             if (e->history[i].reason != SC_STATUS_NO_REASON)
                 put_enum(b, e->history[i].reason);
-            wrap(b, c, SC_TAG_SEQUENCE);
+            sc__der_wrap(b, c, SC_TAG_SEQUENCE);
         }
-        wrap(b, s, SC_TAG_SEQUENCE);
-        wrap(b, s, 0xa2);
+        sc__der_wrap(b, s, SC_TAG_SEQUENCE);
+        sc__der_wrap(b, s, 0xa2);
     }
-    wrap(b, start, SC_TAG_SEQUENCE);
+    sc__der_wrap(b, start, SC_TAG_SEQUENCE);
 }
 
 int sc_status_builder_add(sc_status_builder *b, const sc_status_entry *e, sc_err *err)
@@ -339,7 +291,7 @@ int sc_status_builder_add(sc_status_builder *b, const sc_status_entry *e, sc_err
     put_entry(&b->body, e, subj, subj_len);
     if (b->body.failed) {
         /* what was written before this entry is intact: drop the partial one, stay usable */
-        int limit = b->body.failed == DBUF_LIMIT;
+        int limit = b->body.failed == SC_DER_BUF_LIMIT;
         b->body.failed = 0;
         b->body.len = start;
         return limit ? sc_err_set(err, SC_ELIMIT, "status entries: more than %u bytes",
@@ -418,15 +370,15 @@ out:
     return rc;
 }
 
-static int fail_of(const dbuf *o, sc_err *err)
+static int fail_of(const sc_der_buf *o, sc_err *err)
 {
-    if (o->failed == DBUF_LIMIT)
+    if (o->failed == SC_DER_BUF_LIMIT)
         return sc_err_set(err, SC_ELIMIT, "status response: more than %u bytes",
                           SC_STATUS_MAX_DER);
     return o->failed ? sc_err_set(err, SC_ENOMEM, "out of memory") : 0;
 }
 
-static int put_tbs(dbuf *o, const sc_status_builder *b, const uint8_t key_hash[32],
+static int put_tbs(sc_der_buf *o, const sc_status_builder *b, const uint8_t key_hash[32],
                    const sorted *v, sc_err *err)
 {
     static const uint8_t version[3] = { SC_TAG_INTEGER, 1, 1 };
@@ -434,26 +386,26 @@ static int put_tbs(dbuf *o, const sc_status_builder *b, const uint8_t key_hash[3
                                                                   (uint8_t)b->nonce_len };
     size_t s;
 
-    put(o, version, sizeof(version));
-    put(o, kh, 2);
-    put(o, key_hash, 32);
+    sc__der_put(o, version, sizeof(version));
+    sc__der_put(o, kh, 2);
+    sc__der_put(o, key_hash, 32);
     put_time(o, b->produced_at);
     if (b->has_seq) {
         s = o->len;
         put_uint(o, b->seq);
-        wrap(o, s, 0xa0);
+        sc__der_wrap(o, s, 0xa0);
     }
     if (b->nonce_len > 0) {
         s = o->len;
-        put(o, nh, 2);
-        put(o, b->nonce, b->nonce_len);
-        wrap(o, s, 0xa1);
+        sc__der_put(o, nh, 2);
+        sc__der_put(o, b->nonce, b->nonce_len);
+        sc__der_wrap(o, s, 0xa1);
     }
     s = o->len;
     for (size_t i = 0; i < b->n; i++)
-        put(o, v[i].p, v[i].len);
-    wrap(o, s, SC_TAG_SEQUENCE);
-    wrap(o, 0, SC_TAG_SEQUENCE);
+        sc__der_put(o, v[i].p, v[i].len);
+    sc__der_wrap(o, s, SC_TAG_SEQUENCE);
+    sc__der_wrap(o, 0, SC_TAG_SEQUENCE);
     return fail_of(o, err);
 }
 
@@ -462,7 +414,7 @@ int sc_status_builder_sign(sc_status_builder *b, const sc_key *key, const uint8_
                            const size_t *ca_lens, size_t ca_count, uint8_t **der,
                            size_t *der_len, sc_err *err)
 {
-    dbuf o = { NULL, 0, 0, 0 };
+    sc_der_buf o = SC_DER_BUF_INIT(SC_STATUS_MAX_DER);
     sorted *v = NULL;
     uint8_t key_hash[32], *sig = NULL, *norm = NULL;
     size_t sig_len = 0, norm_len = 0, tbs_len, s;
@@ -500,18 +452,18 @@ int sc_status_builder_sign(sc_status_builder *b, const sc_key *key, const uint8_
         /* the reader accepts only canonical DER SM2Signature: make sure a backend gave one */
         (rc = sc__sm2_sig_normalize(sig, sig_len, &norm, &norm_len, err)) != 0)
         goto out;
-    put(&o, sc__status_alg, SC_STATUS_ALG_LEN);
+    sc__der_put(&o, sc__status_alg, SC_STATUS_ALG_LEN);
     s = o.len;
-    put(&o, "", 1);                                   /* 0 unused bits */
-    put(&o, norm, norm_len);
-    wrap(&o, s, SC_TAG_BIT_STRING);
+    sc__der_put(&o, "", 1);                                   /* 0 unused bits */
+    sc__der_put(&o, norm, norm_len);
+    sc__der_wrap(&o, s, SC_TAG_BIT_STRING);
     s = o.len;
-    put(&o, signer_cert, signer_cert_len);            /* the status signer, then its CAs */
+    sc__der_put(&o, signer_cert, signer_cert_len);            /* the status signer, then its CAs */
     for (size_t i = 0; i < ca_count; i++)
-        put(&o, ca_certs[i], ca_lens[i]);
-    wrap(&o, s, SC_TAG_SEQUENCE);
-    wrap(&o, s, 0xa0);
-    wrap(&o, 0, SC_TAG_SEQUENCE);
+        sc__der_put(&o, ca_certs[i], ca_lens[i]);
+    sc__der_wrap(&o, s, SC_TAG_SEQUENCE);
+    sc__der_wrap(&o, s, 0xa0);
+    sc__der_wrap(&o, 0, SC_TAG_SEQUENCE);
     if ((rc = fail_of(&o, err)) != 0)
         goto out;
     *der = o.p;

@@ -34,7 +34,7 @@ static const uint8_t VERSION_1[] = { 0x02, 0x01, 0x01 };
 
 /* INTEGER whose value is the unsigned big-endian magnitude mag: minimal, 0x00 before a set
  * top bit so that it stays positive. */
-static void put_uint(sc__p7_buf *b, uint8_t tag, const uint8_t *mag, size_t n)
+static void put_uint(sc_der_buf *b, uint8_t tag, const uint8_t *mag, size_t n)
 {
     static const uint8_t zero = 0;
     size_t s = b->len;
@@ -42,12 +42,12 @@ static void put_uint(sc__p7_buf *b, uint8_t tag, const uint8_t *mag, size_t n)
     while (n > 1 && mag[0] == 0)
         mag++, n--;
     if (mag[0] & 0x80)
-        sc__p7_put(b, &zero, 1);
-    sc__p7_put(b, mag, n);
-    sc__p7_wrap(b, s, tag);
+        sc__der_put(b, &zero, 1);
+    sc__der_put(b, mag, n);
+    sc__der_wrap(b, s, tag);
 }
 
-static void put_small(sc__p7_buf *b, uint8_t tag, unsigned v)
+static void put_small(sc_der_buf *b, uint8_t tag, unsigned v)
 {
     uint8_t m[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
 
@@ -56,7 +56,7 @@ static void put_small(sc__p7_buf *b, uint8_t tag, unsigned v)
 
 /* genTime: GeneralizedTime in UTC, milliseconds as a fraction without trailing zeros and
  * without one at all on a whole second (X.690 §11.7). */
-static int put_gentime(sc__p7_buf *b, int64_t ms, sc_err *err)
+static int put_gentime(sc_der_buf *b, int64_t ms, sc_err *err)
 {
     time_t t = (time_t)(ms / 1000);
     unsigned frac = (unsigned)(ms % 1000);
@@ -76,8 +76,8 @@ static int put_gentime(sc__p7_buf *b, int64_t ms, sc_err *err)
     }
     s[n++] = 'Z';
     size_t start = b->len;
-    sc__p7_put(b, s, (size_t)n);
-    sc__p7_wrap(b, start, SC_TAG_GENTIME);
+    sc__der_put(b, s, (size_t)n);
+    sc__der_wrap(b, start, SC_TAG_GENTIME);
     return 0;
 }
 
@@ -87,7 +87,7 @@ static int put_gentime(sc__p7_buf *b, int64_t ms, sc_err *err)
  * certificate with the same key. */
 static int make_signing_cert(sc_tsa *tsa, sc_err *err)
 {
-    sc__p7_buf b = { NULL, 0, 0, 0 };
+    sc_der_buf b = SC_DER_BUF_INIT(SC_P7_MAX_OUT);
     uint8_t hash[32];
     sc_span issuer, serial;
     size_t id, is, gn;
@@ -97,20 +97,20 @@ static int make_signing_cert(sc_tsa *tsa, sc_err *err)
         (rc = sc__p7_issuer_serial(tsa->cert, tsa->cert_len, &issuer, &serial, err)) != 0)
         return rc;
     id = b.len;
-    sc__p7_put(&b, ALG_SM3, sizeof(ALG_SM3));
+    sc__der_put(&b, ALG_SM3, sizeof(ALG_SM3));
     size_t h = b.len;
-    sc__p7_put(&b, hash, sizeof(hash));
-    sc__p7_wrap(&b, h, SC_TAG_OCTET_STRING);
+    sc__der_put(&b, hash, sizeof(hash));
+    sc__der_wrap(&b, h, SC_TAG_OCTET_STRING);
     is = b.len;
     gn = b.len;
-    sc__p7_put(&b, issuer.p, issuer.len);
-    sc__p7_wrap(&b, gn, 0xa4);                  /* [4] EXPLICIT Name */
-    sc__p7_wrap(&b, gn, SC_TAG_SEQUENCE);       /* GeneralNames */
-    sc__p7_put(&b, serial.p, serial.len);
-    sc__p7_wrap(&b, is, SC_TAG_SEQUENCE);       /* IssuerSerial */
-    sc__p7_wrap(&b, id, SC_TAG_SEQUENCE);       /* ESSCertIDv2 */
-    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);        /* certs */
-    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);        /* SigningCertificateV2 */
+    sc__der_put(&b, issuer.p, issuer.len);
+    sc__der_wrap(&b, gn, 0xa4);                  /* [4] EXPLICIT Name */
+    sc__der_wrap(&b, gn, SC_TAG_SEQUENCE);       /* GeneralNames */
+    sc__der_put(&b, serial.p, serial.len);
+    sc__der_wrap(&b, is, SC_TAG_SEQUENCE);       /* IssuerSerial */
+    sc__der_wrap(&b, id, SC_TAG_SEQUENCE);       /* ESSCertIDv2 */
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);        /* certs */
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);        /* SigningCertificateV2 */
     if (b.failed) {
         free(b.p);
         return sc_err_set(err, SC_ENOMEM, "out of memory");
@@ -328,14 +328,14 @@ static int next_serial(sc_tsa *tsa, uint8_t mag[SC_TSA_SERIAL_MAX], size_t *len,
 
 /* TSTInfo { v1, policy, messageImprint, serialNumber, genTime, accuracy?, nonce? }; ordering
  * FALSE is the DEFAULT, so DER leaves it out; tsa and extensions are not written. */
-static int put_tstinfo(sc__p7_buf *b, const sc_tsa *tsa, const sc__tsa_job *job,
+static int put_tstinfo(sc_der_buf *b, const sc_tsa *tsa, const sc__tsa_job *job,
                        const uint8_t *serial, size_t serial_len, sc_err *err)
 {
     int rc;
 
-    sc__p7_put(b, VERSION_1, sizeof(VERSION_1));
-    sc__p7_put(b, tsa->policy, tsa->policy_len);
-    sc__p7_put(b, job->imprint.p, job->imprint.len);
+    sc__der_put(b, VERSION_1, sizeof(VERSION_1));
+    sc__der_put(b, tsa->policy, tsa->policy_len);
+    sc__der_put(b, job->imprint.p, job->imprint.len);
     put_uint(b, SC_TAG_INTEGER, serial, serial_len);
     if ((rc = put_gentime(b, job->now_ms, err)) != 0)
         return rc;
@@ -347,18 +347,18 @@ static int put_tstinfo(sc__p7_buf *b, const sc_tsa *tsa, const sc__tsa_job *job,
             put_small(b, 0x80, tsa->accuracy[1]);            /* [0] IMPLICIT millis */
         if (tsa->accuracy[2])
             put_small(b, 0x81, tsa->accuracy[2]);            /* [1] IMPLICIT micros */
-        sc__p7_wrap(b, s, SC_TAG_SEQUENCE);
+        sc__der_wrap(b, s, SC_TAG_SEQUENCE);
     }
     if (job->nonce.p != NULL)
-        sc__p7_put(b, job->nonce.p, job->nonce.len);
-    sc__p7_wrap(b, 0, SC_TAG_SEQUENCE);
+        sc__der_put(b, job->nonce.p, job->nonce.len);
+    sc__der_wrap(b, 0, SC_TAG_SEQUENCE);
     return b->failed ? sc_err_set(err, SC_ENOMEM, "TSTInfo: out of memory") : 0;
 }
 
 int sc__tsa_token(sc_tsa *tsa, const sc__tsa_job *job, uint8_t **token, size_t *token_len,
                   char serial_hex[2 * SC_TSA_SERIAL_MAX + 1], sc_err *err)
 {
-    sc__p7_buf tst = { NULL, 0, 0, 0 };
+    sc_der_buf tst = SC_DER_BUF_INIT(SC_P7_MAX_OUT);
     uint8_t serial[SC_TSA_SERIAL_MAX];
     size_t serial_len = 0;
     const sc__p7_attr ess = { { OID_SIGNING_CERT_V2, sizeof(OID_SIGNING_CERT_V2) },

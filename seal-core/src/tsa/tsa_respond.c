@@ -207,33 +207,33 @@ static int judge(const sc_tsa *tsa, const req *q, char *why, size_t n)
 
 /* PKIStatusInfo { status, statusString SEQUENCE { UTF8String }?, failInfo BIT STRING? };
  * failInfo a named bit list: DER drops trailing zero bits (X.690 §11.2.2). */
-static void put_status(sc__p7_buf *b, int status, int bit, const char *text)
+static void put_status(sc_der_buf *b, int status, int bit, const char *text)
 {
     size_t s = b->len, t;
     uint8_t v[3] = { SC_TAG_INTEGER, 1, (uint8_t)status }, bits[1 + 4] = { 0 };
 
-    sc__p7_put(b, v, sizeof(v));
+    sc__der_put(b, v, sizeof(v));
     if (text != NULL && text[0] != '\0') {
         t = b->len;
-        sc__p7_put(b, text, strlen(text));
-        sc__p7_wrap(b, t, SC_TAG_UTF8);
-        sc__p7_wrap(b, t, SC_TAG_SEQUENCE);
+        sc__der_put(b, text, strlen(text));
+        sc__der_wrap(b, t, SC_TAG_UTF8);
+        sc__der_wrap(b, t, SC_TAG_SEQUENCE);
     }
     if (bit >= 0) {
         size_t octets = (size_t)bit / 8 + 1;
         bits[0] = (uint8_t)(7 - bit % 8);                    /* unused bits */
         bits[octets] = (uint8_t)(0x80 >> (bit % 8));
         t = b->len;
-        sc__p7_put(b, bits, 1 + octets);
-        sc__p7_wrap(b, t, SC_TAG_BIT_STRING);
+        sc__der_put(b, bits, 1 + octets);
+        sc__der_wrap(b, t, SC_TAG_BIT_STRING);
     }
-    sc__p7_wrap(b, s, SC_TAG_SEQUENCE);
+    sc__der_wrap(b, s, SC_TAG_SEQUENCE);
 }
 
 int sc_tsa_respond(sc_tsa *tsa, const uint8_t *in, size_t in_len, int64_t now_ms,
                    uint8_t **resp, size_t *resp_len, sc_tsa_outcome *outcome, sc_err *err)
 {
-    sc__p7_buf b = { NULL, 0, 0, 0 };
+    sc_der_buf b = SC_DER_BUF_INIT(SC_P7_MAX_OUT);
     sc_err e = SC_ERR_INIT;
     sc_der r, body;
     req q;
@@ -283,8 +283,8 @@ int sc_tsa_respond(sc_tsa *tsa, const uint8_t *in, size_t in_len, int64_t now_ms
         o.fail_info = fail;
     }
     put_status(&b, o.status, o.fail_info, o.reason);
-    sc__p7_put(&b, token, token_len);
-    sc__p7_wrap(&b, 0, SC_TAG_SEQUENCE);                      /* TimeStampResp */
+    sc__der_put(&b, token, token_len);
+    sc__der_wrap(&b, 0, SC_TAG_SEQUENCE);                      /* TimeStampResp */
     if (b.failed) {
         rc = sc_err_set(err, SC_ENOMEM, "time-stamp response: out of memory");
         goto out;
