@@ -77,6 +77,29 @@ const char *sc_test_path(const char *dir, const char *name)
     return b;
 }
 
+int sc_test_mem_sink(void *ctx, const uint8_t *p, size_t n, sc_err *err)
+{
+    sc_test_mem *m = ctx;
+
+    m->calls++;
+    if (m->fail_at != 0 && m->len + n > m->fail_at)
+        return sc_err_set(err, SC_EIO, "test sink: full");
+    if (m->len + n > m->cap) {
+        size_t cap = (m->len + n) * 2;
+        uint8_t *b = realloc(m->buf, cap);
+        if (b == NULL) {
+            fprintf(stderr, "testutil: memory sink: out of memory\n");
+            exit(1);
+        }
+        m->buf = b;
+        m->cap = cap;
+    }
+    if (n > 0)
+        memcpy(m->buf + m->len, p, n);
+    m->len += n;
+    return 0;
+}
+
 int sc_test_sh(const char *fmt, ...)
 {
     char cmd[4096];

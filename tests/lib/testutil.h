@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sealcore/error.h"
 #include "sealcore/key.h"
 #include "sealcore/verify.h"
 
@@ -45,6 +46,17 @@ int64_t sc_test_time(const char *iso);
  * message naming the check, what was found and what was expected in msg. */
 int sc_test_check_is(const sc_report *rep, size_t i, sc_check c, sc_result want,
                      const char *frag, char *msg, size_t msglen);
+
+/* A growing memory sink, the shape of sc_ofd_sink: what came is in buf (the caller frees
+ * it), calls counts the calls. fail_at: the call that would pass that many bytes fails with
+ * SC_EIO "test sink: full" (0: never). Start from { 0 } or with fail_at set. */
+typedef struct sc_test_mem {
+    uint8_t *buf;
+    size_t len, cap, fail_at;
+    unsigned calls;
+} sc_test_mem;
+
+int sc_test_mem_sink(void *ctx, const uint8_t *p, size_t n, sc_err *err);
 
 /* Run a shell command; returns its exit status (or -1). Output goes to the test log. */
 int sc_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

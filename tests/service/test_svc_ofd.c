@@ -20,27 +20,6 @@
 #include "testutil.h"
 #include "svc_test.h"
 
-struct mem {
-    uint8_t *buf;
-    size_t len, cap;
-    unsigned calls;
-};
-
-static int mem_sink(void *ctx, const uint8_t *p, size_t n, sc_err *err)
-{
-    struct mem *m = ctx;
-
-    (void)err;
-    m->calls++;
-    if (m->len + n > m->cap) {
-        m->cap = (m->len + n) * 2;
-        assert_non_null(m->buf = realloc(m->buf, m->cap));
-    }
-    memcpy(m->buf + m->len, p, n);
-    m->len += n;
-    return 0;
-}
-
 static void verify_ofd(fx *f, const uint8_t *buf, size_t len)
 {
     sc_err err = SC_ERR_INIT;
@@ -62,7 +41,7 @@ static void verify_ofd(fx *f, const uint8_t *buf, size_t len)
 
 /* Stamp in as f->oper with pos; output into out. */
 static int stamp(fx *f, const uint8_t *in, size_t len, const sc_ofd_sign_params *pos,
-                 const char *es, const char *key, struct mem *out, int *replayed, sc_err *err)
+                 const char *es, const char *key, sc_test_mem *out, int *replayed, sc_err *err)
 {
     sc_ofd_pkg *pkg = NULL;
     uint8_t h[32];
@@ -74,7 +53,8 @@ static int stamp(fx *f, const uint8_t *in, size_t len, const sc_ofd_sign_params 
     assert_int_equal(EVP_Digest(in, len, h, &hl, EVP_sm3(), NULL), 1);
     OK(sc_ofd_pkg_open_mem(&pkg, in, len, err), err);
     ss_svc_ofd_req req = { es, pkg, h, pos };
-    rc = ss_svc_sign_ofd(f->svc, &f->oper, &req, &o, mem_sink, out, &info, replayed, err);
+    rc = ss_svc_sign_ofd(f->svc, &f->oper, &req, &o, sc_test_mem_sink, out, &info, replayed,
+                         err);
     if (rc == 0 && (replayed == NULL || !*replayed))
         assert_int_equal(info.stamps, 1);
     sc_ofd_pkg_free(pkg);
@@ -88,7 +68,7 @@ static void sign_ofd__stamps_a_page_position_that_verifies(void **state)
     char es[SS_ES_ID_MAX + 1];
     size_t len = 0;
     uint8_t *in = fx_ofd("行政许可决定书", &len);
-    struct mem out = { 0 };
+    sc_test_mem out = { 0 };
     sc_ofd_sign_params pos = { .place = SC_OFD_PLACE_PAGE_XY, .page = 1, .x_mm = 150,
                                .y_mm = 250 };
 
@@ -113,7 +93,7 @@ static void sign_ofd__keyword_and_idempotent_retry(void **state)
     char es[SS_ES_ID_MAX + 1];
     size_t len = 0;
     uint8_t *in = fx_ofd("准予行政许可决定书", &len);
-    struct mem a = { 0 }, b = { 0 };
+    sc_test_mem a = { 0 }, b = { 0 };
     sc_ofd_sign_params pos = { .place = SC_OFD_PLACE_KEYWORD, .keyword = "许可",
                                .occurrence = SC_OFD_OCCUR_ALL };
     int replayed = -1;
@@ -145,7 +125,7 @@ static void sign_ofd__refused_writes_nothing(void **state)
     char es[SS_ES_ID_MAX + 1];
     size_t len = 0;
     uint8_t *in = fx_ofd("行政许可决定书", &len);
-    struct mem out = { 0 };
+    sc_test_mem out = { 0 };
     sc_ofd_sign_params pos = { .place = SC_OFD_PLACE_PAGE_XY, .page = 1, .x_mm = 100,
                                .y_mm = 100 };
 
@@ -173,7 +153,7 @@ static void sign_ofd__failed_commit_writes_nothing(void **state)
     char es[SS_ES_ID_MAX + 1];
     size_t len = 0;
     uint8_t *in = fx_ofd("行政许可决定书", &len);
-    struct mem out = { 0 };
+    sc_test_mem out = { 0 };
     sc_ofd_sign_params pos = { .place = SC_OFD_PLACE_PAGE_XY, .page = 1, .x_mm = 100,
                                .y_mm = 100 };
 
@@ -197,7 +177,7 @@ static void sign_ofd__large_package_spools_to_a_file(void **state)
     size_t len = 0, big = 6u * 1024 * 1024;
     uint8_t *img = malloc(big), *in = NULL;
     sc_ofd_doc *d = NULL;
-    struct mem out = { 0 };
+    sc_test_mem out = { 0 };
     sc_ofd_sign_params pos = { .place = SC_OFD_PLACE_PAGE_XY, .page = 1, .x_mm = 100,
                                .y_mm = 100 };
 
