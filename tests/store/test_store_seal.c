@@ -304,6 +304,33 @@ static void seal_revoked__trigger_refuses_a_raw_update(void **state)
     assert_int_equal(st_sql(p, "UPDATE seals SET status = 'good'"), SQLITE_CONSTRAINT);
 }
 
+/* A stored blob larger than the store accepts as input was written around it: refused on
+ * reading, as an over-long text already is, at N + 1 bytes (N: SS_CERT_MAX) and not at N. */
+static void seal_get__refuses_a_stored_blob_over_its_limit(void **state)
+{
+    ss_store *st = NULL;
+    sc_err err = SC_ERR_INIT;
+    ss_seal s;
+    char p[400], sql[200];
+
+    (void)state;
+    snprintf(p, sizeof(p), "%s", st_path("blob_limit"));
+    OK(ss_store_open_sqlite(&st, p, &err), &err);
+    st_seal(st, st_unit(st, USCC), ES);
+    snprintf(sql, sizeof(sql), "UPDATE seals SET signer_cert = zeroblob(%u)", SS_CERT_MAX);
+    assert_int_equal(st_sql(p, sql), SQLITE_OK);
+    OK(ss_store_seal_get(st, ES, &s, &err), &err);
+    assert_int_equal(s.signer_cert_len, SS_CERT_MAX);
+    ss_seal_clear(&s);
+    snprintf(sql, sizeof(sql), "UPDATE seals SET signer_cert = zeroblob(%u)", SS_CERT_MAX + 1);
+    assert_int_equal(st_sql(p, sql), SQLITE_OK);
+    EXPECT(ss_store_seal_get(st, ES, &s, &err), &err, SC_EFORMAT,
+           "stored seal signer certificate: 65537 bytes, at most 65536");
+    assert_null(s.signer_cert);
+    assert_null(s.der);
+    ss_store_close(st);
+}
+
 static int count_seal(void *ctx, const ss_seal *s)
 {
     int64_t *last = ctx;
@@ -594,6 +621,7 @@ int main(void)
         cmocka_unit_test(key_add__keeps_only_encrypted_keys),
         cmocka_unit_test(seal_set_status__suspend_resume_revoke_final),
         cmocka_unit_test(seal_revoked__trigger_refuses_a_raw_update),
+        cmocka_unit_test(seal_get__refuses_a_stored_blob_over_its_limit),
         cmocka_unit_test(seal_list__by_unit_and_status_with_paging),
         cmocka_unit_test(seal_add__rejects_each_bad_input),
         cmocka_unit_test(grant_use__no_grant_expired_and_limit_at_n_and_n_plus_1),

@@ -217,8 +217,8 @@ int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *wha
     return 0;
 }
 
-int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char *what,
-                 sc_err *err)
+int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, size_t max,
+                 const char *what, sc_err *err)
 {
     const void *p = sqlite3_column_blob(s, i);
     size_t n = (size_t)sqlite3_column_bytes(s, i);
@@ -227,6 +227,9 @@ int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char 
     *len = 0;
     if (p == NULL || n == 0)
         return 0;
+    if (n > max)
+        return sc_err_set(err, SC_EFORMAT, "stored %s: %zu bytes, at most %zu (written by "
+                          "something other than this store?)", what, n, max);
     if ((*out = malloc(n)) == NULL)
         return sc_err_set(err, SC_ENOMEM, "%s: out of memory for %zu bytes", what, n);
     memcpy(*out, p, n);

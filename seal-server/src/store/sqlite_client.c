@@ -190,8 +190,8 @@ static int idem_row(sqlite3_stmt *s, void *out, sc_err *err)
     struct idem_row *r = out;
     int rc = sq__col_hash(s, 0, r->hash, NULL, "idempotency request hash", err);
 
-    return rc != 0 ? rc : sq__col_blob(s, 1, r->resp, r->resp_len, "idempotency response",
-                                       err);
+    return rc != 0 ? rc : sq__col_blob(s, 1, r->resp, r->resp_len, SS_IDEM_RESPONSE_MAX,
+                                       "idempotency response", err);
 }
 
 int sq__idem_get(void *be, void *tx, int64_t client_id, const char *key,

@@ -127,12 +127,13 @@ int sq__err(sq_conn *c, int rc, const char *what, sc_err *err);
 int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err);
 int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err);
 
-/* Reading a row: text into a fixed buffer (SC_EFORMAT if it does not fit: written by
- * something other than this store), a blob copied into a new buffer, a 32-byte hash. */
+/* Reading a row: text into a fixed buffer, a blob of at most max bytes (the input limit)
+ * copied into a new buffer, a 32-byte hash. SC_EFORMAT for what does not fit: written by
+ * something other than this store. */
 int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *what,
                  sc_err *err);
-int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, const char *what,
-                 sc_err *err);
+int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, size_t max,
+                 const char *what, sc_err *err);
 int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const char *what,
                  sc_err *err);
 /* An sq_reader: column 0 into the int64_t at out. */

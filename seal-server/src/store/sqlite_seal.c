@@ -51,8 +51,8 @@ static int app_row_image(sqlite3_stmt *s, void *out, sc_err *err)
     ss_app *a = out;
     int rc = app_row(s, a, err);
 
-    return rc != 0 ? rc : sq__col_blob(s, 16, &a->image, &a->image_len, "application image",
-                                       err);
+    return rc != 0 ? rc : sq__col_blob(s, 16, &a->image, &a->image_len, SS_IMAGE_MAX,
+                                       "application image", err);
 }
 
 int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err)
@@ -147,9 +147,11 @@ static int key_row(sqlite3_stmt *s, void *out, sc_err *err)
 
     k->id = sqlite3_column_int64(s, 0);
     k->created = sqlite3_column_int64(s, 3);
-    if ((rc = sq__col_blob(s, 1, &k->pkcs8_pem, &k->pkcs8_pem_len, "seal key", err)) != 0)
+    if ((rc = sq__col_blob(s, 1, &k->pkcs8_pem, &k->pkcs8_pem_len, SS_KEY_PEM_MAX, "seal key",
+                           err)) != 0)
         return rc;
-    return sq__col_blob(s, 2, &k->cert, &k->cert_len, "seal key certificate", err);
+    return sq__col_blob(s, 2, &k->cert, &k->cert_len, SS_CERT_MAX, "seal key certificate",
+                        err);
 }
 
 int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
@@ -203,9 +205,10 @@ static int seal_row_blobs(sqlite3_stmt *s, void *out, sc_err *err)
     int rc;
 
     if ((rc = seal_row(s, x, err)) != 0 ||
-        (rc = sq__col_blob(s, 11, &x->der, &x->der_len, "seal DER", err)) != 0)
+        (rc = sq__col_blob(s, 11, &x->der, &x->der_len, SS_SEAL_DER_MAX, "seal DER",
+                           err)) != 0)
         return rc;
-    return sq__col_blob(s, 12, &x->signer_cert, &x->signer_cert_len,
+    return sq__col_blob(s, 12, &x->signer_cert, &x->signer_cert_len, SS_CERT_MAX,
                         "seal signer certificate", err);
 }
 
