@@ -20,21 +20,6 @@
 
 struct stamp_group g;
 
-int mem_sink(void *ctx, const uint8_t *p, size_t n, sc_err *err)
-{
-    struct mem *m = ctx;
-
-    if (m->fail_at != 0 && m->len + n > m->fail_at)
-        return sc_err_set(err, SC_EIO, "test sink: full");
-    if (m->len + n > m->cap) {
-        m->cap = (m->len + n) * 2;
-        assert_non_null(m->buf = realloc(m->buf, m->cap));
-    }
-    memcpy(m->buf + m->len, p, n);
-    m->len += n;
-    return 0;
-}
-
 int group_setup(void **state)
 {
     const char *pki = sc_test_pki();
@@ -115,13 +100,13 @@ uint8_t *make_doc(size_t npages, const char *const *texts, size_t *len)
 uint8_t *repack(const uint8_t *doc, size_t len, const char *skip, const char *name,
                 const uint8_t *data, size_t dlen, size_t *out_len)
 {
-    struct mem m = { 0 };
+    sc_test_mem m = { 0 };
     sc__zipw *w = NULL;
     sc_ofd_pkg *pkg = NULL;
     sc_err err = SC_ERR_INIT;
 
     assert_int_equal(sc_ofd_pkg_open_mem(&pkg, doc, len, &err), 0);
-    assert_int_equal(sc__zipw_new(&w, mem_sink, &m, &err), 0);
+    assert_int_equal(sc__zipw_new(&w, sc_test_mem_sink, &m, &err), 0);
     for (size_t i = 0; i < sc_ofd_pkg_count(pkg); i++)
         if (skip == NULL || strcmp(sc_ofd_pkg_name(pkg, i), skip) != 0)
             assert_int_equal(sc__zipw_copy(w, pkg, i, &err), 0);
@@ -146,12 +131,12 @@ void refused(const uint8_t *in, size_t len, const sc_ofd_sign_params *p, int cod
              const char *frag)
 {
     sc_ofd_pkg *pkg = NULL;
-    struct mem m = { 0 };
+    sc_test_mem m = { 0 };
     sc_err err = SC_ERR_INIT;
     int rc = sc_ofd_pkg_open_mem(&pkg, in, len, &err);
 
     if (rc == 0)
-        rc = sc_ofd_sign(pkg, p, mem_sink, &m, NULL, &err);
+        rc = sc_ofd_sign(pkg, p, sc_test_mem_sink, &m, NULL, &err);
     sc_ofd_pkg_free(pkg);
     free(m.buf);
     if (rc != code || strstr(err.msg, frag) == NULL || m.len != 0)
@@ -193,7 +178,7 @@ void out_free(out *o)
 
 void sign_read(out *o, const uint8_t *in, size_t len, const sc_ofd_sign_params *p)
 {
-    struct mem m = { 0 };
+    sc_test_mem m = { 0 };
     sc_ofd_pkg *pkg = NULL;
     sc_report *rep = NULL;
     sc_verify_opts vo = { .trust = g.trust };
@@ -202,7 +187,7 @@ void sign_read(out *o, const uint8_t *in, size_t len, const sc_ofd_sign_params *
 
     memset(o, 0, sizeof(*o));
     assert_int_equal(sc_ofd_pkg_open_mem(&pkg, in, len, &err), 0);
-    if (sc_ofd_sign(pkg, p, mem_sink, &m, &o->info, &err) != 0)
+    if (sc_ofd_sign(pkg, p, sc_test_mem_sink, &m, &o->info, &err) != 0)
         fail_msg("sc_ofd_sign: %s", err.msg);
     sc_ofd_pkg_free(pkg);
     o->buf = m.buf;

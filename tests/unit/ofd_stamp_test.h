@@ -1,7 +1,7 @@
 /* ofd_stamp_test.h: what test_ofd_stamp.c (the signature's structure, stacking, locking,
  * refusals and XML edits) and test_ofd_stamp_pos.c (where the seal goes: page, keyword,
- * riding, a page's own box) share: the development PKI and seal of the group, a memory sink,
- * A4 documents made with sc_ofd_doc_*, repacking one with the internal zip writer, and
+ * riding, a page's own box) share: the development PKI and seal of the group (the memory
+ * sink is testutil's sc_test_mem_sink), A4 documents made with sc_ofd_doc_*, repacking one with the internal zip writer, and
  * stamping with the result read back and verified. Defined in ofd_stamp_test.c, which
  * tests/meson.build compiles into both programs. */
 #ifndef SC_OFD_STAMP_TEST_H
@@ -32,13 +32,6 @@ extern struct stamp_group g;
 
 int group_setup(void **state);
 int group_teardown(void **state);
-
-struct mem {
-    uint8_t *buf;
-    size_t len, cap, fail_at;  /* fail_at: refuse the call that would pass it (0: never) */
-};
-
-int mem_sink(void *ctx, const uint8_t *p, size_t n, sc_err *err);
 
 /* An A4 document of npages; texts[i] (may be NULL) drawn on page i at (20, 30 + 20 k) for
  * each "|"-separated part k. */

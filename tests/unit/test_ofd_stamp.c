@@ -389,9 +389,9 @@ static void sign_ofd__reports_sink_failures(void **state)
 
     (void)state;
     for (size_t at = 1; at < total; at = at * 3 + 7) {   /* the first run learns the total */
-        struct mem m = { .fail_at = at == 1 ? 0 : at };
+        sc_test_mem m = { .fail_at = at == 1 ? 0 : at };
         assert_int_equal(sc_ofd_pkg_open_mem(&pkg, doc, len, &err), 0);
-        int rc = sc_ofd_sign(pkg, &p, mem_sink, &m, NULL, &err);
+        int rc = sc_ofd_sign(pkg, &p, sc_test_mem_sink, &m, NULL, &err);
         if (at == 1)
             total = m.len;
         else if (rc != SC_EIO || strstr(err.msg, "test sink: full") == NULL)
