@@ -58,29 +58,44 @@ int ss__api_no_service(ss_req *req)
                               "configured (seal_ca, seal_maker: seal-server/README.md)");
 }
 
-/* The JSON object body, or NULL after answering 400. */
-json_t *ss__api_body_json(ss_req *req)
+int ss__api_body(ss_req *req, enum ss__api_body need, json_t **out)
 {
     size_t len;
     const uint8_t *b = ss_req_body(req, &len);
     json_error_t jerr;
     json_t *doc;
 
+    *out = NULL;
+    if (len == 0 && need == SS__API_BODY_OPTIONAL)
+        return 0;
     if (len == 0) {
         ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "a JSON body is required");
-        return NULL;
+        return -1;
     }
     if ((doc = json_loadb((const char *)b, len, JSON_REJECT_DUPLICATES, &jerr)) == NULL) {
         ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "body is not JSON: line %d column %d: "
                            "%s", jerr.line, jerr.column, jerr.text);
-        return NULL;
+        return -1;
     }
     if (!json_is_object(doc)) {
         json_decref(doc);
         ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "body: expected a JSON object");
+        return -1;
+    }
+    *out = doc;
+    return 0;
+}
+
+ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body)
+{
+    ss_svc *svc = ss__api_svc(req);
+
+    *body = NULL;
+    if (svc == NULL) {
+        ss__api_no_service(req);
         return NULL;
     }
-    return doc;
+    return ss__api_body(req, need, body) == 0 ? svc : NULL;
 }
 
 /* Optional string member: 0 (absent: *out NULL), or -1 after answering 400. */

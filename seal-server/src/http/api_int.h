@@ -32,8 +32,14 @@ int ss__api_no_service(ss_req *req);
 /** Answer doc (taken: released here; NULL is SC_ENOMEM, nothing sent). */
 int ss__api_reply_doc(ss_req *req, int status, json_t *doc);
 
-/** The JSON object body (new reference), or NULL after answering 400. */
-json_t *ss__api_body_json(ss_req *req);
+enum ss__api_body { SS__API_BODY_REQUIRED, SS__API_BODY_OPTIONAL };
+
+/** The JSON object body: 0 (*out a new reference; NULL when optional and none was sent), or
+ *  -1 after answering 400 (missing, not JSON, not an object). */
+int ss__api_body(ss_req *req, enum ss__api_body need, json_t **out);
+/** How a handler with a JSON body starts: the service and the body, as ss__api_body().
+ *  @return the service, or NULL after answering (503 without a service, 400 for the body) */
+ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body);
 /** Optional string member: 0 (absent or null: *out NULL), or -1 after answering 400. *out
  *  is borrowed from o. */
 int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out);

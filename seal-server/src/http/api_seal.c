@@ -26,17 +26,15 @@ static int64_t param_id(ss_req *req, const char *name)
 
 int ss__api_unit_add(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     const char *code, *name;
     sc_err err = SC_ERR_INIT;
     int64_t id = 0;
     json_t *b;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_REQUIRED, &b);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((b = ss__api_body_json(req)) == NULL)
         return 0;
     if (ss__api_need_str(req, b, "code", &code) != 0 ||
         ss__api_need_str(req, b, "name", &name) != 0) {
@@ -58,7 +56,6 @@ int ss__api_unit_add(ss_req *req)
 
 int ss__api_app_apply(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     ss_svc_app_req ar;
     const char *img = NULL;
@@ -66,11 +63,10 @@ int ss__api_app_apply(ss_req *req)
     uint8_t *image = NULL;
     sc_err err = SC_ERR_INIT;
     json_t *b;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_REQUIRED, &b);
     int rc = 0;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((b = ss__api_body_json(req)) == NULL)
         return 0;
     memset(&ar, 0, sizeof(ar));
     if (ss__api_opt_int(req, b, "unit_id", &unit_id, 1) != 0 ||
@@ -122,22 +118,17 @@ static int h_app_review(ss_req *req, int approve)
     sc_err err = SC_ERR_INIT;
     int64_t id;
     json_t *b = NULL;
-    size_t len;
     int rc;
 
     if (svc == NULL)
         return ss__api_no_service(req);
-    if ((id = param_id(req, "id")) < 0)
+    if ((id = param_id(req, "id")) < 0 ||
+        ss__api_body(req, approve ? SS__API_BODY_OPTIONAL : SS__API_BODY_REQUIRED, &b) != 0)
         return 0;
-    (void)ss_req_body(req, &len);
-    if (len > 0 || !approve) {
-        if ((b = ss__api_body_json(req)) == NULL)
-            return 0;
-        if (ss__api_opt_str(req, b, "reason", &reason) != 0 ||
-            (approve && ss__api_opt_str(req, b, "es_id", &es_id) != 0)) {
-            json_decref(b);
-            return 0;
-        }
+    if (ss__api_opt_str(req, b, "reason", &reason) != 0 ||
+        (approve && ss__api_opt_str(req, b, "es_id", &es_id) != 0)) {
+        json_decref(b);
+        return 0;
     }
     if (approve)
         rc = ss_svc_app_approve(svc, &act, id, es_id, reason, es, &err);
@@ -200,26 +191,20 @@ static const struct { const char *name; int value; } REASONS[] = {
 
 static int h_seal_change(ss_req *req, int what)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     const char *es_id = ss_req_param(req, "esID"), *text = NULL, *reason = NULL;
     sc_err err = SC_ERR_INIT;
     int r = SS_SVC_REASON_UNSPECIFIED, rc;
     ss_svc_status_info st;
-    json_t *b = NULL;
-    size_t len;
+    json_t *b;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_OPTIONAL, &b);
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    (void)ss_req_body(req, &len);
-    if (len > 0) {
-        if ((b = ss__api_body_json(req)) == NULL)
-            return 0;
-        if (ss__api_opt_str(req, b, "text", &text) != 0 ||
-            ss__api_opt_str(req, b, "reason", &reason) != 0) {
-            json_decref(b);
-            return 0;
-        }
+        return 0;
+    if (ss__api_opt_str(req, b, "text", &text) != 0 ||
+        ss__api_opt_str(req, b, "reason", &reason) != 0) {
+        json_decref(b);
+        return 0;
     }
     if (what == CH_REVOKE && reason != NULL) {
         size_t i;
@@ -256,17 +241,15 @@ int ss__api_seal_revoke(ss_req *req) { return h_seal_change(req, CH_REVOKE); }
 
 int ss__api_grant_add(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     const char *es_id;
     int64_t client = 0, exp = 0, lim = 0, id = 0;
     sc_err err = SC_ERR_INIT;
     json_t *b;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_REQUIRED, &b);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((b = ss__api_body_json(req)) == NULL)
         return 0;
     if (ss__api_opt_int(req, b, "client_id", &client, 1) != 0 ||
         ss__api_need_str(req, b, "es_id", &es_id) ||

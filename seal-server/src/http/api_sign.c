@@ -36,7 +36,6 @@ static int hex32(const char *s, uint8_t out[32])
 
 int ss__api_sign_data(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     ss_svc_sign_item it;
     ss_svc_sign_opts so = { ss_req_id(req), ss_req_header(req, "Idempotency-Key") };
@@ -46,10 +45,9 @@ int ss__api_sign_data(ss_req *req)
     sc_err err = SC_ERR_INIT;
     int replayed = 0, rc = 0;
     json_t *b, *doc;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_REQUIRED, &b);
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((b = ss__api_body_json(req)) == NULL)
         return 0;
     memset(&it, 0, sizeof(it));
     if (ss__api_need_str(req, b, "es_id", &it.es_id) != 0 ||

@@ -90,15 +90,36 @@ static int wants_json(ss_req *req)
     return acc != NULL && strstr(acc, "application/json") != NULL;
 }
 
-static int no_status_signer(ss_req *req)
+/* The service keys when this server publishes status, or NULL after answering 503. */
+static ss_api_svc *status_api(ss_req *req)
 {
-    return ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "this server has no status_signer "
-                              "configured (seal-server/README.md)");
+    ss_api_svc *a = ss_server_api(ss_req_server(req));
+
+    if (a == NULL || a->svc == NULL) {
+        ss__api_no_service(req);
+        return NULL;
+    }
+    if (a->key[SS_CONFIG_STATUS_SIGNER] == NULL) {
+        ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "this server has no status_signer "
+                           "configured (seal-server/README.md)");
+        return NULL;
+    }
+    return a;
+}
+
+/* The signed response der (taken), or the failure rc that prevented it. */
+static int reply_status(ss_req *req, int rc, uint8_t *der, size_t len, const sc_err *err)
+{
+    if (rc != 0)
+        return ss__api_reply_svc(req, rc, err);
+    rc = ss_req_reply_text(req, 200, SS_API_STATUS_TYPE, (const char *)der, len);
+    free(der);
+    return rc;
 }
 
 int ss__api_seal_status(ss_req *req)
 {
-    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    ss_api_svc *a = status_api(req);
     const ss_config *cfg = ss_server_config(ss_req_server(req));
     const char *es_id = ss_req_param(req, "esID");
     int64_t now = (int64_t)time(NULL);
@@ -110,10 +131,8 @@ int ss__api_seal_status(ss_req *req)
     sc_err err = SC_ERR_INIT;
     int rc;
 
-    if (a == NULL || a->svc == NULL)
-        return ss__api_no_service(req);
-    if (a->key[SS_CONFIG_STATUS_SIGNER] == NULL)
-        return no_status_signer(req);
+    if (a == NULL)
+        return 0;
     if ((rc = sc_status_builder_new(&b, now, &err)) != 0 ||
         (rc = add_entry(a->svc, b, es_id, now, next_s, &st, &err)) != 0) {
         sc_status_builder_free(b);
@@ -139,11 +158,7 @@ int ss__api_seal_status(ss_req *req)
     }
     rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
-    if (rc != 0)
-        return ss__api_reply_svc(req, rc, &err);
-    rc = ss_req_reply_text(req, 200, SS_API_STATUS_TYPE, (const char *)der, len);
-    free(der);
-    return rc;
+    return reply_status(req, rc, der, len, &err);
 }
 
 struct es_list {
@@ -173,7 +188,7 @@ static int on_seal(void *ctx, const ss_seal *s)
  * status change (and every other act) appends a record, so it grows with every change. */
 int ss__api_status_list(ss_req *req)
 {
-    ss_api_svc *a = ss_server_api(ss_req_server(req));
+    ss_api_svc *a = status_api(req);
     ss_store *store = ss_server_store(ss_req_server(req));
     unsigned next_s = ss_config_status_next_update_s(ss_server_config(ss_req_server(req)));
     int64_t now = (int64_t)time(NULL), seq = 0;
@@ -184,10 +199,8 @@ int ss__api_status_list(ss_req *req)
     sc_err err = SC_ERR_INIT;
     int rc;
 
-    if (a == NULL || a->svc == NULL)
-        return ss__api_no_service(req);
-    if (a->key[SS_CONFIG_STATUS_SIGNER] == NULL)
-        return no_status_signer(req);
+    if (a == NULL)
+        return 0;
     do {
         before = l.n;
         rc = ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err);
@@ -202,11 +215,7 @@ int ss__api_status_list(ss_req *req)
         rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
     free(l.ids);
-    if (rc != 0)
-        return ss__api_reply_svc(req, rc, &err);
-    rc = ss_req_reply_text(req, 200, SS_API_STATUS_TYPE, (const char *)der, len);
-    free(der);
-    return rc;
+    return reply_status(req, rc, der, len, &err);
 }
 
 /* ---- RFC 3161 time-stamping -------------------------------------------------------------- */
