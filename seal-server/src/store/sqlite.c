@@ -12,6 +12,7 @@
  * busy handler instead of failing half-way through a transaction. */
 #include "sqlite_int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -260,37 +261,74 @@ int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const ch
     return 0;
 }
 
-static const char *const app_words[] = { NULL, "pending", "approved", "rejected" };
-static const char *const seal_words[] = { NULL, "good", "suspended", "revoked" };
+const char *const sq__app_words[] = { NULL, "pending", "approved", "rejected", NULL };
+const char *const sq__seal_words[] = { NULL, "good", "suspended", "revoked", NULL };
 
-const char *sq__app_state_word(int state)
+const char *sq__word(const char *const *words, int v)
 {
-    return state >= SS_APP_PENDING && state <= SS_APP_REJECTED ? app_words[state] : NULL;
-}
-
-int sq__app_state_from(const char *w)
-{
-    int i;
-
-    for (i = SS_APP_PENDING; w != NULL && i <= SS_APP_REJECTED; i++)
-        if (strcmp(w, app_words[i]) == 0)
-            return i;
-    return 0;
+    for (int i = 1; words[i] != NULL; i++)
+        if (i == v)
+            return words[i];
+    return NULL;
 }
 
 const char *ss_seal_status_name(int status)
 {
-    return status >= SS_SEAL_GOOD && status <= SS_SEAL_REVOKED ? seal_words[status] : NULL;
+    return sq__word(sq__seal_words, status);
 }
 
-int sq__seal_status_from(const char *w)
+static void put_int(void *field, size_t size, int64_t v)
 {
-    int i;
+    int32_t v32 = (int32_t)v;
 
-    for (i = SS_SEAL_GOOD; w != NULL && i <= SS_SEAL_REVOKED; i++)
-        if (strcmp(w, seal_words[i]) == 0)
-            return i;
-    return 0;
+    assert(size == sizeof(v) || size == sizeof(v32));
+    memcpy(field, size == sizeof(v) ? (void *)&v : (void *)&v32, size);
+}
+
+static int col_word(sqlite3_stmt *s, int i, const sq_col *col, void *field, sc_err *err)
+{
+    char w[16];
+    int rc = sq__col_text(s, i, w, sizeof(w), col->what, err), v;
+
+    for (v = 1; rc == 0 && col->words[v] != NULL; v++)
+        if (strcmp(w, col->words[v]) == 0) {
+            put_int(field, col->aux, v);
+            return 0;
+        }
+    return rc != 0 ? rc : sc_err_set(err, SC_EFORMAT, "stored %s: unknown word \"%s\"",
+                                     col->what, w);
+}
+
+int sq__cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec,
+             sc_err *err)
+{
+    unsigned char *r = rec;
+    int rc = 0;
+
+    for (size_t k = 0; k < n && rc == 0; k++) {
+        const sq_col *col = &cols[k];
+        void *field = r + col->off, *aux = r + col->aux;
+        int i = first + (int)k;
+
+        switch (col->kind) {
+        case SQ__C_INT:
+            put_int(field, col->aux, sqlite3_column_int64(s, i));
+            break;
+        case SQ__C_TEXT:
+            rc = sq__col_text(s, i, field, col->aux, col->what, err);
+            break;
+        case SQ__C_HASH:
+            rc = sq__col_hash(s, i, field, aux, col->what, err);
+            break;
+        case SQ__C_BLOB:
+            rc = sq__col_blob(s, i, field, aux, col->max, col->what, err);
+            break;
+        case SQ__C_WORD:
+            rc = col_word(s, i, col, field, err);
+            break;
+        }
+    }
+    return rc;
 }
 
 int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err)

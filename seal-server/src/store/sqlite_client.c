@@ -10,17 +10,15 @@
 
 #define UNIT_COLS "id, code, name, created"
 
+static const sq_col unit_cols[] = {   /* UNIT_COLS */
+    SQ_COL_INT(ss_unit, id), SQ_COL_TEXT(ss_unit, code, "unit code"),
+    SQ_COL_TEXT(ss_unit, name, "unit name"), SQ_COL_INT(ss_unit, created),
+};
+
 static int unit_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_unit *u = out;
-    int rc;
-
-    memset(u, 0, sizeof(*u));
-    u->id = sqlite3_column_int64(s, 0);
-    u->created = sqlite3_column_int64(s, 3);
-    if ((rc = sq__col_text(s, 1, u->code, sizeof(u->code), "unit code", err)) == 0)
-        rc = sq__col_text(s, 2, u->name, sizeof(u->name), "unit name", err);
-    return rc;
+    memset(out, 0, sizeof(ss_unit));
+    return sq__cols(s, 0, unit_cols, SQ_N(unit_cols), out, err);
 }
 
 int sq__unit_add(void *be, void *tx, const char *code, const char *name, int64_t now,
@@ -71,23 +69,19 @@ int sq__unit_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_unit_
 
 #define CLIENT_COLS "id, name, roles, cert_subject, cert_sha256, token_hash, disabled, created"
 
+static const sq_col client_cols[] = {   /* CLIENT_COLS */
+    SQ_COL_INT(ss_client, id), SQ_COL_TEXT(ss_client, name, "client name"),
+    SQ_COL_INT(ss_client, roles),
+    SQ_COL_TEXT(ss_client, cert_subject, "client certificate subject"),
+    SQ_COL_HASH(ss_client, cert_sha256, has_cert_sha256, "client certificate fingerprint"),
+    SQ_COL_HASH(ss_client, token_hash, has_token, "client token hash"),
+    SQ_COL_INT(ss_client, disabled), SQ_COL_INT(ss_client, created),
+};
+
 static int client_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_client *cl = out;
-    int rc;
-
-    memset(cl, 0, sizeof(*cl));
-    cl->id = sqlite3_column_int64(s, 0);
-    cl->roles = (uint32_t)sqlite3_column_int64(s, 2);
-    cl->disabled = sqlite3_column_int(s, 6) != 0;
-    cl->created = sqlite3_column_int64(s, 7);
-    if ((rc = sq__col_text(s, 1, cl->name, sizeof(cl->name), "client name", err)) != 0 ||
-        (rc = sq__col_text(s, 3, cl->cert_subject, sizeof(cl->cert_subject),
-                           "client certificate subject", err)) != 0 ||
-        (rc = sq__col_hash(s, 4, cl->cert_sha256, &cl->has_cert_sha256,
-                           "client certificate fingerprint", err)) != 0)
-        return rc;
-    return sq__col_hash(s, 5, cl->token_hash, &cl->has_token, "client token hash", err);
+    memset(out, 0, sizeof(ss_client));
+    return sq__cols(s, 0, client_cols, SQ_N(client_cols), out, err);
 }
 
 int sq__client_add(void *be, void *tx, const ss_client *in, int64_t now, int64_t *id,

@@ -5,6 +5,7 @@
 #define SS_SQLITE_INT_H
 
 #include <pthread.h>
+#include <stddef.h>
 #include <sqlite3.h>
 
 #include "store_int.h"
@@ -127,6 +128,40 @@ int sq__err(sq_conn *c, int rc, const char *what, sc_err *err);
 int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err);
 int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err);
 
+/* ---- reading a row into a record --------------------------------------------------------
+ * A record's columns are a table of sq_col, one per column of its SELECT, in order; sq__cols
+ * fills the fields from column first on. Integers go into 4- or 8-byte fields; a WORD column
+ * holds a state or status word, read as its index in words. */
+typedef struct sq_col {
+    enum { SQ__C_INT, SQ__C_TEXT, SQ__C_HASH, SQ__C_BLOB, SQ__C_WORD } kind;
+    size_t off;                 /* offsetof the field */
+    size_t aux;                 /* INT, TEXT, WORD: sizeof the field; HASH: offsetof its
+                                   has_ flag; BLOB: offsetof its length */
+    size_t max;                 /* BLOB: its input limit */
+    const char *what;           /* names the column in errors */
+    const char *const *words;   /* WORD: sq__app_words or sq__seal_words */
+} sq_col;
+
+#define SQ__SIZE(T, f) sizeof(((T *)0)->f)
+#define SQ_COL_INT(T, f) { SQ__C_INT, offsetof(T, f), SQ__SIZE(T, f), 0, NULL, NULL }
+#define SQ_COL_TEXT(T, f, what) { SQ__C_TEXT, offsetof(T, f), SQ__SIZE(T, f), 0, (what), NULL }
+#define SQ_COL_HASH(T, f, has, what) \
+    { SQ__C_HASH, offsetof(T, f), offsetof(T, has), 0, (what), NULL }
+#define SQ_COL_BLOB(T, p, len, max, what) \
+    { SQ__C_BLOB, offsetof(T, p), offsetof(T, len), (max), (what), NULL }
+#define SQ_COL_WORD(T, f, words, what) \
+    { SQ__C_WORD, offsetof(T, f), SQ__SIZE(T, f), 0, (what), (words) }
+#define SQ_N(a) (sizeof(a) / sizeof((a)[0]))
+
+int sq__cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec,
+             sc_err *err);
+
+/* Status and state words as stored: [value] for each enum value, NULL at 0 and at the end. */
+extern const char *const sq__app_words[];
+extern const char *const sq__seal_words[];
+/* words[v], NULL when v is not a value (SS_*_ANY: NULL matches any in the lists' SQL) */
+const char *sq__word(const char *const *words, int v);
+
 /* Reading a row: text into a fixed buffer, a blob of at most max bytes (the input limit)
  * copied into a new buffer, a 32-byte hash. SC_EFORMAT for what does not fit: written by
  * something other than this store. */
@@ -142,10 +177,6 @@ int sq__read_i64(sqlite3_stmt *s, void *out, sc_err *err);
 /* Bring the schema up to SS_STORE_SCHEMA_VERSION (sqlite_schema.c). */
 int sq__migrate(sq_conn *c, const char *path, sc_err *err);
 
-/* Status and state words as stored. */
-const char *sq__app_state_word(int state);
-int sq__app_state_from(const char *w);
-int sq__seal_status_from(const char *w);
 
 /* The vtable's operations, by file. */
 int sq__unit_add(void *be, void *tx, const char *code, const char *name, int64_t now,

@@ -14,45 +14,32 @@
                  "height_mm, valid_from, valid_to, state, reviewer_id, reason, created, " \
                  "reviewed_at, es_id"
 
+static const sq_col app_cols[] = {   /* APP_COLS */
+    SQ_COL_INT(ss_app, id), SQ_COL_INT(ss_app, unit_id), SQ_COL_INT(ss_app, applicant_id),
+    SQ_COL_INT(ss_app, seal_type), SQ_COL_TEXT(ss_app, name, "application name"),
+    SQ_COL_TEXT(ss_app, image_format, "application image format"),
+    SQ_COL_INT(ss_app, width_mm), SQ_COL_INT(ss_app, height_mm),
+    SQ_COL_INT(ss_app, valid_from), SQ_COL_INT(ss_app, valid_to),
+    SQ_COL_WORD(ss_app, state, sq__app_words, "application state"),
+    SQ_COL_INT(ss_app, reviewer_id), SQ_COL_TEXT(ss_app, reason, "application reason"),
+    SQ_COL_INT(ss_app, created), SQ_COL_INT(ss_app, reviewed_at),
+    SQ_COL_TEXT(ss_app, es_id, "application esID"),
+};
+static const sq_col app_image_col[] = {   /* after APP_COLS: image */
+    SQ_COL_BLOB(ss_app, image, image_len, SS_IMAGE_MAX, "application image"),
+};
+
 static int app_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_app *a = out;
-    char state[16];
-    int rc;
-
-    memset(a, 0, sizeof(*a));
-    a->id = sqlite3_column_int64(s, 0);
-    a->unit_id = sqlite3_column_int64(s, 1);
-    a->applicant_id = sqlite3_column_int64(s, 2);
-    a->seal_type = sqlite3_column_int(s, 3);
-    a->width_mm = sqlite3_column_int(s, 6);
-    a->height_mm = sqlite3_column_int(s, 7);
-    a->valid_from = sqlite3_column_int64(s, 8);
-    a->valid_to = sqlite3_column_int64(s, 9);
-    a->reviewer_id = sqlite3_column_int64(s, 11);
-    a->created = sqlite3_column_int64(s, 13);
-    a->reviewed_at = sqlite3_column_int64(s, 14);
-    if ((rc = sq__col_text(s, 4, a->name, sizeof(a->name), "application name", err)) != 0 ||
-        (rc = sq__col_text(s, 5, a->image_format, sizeof(a->image_format),
-                           "application image format", err)) != 0 ||
-        (rc = sq__col_text(s, 10, state, sizeof(state), "application state", err)) != 0 ||
-        (rc = sq__col_text(s, 12, a->reason, sizeof(a->reason), "application reason",
-                           err)) != 0 ||
-        (rc = sq__col_text(s, 15, a->es_id, sizeof(a->es_id), "application esID", err)) != 0)
-        return rc;
-    if ((a->state = sq__app_state_from(state)) == 0)
-        return sc_err_set(err, SC_EFORMAT, "stored application %lld: unknown state \"%s\"",
-                          (long long)a->id, state);
-    return 0;
+    memset(out, 0, sizeof(ss_app));
+    return sq__cols(s, 0, app_cols, SQ_N(app_cols), out, err);
 }
 
 static int app_row_image(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_app *a = out;
-    int rc = app_row(s, a, err);
+    int rc = app_row(s, out, err);
 
-    return rc != 0 ? rc : sq__col_blob(s, 16, &a->image, &a->image_len, SS_IMAGE_MAX,
-                                       "application image", err);
+    return rc != 0 ? rc : sq__cols(s, SQ_N(app_cols), app_image_col, 1, out, err);
 }
 
 int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err)
@@ -103,7 +90,7 @@ int sq__app_list(void *be, void *tx, int64_t unit_id, int state, int64_t after_i
     rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " APP_COLS " FROM seal_applications WHERE "
                    "id > ?1 AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR state = ?3) "
                    "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
-                   SQ_TEXT(sq__app_state_word(state)), SQ_INT(limit)), "application list",
+                   SQ_TEXT(sq__word(sq__app_words, state)), SQ_INT(limit)), "application list",
                    err);
     while (sq__row(&q, &rc, err) && (rc = app_row(q.s, a, err)) == 0)
         rc = cb(ctx, a);
@@ -119,7 +106,7 @@ int sq__app_set_review(void *be, void *tx, int64_t id, int state, int64_t review
     int rc = sq__write(be, tx, SQ_APP_REVIEW, "UPDATE seal_applications SET state = ?2, "
                        "reviewer_id = ?3, reason = ?4, reviewed_at = ?5 "
                        "WHERE id = ?1 AND state = 'pending'",
-                       SQ_ARGS(SQ_INT(id), SQ_TEXT(sq__app_state_word(state)),
+                       SQ_ARGS(SQ_INT(id), SQ_TEXT(sq__word(sq__app_words, state)),
                                SQ_INT(reviewer_id), SQ_TEXT(reason), SQ_INT(now)),
                        "seal application review", NULL, &changed, err);
 
@@ -140,18 +127,16 @@ int sq__key_add(void *be, void *tx, const uint8_t *pem, size_t pem_len, const ui
                      "seal key", id, NULL, err);
 }
 
+static const sq_col key_cols[] = {   /* id, pkcs8_pem, signer_cert, created */
+    SQ_COL_INT(ss_seal_key, id),
+    SQ_COL_BLOB(ss_seal_key, pkcs8_pem, pkcs8_pem_len, SS_KEY_PEM_MAX, "seal key"),
+    SQ_COL_BLOB(ss_seal_key, cert, cert_len, SS_CERT_MAX, "seal key certificate"),
+    SQ_COL_INT(ss_seal_key, created),
+};
+
 static int key_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_seal_key *k = out;
-    int rc;
-
-    k->id = sqlite3_column_int64(s, 0);
-    k->created = sqlite3_column_int64(s, 3);
-    if ((rc = sq__col_blob(s, 1, &k->pkcs8_pem, &k->pkcs8_pem_len, SS_KEY_PEM_MAX, "seal key",
-                           err)) != 0)
-        return rc;
-    return sq__col_blob(s, 2, &k->cert, &k->cert_len, SS_CERT_MAX, "seal key certificate",
-                        err);
+    return sq__cols(s, 0, key_cols, SQ_N(key_cols), out, err);
 }
 
 int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
@@ -174,42 +159,31 @@ int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
 #define SEAL_COLS "id, es_id, unit_id, application_id, name, seal_type, key_id, " \
                   "valid_start, valid_end, status, created"
 
+static const sq_col seal_cols[] = {   /* SEAL_COLS */
+    SQ_COL_INT(ss_seal, id), SQ_COL_TEXT(ss_seal, es_id, "seal esID"),
+    SQ_COL_INT(ss_seal, unit_id), SQ_COL_INT(ss_seal, application_id),
+    SQ_COL_TEXT(ss_seal, name, "seal name"), SQ_COL_INT(ss_seal, seal_type),
+    SQ_COL_INT(ss_seal, key_id), SQ_COL_INT(ss_seal, valid_start),
+    SQ_COL_INT(ss_seal, valid_end), SQ_COL_WORD(ss_seal, status, sq__seal_words, "seal status"),
+    SQ_COL_INT(ss_seal, created),
+};
+static const sq_col seal_blob_cols[] = {   /* after SEAL_COLS: der, signer_cert */
+    SQ_COL_BLOB(ss_seal, der, der_len, SS_SEAL_DER_MAX, "seal DER"),
+    SQ_COL_BLOB(ss_seal, signer_cert, signer_cert_len, SS_CERT_MAX, "seal signer certificate"),
+};
+
 static int seal_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_seal *x = out;
-    char status[16];
-    int rc;
-
-    memset(x, 0, sizeof(*x));
-    x->id = sqlite3_column_int64(s, 0);
-    x->unit_id = sqlite3_column_int64(s, 2);
-    x->application_id = sqlite3_column_int64(s, 3);
-    x->seal_type = sqlite3_column_int(s, 5);
-    x->key_id = sqlite3_column_int64(s, 6);
-    x->valid_start = sqlite3_column_int64(s, 7);
-    x->valid_end = sqlite3_column_int64(s, 8);
-    x->created = sqlite3_column_int64(s, 10);
-    if ((rc = sq__col_text(s, 1, x->es_id, sizeof(x->es_id), "seal esID", err)) != 0 ||
-        (rc = sq__col_text(s, 4, x->name, sizeof(x->name), "seal name", err)) != 0 ||
-        (rc = sq__col_text(s, 9, status, sizeof(status), "seal status", err)) != 0)
-        return rc;
-    if ((x->status = sq__seal_status_from(status)) == 0)
-        return sc_err_set(err, SC_EFORMAT, "stored seal %s: unknown status \"%s\"", x->es_id,
-                          status);
-    return 0;
+    memset(out, 0, sizeof(ss_seal));
+    return sq__cols(s, 0, seal_cols, SQ_N(seal_cols), out, err);
 }
 
 static int seal_row_blobs(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_seal *x = out;
-    int rc;
+    int rc = seal_row(s, out, err);
 
-    if ((rc = seal_row(s, x, err)) != 0 ||
-        (rc = sq__col_blob(s, 11, &x->der, &x->der_len, SS_SEAL_DER_MAX, "seal DER",
-                           err)) != 0)
-        return rc;
-    return sq__col_blob(s, 12, &x->signer_cert, &x->signer_cert_len, SS_CERT_MAX,
-                        "seal signer certificate", err);
+    return rc != 0 ? rc : sq__cols(s, SQ_N(seal_cols), seal_blob_cols, SQ_N(seal_blob_cols),
+                                   out, err);
 }
 
 /* On c, inside the caller's atomic write. */
@@ -315,24 +289,17 @@ int sq__seal_set_status(void *be, void *tx, const char *es_id, int status, const
     return sq__atomic_end(be, tx, c, rc, err);
 }
 
+static const sq_col history_cols[] = {   /* id, es_id, status, reason, actor, at */
+    SQ_COL_INT(ss_status_entry, id), SQ_COL_TEXT(ss_status_entry, es_id, "history esID"),
+    SQ_COL_WORD(ss_status_entry, status, sq__seal_words, "history status"),
+    SQ_COL_TEXT(ss_status_entry, reason, "history reason"),
+    SQ_COL_INT(ss_status_entry, actor), SQ_COL_INT(ss_status_entry, at),
+};
+
 static int history_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_status_entry *e = out;
-    char status[16];
-    int rc;
-
-    memset(e, 0, sizeof(*e));
-    e->id = sqlite3_column_int64(s, 0);
-    e->actor = sqlite3_column_int64(s, 4);
-    e->at = sqlite3_column_int64(s, 5);
-    if ((rc = sq__col_text(s, 1, e->es_id, sizeof(e->es_id), "history esID", err)) != 0 ||
-        (rc = sq__col_text(s, 2, status, sizeof(status), "history status", err)) != 0 ||
-        (rc = sq__col_text(s, 3, e->reason, sizeof(e->reason), "history reason", err)) != 0)
-        return rc;
-    if ((e->status = sq__seal_status_from(status)) == 0)
-        return sc_err_set(err, SC_EFORMAT, "stored history of %s: unknown status \"%s\"",
-                          e->es_id, status);
-    return 0;
+    memset(out, 0, sizeof(ss_status_entry));
+    return sq__cols(s, 0, history_cols, SQ_N(history_cols), out, err);
 }
 
 int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, void *ctx,
@@ -353,18 +320,16 @@ int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, voi
 
 #define GRANT_COLS "id, client_id, es_id, expires_at, use_limit, uses, created"
 
+static const sq_col grant_cols[] = {   /* GRANT_COLS; a NULL expiry or limit reads as 0 */
+    SQ_COL_INT(ss_grant, id), SQ_COL_INT(ss_grant, client_id),
+    SQ_COL_TEXT(ss_grant, es_id, "grant esID"), SQ_COL_INT(ss_grant, expires_at),
+    SQ_COL_INT(ss_grant, use_limit), SQ_COL_INT(ss_grant, uses), SQ_COL_INT(ss_grant, created),
+};
+
 static int grant_row(sqlite3_stmt *s, void *out, sc_err *err)
 {
-    ss_grant *g = out;
-
-    memset(g, 0, sizeof(*g));
-    g->id = sqlite3_column_int64(s, 0);
-    g->client_id = sqlite3_column_int64(s, 1);
-    g->expires_at = sqlite3_column_int64(s, 3);   /* NULL reads as 0: never */
-    g->use_limit = sqlite3_column_int64(s, 4);    /* NULL reads as 0: unlimited */
-    g->uses = sqlite3_column_int64(s, 5);
-    g->created = sqlite3_column_int64(s, 6);
-    return sq__col_text(s, 2, g->es_id, sizeof(g->es_id), "grant esID", err);
+    memset(out, 0, sizeof(ss_grant));
+    return sq__cols(s, 0, grant_cols, SQ_N(grant_cols), out, err);
 }
 
 int sq__grant_add(void *be, void *tx, int64_t client_id, const char *es_id,
