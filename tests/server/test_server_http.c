@@ -75,6 +75,29 @@ static void expect(const sf_resp *r, long status, const char *code, const char *
     json_decref(doc);
 }
 
+/* One request whose answer needs no more than expect(). */
+static void call(void **state, const sf_req *q, long status, const char *code, const char *frag)
+{
+    sf_resp r;
+
+    sf_http(*state, q, &r);
+    expect(&r, status, code, frag);
+    sf_resp_free(&r);
+}
+
+/* One request answered with status and a body containing each string of has (NULL ends). */
+static void call_has(void **state, const sf_req *q, long status, const char *const *has)
+{
+    sf_resp r;
+
+    sf_http(*state, q, &r);
+    expect(&r, status, NULL, NULL);
+    for (; *has != NULL; has++)
+        if (strstr(r.body, *has) == NULL)
+            fail_msg("want %s in %s", *has, r.body);
+    sf_resp_free(&r);
+}
+
 static void healthz__ok_with_client_cert(void **state)
 {
     sf_req q = { .path = "/healthz", .cert = SF_CERT_OURS };
@@ -116,25 +139,18 @@ static void healthz__401_with_wrong_token(void **state)
     sf_resp_free(&r);
 
     q.token = "short";
-    sf_http(*state, &q, &r);
-    expect(&r, 401, "unauthorized", "malformed");
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", "malformed");
 
     q.token = NULL;
     q.authorization = "Basic YWRtaW46YWRtaW4=";
-    sf_http(*state, &q, &r);
-    expect(&r, 401, "unauthorized", "only the Bearer scheme");
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", "only the Bearer scheme");
 }
 
 static void healthz__401_for_disabled_client(void **state)
 {
     sf_req q = { .path = "/healthz", .token = sf_env_get()->tok_disabled };
-    sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 401, "unauthorized", "disabled");
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", "disabled");
 }
 
 static void metrics__403_for_wrong_role(void **state)
@@ -153,54 +169,35 @@ static void auth__bearer_wins_over_cert(void **state)
 {
     sf_req q = { .path = "/metrics", .cert = SF_CERT_OURS,
                  .token = sf_env_get()->tok_operator };
-    sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 403, "forbidden", "operator");
-    sf_resp_free(&r);
+    call(state, &q, 403, "forbidden", "operator");
 }
 
 static void whoami__names_cert_and_token_clients(void **state)
 {
     sf_req q = { .path = "/api/v1/whoami", .cert = SF_CERT_OURS };
-    sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 200, NULL, NULL);
-    assert_non_null(strstr(r.body, "\"client\":\"admin-cert\""));
-    assert_non_null(strstr(r.body, "\"auth\":\"cert\""));
-    sf_resp_free(&r);
-
+    call_has(state, &q, 200, (const char *const[]){ "\"client\":\"admin-cert\"",
+                                                    "\"auth\":\"cert\"", NULL });
     q.cert = SF_CERT_NONE;
     q.token = sf_env_get()->tok_officer;
-    sf_http(*state, &q, &r);
-    expect(&r, 200, NULL, NULL);
-    assert_non_null(strstr(r.body, "\"roles\":\"seal-officer\""));
-    assert_non_null(strstr(r.body, "\"auth\":\"bearer\""));
-    sf_resp_free(&r);
+    call_has(state, &q, 200, (const char *const[]){ "\"roles\":\"seal-officer\"",
+                                                    "\"auth\":\"bearer\"", NULL });
 
     q.token = NULL;          /* anonymous_verify is off by default */
-    sf_http(*state, &q, &r);
-    expect(&r, 401, "unauthorized", NULL);
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", NULL);
 }
 
 static void whoami__anonymous_verifier_when_enabled(void **state)
 {
     sf_req q = { .path = "/api/v1/whoami" };
-    sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 200, NULL, NULL);
-    assert_non_null(strstr(r.body, "\"client\":null"));
-    assert_non_null(strstr(r.body, "\"auth\":\"anonymous\""));
-    assert_non_null(strstr(r.body, "\"roles\":\"verifier\""));
-    sf_resp_free(&r);
+    call_has(state, &q, 200, (const char *const[]){ "\"client\":null",
+                                                    "\"auth\":\"anonymous\"",
+                                                    "\"roles\":\"verifier\"", NULL });
 
     q.path = "/metrics";     /* anonymous is a verifier, nothing more */
-    sf_http(*state, &q, &r);
-    expect(&r, 401, "unauthorized", NULL);
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", NULL);
 }
 
 static void routing__404_and_405_are_json(void **state)
@@ -208,9 +205,7 @@ static void routing__404_and_405_are_json(void **state)
     sf_req q = { .path = "/api/v1/nothing-here", .cert = SF_CERT_OURS };
     sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 404, "not_found", "/api/v1/nothing-here");
-    sf_resp_free(&r);
+    call(state, &q, 404, "not_found", "/api/v1/nothing-here");
 
     q.path = "/healthz";
     q.method = "DELETE";
@@ -250,15 +245,11 @@ static void echo__413_over_the_limit(void **state)
     sf_resp_free(&r);
 
     q.chunked = 1;             /* no length given: refused once byte 1025 arrives */
-    sf_http(*state, &q, &r);
-    expect(&r, 413, "payload_too_large", "limit of 1024");
-    sf_resp_free(&r);
+    call(state, &q, 413, "payload_too_large", "limit of 1024");
 
     q.chunked = 0;             /* exactly the limit is accepted (and is not JSON: 400) */
     q.body_len = 1024;
-    sf_http(*state, &q, &r);
-    expect(&r, 400, "bad_request", "not JSON");
-    sf_resp_free(&r);
+    call(state, &q, 400, "bad_request", "not JSON");
     free(big);
 }
 
@@ -266,16 +257,11 @@ static void echo__415_wrong_content_type(void **state)
 {
     sf_req q = { .path = "/test/echo", .token = sf_env_get()->tok_operator,
                  .content_type = "text/plain", .body = "{}", .body_len = 2 };
-    sf_resp r;
 
-    sf_http(*state, &q, &r);
-    expect(&r, 415, "unsupported_media_type", "application/json");
-    sf_resp_free(&r);
+    call(state, &q, 415, "unsupported_media_type", "application/json");
 
     q.content_type = NULL;
-    sf_http(*state, &q, &r);  /* curl then sends application/x-www-form-urlencoded */
-    expect(&r, 415, "unsupported_media_type", NULL);
-    sf_resp_free(&r);
+    call(state, &q, 415, "unsupported_media_type", NULL);  /* curl sends a form type then */
 }
 
 static void metrics__count_what_was_done(void **state)
@@ -284,22 +270,16 @@ static void metrics__count_what_was_done(void **state)
     sf_req q = { .path = "/healthz", .cert = SF_CERT_OURS };
     sf_resp r;
 
-    for (int i = 0; i < 3; i++) {
-        sf_http(*state, &q, &r);
-        expect(&r, 200, NULL, NULL);
-        sf_resp_free(&r);
-    }
+    for (int i = 0; i < 3; i++)
+        call(state, &q, 200, NULL, NULL);
     q.cert = SF_CERT_NONE;
-    sf_http(*state, &q, &r);                        /* 401 */
-    sf_resp_free(&r);
+    call(state, &q, 401, "unauthorized", NULL);
     q.path = "/nope";
     q.token = e->tok_auditor;
-    sf_http(*state, &q, &r);                        /* 404 */
-    sf_resp_free(&r);
+    call(state, &q, 404, "not_found", NULL);
     q.path = "/metrics";
     q.token = e->tok_operator;
-    sf_http(*state, &q, &r);                        /* 403 */
-    sf_resp_free(&r);
+    call(state, &q, 403, "forbidden", NULL);
 
     /* Requests are counted after their answer is sent: poll until the last one shows. */
     q.token = e->tok_auditor;
@@ -393,25 +373,27 @@ static void log__one_line_per_request_without_secrets(void **state)
     free(log);
 }
 
+/* Each test gets its own server. */
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(healthz__ok_with_client_cert, setup, teardown),
-        cmocka_unit_test_setup_teardown(healthz__401_without_credentials, setup, teardown),
-        cmocka_unit_test_setup_teardown(healthz__401_with_wrong_token, setup, teardown),
-        cmocka_unit_test_setup_teardown(healthz__401_for_disabled_client, setup, teardown),
-        cmocka_unit_test_setup_teardown(metrics__403_for_wrong_role, setup, teardown),
-        cmocka_unit_test_setup_teardown(auth__bearer_wins_over_cert, setup, teardown),
-        cmocka_unit_test_setup_teardown(whoami__names_cert_and_token_clients, setup, teardown),
+        TEST(healthz__ok_with_client_cert),
+        TEST(healthz__401_without_credentials),
+        TEST(healthz__401_with_wrong_token),
+        TEST(healthz__401_for_disabled_client),
+        TEST(metrics__403_for_wrong_role),
+        TEST(auth__bearer_wins_over_cert),
+        TEST(whoami__names_cert_and_token_clients),
         cmocka_unit_test_setup_teardown(whoami__anonymous_verifier_when_enabled, setup_anon,
                                         teardown),
-        cmocka_unit_test_setup_teardown(routing__404_and_405_are_json, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo__round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo__413_over_the_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(echo__415_wrong_content_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(metrics__count_what_was_done, setup, teardown),
-        cmocka_unit_test_setup_teardown(log__one_line_per_request_without_secrets, setup,
-                                        teardown),
+        TEST(routing__404_and_405_are_json),
+        TEST(echo__round_trip),
+        TEST(echo__413_over_the_limit),
+        TEST(echo__415_wrong_content_type),
+        TEST(metrics__count_what_was_done),
+        TEST(log__one_line_per_request_without_secrets),
     };
 
     sf_env_get();
