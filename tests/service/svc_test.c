@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "sealcore/ofd_doc.h"
+#include "store_test.h"   /* st_client: clients are added as the store's own tests add them */
+#undef OK                 /* svc_test.h's assertions, which name the service's codes too */
+#undef EXPECT
 #include "testutil.h"
 #include "svc_test.h"
 
@@ -46,25 +49,10 @@ void fx_expect(int rc, const sc_err *err, int code, const char *frag, const char
                  err != NULL ? err->msg : "", frag);
 }
 
-static int64_t add_client(fx *f, const char *name, uint32_t roles)
+/* A client of these roles (st_client: a fresh token), acting with them. */
+static ss_svc_actor actor(fx *f, const char *name, uint32_t roles)
 {
-    sc_err err = SC_ERR_INIT;
-    char tok[SS_TOKEN_BUF];
-    ss_client c;
-    int64_t id = 0;
-
-    memset(&c, 0, sizeof(c));
-    snprintf(c.name, sizeof(c.name), "%s", name);
-    c.roles = roles;
-    c.has_token = 1;
-    OK(ss_token_new(tok, c.token_hash, &err), &err);
-    OK(ss_store_client_add(f->st, &c, fx_now(f), &id, &err), &err);
-    return id;
-}
-
-static ss_svc_actor actor(int64_t id, uint32_t roles)
-{
-    ss_svc_actor a = { id, roles };
+    ss_svc_actor a = { st_client(f->st, name, roles), roles };
     return a;
 }
 
@@ -108,12 +96,12 @@ int fx_setup(void **state)
 
     fx_service(f, 0);
 
-    f->admin = actor(add_client(f, "admin", SS_ROLE_ADMIN), SS_ROLE_ADMIN);
-    f->officer = actor(add_client(f, "officer", SS_ROLE_SEAL_OFFICER), SS_ROLE_SEAL_OFFICER);
-    f->officer2 = actor(add_client(f, "officer2", SS_ROLE_SEAL_OFFICER), SS_ROLE_SEAL_OFFICER);
-    f->oper = actor(add_client(f, "approval-system", SS_ROLE_OPERATOR), SS_ROLE_OPERATOR);
-    f->oper2 = actor(add_client(f, "other-system", SS_ROLE_OPERATOR), SS_ROLE_OPERATOR);
-    f->auditor = actor(add_client(f, "auditor", SS_ROLE_AUDITOR), SS_ROLE_AUDITOR);
+    f->admin = actor(f, "admin", SS_ROLE_ADMIN);
+    f->officer = actor(f, "officer", SS_ROLE_SEAL_OFFICER);
+    f->officer2 = actor(f, "officer2", SS_ROLE_SEAL_OFFICER);
+    f->oper = actor(f, "approval-system", SS_ROLE_OPERATOR);
+    f->oper2 = actor(f, "other-system", SS_ROLE_OPERATOR);
+    f->auditor = actor(f, "auditor", SS_ROLE_AUDITOR);
     OK(ss_svc_unit_add(f->svc, &f->admin, "11330000002482173X", "某省人力资源和社会保障厅",
                        &f->unit, &err), &err);
     *state = f;
