@@ -182,23 +182,16 @@ int sq__write(void *be, void *tx, int slot, const char *sql, sq_args args, const
 }
 
 int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
-                 const char *what, sq_reader read, void *out, sc_err *err)
+                 const char *what, const sq_rec *rec, void *out, sc_err *err)
 {
     sq_q q;
     int rc = sq__query(&q, be, tx, slot, sql, args, what, err);
 
     if (sq__row(&q, &rc, err))
-        rc = read(q.s, out, err);
+        rc = sq__rec(q.s, rec, out, err);
     else if (rc == 0)
         rc = SQ_NOROW;
     return sq__end(&q, rc);
-}
-
-int sq__read_i64(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    (void)err;
-    *(int64_t *)out = sqlite3_column_int64(s, 0);
-    return 0;
 }
 
 int sq__col_text(sqlite3_stmt *s, int i, char *buf, size_t size, const char *what, sc_err *err)
@@ -299,15 +292,15 @@ static int col_word(sqlite3_stmt *s, int i, const sq_col *col, void *field, sc_e
                                      col->what, w);
 }
 
-int sq__cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec,
-             sc_err *err)
+static int read_cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec,
+                     sc_err *err)
 {
     unsigned char *r = rec;
     int rc = 0;
 
     for (size_t k = 0; k < n && rc == 0; k++) {
         const sq_col *col = &cols[k];
-        void *field = r + col->off, *aux = r + col->aux;
+        void *field = r + col->off, *aux = col->aux == SQ__NONE ? NULL : r + col->aux;
         int i = first + (int)k;
 
         switch (col->kind) {
@@ -330,6 +323,19 @@ int sq__cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec
     }
     return rc;
 }
+
+int sq__rec(sqlite3_stmt *s, const sq_rec *rec, void *out, sc_err *err)
+{
+    int rc;
+
+    memset(out, 0, rec->size);
+    if ((rc = read_cols(s, 0, rec->cols, rec->n, out, err)) != 0 || rec->more == NULL)
+        return rc;
+    return read_cols(s, (int)rec->n, rec->more, rec->n_more, out, err);
+}
+
+static const sq_col i64_col[] = { { SQ__C_INT, 0, sizeof(int64_t), 0, NULL, NULL } };
+const sq_rec sq__i64_rec = { sizeof(int64_t), i64_col, 1, NULL, 0 };
 
 int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err)
 {
@@ -518,10 +524,8 @@ static int prepare_file(const char *path, int allow_shared, sc_err *err)
     return 0;
 }
 
-static int read_mode(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    return sq__col_text(s, 0, out, 16, "journal mode", err);
-}
+static const sq_col mode_col[] = { { SQ__C_TEXT, 0, 16, 0, "journal mode", NULL } };
+static const sq_rec mode_rec = { 16, mode_col, 1, NULL, 0 };
 
 static void be_free(sq_be *be)
 {
@@ -572,7 +576,7 @@ int ss__sqlite_open(void **out, const char *path, const ss_sqlite_opts *opts, sc
     be->n_open = 1;
     /* WAL is a property of the file: set once, kept by every later open */
     rc = sq__read_one(NULL, c, SQ_FRESH, "PRAGMA journal_mode = WAL", SQ_NO_ARGS,
-                      "store: switching to WAL", read_mode, mode, err);
+                      "store: switching to WAL", &mode_rec, mode, err);
     if (rc == SQ_NOROW || (rc == 0 && strcmp(mode, "wal") != 0)) {
         rc = sc_err_set(err, SC_EIO, "store %s: cannot use WAL mode (journal mode is %s; "
                         "is the file on a network file system?)", path,
@@ -644,7 +648,7 @@ static int sq_schema_version(void *bep, void *tx, int *version, sc_err *err)
 {
     int64_t v = 0;
     int rc = sq__read_one(bep, tx, SQ_SCHEMA_VERSION, "SELECT max(version) FROM "
-                          "schema_version", SQ_NO_ARGS, "store schema version", sq__read_i64,
+                          "schema_version", SQ_NO_ARGS, "store schema version", &sq__i64_rec,
                           &v, err);
 
     if (rc == SQ_NOROW)

@@ -5,24 +5,22 @@
 #include <string.h>
 
 struct head {
-    int64_t *seq;
-    uint8_t *hash;
+    int64_t seq;
+    uint8_t hash[32];
 };
-
-static int head_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    struct head *h = out;
-
-    *h->seq = sqlite3_column_int64(s, 0);
-    return sq__col_hash(s, 1, h->hash, NULL, "audit head hash", err);
-}
+static const sq_col head_cols[] = {
+    SQ_COL_INT(struct head, seq), SQ_COL_HASH_REQUIRED(struct head, hash, "audit head hash"),
+};
+static const sq_rec head_rec = SQ_REC(struct head, head_cols);
 
 int sq__audit_head(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *err)
 {
-    struct head h = { seq, hash };
+    struct head h = { 0, { 0 } };
     int rc = sq__read_one(be, tx, SQ_AUDIT_HEAD, "SELECT seq, hash FROM audit_head WHERE "
-                          "id = 1", SQ_NO_ARGS, "audit head", head_row, &h, err);
+                          "id = 1", SQ_NO_ARGS, "audit head", &head_rec, &h, err);
 
+    *seq = h.seq;
+    memcpy(hash, h.hash, 32);
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_EIO, "audit head: the row is missing (the store is damaged)");
     return rc;

@@ -14,12 +14,7 @@ static const sq_col unit_cols[] = {   /* UNIT_COLS */
     SQ_COL_INT(ss_unit, id), SQ_COL_TEXT(ss_unit, code, "unit code"),
     SQ_COL_TEXT(ss_unit, name, "unit name"), SQ_COL_INT(ss_unit, created),
 };
-
-static int unit_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_unit));
-    return sq__cols(s, 0, unit_cols, SQ_N(unit_cols), out, err);
-}
+static const sq_rec unit_rec = SQ_REC(ss_unit, unit_cols);
 
 int sq__unit_add(void *be, void *tx, const char *code, const char *name, int64_t now,
                  int64_t *id, sc_err *err)
@@ -39,11 +34,12 @@ int sq__unit_find(void *be, void *tx, int64_t id, const char *code, ss_unit *out
     memset(out, 0, sizeof(*out));
     if (code != NULL)
         rc = sq__read_one(be, tx, SQ_UNIT_BY_CODE, "SELECT " UNIT_COLS " FROM units WHERE "
-                          "code = ?1", SQ_ARGS(SQ_TEXT(code)), "unit lookup", unit_row, out,
-                          err);
+                          "code = ?1", SQ_ARGS(SQ_TEXT(code)), "unit lookup", &unit_rec,
+                          out, err);
     else
         rc = sq__read_one(be, tx, SQ_UNIT_BY_ID, "SELECT " UNIT_COLS " FROM units WHERE "
-                          "id = ?1", SQ_ARGS(SQ_INT(id)), "unit lookup", unit_row, out, err);
+                          "id = ?1", SQ_ARGS(SQ_INT(id)), "unit lookup", &unit_rec, out,
+                          err);
     if (rc == SQ_NOROW && code != NULL)
         rc = sc_err_set(err, SC_ENOTFOUND, "unit %s: no such unit", code);
     else if (rc == SQ_NOROW)
@@ -60,7 +56,7 @@ int sq__unit_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_unit_
                        "ORDER BY id LIMIT ?2", SQ_ARGS(SQ_INT(after_id), SQ_INT(limit)),
                        "unit list", err);
 
-    while (sq__row(&q, &rc, err) && (rc = unit_row(q.s, &u, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &unit_rec, &u, err)) == 0)
         rc = cb(ctx, &u);
     return sq__end(&q, rc);
 }
@@ -77,12 +73,7 @@ static const sq_col client_cols[] = {   /* CLIENT_COLS */
     SQ_COL_HASH(ss_client, token_hash, has_token, "client token hash"),
     SQ_COL_INT(ss_client, disabled), SQ_COL_INT(ss_client, created),
 };
-
-static int client_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_client));
-    return sq__cols(s, 0, client_cols, SQ_N(client_cols), out, err);
-}
+static const sq_rec client_rec = SQ_REC(ss_client, client_cols);
 
 int sq__client_add(void *be, void *tx, const ss_client *in, int64_t now, int64_t *id,
                    sc_err *err)
@@ -117,7 +108,7 @@ int sq__client_find(void *be, void *tx, int by, int64_t id, const void *key, ss_
     int rc;
 
     memset(out, 0, sizeof(*out));
-    rc = sq__read_one(be, tx, q[by].slot, q[by].sql, SQ_ARGS(arg), "client lookup", client_row,
+    rc = sq__read_one(be, tx, q[by].slot, q[by].sql, SQ_ARGS(arg), "client lookup", &client_rec,
                       out, err);
     if (rc == SQ_NOROW && by == SS__BY_ID)
         rc = sc_err_set(err, SC_ENOTFOUND, "client %lld: no such API client", (long long)id);
@@ -138,7 +129,7 @@ int sq__client_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_cli
     rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " CLIENT_COLS " FROM api_clients WHERE "
                    "id > ?1 ORDER BY id LIMIT ?2", SQ_ARGS(SQ_INT(after_id), SQ_INT(limit)),
                    "client list", err);
-    while (sq__row(&q, &rc, err) && (rc = client_row(q.s, cl, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &client_rec, cl, err)) == 0)
         rc = cb(ctx, cl);
     free(cl);
     return sq__end(&q, rc);
@@ -173,30 +164,29 @@ int sq__client_set_token(void *be, void *tx, int64_t id, const uint8_t *hash, sc
 
 /* ---- idempotency ----------------------------------------------------------------------- */
 
-struct idem_row {
-    uint8_t *hash;
-    uint8_t **resp;
-    size_t *resp_len;
+struct idem {
+    uint8_t hash[32];
+    uint8_t *resp;
+    size_t resp_len;
 };
-
-static int idem_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    struct idem_row *r = out;
-    int rc = sq__col_hash(s, 0, r->hash, NULL, "idempotency request hash", err);
-
-    return rc != 0 ? rc : sq__col_blob(s, 1, r->resp, r->resp_len, SS_IDEM_RESPONSE_MAX,
-                                       "idempotency response", err);
-}
+static const sq_col idem_cols[] = {   /* request_sha256, response */
+    SQ_COL_HASH_REQUIRED(struct idem, hash, "idempotency request hash"),
+    SQ_COL_BLOB(struct idem, resp, resp_len, SS_IDEM_RESPONSE_MAX, "idempotency response"),
+};
+static const sq_rec idem_rec = SQ_REC(struct idem, idem_cols);
 
 int sq__idem_get(void *be, void *tx, int64_t client_id, const char *key,
                  uint8_t stored_hash[32], uint8_t **resp, size_t *resp_len, sc_err *err)
 {
-    struct idem_row r = { stored_hash, resp, resp_len };
+    struct idem r = { { 0 }, NULL, 0 };
     int rc = sq__read_one(be, tx, SQ_IDEM_GET, "SELECT request_sha256, response FROM "
                           "idempotency WHERE client_id = ?1 AND key = ?2",
                           SQ_ARGS(SQ_INT(client_id), SQ_TEXT(key)), "idempotency lookup",
-                          idem_row, &r, err);
+                          &idem_rec, &r, err);
 
+    memcpy(stored_hash, r.hash, 32);
+    *resp = r.resp;        /* NULL unless read */
+    *resp_len = r.resp_len;
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "idempotency key \"%s\": not used yet", key);
     return rc;

@@ -93,7 +93,8 @@ int sq__query(sq_q *q, void *be, void *tx, int slot, const char *sql, sq_args ar
               const char *what, sc_err *err);
 /* While *rc is 0, step: 1 with a row to read; else 0 with *rc the outcome (0 after the last
  * row, the mapped error, or what the caller put there: a reader's error, a callback's stop).
- * A list: while (sq__row(&q, &rc, err) && (rc = read(q.s, &rec, err)) == 0) rc = cb(…); */
+ * A list: while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &x_rec, &x, err)) == 0)
+ *             rc = cb(ctx, &x); */
 int sq__row(sq_q *q, int *rc, sc_err *err);
 /* Reset or finalize the statement, give the connection back; returns rc. */
 int sq__end(sq_q *q, int rc);
@@ -103,12 +104,12 @@ int sq__end(sq_q *q, int rc);
 int sq__write(void *be, void *tx, int slot, const char *sql, sq_args args, const char *what,
               int64_t *rowid, int64_t *changes, sc_err *err);
 
-/* Read the first row with read(s, out, err). Returns SQ_NOROW (positive, err untouched) when
- * there is none, so the caller names what is missing. */
+/* Read the first row into out (a record as rec describes, below). Returns SQ_NOROW (positive,
+ * err untouched) when there is none, so the caller names what is missing. */
 #define SQ_NOROW 1
-typedef int (*sq_reader)(sqlite3_stmt *s, void *out, sc_err *err);
+typedef struct sq_rec sq_rec;
 int sq__read_one(void *be, void *tx, int slot, const char *sql, sq_args args,
-                 const char *what, sq_reader read, void *out, sc_err *err);
+                 const char *what, const sq_rec *rec, void *out, sc_err *err);
 
 /* The transaction's connection when tx is set, else one from the pool (waiting up to the busy
  * timeout). Give it back with sq__release(be, tx, c), which leaves a transaction's alone. */
@@ -129,32 +130,48 @@ int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err);
 int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err);
 
 /* ---- reading a row into a record --------------------------------------------------------
- * A record's columns are a table of sq_col, one per column of its SELECT, in order; sq__cols
- * fills the fields from column first on. Integers go into 4- or 8-byte fields; a WORD column
- * holds a state or status word, read as its index in words. */
+ * A record's columns are a table of sq_col, one per column of its SELECT, in order, and an
+ * sq_rec names the table and the record's size. Integers go into 4- or 8-byte fields; a WORD
+ * column holds a state or status word, read as its index in words. */
 typedef struct sq_col {
     enum { SQ__C_INT, SQ__C_TEXT, SQ__C_HASH, SQ__C_BLOB, SQ__C_WORD } kind;
     size_t off;                 /* offsetof the field */
     size_t aux;                 /* INT, TEXT, WORD: sizeof the field; HASH: offsetof its
-                                   has_ flag; BLOB: offsetof its length */
+                                   has_ flag (SQ__NONE: the hash is required); BLOB: offsetof
+                                   its length */
     size_t max;                 /* BLOB: its input limit */
     const char *what;           /* names the column in errors */
     const char *const *words;   /* WORD: sq__app_words or sq__seal_words */
 } sq_col;
 
+#define SQ__NONE ((size_t)-1)
 #define SQ__SIZE(T, f) sizeof(((T *)0)->f)
 #define SQ_COL_INT(T, f) { SQ__C_INT, offsetof(T, f), SQ__SIZE(T, f), 0, NULL, NULL }
 #define SQ_COL_TEXT(T, f, what) { SQ__C_TEXT, offsetof(T, f), SQ__SIZE(T, f), 0, (what), NULL }
 #define SQ_COL_HASH(T, f, has, what) \
     { SQ__C_HASH, offsetof(T, f), offsetof(T, has), 0, (what), NULL }
+#define SQ_COL_HASH_REQUIRED(T, f, what) { SQ__C_HASH, offsetof(T, f), SQ__NONE, 0, (what), NULL }
 #define SQ_COL_BLOB(T, p, len, max, what) \
     { SQ__C_BLOB, offsetof(T, p), offsetof(T, len), (max), (what), NULL }
 #define SQ_COL_WORD(T, f, words, what) \
     { SQ__C_WORD, offsetof(T, f), SQ__SIZE(T, f), 0, (what), (words) }
 #define SQ_N(a) (sizeof(a) / sizeof((a)[0]))
 
-int sq__cols(sqlite3_stmt *s, int first, const sq_col *cols, size_t n, void *rec,
-             sc_err *err);
+struct sq_rec {
+    size_t size;              /* sizeof the record: zeroed before reading */
+    const sq_col *cols;       /* from column 0 */
+    size_t n;
+    const sq_col *more;       /* then these (NULL: none): blobs that only some queries read */
+    size_t n_more;
+};
+#define SQ_REC(T, cols) { sizeof(T), (cols), SQ_N(cols), NULL, 0 }
+#define SQ_REC_MORE(T, cols, more) { sizeof(T), (cols), SQ_N(cols), (more), SQ_N(more) }
+
+/* Zero out, then read the row into it. Blobs read before a failure stay in out (the caller
+ * clears the record). */
+int sq__rec(sqlite3_stmt *s, const sq_rec *rec, void *out, sc_err *err);
+/* Column 0 into an int64_t. */
+extern const sq_rec sq__i64_rec;
 
 /* Status and state words as stored: [value] for each enum value, NULL at 0 and at the end. */
 extern const char *const sq__app_words[];
@@ -171,8 +188,6 @@ int sq__col_blob(sqlite3_stmt *s, int i, uint8_t **out, size_t *len, size_t max,
                  const char *what, sc_err *err);
 int sq__col_hash(sqlite3_stmt *s, int i, uint8_t out[32], int *present, const char *what,
                  sc_err *err);
-/* An sq_reader: column 0 into the int64_t at out. */
-int sq__read_i64(sqlite3_stmt *s, void *out, sc_err *err);
 
 /* Bring the schema up to SS_STORE_SCHEMA_VERSION (sqlite_schema.c). */
 int sq__migrate(sq_conn *c, const char *path, sc_err *err);

@@ -146,8 +146,8 @@ static int exec(sq_conn *c, const char *sql, const char *what, sc_err *err)
 
 static int int_query(sq_conn *c, const char *sql, int64_t *out, sc_err *err)
 {
-    int rc = sq__read_one(NULL, c, SQ_FRESH, sql, SQ_NO_ARGS, "store schema", sq__read_i64, out,
-                          err);
+    int rc = sq__read_one(NULL, c, SQ_FRESH, sql, SQ_NO_ARGS, "store schema", &sq__i64_rec,
+                          out, err);
 
     if (rc == SQ_NOROW)
         *out = 0;

@@ -28,19 +28,8 @@ static const sq_col app_cols[] = {   /* APP_COLS */
 static const sq_col app_image_col[] = {   /* after APP_COLS: image */
     SQ_COL_BLOB(ss_app, image, image_len, SS_IMAGE_MAX, "application image"),
 };
-
-static int app_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_app));
-    return sq__cols(s, 0, app_cols, SQ_N(app_cols), out, err);
-}
-
-static int app_row_image(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    int rc = app_row(s, out, err);
-
-    return rc != 0 ? rc : sq__cols(s, SQ_N(app_cols), app_image_col, 1, out, err);
-}
+static const sq_rec app_rec = SQ_REC(ss_app, app_cols);
+static const sq_rec app_image_rec = SQ_REC_MORE(ss_app, app_cols, app_image_col);
 
 int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err)
 {
@@ -64,11 +53,11 @@ int sq__app_get(void *be, void *tx, int64_t id, int with_image, ss_app *out, sc_
     if (with_image)
         rc = sq__read_one(be, tx, SQ_APP_GET_IMAGE, "SELECT " APP_COLS ", image FROM "
                           "seal_applications WHERE id = ?1", SQ_ARGS(SQ_INT(id)),
-                          "seal application lookup", app_row_image, out, err);
+                          "seal application lookup", &app_image_rec, out, err);
     else
         rc = sq__read_one(be, tx, SQ_APP_GET, "SELECT " APP_COLS " FROM seal_applications "
                           "WHERE id = ?1", SQ_ARGS(SQ_INT(id)), "seal application lookup",
-                          app_row, out, err);
+                          &app_rec, out, err);
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal application %lld: no such application",
                         (long long)id);
@@ -92,7 +81,7 @@ int sq__app_list(void *be, void *tx, int64_t unit_id, int state, int64_t after_i
                    "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
                    SQ_TEXT(sq__word(sq__app_words, state)), SQ_INT(limit)), "application list",
                    err);
-    while (sq__row(&q, &rc, err) && (rc = app_row(q.s, a, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &app_rec, a, err)) == 0)
         rc = cb(ctx, a);
     free(a);
     return sq__end(&q, rc);
@@ -133,11 +122,7 @@ static const sq_col key_cols[] = {   /* id, pkcs8_pem, signer_cert, created */
     SQ_COL_BLOB(ss_seal_key, cert, cert_len, SS_CERT_MAX, "seal key certificate"),
     SQ_COL_INT(ss_seal_key, created),
 };
-
-static int key_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    return sq__cols(s, 0, key_cols, SQ_N(key_cols), out, err);
-}
+static const sq_rec key_rec = SQ_REC(ss_seal_key, key_cols);
 
 int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
 {
@@ -146,7 +131,7 @@ int sq__key_get(void *be, void *tx, int64_t id, ss_seal_key *out, sc_err *err)
     memset(out, 0, sizeof(*out));
     rc = sq__read_one(be, tx, SQ_KEY_GET, "SELECT id, pkcs8_pem, signer_cert, created FROM "
                       "seal_keys WHERE id = ?1", SQ_ARGS(SQ_INT(id)), "seal key lookup",
-                      key_row, out, err);
+                      &key_rec, out, err);
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal key %lld: no such key", (long long)id);
     if (rc != 0)
@@ -171,20 +156,8 @@ static const sq_col seal_blob_cols[] = {   /* after SEAL_COLS: der, signer_cert 
     SQ_COL_BLOB(ss_seal, der, der_len, SS_SEAL_DER_MAX, "seal DER"),
     SQ_COL_BLOB(ss_seal, signer_cert, signer_cert_len, SS_CERT_MAX, "seal signer certificate"),
 };
-
-static int seal_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_seal));
-    return sq__cols(s, 0, seal_cols, SQ_N(seal_cols), out, err);
-}
-
-static int seal_row_blobs(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    int rc = seal_row(s, out, err);
-
-    return rc != 0 ? rc : sq__cols(s, SQ_N(seal_cols), seal_blob_cols, SQ_N(seal_blob_cols),
-                                   out, err);
-}
+static const sq_rec seal_rec = SQ_REC(ss_seal, seal_cols);
+static const sq_rec seal_blobs_rec = SQ_REC_MORE(ss_seal, seal_cols, seal_blob_cols);
 
 /* On c, inside the caller's atomic write. */
 static int history_add(sq_conn *c, const char *es_id, int status, const char *reason,
@@ -239,11 +212,11 @@ int sq__seal_get(void *be, void *tx, const char *es_id, int with_blobs, ss_seal 
     if (with_blobs)
         rc = sq__read_one(be, tx, SQ_SEAL_GET_BLOBS, "SELECT " SEAL_COLS ", der, signer_cert "
                           "FROM seals WHERE es_id = ?1", SQ_ARGS(SQ_TEXT(es_id)),
-                          "seal lookup", seal_row_blobs, out, err);
+                          "seal lookup", &seal_blobs_rec, out, err);
     else
         rc = sq__read_one(be, tx, SQ_SEAL_GET, "SELECT " SEAL_COLS " FROM seals WHERE "
-                          "es_id = ?1", SQ_ARGS(SQ_TEXT(es_id)), "seal lookup", seal_row, out,
-                          err);
+                          "es_id = ?1", SQ_ARGS(SQ_TEXT(es_id)), "seal lookup", &seal_rec,
+                          out, err);
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "seal %s: no such seal", es_id);
     if (rc != 0)
@@ -263,7 +236,7 @@ int sq__seal_list(void *be, void *tx, int64_t unit_id, int status, int64_t after
                        SQ_TEXT(ss_seal_status_name(status)), SQ_INT(limit)), "seal list",
                        err);
 
-    while (sq__row(&q, &rc, err) && (rc = seal_row(q.s, &x, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &seal_rec, &x, err)) == 0)
         rc = cb(ctx, &x);
     return sq__end(&q, rc);
 }
@@ -295,12 +268,7 @@ static const sq_col history_cols[] = {   /* id, es_id, status, reason, actor, at
     SQ_COL_TEXT(ss_status_entry, reason, "history reason"),
     SQ_COL_INT(ss_status_entry, actor), SQ_COL_INT(ss_status_entry, at),
 };
-
-static int history_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_status_entry));
-    return sq__cols(s, 0, history_cols, SQ_N(history_cols), out, err);
-}
+static const sq_rec history_rec = SQ_REC(ss_status_entry, history_cols);
 
 int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, void *ctx,
                      sc_err *err)
@@ -311,7 +279,7 @@ int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, voi
                        "FROM seal_status_history WHERE es_id = ?1 ORDER BY id",
                        SQ_ARGS(SQ_TEXT(es_id)), "seal status history", err);
 
-    while (sq__row(&q, &rc, err) && (rc = history_row(q.s, &e, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &history_rec, &e, err)) == 0)
         rc = cb(ctx, &e);
     return sq__end(&q, rc);
 }
@@ -325,12 +293,7 @@ static const sq_col grant_cols[] = {   /* GRANT_COLS; a NULL expiry or limit rea
     SQ_COL_TEXT(ss_grant, es_id, "grant esID"), SQ_COL_INT(ss_grant, expires_at),
     SQ_COL_INT(ss_grant, use_limit), SQ_COL_INT(ss_grant, uses), SQ_COL_INT(ss_grant, created),
 };
-
-static int grant_row(sqlite3_stmt *s, void *out, sc_err *err)
-{
-    memset(out, 0, sizeof(ss_grant));
-    return sq__cols(s, 0, grant_cols, SQ_N(grant_cols), out, err);
-}
+static const sq_rec grant_rec = SQ_REC(ss_grant, grant_cols);
 
 int sq__grant_add(void *be, void *tx, int64_t client_id, const char *es_id,
                   int64_t expires_at, int64_t use_limit, int64_t now, int64_t *id,
@@ -355,7 +318,7 @@ int sq__grant_get(void *be, void *tx, int64_t client_id, const char *es_id, ss_g
     memset(out, 0, sizeof(*out));
     rc = sq__read_one(be, tx, SQ_GRANT_GET, "SELECT " GRANT_COLS " FROM grants WHERE "
                       "client_id = ?1 AND es_id = ?2", SQ_ARGS(SQ_INT(client_id),
-                      SQ_TEXT(es_id)), "grant lookup", grant_row, out, err);
+                      SQ_TEXT(es_id)), "grant lookup", &grant_rec, out, err);
     if (rc == SQ_NOROW)
         rc = sc_err_set(err, SC_ENOTFOUND, "client %lld has no grant for seal %s",
                         (long long)client_id, es_id);
@@ -372,7 +335,7 @@ int sq__grant_list(void *be, void *tx, int64_t client_id, const char *es_id, int
                        "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(client_id),
                        SQ_TEXT(es_id), SQ_INT(limit)), "grant list", err);
 
-    while (sq__row(&q, &rc, err) && (rc = grant_row(q.s, &g, err)) == 0)
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &grant_rec, &g, err)) == 0)
         rc = cb(ctx, &g);
     return sq__end(&q, rc);
 }
