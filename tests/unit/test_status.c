@@ -1,6 +1,7 @@
 /* test_status.c: status responses (sealcore/status.h, spec/status.asn1) signed by the dev PKI's
- * status-signer: round trips; the output checked by the openssl CLI (asn1parse, -genconf,
- * pkeyutl, dgst); the verifier rule around every change; the builder's refusals; 15,000 seals.
+ * status-signer: round trips; what is checked once per response; the output checked by the
+ * openssl CLI (asn1parse, -genconf, pkeyutl, dgst); the verifier rule around every change; the
+ * builder's refusals; 15,000 seals.
  * Tampering and parse errors: test_status_tamper.c. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "sc_int.h"
 #include "sealcore/status.h"
+#include "status/status_int.h"
 #include "sealcore/time.h"
 #include "sealcore/trust.h"
 #include "status_test.h"
@@ -73,6 +75,55 @@ static void status_make__round_trip_parses_and_verifies(void **state)
     const uint8_t *t = sc_status_resp_get_tbs(g.resp, &len);
     assert_true(t == sc_status_resp_get_der(g.resp, NULL) + 4 && t[0] == 0x30);
     assert_memory_equal(t + len, "\x30\x0a\x06\x08\x2a\x81\x1c\xcf\x55\x01\x83\x75", 12);
+}
+
+/* ---- the verifier rule -------------------------------------------------------------------- */
+
+/* Verify r with trust at check time `at` and signer (NULL: certs[0]); 1, 0 (why). */
+static int verify_with(const sc_status_resp *r, const sc_trust *trust, const uint8_t *signer,
+                       size_t signer_len, int64_t at, char *why, size_t n)
+{
+    sc_status_verify_opts o = { trust, signer, signer_len, at };
+    sc_err err = SC_ERR_INIT;
+    int valid = -1;
+
+    if (sc_status_resp_verify(r, &o, &valid, why, n, &err) != 0)
+        fail_msg("verify: %s", err.msg);
+    return valid;
+}
+
+/* What depends on the response alone (responderKeyHash, the signature: an SM3 pass over the
+ * whole list, the signer's purpose, the embedded chain) is checked once per response, and only
+ * a success with certs[0] as the signer is remembered; the trust store, the check time and a
+ * signer the caller names are judged on every call. */
+static void status_resp_verify__checks_the_response_itself_once(void **state)
+{
+    sc_status_resp *r = NULL;
+    sc_trust *other = NULL;
+    char why[600];
+
+    (void)state;
+    assert_int_equal(sc_status_resp_parse(&r, g.std, g.std_len, NULL), 0);
+    assert_int_equal(atomic_load(&r->self_checked), 0);
+    assert_int_equal(verify_with(r, g.trust, g.prov, g.prov_len, g.now, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "is not this response's signer"));
+    assert_int_equal(verify_with(r, g.trust, g.cert, g.cert_len, g.now, why, sizeof(why)), 1);
+    assert_int_equal(atomic_load(&r->self_checked), 0);   /* a given signer: not remembered */
+    assert_int_equal(verify_with(r, g.trust, NULL, 0, g.now, why, sizeof(why)), 1);
+    assert_int_equal(atomic_load(&r->self_checked), 1);
+    assert_int_equal(verify_with(r, g.trust, NULL, 0, g.now, why, sizeof(why)), 1);
+    /* after it, each call still judges its own inputs */
+    assert_int_equal(verify_with(r, g.trust, g.prov, g.prov_len, g.now, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "is not this response's signer"));
+    assert_int_equal(verify_with(r, g.trust, NULL, 0, g.now + 8 * DAY, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "the status response is stale"));
+    assert_int_equal(sc_trust_new(&other, NULL), 0);
+    assert_int_equal(sc_test_add_trust(other, sc_test_pki_other(), "root-ca.pem", 1), 0);
+    assert_int_equal(sc_test_add_trust(other, sc_test_pki_other(), "seal-ca.pem", 0), 0);
+    assert_int_equal(verify_with(r, other, NULL, 0, g.now, why, sizeof(why)), 0);
+    assert_non_null(strstr(why, "at producedAt"));
+    sc_trust_free(other);
+    sc_status_resp_free(r);
 }
 
 /* ---- independent checks with the openssl CLI ---------------------------------------------- */
@@ -475,6 +526,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(status_make__round_trip_parses_and_verifies),
+        cmocka_unit_test(status_resp_verify__checks_the_response_itself_once),
         cmocka_unit_test(status_make__der_is_minimal_per_openssl_asn1parse),
         cmocka_unit_test(status_make__tbs_equals_openssl_genconf),
         cmocka_unit_test(status_make__signature_verifies_with_openssl_pkeyutl),

@@ -196,6 +196,11 @@ typedef struct sc_status_verify_opts {
  *  present, is a chain (each certificate issued and signed by the next; the last one
  *  self-signed or chaining to an anchor), so no byte of the response goes unchecked;
  *  producedAt and the check time are not after any entry's nextUpdate.
+ *  What depends on the response alone (responderKeyHash, the signature, the signer's
+ *  purpose, the links of certs) is remembered in r after the first call that finds it good
+ *  with certs[0] as the signer, so a list is hashed once, not once per seal checked; the
+ *  trust store, the check time and a given signer_cert are judged on every call. Calls on
+ *  the same response may run concurrently.
  *  A verdict is data: 0 is returned whenever one was reached.
  *  @param[out] valid  1 trusted, 0 not (why, n bytes, says why: signer, time, field)
  *  @return 0, SC_EINVAL (no anchors, signer_cert not a certificate), SC_ENOMEM */

@@ -560,6 +560,7 @@ int sc_status_resp_parse(sc_status_resp **out, const uint8_t *der, size_t len, s
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
+    atomic_init(&r->self_checked, 0);
     if ((r->der = sc__memdup(der, len, err)) == NULL) {
         rc = SC_ENOMEM;
         goto out;

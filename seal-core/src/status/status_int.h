@@ -3,6 +3,8 @@
 #ifndef SC_STATUS_INT_H
 #define SC_STATUS_INT_H
 
+#include <stdatomic.h>
+
 #include "sc_int.h"
 #include "sealcore/status.h"
 
@@ -24,6 +26,14 @@ struct sc_status_resp {
     sc_span certs[SC_STATUS_MAX_CERTS];
     int has_min_next;            /* the earliest nextUpdate of any entry */
     int64_t min_next;
+    /* 1 once sc_status_resp_verify found, with certs[0] as the signer, every part of rule 1
+     * that depends on these bytes alone: responderKeyHash, the signature over tbsStatus, the
+     * signer's purpose, the embedded chain's links. A verifier checks the same list for
+     * every item of every document, and the signature costs an SM3 pass over the whole
+     * response (~10 ms for a province's 2.5 MB); what depends on the call (trust store,
+     * check time) is judged every time. Only ever set from 0 to 1 (const calls may run
+     * concurrently); failures are not remembered, so their reasons stay exact. */
+    atomic_int self_checked;
 };
 
 /* DER order of two encodings: bytes, then length (X.690 §11.6 without the padding: two

@@ -81,15 +81,17 @@ static int usage_ok(X509 *x, const char *name, char *why, size_t n)
 }
 
 /* certs is outside the signature: it must be a chain, each certificate issued and signed by
- * the next, the last self-signed (its own signature checked) or chaining to an anchor. */
+ * the next, the last self-signed (its own signature checked) or chaining to an anchor. The
+ * links and the self-signature depend on the response alone (links 0: already checked); the
+ * anchor is the caller's. */
 static int embedded_chain_ok(const sc_status_resp *r, X509 *const *c, const sc_trust *trust,
-                             char *why, size_t n, sc_err *err)
+                             int links, char *why, size_t n, sc_err *err)
 {
     size_t k = r->info.cert_count;
     char inner[400], t[32];
     int rc;
 
-    for (size_t i = 0; i + 1 < k; i++) {
+    for (size_t i = 0; links && i + 1 < k; i++) {
         int e = X509_check_issued(c[i + 1], c[i]);
         if (e != X509_V_OK || X509_verify(c[i], X509_get0_pubkey(c[i + 1])) != 1) {
             ERR_clear_error();
@@ -102,7 +104,7 @@ static int embedded_chain_ok(const sc_status_resp *r, X509 *const *c, const sc_t
     if (k == 0)
         return 1;
     if (X509_check_issued(c[k - 1], c[k - 1]) == X509_V_OK) {
-        if (X509_verify(c[k - 1], X509_get0_pubkey(c[k - 1])) == 1)
+        if (!links || X509_verify(c[k - 1], X509_get0_pubkey(c[k - 1])) == 1)
             return 1;
         ERR_clear_error();
         snprintf(why, n, "StatusResponse.certs[%zu]: its self-signature does not verify", k - 1);
@@ -143,7 +145,7 @@ int sc_status_resp_verify(const sc_status_resp *r, const sc_status_verify_opts *
     sc_err e = SC_ERR_INIT;
     uint8_t h[32];
     char name[160] = "?", inner[400], t[32], field[40];
-    int rc = 0, ok = 0;
+    int rc = 0, ok = 0, own, done;
 
     if (valid != NULL)
         *valid = 0;
@@ -180,18 +182,26 @@ int sc_status_resp_verify(const sc_status_resp *r, const sc_status_verify_opts *
         goto out;
     }
     sc__cert_name(signer, name, sizeof(name));
-    /* rule 1: the key responderKeyHash names, its signature, its purpose, its chain */
-    if ((rc = key_hash(signer, h, err)) != 0)
-        goto out;
-    if (memcmp(h, r->info.key_hash, 32) != 0) {
-        snprintf(why, n, "the status-signer certificate \"%s\" is not this response's signer: "
-                 "SM3 of its public key differs from responderKeyHash", name);
-        goto out;
+    /* rule 1: the key responderKeyHash names, its signature, its purpose, its chain; what
+     * depends on the response alone is done once per response (self_checked) */
+    own = o->signer_cert == NULL;
+    done = own && atomic_load(&r->self_checked);
+    if (!done) {
+        if ((rc = key_hash(signer, h, err)) != 0)
+            goto out;
+        if (memcmp(h, r->info.key_hash, 32) != 0) {
+            snprintf(why, n, "the status-signer certificate \"%s\" is not this response's "
+                     "signer: SM3 of its public key differs from responderKeyHash", name);
+            goto out;
+        }
+        if ((rc = signature_ok(r, signer, name, why, n, err)) != 1 ||
+            !usage_ok(signer, name, why, n))
+            goto out;
     }
-    if ((rc = signature_ok(r, signer, name, why, n, err)) != 1 || !usage_ok(signer, name, why, n))
+    if ((rc = embedded_chain_ok(r, c, o->trust, !done, why, n, err)) != 1)
         goto out;
-    if ((rc = embedded_chain_ok(r, c, o->trust, why, n, err)) != 1)
-        goto out;
+    if (own && !done)   /* a link or the signature failing has left before this */
+        atomic_store(&r->self_checked, 1);
     if ((rc = sc__trust_verify(o->trust, signer, r->info.produced_at, inner, sizeof(inner),
                                err)) != 1) {
         if (rc == 0)

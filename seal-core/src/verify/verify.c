@@ -277,8 +277,9 @@ static int status_for(ctx *c, const sc_ses_seal *s, const sc_status_resp **r, sc
 /* seal_status: the response verifies with the trust anchors and is fresh at the check time
  * (rules 1 and 3), and says that this seal (its esID and the SM3 of its DER) was good at the
  * time judged (rules 2 and 4): the signing time for signatures, now for seals; --at for both.
- * The response is verified for every item: an OFD's signatures may name different seals,
- * and a verification costs one SM2 check and an SM3 over the response. */
+ * The response is verified for every item (an OFD's signatures may name different seals);
+ * what depends on the response alone, its signature above all, is checked only the first
+ * time (status_verify.c), so this costs little after the first item. */
 static int check_status(ctx *c, const sc_ses_seal *s, sc_err *err)
 {
     const sc_verify_opts *o = c->o;
