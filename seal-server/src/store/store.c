@@ -118,10 +118,6 @@ int ss__check_list(unsigned limit, sc_err *err)
     return 0;
 }
 
-static int check_cb(int missing, sc_err *err)
-{
-    return missing ? sc_err_set(err, SC_EINVAL, "list: no callback") : 0;
-}
 
 static int check_id(const char *what, int64_t id, sc_err *err)
 {
@@ -132,6 +128,16 @@ static int check_id(const char *what, int64_t id, sc_err *err)
 static int check_store(const ss_store *st, sc_err *err)
 {
     return st == NULL ? sc_err_set(err, SC_EINVAL, "store: no handle") : 0;
+}
+
+/* A unit or client list: a handle, a limit, a callback. */
+static int check_list_call(const ss_store *st, unsigned limit, int no_cb, sc_err *err)
+{
+    int rc;
+
+    if ((rc = check_store(st, err)) != 0 || (rc = ss__check_list(limit, err)) != 0)
+        return rc;
+    return no_cb ? sc_err_set(err, SC_EINVAL, "list: no callback") : 0;
 }
 
 /* ---- handles and transactions ---------------------------------------------------------- */
@@ -396,12 +402,9 @@ int ss_store_unit_by_code(ss_store *st, const char *code, ss_unit *out, sc_err *
 int ss_store_unit_list(ss_store *st, int64_t after_id, unsigned limit, ss_unit_cb cb,
                        void *ctx, sc_err *err)
 {
-    int rc;
+    int rc = check_list_call(st, limit, cb == NULL, err);
 
-    if ((rc = check_store(st, err)) != 0 || (rc = ss__check_list(limit, err)) != 0 ||
-        (rc = check_cb(cb == NULL, err)) != 0)
-        return rc;
-    return st->ops->unit_list(st->be, st->tx, after_id, limit, cb, ctx, err);
+    return rc != 0 ? rc : st->ops->unit_list(st->be, st->tx, after_id, limit, cb, ctx, err);
 }
 
 /* ---- API clients ----------------------------------------------------------------------- */
@@ -503,12 +506,9 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
 int ss_store_client_list(ss_store *st, int64_t after_id, unsigned limit, ss_client_cb cb,
                          void *ctx, sc_err *err)
 {
-    int rc;
+    int rc = check_list_call(st, limit, cb == NULL, err);
 
-    if ((rc = check_store(st, err)) != 0 || (rc = ss__check_list(limit, err)) != 0 ||
-        (rc = check_cb(cb == NULL, err)) != 0)
-        return rc;
-    return st->ops->client_list(st->be, st->tx, after_id, limit, cb, ctx, err);
+    return rc != 0 ? rc : st->ops->client_list(st->be, st->tx, after_id, limit, cb, ctx, err);
 }
 
 int ss_store_client_set_disabled(ss_store *st, int64_t id, int disabled, sc_err *err)

@@ -39,6 +39,24 @@ static int check_validity(const char *what, int64_t from, int64_t to, sc_err *er
     return 0;
 }
 
+/* An application or seal list: a store, a callback, a limit, one unit (0: all) and one
+ * state or status (0: all, else 1..hi). */
+static int check_filter(const char *list, const ss_store *st, int no_cb, unsigned limit,
+                        int64_t unit_id, const char *kind, int v, int hi, sc_err *err)
+{
+    int rc;
+
+    if (st == NULL || no_cb)
+        return sc_err_set(err, SC_EINVAL, "%s: no store or no callback", list);
+    if ((rc = ss__check_list(limit, err)) != 0)
+        return rc;
+    if (v < 0 || v > hi)
+        return sc_err_set(err, SC_EINVAL, "%s: %s %d unknown", list, kind, v);
+    if (unit_id < 0)
+        return sc_err_set(err, SC_EINVAL, "%s: unit id %lld", list, (long long)unit_id);
+    return 0;
+}
+
 /* ---- applications ---------------------------------------------------------------------- */
 
 void ss_app_clear(ss_app *a)
@@ -113,17 +131,11 @@ int ss_store_app_get(ss_store *st, int64_t id, ss_app *out, sc_err *err)
 int ss_store_app_list(ss_store *st, int64_t unit_id, int state, int64_t after_id,
                       unsigned limit, ss_app_cb cb, void *ctx, sc_err *err)
 {
-    int rc;
+    int rc = check_filter("application list", st, cb == NULL, limit, unit_id, "state", state,
+                          SS_APP_REJECTED, err);
 
-    if (st == NULL || cb == NULL)
-        return sc_err_set(err, SC_EINVAL, "application list: no store or no callback");
-    if ((rc = ss__check_list(limit, err)) != 0 ||
-        (rc = need(state >= SS_APP_ANY && state <= SS_APP_REJECTED, "application list: "
-                   "state %lld unknown", state, err)) != 0 ||
-        (rc = need(unit_id >= 0, "application list: unit id %lld", (long long)unit_id,
-                   err)) != 0)
-        return rc;
-    return st->ops->app_list(st->be, st->tx, unit_id, state, after_id, limit, cb, ctx, err);
+    return rc != 0 ? rc : st->ops->app_list(st->be, st->tx, unit_id, state, after_id, limit,
+                                            cb, ctx, err);
 }
 
 int ss_store_app_review(ss_store *st, int64_t id, int64_t reviewer_id, int approve,
@@ -303,16 +315,11 @@ int ss_store_seal_get(ss_store *st, const char *es_id, ss_seal *out, sc_err *err
 int ss_store_seal_list(ss_store *st, int64_t unit_id, int status, int64_t after_id,
                        unsigned limit, ss_seal_cb cb, void *ctx, sc_err *err)
 {
-    int rc;
+    int rc = check_filter("seal list", st, cb == NULL, limit, unit_id, "status", status,
+                          SS_SEAL_REVOKED, err);
 
-    if (st == NULL || cb == NULL)
-        return sc_err_set(err, SC_EINVAL, "seal list: no store or no callback");
-    if ((rc = ss__check_list(limit, err)) != 0 ||
-        (rc = need(status >= SS_SEAL_ANY && status <= SS_SEAL_REVOKED, "seal list: status "
-                   "%lld unknown", status, err)) != 0 ||
-        (rc = need(unit_id >= 0, "seal list: unit id %lld", (long long)unit_id, err)) != 0)
-        return rc;
-    return st->ops->seal_list(st->be, st->tx, unit_id, status, after_id, limit, cb, ctx, err);
+    return rc != 0 ? rc : st->ops->seal_list(st->be, st->tx, unit_id, status, after_id, limit,
+                                             cb, ctx, err);
 }
 
 int ss_store_seal_set_status(ss_store *st, const char *es_id, int status, const char *reason,
