@@ -705,6 +705,41 @@ static void broken__signature_fails_its_structure_only(void **state)
     free(base.p);
 }
 
+/* A Document.xml that fails part way through its pages leaves no pages (ofd_model.h), not
+ * the ones read so far with a NULL entry: a changed file's reason asks whether it is a page,
+ * which read that NULL entry and crashed. */
+static void broken__document_with_a_bad_page_leaves_no_pages(void **state)
+{
+    static const char page1[] = "<ofd:Page ID=\"1\" BaseLoc=\"Pages/Page_0/Content.xml\"/>";
+    const struct { const char *extra, *why; } rows[] = {
+        { "<ofd:Page ID=\"2\"/>", "Doc_0/Document.xml: page 2 has no BaseLoc" },
+        { "<ofd:Page ID=\"2\" BaseLoc=\"../../x.xml\"/>", "\"../../x.xml\"" },
+    };
+    mem base = load("ofdrw/SESV4SignDoc.ofd");
+    char to[256], got[512];
+
+    (void)state;
+    for (size_t r = 0; r < NROWS(rows); r++) {
+        snprintf(to, sizeof(to), "%s%s", page1, rows[r].extra);
+        const edit ed = { "Doc_0/Document.xml", SUBST, 0, page1, to, 0, 0 };
+        mem m = rebuild(base, &ed, 1);
+        sc_report *rep = verify(m, 0);
+        json_t *j = report_json(rep);
+        CHECK(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_FAILED, "Doc_0/Document.xml: SM3 "
+              "differs from the CheckValue in Signature.xml: the file was changed");
+        assert_true(json_is_null(json_object_get(json_array_get(json_object_get(j, "items"),
+                                                                0), "page")));
+        findings(rep, got, sizeof(got));
+        assert_string_equal(got, "unreadable_document Doc_0/Document.xml");
+        assert_non_null(strstr(json_string_value(json_object_get(json_array_get(
+                            json_object_get(j, "findings"), 0), "message")), rows[r].why));
+        json_decref(j);
+        sc_report_free(rep);
+        free(m.p);
+    }
+    free(base.p);
+}
+
 /* No usable document at all: a report error (exit 2), like an unreadable seal. */
 static void broken__package_is_a_report_error(void **state)
 {
@@ -759,6 +794,7 @@ int main(void)
         cmocka_unit_test(references__each_check_method_streams_and_compares),
         cmocka_unit_test(references__refuses_what_cannot_be_checked),
         cmocka_unit_test(broken__signature_fails_its_structure_only),
+        cmocka_unit_test(broken__document_with_a_bad_page_leaves_no_pages),
         cmocka_unit_test(broken__package_is_a_report_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -196,6 +196,15 @@ out:
     return rc;
 }
 
+static void free_pages(sc__ofd_model *m)
+{
+    for (size_t i = 0; i < m->npages; i++)
+        free(m->pages[i].entry);
+    free(m->pages);
+    m->pages = NULL;
+    m->npages = 0;
+}
+
 size_t sc__ofd_model_page_no(const sc__ofd_model *m, uint64_t id)
 {
     for (size_t i = 0; i < m->npages; i++)
@@ -458,9 +467,13 @@ int sc__ofd_model_load(sc_ofd_pkg *pkg, sc__ofd_model **out, sc_err *err)
         sc_err_set(err, rc, "%s", why.msg);
         goto fail;
     }
-    if (rc != 0 && (m->doc_problem = sc__strndup(why.msg, strlen(why.msg), err)) == NULL) {
-        rc = SC_ENOMEM;
-        goto fail;
+    if (rc != 0) {   /* no pages, not those read before the damage (the last has no entry) */
+        free_pages(m);
+        memcpy(m->box, a4_box, sizeof(m->box));
+        if ((m->doc_problem = sc__strndup(why.msg, strlen(why.msg), err)) == NULL) {
+            rc = SC_ENOMEM;
+            goto fail;
+        }
     }
     if (m->sigs_entry != NULL && (rc = load_sigs(pkg, m, err)) != 0)
         goto fail;
@@ -502,9 +515,7 @@ void sc__ofd_model_free(sc__ofd_model *m)
         return;
     free(m->doc_root);
     free(m->doc_problem);
-    for (size_t i = 0; i < m->npages; i++)
-        free(m->pages[i].entry);
-    free(m->pages);
+    free_pages(m);
     free(m->sigs_entry);
     free(m->max_sign_id);
     for (size_t i = 0; i < m->nsigs; i++)
