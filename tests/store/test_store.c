@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store_test.h"
 
@@ -163,6 +164,24 @@ static void store_open__bad_arguments(void **state)
     sc_err_clear(&err);
     EXPECT(ss_store_open_sqlite(&st, "/tmp", &err), &err, SC_EINVAL, "not a regular file");
     ss_store_close(NULL);   /* no-op */
+}
+
+/* A link to a missing file: stat says ENOENT, and open(O_CREAT | O_EXCL) says EEXIST because
+ * the link itself exists. The store used to retry that pair without end. */
+static void store_open__refuses_a_link_to_nothing(void **state)
+{
+    ss_store *st = (ss_store *)1;
+    sc_err err = SC_ERR_INIT;
+    char p[400], target[420];
+
+    (void)state;
+    snprintf(p, sizeof(p), "%s", st_path("dangling"));
+    snprintf(target, sizeof(target), "%s.missing", p);
+    assert_int_equal(symlink(target, p), 0);
+    EXPECT(ss_store_open_sqlite(&st, p, &err), &err, SC_EINVAL,
+           "a symbolic link to a missing file");
+    assert_null(st);
+    assert_int_equal(unlink(p), 0);
 }
 
 /* ---- tokens and roles ------------------------------------------------------------------ */
@@ -683,6 +702,7 @@ int main(void)
         cmocka_unit_test(store_open__refuses_a_newer_schema),
         cmocka_unit_test(store_open__refuses_what_is_not_a_store),
         cmocka_unit_test(store_open__bad_arguments),
+        cmocka_unit_test(store_open__refuses_a_link_to_nothing),
         cmocka_unit_test(token_new__hash_matches_token_hash),
         cmocka_unit_test(token_hash__rejects_each_malformed_token),
         cmocka_unit_test(role__names_round_trip),

@@ -501,19 +501,28 @@ static int prepare_file(const char *path, int allow_shared, sc_err *err)
         if (errno != ENOENT)
             return sc_err_set(err, SC_EIO, "store %s: %s", path, strerror(errno));
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST)
-            return prepare_file(path, allow_shared, err);   /* created meanwhile: check it */
-        if (fd < 0)
+        if (fd >= 0) {
+            if (fchmod(fd, 0600) != 0) {   /* exactly 0600, whatever the umask */
+                int e = errno;
+                close(fd);
+                return sc_err_set(err, SC_EIO, "store %s: cannot set mode 0600 (%s)", path,
+                                  strerror(e));
+            }
+            close(fd);
+            return 0;
+        }
+        if (errno != EEXIST)
             return sc_err_set(err, SC_EIO, "store %s: cannot create (%s)", path,
                               strerror(errno));
-        if (fchmod(fd, 0600) != 0) {   /* exactly 0600, whatever the umask */
-            int e = errno;
-            close(fd);
-            return sc_err_set(err, SC_EIO, "store %s: cannot set mode 0600 (%s)", path,
-                              strerror(e));
+        /* the name exists after all: created meanwhile (check it below), or a link to a
+         * missing file, which O_EXCL does not follow and stat cannot see: asking again
+         * would loop for ever */
+        if (stat(path, &sb) != 0) {
+            if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode))
+                return sc_err_set(err, SC_EINVAL, "store %s: a symbolic link to a missing "
+                                  "file", path);
+            return sc_err_set(err, SC_EIO, "store %s: %s", path, strerror(errno));
         }
-        close(fd);
-        return 0;
     }
     if (!S_ISREG(sb.st_mode))
         return sc_err_set(err, SC_EINVAL, "store %s: not a regular file", path);
