@@ -342,7 +342,7 @@ int sf_run_config(const char *json, char **log)
 
 struct sink {
     sf_resp *r;
-    size_t cap;
+    size_t cap, max;          /* max: sf_req.read_max */
 };
 
 static size_t on_body(char *p, size_t sz, size_t n, void *ud)
@@ -350,6 +350,8 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
     struct sink *k = ud;
     size_t add = sz * n;
 
+    if (k->max != 0 && k->r->len + add > k->max)
+        return 0;             /* curl then fails the transfer and closes the connection */
     if (k->r->len + add + 1 > k->cap) {
         size_t ncap = (k->r->len + add + 1) * 2;
         char *nb = realloc(k->r->body, ncap);
@@ -418,7 +420,7 @@ int sf_http(const sf_server *s, const sf_req *q, sf_resp *r)
 {
     const sf_env *e = sf_env_get();
     const char *pki = q->cert == SF_CERT_OTHER_CA ? e->other : e->pki;
-    struct sink sink = { r, 0 };
+    struct sink sink = { r, 0, q->read_max };
     struct src src = { q->body, q->body_len };
     struct curl_slist *hdrs = NULL;
     char url[512], auth[256], ctype[160], errbuf[CURL_ERROR_SIZE] = "";

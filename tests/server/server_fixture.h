@@ -87,6 +87,8 @@ typedef struct sf_req {
     long ssl_version;        /* CURLOPT_SSLVERSION; 0: default */
     const char *ciphers;     /* CURLOPT_SSL_CIPHER_LIST; NULL: default */
     const char *header;      /* one extra "Name: value" request header; NULL: none */
+    size_t read_max;         /* hang up once more than this many body bytes arrived (the
+                                answer is then CURLE_WRITE_ERROR); 0: read it all */
 } sf_req;
 
 typedef struct sf_resp {

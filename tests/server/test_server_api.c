@@ -12,8 +12,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "sealcore/ofd_doc.h"
 #include "sealcore/ses.h"
@@ -140,7 +142,7 @@ static const char *jstr(const json_t *o, const char *k)
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    static const char tags[] = "losb", letters[] = "ADEF";
+    static const char tags[] = "losbg", letters[] = "ADEFG";
     const char *at = strchr(tags, tag[0]);
 
     return at != NULL ? letters[at - tags] : 'C';
@@ -408,6 +410,76 @@ static void test_api_sign_ofd(void **state)
     free(in);
 }
 
+/* Does the server's log say needle (within 2 s: a request's line follows its answer)? */
+static int log_has(const char *needle)
+{
+    for (int i = 0; i < 200; i++) {
+        char *log = sf_server_log(&srv);
+        int found = strstr(log, needle) != NULL;
+        struct timespec ts = { 0, 10 * 1000000L };
+
+        free(log);
+        if (found)
+            return 1;
+        nanosleep(&ts, NULL);
+    }
+    return 0;
+}
+
+/* A package of about n bytes that does not compress: one page with one "PNG" of n bytes (the
+ * writer checks only the signature, so the rest is random). */
+static uint8_t *make_big_ofd(size_t n, size_t *len)
+{
+    sc_ofd_doc *doc = NULL;
+    uint8_t *img = malloc(n), *buf = NULL;
+    sc_err err = SC_ERR_INIT;
+
+    assert_non_null(img);
+    memcpy(img, "\x89PNG\r\n\x1a\n", 8);
+    assert_int_equal(RAND_bytes(img + 8, (int)(n - 8)), 1);
+    assert_int_equal(sc_ofd_doc_new(&doc, 210, 297, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_page(doc, NULL, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_image(doc, 0, 20, 20, 100, 100, img, n, "PNG", &err), 0);
+    assert_int_equal(sc_ofd_doc_write_mem(doc, &buf, len, &err), 0);
+    sc_ofd_doc_free(doc);
+    free(img);
+    return buf;
+}
+
+/* The client hangs up while the stamped package streams: the server notes it and carries on,
+ * the signature stays committed, and the retry with the same key gets the whole package. */
+static void test_api_sign_ofd_client_gone(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], path[256], idem[64];
+    size_t len = 0;
+    uint8_t *in = make_big_ofd(8u * 1024 * 1024, &len);
+    sf_req q = { .method = "POST", .path = path, .token = e->tok_operator,
+                 .content_type = "application/octet-stream", .body = NULL, .body_len = len,
+                 .header = idem, .read_max = 4096 };
+    sf_resp r;
+
+    (void)state;
+    q.body = (const char *)in;
+    make_seal("gone", es, sizeof(es));
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+    snprintf(path, sizeof(path), "/api/v1/sign/ofd?es_id=%s&page=1&x=150&y=250", es);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: gone-%d", (int)getpid());
+    assert_int_equal(sf_http(&srv, &q, &r), CURLE_WRITE_ERROR);
+    assert_int_equal(r.status, 200);
+    sf_resp_free(&r);
+    assert_true(log_has("after the answer began: the client went away"));
+    q.read_max = 0;
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(r.len > len);
+    verify_ofd((const uint8_t *)r.body, r.len);
+    sf_resp_free(&r);
+    free(in);
+}
+
 /* GET a status DER; parsed and verified against the dev PKI. */
 static sc_status_resp *get_status(const char *path)
 {
@@ -591,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_api_lifecycle_and_sign),
         cmocka_unit_test(test_api_units_and_reject),
         cmocka_unit_test(test_api_sign_ofd),
+        cmocka_unit_test(test_api_sign_ofd_client_gone),
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_api_tsa),
         cmocka_unit_test(test_api_sign_batch),
