@@ -200,8 +200,10 @@ int sc_status_resp_verify(const sc_status_resp *r, const sc_status_verify_opts *
     }
     if ((rc = embedded_chain_ok(r, c, o->trust, !done, why, n, err)) != 1)
         goto out;
-    if (own && !done)   /* a link or the signature failing has left before this */
-        atomic_store(&r->self_checked, 1);
+    /* a link or the signature failing has left before this; r is const to callers, but
+     * always one that sc_status_resp_parse allocated, so the flag may be set */
+    if (own && !done)
+        atomic_store(&((sc_status_resp *)r)->self_checked, 1);
     if ((rc = sc__trust_verify(o->trust, signer, r->info.produced_at, inner, sizeof(inner),
                                err)) != 1) {
         if (rc == 0)
