@@ -34,6 +34,35 @@ static int sign(fx *f, const ss_svc_actor *a, const char *es, const char *key, u
     return ss_svc_sign_data(f->svc, a, &it, &o, sig, len, replayed, err);
 }
 
+/* A seal made, and granted to f->oper (expires and limit as fx_grant). */
+static void seal_for_oper(fx *f, char es[SS_ES_ID_MAX + 1], int64_t expires, int64_t limit)
+{
+    fx_make_seal(f, es);
+    fx_grant(f, f->oper.client_id, es, expires, limit);
+}
+
+/* a signs doc with es: code 0, a signature that verifies; else refused with code and a
+ * message containing frag, and no signature. */
+static void sign_expect(fx *f, const ss_svc_actor *a, const char *es, int code,
+                        const char *frag)
+{
+    sc_err err = SC_ERR_INIT;
+    uint8_t *sig = NULL;
+    size_t len = 0;
+
+    EXPECT(sign(f, a, es, NULL, &sig, &len, NULL, &err), &err, code, frag);
+    if (code == 0)
+        fx_verify_sig(f, sig, len, doc, sizeof(doc));
+    else
+        assert_null(sig);
+    free(sig);
+}
+
+static void sign_ok(fx *f, const ss_svc_actor *a, const char *es)
+{
+    sign_expect(f, a, es, 0, NULL);
+}
+
 static void sm3(const uint8_t *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;
@@ -50,8 +79,7 @@ static void sign_data__with_a_grant_verifies(void **state)
     size_t len = 0;
     int replayed = -1;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 0);
+    seal_for_oper(f, es, 0, 0);
     OK(sign(f, &f->oper, es, NULL, &sig, &len, &replayed, &err), &err);
     assert_int_equal(replayed, 0);
     fx_verify_sig(f, sig, len, doc, sizeof(doc));
@@ -81,22 +109,12 @@ static void sign_data__with_a_grant_verifies(void **state)
 static void sign_data__without_a_grant_is_refused_and_audited(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 0);
-    EXPECT(sign(f, &f->oper2, es, NULL, &sig, &len, NULL, &err), &err, SS_EFORBIDDEN,
-           "has no grant for seal");
-    assert_null(sig);
-    sc_err_clear(&err);
-    EXPECT(sign(f, &f->admin, es, NULL, &sig, &len, NULL, &err), &err, SS_EFORBIDDEN,
-           "needs the operator role to sign");
-    sc_err_clear(&err);
-    EXPECT(sign(f, &f->oper, "33000019990001", NULL, &sig, &len, NULL, &err), &err,
-           SC_ENOTFOUND, "no such seal");
+    seal_for_oper(f, es, 0, 0);
+    sign_expect(f, &f->oper2, es, SS_EFORBIDDEN, "has no grant for seal");
+    sign_expect(f, &f->admin, es, SS_EFORBIDDEN, "needs the operator role to sign");
+    sign_expect(f, &f->oper, "33000019990001", SC_ENOTFOUND, "no such seal");
     assert_int_equal(fx_audit_count(f, "sign.data", "refused"), 1);
     assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM audit_log WHERE action = 'sign.data'"
                                 " AND details LIKE '%\"code\":\"EFORBIDDEN\"%'"), 1);
@@ -105,40 +123,26 @@ static void sign_data__without_a_grant_is_refused_and_audited(void **state)
 static void sign_data__expired_grant_is_refused(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
     int64_t t = fx_now(f);
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, t + 100, 0);
+    seal_for_oper(f, es, t + 100, 0);
     fx_set_now(f, t + 99);
-    OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
-    free(sig);
+    sign_ok(f, &f->oper, es);
     fx_set_now(f, t + 100);
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_EEXPIRED,
-           "expired at");
+    sign_expect(f, &f->oper, es, SS_EEXPIRED, "expired at");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 1);
 }
 
 static void sign_data__use_limit_n_passes_n_plus_1_fails(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 3);
-    for (int i = 0; i < 3; i++) {
-        OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
-        free(sig);
-    }
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SC_ELIMIT,
-           "is used up: 3 of 3 uses");
-    assert_null(sig);
+    seal_for_oper(f, es, 0, 3);
+    for (int i = 0; i < 3; i++)
+        sign_ok(f, &f->oper, es);
+    sign_expect(f, &f->oper, es, SC_ELIMIT, "is used up: 3 of 3 uses");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 3);
 }
 
@@ -147,28 +151,19 @@ static void sign_data__follows_the_seal_status(void **state)
     fx *f = *state;
     sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
     ss_svc_stats st;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 0);
-    OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
-    free(sig);
+    seal_for_oper(f, es, 0, 0);
+    sign_ok(f, &f->oper, es);
     OK(ss_svc_seal_suspend(f->svc, &f->officer, es, "待查", &err), &err);
     ss_svc_get_stats(f->svc, &st);
     assert_int_equal(st.cache_size, 0);   /* the suspended seal's key left memory */
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_ESTATE,
-           "is suspended since");
-    sc_err_clear(&err);
+    sign_expect(f, &f->oper, es, SS_ESTATE, "is suspended since");
     OK(ss_svc_seal_resume(f->svc, &f->officer, es, NULL, &err), &err);
-    OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
-    fx_verify_sig(f, sig, len, doc, sizeof(doc));
-    free(sig);
+    sign_ok(f, &f->oper, es);
     OK(ss_svc_seal_revoke(f->svc, &f->officer, es, SS_SVC_REASON_SUPERSEDED, "换发", &err),
        &err);
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_ESTATE,
-           "is revoked since");
+    sign_expect(f, &f->oper, es, SS_ESTATE, "is revoked since");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 2);
     assert_int_equal(fx_audit_count(f, "sign.data", "refused"), 2);
 }
@@ -180,16 +175,11 @@ static void sign_data__suspension_elsewhere_is_caught_at_commit(void **state)
     fx *f = *state;
     sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 0);
+    seal_for_oper(f, es, 0, 0);
     OK(ss_store_seal_set_status(f->st, es, SS_SEAL_SUSPENDED, "elsewhere",
                                 f->officer.client_id, fx_now(f), &err), &err);
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_ESTATE,
-           "it no longer signs");
-    assert_null(sig);
+    sign_expect(f, &f->oper, es, SS_ESTATE, "it no longer signs");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 0);
 }
 
@@ -204,12 +194,11 @@ static void sign_data__expired_seal_is_refused(void **state)
 
     OK(ss_svc_app_approve(f->svc, &f->officer2, app, NULL, NULL, es, &err), &err);
     fx_grant(f, f->oper.client_id, es, 0, 0);
-    fx_set_now(f, t + 1000);
+    fx_set_now(f, t + 1000);   /* validEnd itself still signs */
     OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
     free(sig);
     fx_set_now(f, t + 1001);
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_ESTATE,
-           "is expired: valid");
+    sign_expect(f, &f->oper, es, SS_ESTATE, "is expired: valid");
 }
 
 static void idempotency__retry_returns_the_first_signature(void **state)
@@ -221,8 +210,7 @@ static void idempotency__retry_returns_the_first_signature(void **state)
     size_t l1 = 0, l2 = 0, l3 = 0;
     int replayed = -1;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 0);
+    seal_for_oper(f, es, 0, 0);
     fx_grant(f, f->oper2.client_id, es, 0, 0);
     OK(sign(f, &f->oper, es, "order-42", &s1, &l1, &replayed, &err), &err);
     assert_int_equal(replayed, 0);
@@ -257,9 +245,8 @@ static void batch__two_bad_items_of_five(void **state)
     ss_svc_sign_result r[5], again[5];
     int replayed = -1;
 
-    fx_make_seal(f, es);
+    seal_for_oper(f, es, 0, 0);
     fx_make_seal(f, other);                     /* no grant for this one */
-    fx_grant(f, f->oper.client_id, es, 0, 0);
     sm3(doc, sizeof(doc), h);
     const ss_svc_sign_item items[5] = {
         { es, doc, sizeof(doc), NULL, "a.pdf" },
@@ -313,8 +300,7 @@ static void fail_closed__audit_failure_discards_the_signature(void **state)
     ss_svc_sign_result r[2];
     int64_t records;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 5);
+    seal_for_oper(f, es, 0, 5);
     records = fx_audit_ok(f);
     assert_int_equal(fx_sql(f, FAIL_AUDIT), 0);
     assert_int_not_equal(sign(f, &f->oper, es, "k1", &sig, &len, NULL, &err), 0);
@@ -343,21 +329,14 @@ static void fail_closed__audit_failure_discards_the_signature(void **state)
 static void cache__stays_within_its_bound(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[6][SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
     ss_svc_stats st;
 
-    for (int i = 0; i < 6; i++) {
-        fx_make_seal(f, es[i]);
-        fx_grant(f, f->oper.client_id, es[i], 0, 0);
-    }
+    for (int i = 0; i < 6; i++)
+        seal_for_oper(f, es[i], 0, 0);
     for (int round = 0; round < 2; round++)
-        for (int i = 0; i < 6; i++) {
-            OK(sign(f, &f->oper, es[i], NULL, &sig, &len, NULL, &err), &err);
-            free(sig);
-        }
+        for (int i = 0; i < 6; i++)
+            sign_ok(f, &f->oper, es[i]);
     ss_svc_get_stats(f->svc, &st);
     assert_true(st.cache_size <= 4);
     assert_true(st.cache_evictions >= 2);
@@ -399,8 +378,7 @@ static void race_for_500(fx *f)
     ss_svc_stats st;
     int ok = 0, limit = 0, other = 0;
 
-    fx_make_seal(f, es);
-    fx_grant(f, f->oper.client_id, es, 0, 500);
+    seal_for_oper(f, es, 0, 500);
     for (int i = 0; i < 4; i++) {
         r[i] = (struct racer){ f, es, 0, 0, 0 };
         assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
@@ -446,23 +424,18 @@ static void audit__chain_verifies_with_every_action(void **state)
     fx *f = *state;
     sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    uint8_t *sig = NULL;
-    size_t len = 0;
     int64_t t = fx_now(f), app = fx_apply(f, "驳回章", t, t + 86400), gid;
 
     OK(ss_svc_app_reject(f->svc, &f->officer2, app, "重复申请", &err), &err);
     fx_make_seal(f, es);
     gid = fx_grant(f, f->oper.client_id, es, 0, 0);
-    OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
-    free(sig);
+    sign_ok(f, &f->oper, es);
     OK(ss_svc_seal_suspend(f->svc, &f->officer, es, NULL, &err), &err);
     OK(ss_svc_seal_resume(f->svc, &f->officer, es, NULL, &err), &err);
     OK(ss_svc_grant_delete(f->svc, &f->admin, gid, &err), &err);
     EXPECT(ss_svc_grant_delete(f->svc, &f->admin, gid, &err), &err, SC_ENOTFOUND,
            "no such grant");
-    sc_err_clear(&err);
-    EXPECT(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err, SS_EFORBIDDEN,
-           "no grant");
+    sign_expect(f, &f->oper, es, SS_EFORBIDDEN, "no grant");
     sc_err_clear(&err);
     OK(ss_svc_seal_revoke(f->svc, &f->officer, es, SS_SVC_REASON_CESSATION_OF_OPERATION,
                           "撤销", &err), &err);
