@@ -142,7 +142,7 @@ static const char *jstr(const json_t *o, const char *k)
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    static const char tags[] = "losbg", letters[] = "ADEFG";
+    static const char tags[] = "losbgx", letters[] = "ADEFGH";
     const char *at = strchr(tags, tag[0]);
 
     return at != NULL ? letters[at - tags] : 'C';
@@ -282,6 +282,25 @@ static void test_api_lifecycle_and_sign(void **state)
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 409);
     free(data_b64);
+}
+
+/* Strings OpenSSL's block decoder takes although they are not base64 ('=' read as a zero
+ * digit anywhere, three '='): refused, never a signature over bytes the client did not send. */
+static void test_api_sign_data_refuses_bad_base64(void **state)
+{
+    static const char *const bad[] = { "QU=D", "A===", "====", "QUJD=A==" };
+    const sf_env *e = sf_env_get();
+    char es[128];
+
+    (void)state;
+    make_seal("x64", es, sizeof(es));
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        if (call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                 "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, bad[i]) != 400)
+            fail_msg("data_b64 \"%s\" was not refused", bad[i]);
 }
 
 static void test_api_units_and_reject(void **state)
@@ -662,6 +681,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_api_lifecycle_and_sign),
         cmocka_unit_test(test_api_units_and_reject),
+        cmocka_unit_test(test_api_sign_data_refuses_bad_base64),
         cmocka_unit_test(test_api_sign_ofd),
         cmocka_unit_test(test_api_sign_ofd_client_gone),
         cmocka_unit_test(test_api_status),

@@ -7,6 +7,7 @@
  * one service call as the authenticated client, then the answer. */
 #include "api_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,24 +144,28 @@ int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, i
 /* Base64 (standard alphabet, padded) into a new buffer. @return 0, -1 not base64, -2 ENOMEM */
 int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len)
 {
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                   "0123456789+/";
     size_t n = strlen(s), pad = 0;
     uint8_t *buf;
-    int r;
 
     *out = NULL;
     *len = 0;
-    if (n % 4 != 0)
-        return -1;
-    if ((buf = malloc(n / 4 * 3 + 1)) == NULL)
-        return -2;
-    if (n > 0 && (r = EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n)) < 0) {
-        free(buf);
-        return -1;
-    }
     if (n >= 1 && s[n - 1] == '=')
         pad++;
     if (n >= 2 && s[n - 2] == '=')
         pad++;
+    /* EVP_DecodeBlock reads '=' anywhere as a zero digit and skips leading blanks: it would
+     * hand us bytes the client never sent. Base64 (RFC 4648 §4) is the alphabet, then at
+     * most two '=' that end it. */
+    if (n % 4 != 0 || n > INT_MAX || strspn(s, alphabet) != n - pad)
+        return -1;
+    if ((buf = malloc(n / 4 * 3 + 1)) == NULL)
+        return -2;
+    if (n > 0 && EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) < 0) {
+        free(buf);
+        return -1;
+    }
     *out = buf;
     *len = n / 4 * 3 - pad;
     return 0;

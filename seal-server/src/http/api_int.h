@@ -49,7 +49,7 @@ int ss__api_need_str(ss_req *req, const json_t *o, const char *k, const char **o
  *  answering 400. */
 int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, int required);
 
-/** Base64 (standard alphabet, padded) into a new buffer (free()).
+/** Base64 (standard alphabet, padded, nothing else) into a new buffer (free()).
  *  @return 0, -1 not base64, -2 out of memory */
 int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len);
 /** d as a base64 JSON string (new reference), or NULL when out of memory. */
