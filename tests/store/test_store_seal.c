@@ -372,6 +372,56 @@ static void seal_list__by_unit_and_status_with_paging(void **state)
     ss_store_close(st);
 }
 
+struct nest {
+    ss_store *tx;
+    int64_t outer[4];
+    int n_outer, n_inner;
+};
+
+static int count_inner(void *ctx, const ss_seal *s)
+{
+    (void)s;
+    ((struct nest *)ctx)->n_inner++;
+    return 0;
+}
+
+static int list_again(void *ctx, const ss_seal *s)
+{
+    struct nest *n = ctx;
+    sc_err err = SC_ERR_INIT;
+
+    n->outer[n->n_outer++] = s->id;
+    OK(ss_store_seal_list(n->tx, 0, SS_SEAL_ANY, 0, 10, count_inner, n, &err), &err);
+    return 0;
+}
+
+/* Lists keep their statement per connection; a callback listing again on the same connection
+ * (a transaction) gets its own statement and leaves the outer walk where it was. */
+static void seal_list__a_callback_may_list_the_same_again(void **state)
+{
+    ss_store *st = st_open("nested_list");
+    struct nest n;
+    sc_err err = SC_ERR_INIT;
+    int64_t u = st_unit(st, USCC);
+    int i;
+
+    (void)state;
+    memset(&n, 0, sizeof(n));
+    st_seal(st, u, "33000020260001");
+    st_seal(st, u, "33000020260002");
+    st_seal(st, u, "33000020260003");
+    OK(ss_store_tx_begin(st, &n.tx, &err), &err);
+    for (i = 0; i < 2; i++) {   /* twice: the cached statement was reset after the first */
+        n.n_outer = n.n_inner = 0;
+        OK(ss_store_seal_list(n.tx, 0, SS_SEAL_ANY, 0, 10, list_again, &n, &err), &err);
+        assert_int_equal(n.n_outer, 3);
+        assert_true(n.outer[0] < n.outer[1] && n.outer[1] < n.outer[2]);
+        assert_int_equal(n.n_inner, 9);
+    }
+    ss_store_tx_rollback(n.tx);
+    ss_store_close(st);
+}
+
 static void seal_add__rejects_each_bad_input(void **state)
 {
     ss_store *st = st_open("seal_bad");
@@ -623,6 +673,7 @@ int main(void)
         cmocka_unit_test(seal_revoked__trigger_refuses_a_raw_update),
         cmocka_unit_test(seal_get__refuses_a_stored_blob_over_its_limit),
         cmocka_unit_test(seal_list__by_unit_and_status_with_paging),
+        cmocka_unit_test(seal_list__a_callback_may_list_the_same_again),
         cmocka_unit_test(seal_add__rejects_each_bad_input),
         cmocka_unit_test(grant_use__no_grant_expired_and_limit_at_n_and_n_plus_1),
         cmocka_unit_test(grant_use__counts_survive_reopen_and_roll_back),

@@ -113,7 +113,7 @@ int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_aud
     /* c passed as the transaction: the head query runs on this connection, in this snapshot */
     if (head_seq != NULL && (rc = sq__audit_head(be, c, head_seq, head_hash, err)) != 0)
         goto out;
-    rc = sq__query(&q, NULL, c, SQ_FRESH, "SELECT seq, at, actor, action, object, details, "
+    rc = sq__query(&q, NULL, c, SQ_AUDIT_SCAN, "SELECT seq, at, actor, action, object, details, "
                    "prev_hash, hash FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
                    SQ_ARGS(SQ_INT(after_seq), SQ_INT(limit == 0 ? -1 : (int64_t)limit)),
                    "audit scan", err);   /* a negative LIMIT: no limit */

@@ -52,7 +52,7 @@ int sq__unit_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_unit_
 {
     ss_unit u;
     sq_q q;
-    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " UNIT_COLS " FROM units WHERE id > ?1 "
+    int rc = sq__query(&q, be, tx, SQ_UNIT_LIST, "SELECT " UNIT_COLS " FROM units WHERE id > ?1 "
                        "ORDER BY id LIMIT ?2", SQ_ARGS(SQ_INT(after_id), SQ_INT(limit)),
                        "unit list", err);
 
@@ -126,7 +126,7 @@ int sq__client_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_cli
 
     if (cl == NULL)
         return sc_err_set(err, SC_ENOMEM, "client list: out of memory");
-    rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " CLIENT_COLS " FROM api_clients WHERE "
+    rc = sq__query(&q, be, tx, SQ_CLIENT_LIST, "SELECT " CLIENT_COLS " FROM api_clients WHERE "
                    "id > ?1 ORDER BY id LIMIT ?2", SQ_ARGS(SQ_INT(after_id), SQ_INT(limit)),
                    "client list", err);
     while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &client_rec, cl, err)) == 0)

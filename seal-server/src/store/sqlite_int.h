@@ -11,19 +11,21 @@
 #include "store_int.h"
 
 /* One slot per cached statement: each connection prepares a statement on first use and keeps
- * it (SQLITE_PREPARE_PERSISTENT). Lists do not use slots: a list's callback may call the
- * store again on the same connection, which would reset a shared statement mid-walk. */
+ * it (SQLITE_PREPARE_PERSISTENT). Lists have slots too (the signing path lists a seal per
+ * signature): a list's callback may call the same list again on the same connection, and
+ * sq__query then prepares a fresh statement rather than reset the one being walked. */
 enum sq_slot {
     SQ_SCHEMA_VERSION,
-    SQ_UNIT_ADD, SQ_UNIT_BY_ID, SQ_UNIT_BY_CODE,
+    SQ_UNIT_ADD, SQ_UNIT_BY_ID, SQ_UNIT_BY_CODE, SQ_UNIT_LIST,
     SQ_CLIENT_ADD, SQ_CLIENT_BY_ID, SQ_CLIENT_BY_TOKEN, SQ_CLIENT_BY_SHA256,
-    SQ_CLIENT_BY_SUBJECT, SQ_CLIENT_DISABLE, SQ_CLIENT_TOKEN,
-    SQ_APP_ADD, SQ_APP_GET, SQ_APP_GET_IMAGE, SQ_APP_REVIEW, SQ_APP_MADE,
+    SQ_CLIENT_BY_SUBJECT, SQ_CLIENT_DISABLE, SQ_CLIENT_TOKEN, SQ_CLIENT_LIST,
+    SQ_APP_ADD, SQ_APP_GET, SQ_APP_GET_IMAGE, SQ_APP_REVIEW, SQ_APP_MADE, SQ_APP_LIST,
     SQ_KEY_ADD, SQ_KEY_GET,
-    SQ_SEAL_ADD, SQ_SEAL_GET, SQ_SEAL_GET_BLOBS, SQ_SEAL_STATUS, SQ_HISTORY_ADD,
-    SQ_GRANT_ADD, SQ_GRANT_GET, SQ_GRANT_DELETE, SQ_GRANT_COUNT,
+    SQ_SEAL_ADD, SQ_SEAL_GET, SQ_SEAL_GET_BLOBS, SQ_SEAL_STATUS, SQ_SEAL_LIST,
+    SQ_HISTORY_ADD, SQ_HISTORY_LIST,
+    SQ_GRANT_ADD, SQ_GRANT_GET, SQ_GRANT_DELETE, SQ_GRANT_COUNT, SQ_GRANT_LIST,
     SQ_IDEM_GET, SQ_IDEM_PUT, SQ_IDEM_PURGE,
-    SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET,
+    SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET, SQ_AUDIT_SCAN,
     SQ__N
 };
 
@@ -74,7 +76,7 @@ typedef struct sq_args {
                                  sizeof((const sq_arg[]){ __VA_ARGS__ }) / sizeof(sq_arg) })
 #define SQ_NO_ARGS ((sq_args){ NULL, 0 })
 
-#define SQ_FRESH (-1)   /* slot: prepare for this call only */
+#define SQ_FRESH (-1)   /* slot: prepare for this call only (schema, open) */
 
 /* A statement being run: sq__query fills it, sq__row steps it, sq__end releases it. */
 typedef struct sq_q {

@@ -76,7 +76,7 @@ int sq__app_list(void *be, void *tx, int64_t unit_id, int state, int64_t after_i
     if (a == NULL)
         return sc_err_set(err, SC_ENOMEM, "application list: out of memory");
     /* SS_APP_ANY: the state word is NULL, which matches every state */
-    rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " APP_COLS " FROM seal_applications WHERE "
+    rc = sq__query(&q, be, tx, SQ_APP_LIST, "SELECT " APP_COLS " FROM seal_applications WHERE "
                    "id > ?1 AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR state = ?3) "
                    "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
                    SQ_TEXT(sq__word(sq__app_words, state)), SQ_INT(limit)), "application list",
@@ -230,7 +230,7 @@ int sq__seal_list(void *be, void *tx, int64_t unit_id, int status, int64_t after
     ss_seal x;
     sq_q q;
     /* SS_SEAL_ANY: the status word is NULL, which matches every status */
-    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " SEAL_COLS " FROM seals WHERE id > ?1 "
+    int rc = sq__query(&q, be, tx, SQ_SEAL_LIST, "SELECT " SEAL_COLS " FROM seals WHERE id > ?1 "
                        "AND (?2 = 0 OR unit_id = ?2) AND (?3 IS NULL OR status = ?3) "
                        "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(unit_id),
                        SQ_TEXT(ss_seal_status_name(status)), SQ_INT(limit)), "seal list",
@@ -275,7 +275,7 @@ int sq__seal_history(void *be, void *tx, const char *es_id, ss_status_cb cb, voi
 {
     ss_status_entry e;
     sq_q q;
-    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT id, es_id, status, reason, actor, at "
+    int rc = sq__query(&q, be, tx, SQ_HISTORY_LIST, "SELECT id, es_id, status, reason, actor, at "
                        "FROM seal_status_history WHERE es_id = ?1 ORDER BY id",
                        SQ_ARGS(SQ_TEXT(es_id)), "seal status history", err);
 
@@ -330,7 +330,7 @@ int sq__grant_list(void *be, void *tx, int64_t client_id, const char *es_id, int
 {
     ss_grant g;
     sq_q q;
-    int rc = sq__query(&q, be, tx, SQ_FRESH, "SELECT " GRANT_COLS " FROM grants WHERE id > ?1 "
+    int rc = sq__query(&q, be, tx, SQ_GRANT_LIST, "SELECT " GRANT_COLS " FROM grants WHERE id > ?1 "
                        "AND (?2 = 0 OR client_id = ?2) AND (?3 IS NULL OR es_id = ?3) "
                        "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_INT(client_id),
                        SQ_TEXT(es_id), SQ_INT(limit)), "grant list", err);
