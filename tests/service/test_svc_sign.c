@@ -183,6 +183,26 @@ static void sign_data__suspension_elsewhere_is_caught_at_commit(void **state)
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 0);
 }
 
+/* A seal revoked by another node: its key leaves this node's memory at the first refusal,
+ * and the next request is refused before any signature is made with it. */
+static void cache__a_seal_revoked_elsewhere_leaves_memory(void **state)
+{
+    fx *f = *state;
+    sc_err err = SC_ERR_INIT;
+    char es[SS_ES_ID_MAX + 1];
+    ss_svc_stats st;
+
+    seal_for_oper(f, es, 0, 0);
+    sign_ok(f, &f->oper, es);
+    OK(ss_store_seal_set_status(f->st, es, SS_SEAL_REVOKED, "keyCompromise: elsewhere",
+                                f->officer.client_id, fx_now(f), &err), &err);
+    sign_expect(f, &f->oper, es, SS_ESTATE, "it no longer signs");
+    ss_svc_get_stats(f->svc, &st);
+    assert_int_equal(st.cache_size, 0);
+    sign_expect(f, &f->oper, es, SS_ESTATE, "is revoked since");
+    assert_int_equal(fx_uses(f, f->oper.client_id, es), 1);
+}
+
 static void sign_data__expired_seal_is_refused(void **state)
 {
     fx *f = *state;
@@ -461,6 +481,7 @@ int main(void)
         T(batch__two_bad_items_of_five),
         T(fail_closed__audit_failure_discards_the_signature),
         T(cache__stays_within_its_bound),
+        T(cache__a_seal_revoked_elsewhere_leaves_memory),
         T(concurrency__four_threads_take_exactly_the_limit),
         T(concurrency__capped_signers_take_exactly_the_limit),
         T(audit__chain_verifies_with_every_action),

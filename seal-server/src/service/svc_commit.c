@@ -168,8 +168,8 @@ typedef struct memo {
 
 /* The signature's checks under the write lock. 0 with r->rc set to a refusal when refused;
  * a negative return only when the transaction itself failed. */
-static int recheck(ss_store *tx, int64_t now, const svc_job *job, svc_rec *r, memo *m,
-                   sc_err *err)
+static int recheck(ss_svc *svc, ss_store *tx, int64_t now, const svc_job *job, svc_rec *r,
+                   memo *m, sc_err *err)
 {
     ss_svc_status_info st;
     sc_err e = SC_ERR_INIT;
@@ -182,6 +182,9 @@ static int recheck(ss_store *tx, int64_t now, const svc_job *job, svc_rec *r, me
     if (good && m->n < MEMO_MAX)
         m->good[m->n++] = r->seal_id;   /* a duplicate now and then costs nothing */
     if (!good) {
+        /* changed behind this node's back (another node, a tool): the key leaves memory now,
+         * so the next request is refused before it signs, and a revoked key is wiped */
+        svc__cache_drop(svc, r->es_id);
         if ((rc = svc__status_at(tx, r->es_id, now, &st, err)) != 0)
             return rc;
         r->rc = sc_err_set(&r->err, SS_ESTATE, "seal %s is %s since %lld: it no longer signs",
@@ -199,7 +202,8 @@ static int recheck(ss_store *tx, int64_t now, const svc_job *job, svc_rec *r, me
     return 0;
 }
 
-static int process_job(ss_store *tx, int64_t now, svc_job *job, memo *m, sc_err *err)
+static int process_job(ss_svc *svc, ss_store *tx, int64_t now, svc_job *job, memo *m,
+                       sc_err *err)
 {
     uint8_t *resp = NULL;
     size_t resp_len = 0;
@@ -235,7 +239,7 @@ static int process_job(ss_store *tx, int64_t now, svc_job *job, memo *m, sc_err 
         svc_rec *r = &job->recs[i];
         if (r->kind == SVC_REC_NONE)
             continue;
-        if ((r->rc == 0 && (rc = recheck(tx, now, job, r, m, err)) != 0) ||
+        if ((r->rc == 0 && (rc = recheck(svc, tx, now, job, r, m, err)) != 0) ||
             (rc = audit_rec(tx, now, job, r, err)) != 0)
             return rc;
     }
@@ -293,7 +297,7 @@ static int run_tx(ss_svc *svc, svc_job *first, svc_job *end, sc_err *err)
     if ((rc = ss_store_tx_begin(svc->st, &tx, err)) != 0)
         return rc;
     for (svc_job *j = first; j != end && rc == 0; j = j->next)
-        rc = process_job(tx, now, j, &m, err);
+        rc = process_job(svc, tx, now, j, &m, err);
     if ((rc = svc__tx_end(tx, rc, err)) != 0) {
         for (svc_job *j = first; j != end; j = j->next)
             reset_replay(j);
