@@ -142,7 +142,7 @@ static const char *jstr(const json_t *o, const char *k)
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    static const char tags[] = "losbgx", letters[] = "ADEFGH";
+    static const char tags[] = "losbgxi", letters[] = "ADEFGHJ";
     const char *at = strchr(tags, tag[0]);
 
     return at != NULL ? letters[at - tags] : 'C';
@@ -655,6 +655,37 @@ static void test_api_sign_batch(void **state)
     free(d64);
 }
 
+/* A batch item is read as a sign/data body: what one refuses, the other refuses (a member
+ * of the wrong type is not "absent"), and what one takes, the other takes. */
+static void test_api_sign_batch_items_read_as_sign_data(void **state)
+{
+#define H "\"0000000000000000000000000000000000000000000000000000000000000007\""
+    static const struct { const char *item; long status; } rows[] = {
+        { "\"es_id\": \"%s\", \"data_b64\": 5, \"sm3_hex\": " H, 400 },
+        { "\"es_id\": \"%s\", \"sm3_hex\": " H ", \"data_b64\": null", 200 },
+        { "\"es_id\": \"%s\", \"sm3_hex\": " H ", \"property_info\": null", 200 },
+        { "\"es_id\": \"%s\", \"sm3_hex\": " H ", \"property_info\": 1", 400 },
+        { "\"es_id\": 7, \"property_info\": \"%s\", \"sm3_hex\": " H, 400 },
+    };
+#undef H
+    const sf_env *e = sf_env_get();
+    char es[128], item[512];
+
+    (void)state;
+    make_seal("items", es, sizeof(es));
+    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es), 201);
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        snprintf(item, sizeof(item), rows[i].item, es);
+        if (call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL, "{%s}", item) !=
+                rows[i].status ||
+            call("POST", "/api/v1/sign/batch", e->tok_operator, NULL, NULL, "[{%s}]", item) !=
+                rows[i].status)
+            fail_msg("{%s}: want %ld from sign/data and sign/batch", item, rows[i].status);
+    }
+}
+
 static void test_api_without_service(void **state)
 {
     sf_server plain;
@@ -687,6 +718,7 @@ int main(void)
         cmocka_unit_test(test_api_status),
         cmocka_unit_test(test_api_tsa),
         cmocka_unit_test(test_api_sign_batch),
+        cmocka_unit_test(test_api_sign_batch_items_read_as_sign_data),
         cmocka_unit_test(test_api_without_service),
     };
 

@@ -8,6 +8,7 @@
 #include "api_int.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,31 +100,45 @@ ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body)
     return ss__api_body(req, need, body) == 0 ? svc : NULL;
 }
 
-/* Optional string member: 0 (absent: *out NULL), or -1 after answering 400. */
-int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out)
+int ss__api_str(const json_t *o, const char *k, int required, const char **out, char *why,
+                size_t n)
 {
     const json_t *v = json_object_get(o, k);
 
     *out = NULL;
-    if (v == NULL || json_is_null(v))
+    if ((v == NULL || json_is_null(v)) && !required)
         return 0;
+    if (v == NULL || json_is_null(v)) {
+        snprintf(why, n, "\"%s\": required", k);
+        return SC_EINVAL;
+    }
     if (!json_is_string(v)) {
-        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"%s\": expected a string", k);
-        return -1;
+        snprintf(why, n, "\"%s\": expected a string", k);
+        return SC_EINVAL;
     }
     *out = json_string_value(v);
     return 0;
 }
 
+/* The two below: ss__api_str(), answering 400 with its why. */
+int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out)
+{
+    char why[128];
+
+    if (ss__api_str(o, k, 0, out, why, sizeof(why)) == 0)
+        return 0;
+    ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", why);
+    return -1;
+}
+
 int ss__api_need_str(ss_req *req, const json_t *o, const char *k, const char **out)
 {
-    if (ss__api_opt_str(req, o, k, out) != 0)
-        return -1;
-    if (*out == NULL) {
-        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"%s\": required", k);
-        return -1;
-    }
-    return 0;
+    char why[128];
+
+    if (ss__api_str(o, k, 1, out, why, sizeof(why)) == 0)
+        return 0;
+    ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", why);
+    return -1;
 }
 
 int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, int required)

@@ -40,6 +40,11 @@ int ss__api_body(ss_req *req, enum ss__api_body need, json_t **out);
 /** How a handler with a JSON body starts: the service and the body, as ss__api_body().
  *  @return the service, or NULL after answering (503 without a service, 400 for the body) */
 ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body);
+/** A string member of o (which may be NULL or no object: every member is then absent): 0
+ *  (*out borrowed from o; NULL when absent or null and not required), or SC_EINVAL with why
+ *  (n bytes) saying what to fix. */
+int ss__api_str(const json_t *o, const char *k, int required, const char **out, char *why,
+                size_t n);
 /** Optional string member: 0 (absent or null: *out NULL), or -1 after answering 400. *out
  *  is borrowed from o. */
 int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out);

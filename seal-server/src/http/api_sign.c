@@ -32,6 +32,48 @@ static int hex32(const char *s, uint8_t out[32])
     return 0;
 }
 
+/* One document to sign, from a sign/data body or a sign/batch item alike: es_id, exactly one
+ * of data_b64 and sm3_hex, property_info optional (null is absent). *data (new, free())
+ * holds the decoded document; it points into *data, sm3 and o.
+ * @return 0, SC_ENOMEM, or SC_EINVAL with why (n bytes) saying what to fix */
+static int read_item(const json_t *o, ss_svc_sign_item *it, uint8_t **data, uint8_t sm3[32],
+                     char *why, size_t n)
+{
+    const char *d, *h;
+    int rc;
+
+    memset(it, 0, sizeof(*it));
+    *data = NULL;
+    if (!json_is_object(o)) {
+        snprintf(why, n, "expected a JSON object");
+        return SC_EINVAL;
+    }
+    if ((rc = ss__api_str(o, "es_id", 1, &it->es_id, why, n)) != 0 ||
+        (rc = ss__api_str(o, "data_b64", 0, &d, why, n)) != 0 ||
+        (rc = ss__api_str(o, "sm3_hex", 0, &h, why, n)) != 0 ||
+        (rc = ss__api_str(o, "property_info", 0, &it->property_info, why, n)) != 0)
+        return rc;
+    if ((d == NULL) == (h == NULL)) {
+        snprintf(why, n, "exactly one of \"data_b64\" and \"sm3_hex\" is required");
+        return SC_EINVAL;
+    }
+    if (d == NULL) {
+        it->data_sm3 = sm3;
+        if (hex32(h, sm3) == 0)
+            return 0;
+        snprintf(why, n, "\"sm3_hex\": expected 64 hex digits");
+        return SC_EINVAL;
+    }
+    if ((rc = ss__api_b64_decode(d, data, &it->data_len)) == -2)
+        return SC_ENOMEM;
+    if (rc != 0) {
+        snprintf(why, n, "\"data_b64\": not base64");
+        return SC_EINVAL;
+    }
+    it->data = *data;
+    return 0;
+}
+
 /* ---- sign/data -------------------------------------------------------------------------- */
 
 int ss__api_sign_data(ss_req *req)
@@ -39,9 +81,9 @@ int ss__api_sign_data(ss_req *req)
     ss_svc_actor act = ss__api_actor(req);
     ss_svc_sign_item it;
     ss_svc_sign_opts so = { ss_req_id(req), ss_req_header(req, "Idempotency-Key") };
-    const char *data_b64 = NULL, *sm3_hex = NULL;
     uint8_t *data = NULL, *sig = NULL, sm3[32];
     size_t sig_len = 0;
+    char why[128];
     sc_err err = SC_ERR_INIT;
     int replayed = 0, rc = 0;
     json_t *b, *doc;
@@ -49,30 +91,10 @@ int ss__api_sign_data(ss_req *req)
 
     if (svc == NULL)
         return 0;
-    memset(&it, 0, sizeof(it));
-    if (ss__api_need_str(req, b, "es_id", &it.es_id) != 0 ||
-        ss__api_opt_str(req, b, "data_b64", &data_b64) != 0 ||
-        ss__api_opt_str(req, b, "sm3_hex", &sm3_hex) != 0 ||
-        ss__api_opt_str(req, b, "property_info", &it.property_info) != 0)
+    if ((rc = read_item(b, &it, &data, sm3, why, sizeof(why))) != 0) {
+        if (rc == SC_EINVAL)
+            rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", why);
         goto out;
-    if ((data_b64 == NULL) == (sm3_hex == NULL)) {
-        rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "exactly one of \"data_b64\" and "
-                                "\"sm3_hex\" is required");
-        goto out;
-    }
-    if (data_b64 != NULL) {
-        if ((rc = ss__api_b64_decode(data_b64, &data, &it.data_len)) != 0) {
-            rc = rc == -2 ? SC_ENOMEM : ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST,
-                                                           "\"data_b64\": not base64");
-            goto out;
-        }
-        it.data = data;
-    } else if (hex32(sm3_hex, sm3) != 0) {
-        rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"sm3_hex\": expected 64 hex "
-                                "digits");
-        goto out;
-    } else {
-        it.data_sm3 = sm3;
     }
     if ((rc = ss_svc_sign_data(svc, &act, &it, &so, &sig, &sig_len, &replayed, &err)) != 0) {
         rc = ss__api_reply_svc(req, rc, &err);
@@ -102,6 +124,7 @@ int ss__api_sign_batch(ss_req *req)
     uint8_t **bufs = NULL, (*sm3)[32] = NULL;
     size_t len, n = 0;
     const uint8_t *body = ss_req_body(req, &len);
+    char why[128];
     json_error_t jerr;
     json_t *arr, *out = NULL;
     sc_err err = SC_ERR_INIT;
@@ -127,36 +150,12 @@ int ss__api_sign_batch(ss_req *req)
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        const json_t *o = json_array_get(arr, i);
-        const char *d = NULL, *h = NULL;
-        const json_t *e = json_object_get(o, "es_id");
-        const json_t *pi = json_object_get(o, "property_info");
-        int bad = !json_is_object(o) || !json_is_string(e);
-
-        if (!bad) {
-            d = json_string_value(json_object_get(o, "data_b64"));
-            h = json_string_value(json_object_get(o, "sm3_hex"));
-            bad = (d == NULL) == (h == NULL) || (pi != NULL && !json_is_string(pi));
-        }
-        if (!bad && d != NULL) {
-            int r = ss__api_b64_decode(d, &bufs[i], &items[i].data_len);
-            if (r == -2) {
-                rc = SC_ENOMEM;
-                goto out;
-            }
-            bad = r != 0;
-            items[i].data = bufs[i];
-        } else if (!bad) {
-            bad = hex32(h, sm3[i]) != 0;
-            items[i].data_sm3 = sm3[i];
-        }
-        if (bad) {
-            rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "item %zu: {es_id, data_b64 "
-                                    "| sm3_hex, property_info?}", i);
+        if ((rc = read_item(json_array_get(arr, i), &items[i], &bufs[i], sm3[i], why,
+                            sizeof(why))) != 0) {
+            if (rc == SC_EINVAL)
+                rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "item %zu: %s", i, why);
             goto out;
         }
-        items[i].es_id = json_string_value(e);
-        items[i].property_info = pi != NULL ? json_string_value(pi) : NULL;
     }
     if ((rc = ss_svc_sign_batch(svc, &act, items, n, &so, res, &replayed, &err)) != 0) {
         rc = ss__api_reply_svc(req, rc, &err);
