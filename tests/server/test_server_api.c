@@ -142,7 +142,7 @@ static const char *jstr(const json_t *o, const char *k)
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    static const char tags[] = "losbgxi", letters[] = "ADEFGHJ";
+    static const char tags[] = "losbgxit", letters[] = "ADEFGHJK";
     const char *at = strchr(tags, tag[0]);
 
     return at != NULL ? letters[at - tags] : 'C';
@@ -301,6 +301,31 @@ static void test_api_sign_data_refuses_bad_base64(void **state)
         if (call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
                  "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, bad[i]) != 400)
             fail_msg("data_b64 \"%s\" was not refused", bad[i]);
+}
+
+/* An input over its named maximum is the request's fault (400), wherever the service finds
+ * it: 403 would send the client looking for a permission it does not lack. */
+static void test_api_input_over_its_limit_is_400(void **state)
+{
+    const sf_env *e = sf_env_get();
+    char es[128], path[192], big[700];
+    long now = (long)time(NULL);
+
+    (void)state;
+    memset(big, 'n', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    make_seal("toolong", es, sizeof(es));
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/suspend", es);
+    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, "{\"text\": \"%s\"}", big),
+                     400);
+    assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_officer, NULL, NULL,
+                          "{\"unit_id\": 1, \"seal_type\": 1, \"name\": \"%s\", "
+                          "\"image_b64\": \"iVBORw0KGgo=\", \"image_format\": \"png\", "
+                          "\"width_mm\": 40, \"height_mm\": 40, \"valid_from\": %ld, "
+                          "\"valid_to\": %ld}", big, now, now + 86400), 400);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
+                          "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\", "
+                          "\"property_info\": \"%s\"}", es, 0, big), 400);
 }
 
 static void test_api_units_and_reject(void **state)
@@ -713,6 +738,7 @@ int main(void)
         cmocka_unit_test(test_api_lifecycle_and_sign),
         cmocka_unit_test(test_api_units_and_reject),
         cmocka_unit_test(test_api_sign_data_refuses_bad_base64),
+        cmocka_unit_test(test_api_input_over_its_limit_is_400),
         cmocka_unit_test(test_api_sign_ofd),
         cmocka_unit_test(test_api_sign_ofd_client_gone),
         cmocka_unit_test(test_api_status),

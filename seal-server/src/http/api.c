@@ -32,8 +32,10 @@ ss_svc_actor ss__api_actor(const ss_req *req)
 }
 
 /* seal-server/README.md "API errors": a used-up or expired grant is 403 like a missing one
- * (a permission that no longer holds; 429 would invite a retry that cannot succeed). */
-int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err)
+ * (a permission that no longer holds; 429 would invite a retry that cannot succeed). The
+ * service also says SC_ELIMIT for an input over its named maximum (a note, a name, an esID):
+ * that is the request's fault, 400, wherever no grant is in play. */
+static int reply_code(ss_req *req, int rc, const sc_err *err, int limit_status)
 {
     const char *m = err != NULL && err->msg[0] != '\0' ? err->msg : ss_svc_err_name(rc);
 
@@ -42,7 +44,9 @@ int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err)
     case SC_EFORMAT: return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", m);
     case SS_EFORBIDDEN:
     case SS_EEXPIRED: return ss_req_reply_error(req, 403, SS_HE_FORBIDDEN, "%s", m);
-    case SC_ELIMIT: return ss_req_reply_error(req, 403, SS_HE_FORBIDDEN, "%s", m);
+    case SC_ELIMIT:
+        return ss_req_reply_error(req, limit_status, limit_status == 403 ? SS_HE_FORBIDDEN
+                                  : SS_HE_BAD_REQUEST, "%s", m);
     case SC_ENOTFOUND: return ss_req_reply_error(req, 404, SS_HE_NOT_FOUND, "%s", m);
     case SS_ECONFLICT:
     case SS_ESTATE: return ss_req_reply_error(req, 409, SS_HE_CONFLICT, "%s", m);
@@ -52,6 +56,16 @@ int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err)
         return ss_req_reply_error(req, 500, SS_HE_INTERNAL, "the server failed: %s",
                                   ss_svc_err_name(rc));
     }
+}
+
+int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err)
+{
+    return reply_code(req, rc, err, 400);
+}
+
+int ss__api_reply_sign(ss_req *req, int rc, const sc_err *err)
+{
+    return reply_code(req, rc, err, 403);
 }
 
 int ss__api_no_service(ss_req *req)

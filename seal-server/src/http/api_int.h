@@ -24,9 +24,12 @@ ss_svc *ss__api_svc(ss_req *req);
 /** The authenticated client as the service's actor. */
 ss_svc_actor ss__api_actor(const ss_req *req);
 
-/** Answer a service code as seal-server/README.md "API errors" says. @return as
- *  ss_req_reply_error */
+/** Answer a service code as seal-server/README.md "API errors" says; SC_ELIMIT (an input over
+ *  its maximum) is 400. @return as ss_req_reply_error */
 int ss__api_reply_svc(ss_req *req, int rc, const sc_err *err);
+/** The same for a signing call, where SC_ELIMIT is a used-up grant: 403. Its inputs' limits
+ *  are checked before the call. */
+int ss__api_reply_sign(ss_req *req, int rc, const sc_err *err);
 /** 503: this server has no seal service configured. */
 int ss__api_no_service(ss_req *req);
 /** Answer doc (taken: released here; NULL is SC_ENOMEM, nothing sent). */

@@ -53,6 +53,18 @@ static int read_item(const json_t *o, ss_svc_sign_item *it, uint8_t **data, uint
         (rc = ss__api_str(o, "sm3_hex", 0, &h, why, n)) != 0 ||
         (rc = ss__api_str(o, "property_info", 0, &it->property_info, why, n)) != 0)
         return rc;
+    /* The service's limits, checked here: from a signing call SC_ELIMIT means a used-up
+     * grant (403), so an input over its maximum must not reach it. */
+    if (strlen(it->es_id) > SS_ES_ID_MAX) {
+        snprintf(why, n, "\"es_id\": %zu characters, at most %d", strlen(it->es_id),
+                 SS_ES_ID_MAX);
+        return SC_EINVAL;
+    }
+    if (it->property_info != NULL && strlen(it->property_info) > SS_SVC_PROPERTY_MAX) {
+        snprintf(why, n, "\"property_info\": %zu characters, at most %d",
+                 strlen(it->property_info), SS_SVC_PROPERTY_MAX);
+        return SC_EINVAL;
+    }
     if ((d == NULL) == (h == NULL)) {
         snprintf(why, n, "exactly one of \"data_b64\" and \"sm3_hex\" is required");
         return SC_EINVAL;
@@ -97,7 +109,7 @@ int ss__api_sign_data(ss_req *req)
         goto out;
     }
     if ((rc = ss_svc_sign_data(svc, &act, &it, &so, &sig, &sig_len, &replayed, &err)) != 0) {
-        rc = ss__api_reply_svc(req, rc, &err);
+        rc = ss__api_reply_sign(req, rc, &err);
         goto out;
     }
     doc = json_pack("{s:s,s:o,s:b}", "es_id", it.es_id, "signature_b64",
@@ -346,5 +358,5 @@ int ss__api_sign_ofd(ss_req *req)
     }
     if (rc == 0)   /* nothing written: an empty package cannot be, but answer anyway */
         return ss_req_reply_error(req, 500, SS_HE_INTERNAL, "the signed package is empty");
-    return ss__api_reply_svc(req, rc, &err);
+    return ss__api_reply_sign(req, rc, &err);
 }
