@@ -38,6 +38,16 @@ void *sc__malloc(size_t n, sc_err *err);
 void *sc__memdup(const void *p, size_t n, sc_err *err);
 char *sc__strndup(const void *p, size_t n, sc_err *err);   /* refuses embedded NULs */
 
+/* UTF-8 as RFC 3629 has it (no overlong forms, no surrogates, nothing above U+10FFFF), in
+ * error/utf8.c. sc__utf8_next: the code point at s (len >= 1 bytes left) with *used its
+ * length; or a negative reason with *used the offset of the byte at fault (0 but for a bad
+ * continuation byte): SC_UTF8_BAD_BYTE (cannot start a character, or is no continuation
+ * byte), SC_UTF8_CUT (the input ends inside the character), SC_UTF8_BAD_SEQ (overlong,
+ * surrogate, above U+10FFFF). sc__utf8_ok: 1 when all len bytes are UTF-8 and none is NUL. */
+enum { SC_UTF8_BAD_BYTE = -1, SC_UTF8_CUT = -2, SC_UTF8_BAD_SEQ = -3 };
+int32_t sc__utf8_next(const uint8_t *s, size_t len, size_t *used);
+int sc__utf8_ok(const uint8_t *s, size_t len);
+
 /* SM3 of a buffer; out must hold 32 bytes. */
 int sc__sm3(const uint8_t *data, size_t len, uint8_t out[32], sc_err *err);
 

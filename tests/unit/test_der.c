@@ -1,5 +1,5 @@
 /* test_der.c: the DER reader's framing rules and value decoders, and the writer's headers and
- * output buffer (seal-core/src/der). */
+ * output buffer (seal-core/src/der); the UTF-8 decoder every text check shares (sc_int.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -323,6 +323,41 @@ static void der_put__stops_at_max_and_the_failure_sticks(void **state)
     free(b.p);
 }
 
+static void utf8_next__decodes_rfc3629_and_says_why_not(void **state)
+{
+    static const struct {
+        const char *s;
+        int32_t cp;
+        size_t used;
+    } rows[] = {
+        { "A", 'A', 1 },
+        { "\xc2\x80", 0x80, 2 },
+        { "\xe7\x94\xb5", 0x7535, 3 },                      /* 电 */
+        { "\xf4\x8f\xbf\xbf", 0x10FFFF, 4 },
+        { "\xff", SC_UTF8_BAD_BYTE, 0 },
+        { "\x80", SC_UTF8_BAD_BYTE, 0 },                      /* continuation byte first */
+        { "\xc0\x80", SC_UTF8_BAD_BYTE, 0 },                  /* overlong NUL: C0 never starts */
+        { "\xe5x\xad", SC_UTF8_BAD_BYTE, 1 },                 /* the byte at fault is 'x' */
+        { "\xe5\xad", SC_UTF8_CUT, 0 },
+        { "\xe0\x80\xaf", SC_UTF8_BAD_SEQ, 0 },              /* overlong "/" */
+        { "\xed\xa0\x80", SC_UTF8_BAD_SEQ, 0 },              /* surrogate */
+        { "\xf4\x90\x80\x80", SC_UTF8_BAD_SEQ, 0 },          /* above U+10FFFF */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        size_t used = 99;
+        int32_t cp = sc__utf8_next((const uint8_t *)rows[i].s, strlen(rows[i].s), &used);
+        if (cp != rows[i].cp || used != rows[i].used)
+            fail_msg("row %zu: %d (%zu bytes), expected %d (%zu)", i, cp, used, rows[i].cp,
+                     rows[i].used);
+    }
+    assert_int_equal(sc__utf8_ok((const uint8_t *)"a\xe7\x94\xb5z", 5), 1);
+    assert_int_equal(sc__utf8_ok((const uint8_t *)"a\0b", 3), 0);       /* NUL refused */
+    assert_int_equal(sc__utf8_ok((const uint8_t *)"\xe7\x94", 2), 0);
+    assert_int_equal(sc__utf8_ok((const uint8_t *)"", 0), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +374,7 @@ int main(void)
         cmocka_unit_test(der_header__round_trips_lengths),
         cmocka_unit_test(der_wrap__nests_elements_with_minimal_headers),
         cmocka_unit_test(der_put__stops_at_max_and_the_failure_sticks),
+        cmocka_unit_test(utf8_next__decodes_rfc3629_and_says_why_not),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,36 +35,21 @@ static int check_str(const char *s, const char *what, size_t *nchars, size_t *na
         return sc_err_set(err, SC_ELIMIT, "%s: %zu bytes, more than the %u allowed", what, n,
                           SC_OFD_DOC_MAX_STRING);
     for (size_t i = 0; i < n; chars++) {
-        uint32_t cp = p[i], min;
-        size_t k;
-        if (cp < 0x80) {
-            k = 0, min = 0;
-        } else if (cp >= 0xC2 && cp <= 0xDF) {
-            k = 1, cp &= 0x1F, min = 0x80;
-        } else if (cp >= 0xE0 && cp <= 0xEF) {
-            k = 2, cp &= 0x0F, min = 0x800;
-        } else if (cp >= 0xF0 && cp <= 0xF4) {
-            k = 3, cp &= 0x07, min = 0x10000;
-        } else {
-            return sc_err_set(err, SC_EINVAL, "%s: not UTF-8 (byte 0x%02x at offset %zu)", what,
-                              p[i], i);
-        }
-        if (k > n - i - 1)
+        size_t used;
+        int32_t cp = sc__utf8_next(p + i, n - i, &used);
+        if (cp == SC_UTF8_CUT)
             return sc_err_set(err, SC_EINVAL, "%s: not UTF-8 (cut off at offset %zu)", what, i);
-        for (size_t j = 1; j <= k; j++) {
-            if ((p[i + j] & 0xC0) != 0x80)
-                return sc_err_set(err, SC_EINVAL, "%s: not UTF-8 (byte 0x%02x at offset %zu)",
-                                  what, p[i + j], i + j);
-            cp = (cp << 6) | (p[i + j] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        if (cp == SC_UTF8_BAD_BYTE)
+            return sc_err_set(err, SC_EINVAL, "%s: not UTF-8 (byte 0x%02x at offset %zu)", what,
+                              p[i + used], i + used);
+        if (cp < 0)
             return sc_err_set(err, SC_EINVAL, "%s: not UTF-8 (bad sequence at offset %zu)", what,
                               i);
         if ((cp < 0x20 && cp != 0x9 && cp != 0xA && cp != 0xD) || cp == 0xFFFE || cp == 0xFFFF)
             return sc_err_set(err, SC_EINVAL, "%s: character U+%04X at offset %zu is not allowed "
                               "in XML", what, (unsigned)cp, i);
         ascii += cp < 0x80;
-        i += k + 1;
+        i += used;
     }
     if (nchars != NULL)
         *nchars = chars;

@@ -67,37 +67,6 @@ static int is_wide(uint32_t cp)
            (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD);
 }
 
-/* One code point from s (len > 0 bytes left); *used set to its length. Returns -1 for bytes
- * that are not UTF-8 (overlong, surrogate, above U+10FFFF, cut short), with *used = 1. */
-static int64_t utf8_next(const unsigned char *s, size_t len, size_t *used)
-{
-    uint32_t cp, min;
-    size_t k;
-
-    *used = 1;
-    if (s[0] < 0x80)
-        return s[0];
-    if (s[0] >= 0xC2 && s[0] <= 0xDF)
-        k = 1, cp = s[0] & 0x1F, min = 0x80;
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-        k = 2, cp = s[0] & 0x0F, min = 0x800;
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-        k = 3, cp = s[0] & 0x07, min = 0x10000;
-    else
-        return -1;
-    if (k >= len)
-        return -1;
-    for (size_t i = 1; i <= k; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return -1;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return -1;
-    *used = k + 1;
-    return cp;
-}
-
 /* A decimal number as OFD writes them ("3.175", "-0.7935", "1e-3"), locale-independent.
  * Returns the bytes read, 0 if s does not start with one. Keeps 19 significant digits and
  * scales by a power of ten built from exact factors, so "3.175" is the double nearest
@@ -311,8 +280,11 @@ static int text_code(page *pg, const object *o, const xmlNode *tc, double x, dou
         if ((t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE) || s == NULL)
             continue;
         for (len = strlen((const char *)s); len > 0; s += used, len -= used) {
-            int64_t cp = utf8_next(s, len, &used);
-            cp = cp < 0 ? 0xFFFD : cp;      /* libxml2 checked the encoding; be safe anyway */
+            int64_t cp = sc__utf8_next(s, len, &used);
+            if (cp < 0) {                   /* libxml2 checked the encoding; be safe anyway */
+                cp = 0xFFFD;
+                used = 1;
+            }
             if (pend >= 0) {
                 if ((rc = delta_next(&dx, &adv, o, err)) < 0)
                     return rc;
@@ -427,7 +399,7 @@ static int needle_cps(const char *needle, uint32_t *nd, size_t *m, sc_err *err)
 
     *m = 0;
     for (size_t off = 0; off < len; off += used) {
-        int64_t cp = utf8_next(s + off, len - off, &used);
+        int64_t cp = sc__utf8_next(s + off, len - off, &used);
         if (cp < 0)
             return sc_err_set(err, SC_EINVAL, "keyword: not UTF-8 (byte %zu)", off);
         if (is_blank((uint32_t)cp))

@@ -129,41 +129,13 @@ static int hash_grow(sc__zipw *w, sc_err *err)
     return 0;
 }
 
-/* 1 when s has bytes above 0x7F and all of it is well-formed UTF-8 (no overlongs, no
- * surrogates, nothing above U+10FFFF); 0 otherwise. */
+/* 1 when s has bytes above 0x7F and all of it is well-formed UTF-8; 0 otherwise. */
 static int utf8_non_ascii(const uint8_t *s, size_t n)
 {
-    int high = 0;
-
-    for (size_t i = 0; i < n;) {
-        uint8_t c = s[i];
-        uint32_t cp, min;
-        size_t k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        high = 1;
-        if (c >= 0xC2 && c <= 0xDF)
-            k = 1, cp = c & 0x1Fu, min = 0x80;
-        else if (c >= 0xE0 && c <= 0xEF)
-            k = 2, cp = c & 0x0Fu, min = 0x800;
-        else if (c >= 0xF0 && c <= 0xF4)
-            k = 3, cp = c & 0x07u, min = 0x10000;
-        else
-            return 0;
-        if (k > n - i - 1)
-            return 0;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80)
-                return 0;
-            cp = (cp << 6) | (s[i + j] & 0x3Fu);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += k + 1;
-    }
-    return high;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] >= 0x80)
+            return sc__utf8_ok(s, n);
+    return 0;
 }
 
 /* The reader's name rules (ofd_pkg.c check_name, check_raw_names, duplicates) and limits,

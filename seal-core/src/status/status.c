@@ -89,47 +89,6 @@ size_t sc__status_subject_der(sc_status_subject kind, const char *subject, size_
     return oh + ih + len;
 }
 
-int sc__status_utf8_ok(const uint8_t *s, size_t len)
-{
-    size_t i = 0;
-
-    while (i < len) {
-        uint8_t c = s[i];
-        size_t n;
-        uint32_t v;
-        if (c == 0)
-            return 0;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-            v = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            v = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            v = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (len - i - 1 < n)
-            return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if ((s[i + k] & 0xc0) != 0x80)
-                return 0;
-            v = (v << 6) | (s[i + k] & 0x3f);
-        }
-        if ((n == 2 && v < 0x800) || (n == 3 && v < 0x10000) || v > 0x10ffff ||
-            (v >= 0xd800 && v <= 0xdfff))
-            return 0;
-        i += n + 1;
-    }
-    return 1;
-}
-
 /* in failed with a message that starts with a field name relative to path: record
  * "path.<message>", or "path: …" for a message about path itself (field ""). Out of memory
  * passes through unchanged. */
@@ -307,7 +266,7 @@ static int read_subject(sc_der *es, sc_status_entry *x, sc_span *whole, char **a
         if (s.val.p[i] < 0x20 || s.val.p[i] > 0x7e)
             return sc_err_set(err, SC_EFORMAT, "subject.esID: byte %zu (0x%02x) is not "
                               "printable ASCII", i, s.val.p[i]);
-    if (x->kind == SC_STATUS_LICENSE_ID && !sc__status_utf8_ok(s.val.p, s.val.len))
+    if (x->kind == SC_STATUS_LICENSE_ID && !sc__utf8_ok(s.val.p, s.val.len))
         return sc_err_set(err, SC_EFORMAT, "subject.licenseId: not valid UTF-8");
     memcpy(*arena, s.val.p, s.val.len);
     (*arena)[s.val.len] = '\0';

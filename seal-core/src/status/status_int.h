@@ -45,7 +45,4 @@ int sc__status_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 size_t sc__status_subject_der(sc_status_subject kind, const char *subject, size_t len,
                               uint8_t out[8 + SC_STATUS_MAX_SUBJECT]);
 
-/* 1 when the len bytes at s are UTF-8 without NUL, overlong forms or surrogates. */
-int sc__status_utf8_ok(const uint8_t *s, size_t len);
-
 #endif

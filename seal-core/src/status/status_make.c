@@ -143,7 +143,7 @@ static int check_subject(const sc_status_entry *e, size_t *len, sc_err *err)
             return sc_err_set(err, SC_EINVAL, "subject: esID \"%.64s\" is not printable ASCII",
                               e->subject);
     if (e->kind == SC_STATUS_LICENSE_ID &&
-        !sc__status_utf8_ok((const uint8_t *)e->subject, *len))
+        !sc__utf8_ok((const uint8_t *)e->subject, *len))
         return sc_err_set(err, SC_EINVAL, "subject: licenseId is not valid UTF-8");
     return 0;
 }
