@@ -288,16 +288,24 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static void start(struct one_shot *s, pthread_t *t)
+/* A TCP socket bound to a free port on 127.0.0.1 (not listening yet); *port set. */
+static int bind_loopback(int *port)
 {
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t al = sizeof(a);
+    int fd;
 
-    assert_true((s->fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(s->fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+static void start(struct one_shot *s, pthread_t *t)
+{
+    s->fd = bind_loopback(&s->port);
     assert_int_equal(listen(s->fd, 1), 0);
-    assert_int_equal(getsockname(s->fd, (struct sockaddr *)&a, &al), 0);
-    s->port = ntohs(a.sin_port);
     assert_int_equal(pthread_create(t, NULL, serve, s), 0);
 }
 
@@ -332,25 +340,19 @@ static void sv_fetch_status__reports_the_http_status_and_what_the_server_said(vo
 
 static void sv_fetch_status__unreachable_server_names_the_url(void **state)
 {
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t al = sizeof(a);
     char base[64], want[128];
     sv_fetch_opts o = { .base = base };
     sv_fetch *f = NULL;
     const sc_status_resp *r = NULL;
     sc_err err = SC_ERR_INIT;
-    int fd;
+    int port;
 
     (void)state;
     /* a port bound but never listened on, then closed: nothing answers there */
-    assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) >= 0);
-    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &al), 0);
-    close(fd);
-    snprintf(base, sizeof(base), "http://127.0.0.1:%d", ntohs(a.sin_port));
+    close(bind_loopback(&port));
+    snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
     assert_int_equal(sv_fetch_new(&f, &o, NULL), 0);
-    snprintf(want, sizeof(want), "GET http://127.0.0.1:%d/api/v1/seals/" ID "/status: ",
-             ntohs(a.sin_port));
+    snprintf(want, sizeof(want), "GET http://127.0.0.1:%d/api/v1/seals/" ID "/status: ", port);
     EXPECT_ERR(sv_fetch_status(f, ID, &r, &err), err, SC_EIO, want);
     assert_non_null(strstr(err.msg, "onnect"));   /* curl: "Failed to connect …" */
     sv_fetch_free(f);
