@@ -18,28 +18,34 @@
 
 /* ---- status ----------------------------------------------------------------------------- */
 
-#define HIST_MAX 64
-
+/* A seal's changes, as many as a signed entry carries (spec/status.asn1: 64). */
 struct hist {
-    sc_status_change c[HIST_MAX];
+    sc_status_change c[SC_STATUS_MAX_HISTORY];
     size_t n;
+    const char *es_id;
+    sc_err *err;
 };
 
 static int on_change(void *ctx, const ss_svc_status_change *c)
 {
     struct hist *h = ctx;
 
-    if (h->n == HIST_MAX)
-        return SC_ELIMIT;
+    /* The service lets a seal change without bound, the format does not. Not the client's
+     * fault: the server's (500), named in its log. */
+    if (h->n == SC_STATUS_MAX_HISTORY)
+        return sc_err_set(h->err, SC_EUNSUPPORTED, "seal %s: more than %d status changes, "
+                          "more than a signed status entry carries (spec/status.asn1)",
+                          h->es_id, SC_STATUS_MAX_HISTORY);
     h->c[h->n].status = (sc_status_code)c->status;
     h->c[h->n].at = c->at;
     h->c[h->n++].reason = c->reason;
     return 0;
 }
 
-/* The entry for es_id at now, into b; *st (may be NULL) gets the status info. */
+/* The entry for es_id at now, into b. The history is read only for a seal that changed: in
+ * a status list most never did, and ss_svc_seal_status() has counted them already. */
 static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64_t now,
-                     unsigned next_s, ss_svc_status_info *st, sc_err *err)
+                     unsigned next_s, sc_err *err)
 {
     ss_svc_status_info info;
     struct hist h;
@@ -47,6 +53,8 @@ static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64
     int rc;
 
     h.n = 0;
+    h.es_id = es_id;
+    h.err = err;
     if ((rc = ss_svc_seal_status(svc, es_id, now, &info, err)) != 0)
         return rc;
     memset(&e, 0, sizeof(e));
@@ -57,7 +65,8 @@ static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64
     e.has_next_update = 1;
     e.next_update = now + next_s;
     if (info.status != SS_SVC_UNKNOWN) {
-        if ((rc = ss_svc_seal_history(svc, es_id, on_change, &h, err)) != 0)
+        if (info.changes > 0 &&
+            (rc = ss_svc_seal_history(svc, es_id, on_change, &h, err)) != 0)
             return rc;
         e.digest = info.seal_sm3;
         e.has_valid_end = 1;
@@ -65,8 +74,6 @@ static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64
         e.history = h.n > 0 ? h.c : NULL;
         e.history_len = h.n;
     }
-    if (st != NULL)
-        *st = info;
     return sc_status_builder_add(b, &e, err);
 }
 
@@ -117,6 +124,8 @@ static int reply_status(ss_req *req, int rc, uint8_t *der, size_t len, const sc_
     return rc;
 }
 
+/* One seal: a signed entry, or with Accept: application/json the same facts unsigned (no
+ * history: that answer needs only the status, not the builder). */
 int ss__api_seal_status(ss_req *req)
 {
     ss_api_svc *a = status_api(req);
@@ -133,16 +142,12 @@ int ss__api_seal_status(ss_req *req)
 
     if (a == NULL)
         return 0;
-    if ((rc = sc_status_builder_new(&b, now, &err)) != 0 ||
-        (rc = add_entry(a->svc, b, es_id, now, next_s, &st, &err)) != 0) {
-        sc_status_builder_free(b);
-        return ss__api_reply_svc(req, rc, &err);
-    }
     if (wants_json(req)) {
         char hex[65];
+        if ((rc = ss_svc_seal_status(a->svc, es_id, now, &st, &err)) != 0)
+            return ss__api_reply_svc(req, rc, &err);
         for (int i = 0; i < 32; i++)
             snprintf(hex + 2 * i, 3, "%02x", st.seal_sm3[i]);
-        sc_status_builder_free(b);
         return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:s?}",
                                                      "es_id", es_id, "status",
                                                      ss_svc_status_name(st.status), "reason",
@@ -156,7 +161,9 @@ int ss__api_seal_status(ss_req *req)
                                                      "seal_sm3",
                                                      st.status != SS_SVC_UNKNOWN ? hex : NULL));
     }
-    rc = sign_status(a, b, &der, &len, &err);
+    if ((rc = sc_status_builder_new(&b, now, &err)) == 0 &&
+        (rc = add_entry(a->svc, b, es_id, now, next_s, &err)) == 0)
+        rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
     return reply_status(req, rc, der, len, &err);
 }
@@ -210,7 +217,7 @@ int ss__api_status_list(ss_req *req)
     if (rc == 0 && (rc = sc_status_builder_new(&b, now, &err)) == 0)
         rc = sc_status_builder_set_list_sequence(b, seq, &err);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
-        rc = add_entry(a->svc, b, l.ids[i], now, next_s, NULL, &err);
+        rc = add_entry(a->svc, b, l.ids[i], now, next_s, &err);
     if (rc == 0)
         rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
