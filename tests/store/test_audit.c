@@ -447,6 +447,40 @@ static void audit_append__4_threads_keep_one_chain(void **state)
     ss_store_close(st);
 }
 
+static int count_rec(void *ctx, const ss_audit_record *r)
+{
+    (void)r;
+    (*(int *)ctx)++;
+    return 0;
+}
+
+/* A record and its head are written together, under a savepoint inside the caller's
+ * transaction: when the head's update fails, the record goes too and the transaction goes on
+ * (a trigger stands in for the failure). */
+static void audit_append__a_failed_head_update_leaves_no_half_in_the_transaction(void **state)
+{
+    ss_store *st = NULL, *tx = NULL;
+    sc_err err = SC_ERR_INIT;
+    char p[400];
+    int n = 0;
+
+    (void)state;
+    snprintf(p, sizeof(p), "%s", st_path("half"));
+    OK(ss_store_open_sqlite(&st, p, &err), &err);
+    assert_int_equal(st_sql(p, "CREATE TRIGGER head_stuck BEFORE UPDATE ON audit_head "
+                               "BEGIN SELECT RAISE(ABORT, 'head stuck'); END"), SQLITE_OK);
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_unit_add(tx, "91330000MA27XK0Q3B", "unit", 1, NULL, &err), &err);
+    EXPECT(ss_audit_append_at(tx, 1, 0, "unit.add", "unit:1", "{}", NULL, &err), &err,
+           SS_ESTATE, "head stuck");
+    OK(ss_audit_list(tx, 0, 10, count_rec, &n, &err), &err);
+    assert_int_equal(n, 0);                        /* no record without its head */
+    OK(ss_store_tx_commit(tx, &err), &err);        /* the rest of the transaction stays */
+    OK(ss_store_unit_by_code(st, "91330000MA27XK0Q3B", &(ss_unit){ 0 }, &err), &err);
+    VERDICT(st, 0, NULL);
+    ss_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -472,6 +506,7 @@ int main(void)
         cmocka_unit_test(audit_append__rejects_each_bad_input),
         cmocka_unit_test(audit_verify__empty_log_is_intact_and_defaults_are_stored),
         cmocka_unit_test(audit_append__4_threads_keep_one_chain),
+        cmocka_unit_test(audit_append__a_failed_head_update_leaves_no_half_in_the_transaction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -73,6 +73,25 @@ int sq__err(sq_conn *c, int rc, const char *what, sc_err *err)
     }
 }
 
+int sq__ctl(sq_conn *c, int slot)
+{
+    static const char *const sql[] = {
+        [SQ_BEGIN] = "BEGIN", [SQ_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE", [SQ_COMMIT] = "COMMIT",
+        [SQ_ROLLBACK] = "ROLLBACK", [SQ_SAVEPOINT] = "SAVEPOINT ss_op",
+        [SQ_RELEASE] = "RELEASE ss_op", [SQ_ROLLBACK_TO] = "ROLLBACK TO ss_op",
+    };
+    sqlite3_stmt **s = &c->stmt[slot];
+    int rc = SQLITE_OK;
+
+    if (*s == NULL)
+        rc = sqlite3_prepare_v3(c->db, sql[slot], -1, SQLITE_PREPARE_PERSISTENT, s, NULL);
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_step(*s);
+        sqlite3_reset(*s);    /* keeps the error for sqlite3_errmsg */
+    }
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 void sq__done(sqlite3_stmt *s)
 {
     if (s != NULL) {
@@ -343,8 +362,7 @@ int sq__atomic_begin(void *be, void *tx, sq_conn **c, sc_err *err)
 
     if ((rc = sq__acquire(be, tx, c, err)) != 0)
         return rc;
-    rc = sqlite3_exec((*c)->db, (*c)->in_tx ? "SAVEPOINT ss_op" : "BEGIN IMMEDIATE", NULL,
-                      NULL, NULL);
+    rc = sq__ctl(*c, (*c)->in_tx ? SQ_SAVEPOINT : SQ_BEGIN_IMMEDIATE);
     if (rc == SQLITE_OK)
         return 0;
     rc = sq__err(*c, rc, "store: starting a write", err);
@@ -359,14 +377,15 @@ int sq__atomic_end(void *be, void *tx, sq_conn *c, int rc, sc_err *err)
 
     if (c == NULL)
         return rc;
-    if (rc != 0) {
-        sqlite3_exec(c->db, c->in_tx ? "ROLLBACK TO ss_op; RELEASE ss_op" : "ROLLBACK", NULL,
-                     NULL, NULL);
-    } else if ((src = sqlite3_exec(c->db, c->in_tx ? "RELEASE ss_op" : "COMMIT", NULL, NULL,
-                                   NULL)) != SQLITE_OK) {
+    if (rc != 0 && c->in_tx) {
+        sq__ctl(c, SQ_ROLLBACK_TO);   /* undoes the writes; RELEASE then ends the savepoint */
+        sq__ctl(c, SQ_RELEASE);
+    } else if (rc != 0) {
+        sq__ctl(c, SQ_ROLLBACK);
+    } else if ((src = sq__ctl(c, c->in_tx ? SQ_RELEASE : SQ_COMMIT)) != SQLITE_OK) {
         rc = sq__err(c, src, "store: committing a write", err);
         if (!c->in_tx)
-            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            sq__ctl(c, SQ_ROLLBACK);
     }
     sq__release(be, tx, c);
     return rc;
@@ -480,7 +499,7 @@ void sq__release(sq_be *be, void *tx, sq_conn *c)
         return;
     /* a connection goes back idle, never inside a transaction a failed call left open */
     if (!sqlite3_get_autocommit(c->db))
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sq__ctl(c, SQ_ROLLBACK);
     pthread_mutex_lock(&be->mu);
     c->next = be->idle;
     be->idle = c;
@@ -620,8 +639,7 @@ static int sq_tx_begin(void *bep, void **tx, sc_err *err)
         return rc;
     /* IMMEDIATE: take the write lock now, waiting on the busy handler; a deferred
      * transaction would fail at its first write if another writer got in first */
-    rc = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) {
+    if ((rc = sq__ctl(c, SQ_BEGIN_IMMEDIATE)) != SQLITE_OK) {
         rc = sq__err(c, rc, "store: beginning a transaction", err);
         sq__release(be, NULL, c);
         return rc;
@@ -634,7 +652,7 @@ static int sq_tx_begin(void *bep, void **tx, sc_err *err)
 static int sq_tx_commit(void *bep, void *tx, sc_err *err)
 {
     sq_conn *c = tx;
-    int rc = sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+    int rc = sq__ctl(c, SQ_COMMIT);
 
     if (rc != SQLITE_OK)
         rc = sq__err(c, rc, "store: committing the transaction (rolled back)", err);
@@ -648,7 +666,7 @@ static void sq_tx_rollback(void *bep, void *tx)
     sq_conn *c = tx;
 
     if (!sqlite3_get_autocommit(c->db))
-        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        sq__ctl(c, SQ_ROLLBACK);
     c->in_tx = 0;
     sq__release(bep, NULL, c);
 }

@@ -104,7 +104,7 @@ int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_aud
     if (sqlite3_get_autocommit(c->db)) {
         /* one read transaction: the head and every record come from the same snapshot, while
          * writers go on appending (WAL) */
-        if ((rc = sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL)) != SQLITE_OK) {
+        if ((rc = sq__ctl(c, SQ_BEGIN)) != SQLITE_OK) {
             rc = sq__err(c, rc, "audit scan", err);
             goto out;
         }
@@ -124,7 +124,7 @@ int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_aud
     rc = sq__end(&q, rc);
 out:
     if (own_read)
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+        sq__ctl(c, SQ_COMMIT);
     sq__release(be, tx, c);
     return rc;
 }

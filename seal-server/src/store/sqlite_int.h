@@ -26,6 +26,9 @@ enum sq_slot {
     SQ_GRANT_ADD, SQ_GRANT_GET, SQ_GRANT_DELETE, SQ_GRANT_COUNT, SQ_GRANT_LIST,
     SQ_IDEM_GET, SQ_IDEM_PUT, SQ_IDEM_PURGE,
     SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET, SQ_AUDIT_SCAN,
+    /* transaction control (sq__ctl) */
+    SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_SAVEPOINT, SQ_RELEASE,
+    SQ_ROLLBACK_TO,
     SQ__N
 };
 
@@ -120,6 +123,11 @@ void sq__release(sq_be *be, void *tx, sq_conn *c);
 
 /* Reset and clear a cached statement after use, so it holds no snapshot or bound data. */
 void sq__done(sqlite3_stmt *s);
+
+/* Run slot's transaction-control statement (SQ_BEGIN … SQ_ROLLBACK_TO) on c: the SQLite
+ * result, SQLITE_OK when done. Cached like any statement: sqlite3_exec would parse it again
+ * each time, and every audit record takes a savepoint. */
+int sq__ctl(sq_conn *c, int slot);
 
 /* Map an SQLite result to the store's code, with "what: reason" in err. */
 int sq__err(sq_conn *c, int rc, const char *what, sc_err *err);
