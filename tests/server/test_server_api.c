@@ -95,29 +95,46 @@ static uint8_t *unb64(const char *s, size_t *n)
     return d;
 }
 
-static void verify_sig(const char *sig_b64, const uint8_t *data, size_t dlen)
+/* The dev PKI's root (anchor) and seal CA: what every answer here is verified against. */
+static sc_trust *dev_trust(void)
 {
     const char *pki = sf_env_get()->pki;
     sc_err err = SC_ERR_INIT;
     sc_trust *t = NULL;
-    sc_ses_sig *sig = NULL;
-    sc_report *rep = NULL;
-    size_t n;
-    uint8_t *der = unb64(sig_b64, &n);
-    char *text = NULL;
 
     assert_int_equal(sc_trust_new(&t, &err), 0);
     assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
     assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
-    sc_verify_opts o = { .trust = t, .data = data, .data_len = dlen };
-    assert_int_equal(sc_ses_sig_parse(&sig, der, n, &err), 0);
-    assert_int_equal(sc_report_new(&rep, "api", "signature", &err), 0);
-    assert_int_equal(sc_verify_sig(rep, sig, &o, &err), 0);
+    return t;
+}
+
+/* Assert the report says valid (printing it when not), then free it. */
+static void report_valid(sc_report *rep)
+{
+    sc_err err = SC_ERR_INIT;
+    char *text = NULL;
+
     if (sc_report_valid(rep) != 1 && sc_report_to_text(rep, &text, &err) == 0)
         print_message("%s\n", text);
     free(text);
     assert_int_equal(sc_report_valid(rep), 1);
     sc_report_free(rep);
+}
+
+static void verify_sig(const char *sig_b64, const uint8_t *data, size_t dlen)
+{
+    sc_err err = SC_ERR_INIT;
+    sc_trust *t = dev_trust();
+    sc_ses_sig *sig = NULL;
+    sc_report *rep = NULL;
+    size_t n;
+    uint8_t *der = unb64(sig_b64, &n);
+
+    sc_verify_opts o = { .trust = t, .data = data, .data_len = dlen };
+    assert_int_equal(sc_ses_sig_parse(&sig, der, n, &err), 0);
+    assert_int_equal(sc_report_new(&rep, "api", "signature", &err), 0);
+    assert_int_equal(sc_verify_sig(rep, sig, &o, &err), 0);
+    report_valid(rep);
     sc_ses_sig_free(sig);
     sc_trust_free(t);
     free(der);
@@ -196,6 +213,15 @@ static int64_t operator_id(void)
     id = jint(j, "client_id");
     json_decref(j);
     return id;
+}
+
+/* make_seal(), and a grant of the seal to the operator. */
+static void granted_seal(const char *tag, char *es_id, size_t n)
+{
+    make_seal(tag, es_id, n);
+    assert_int_equal(call("POST", "/api/v1/grants", sf_env_get()->tok_admin, NULL, NULL,
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
+                          es_id), 201);
 }
 
 static void test_api_lifecycle_and_sign(void **state)
@@ -293,10 +319,7 @@ static void test_api_sign_data_refuses_bad_base64(void **state)
     char es[128];
 
     (void)state;
-    make_seal("x64", es, sizeof(es));
-    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+    granted_seal("x64", es, sizeof(es));
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
                  "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, bad[i]) != 400)
@@ -396,39 +419,26 @@ static long sign_ofd(const char *query, const uint8_t *in, size_t len, const cha
 
 static void verify_ofd(const uint8_t *buf, size_t len)
 {
-    const char *pki = sf_env_get()->pki;
     sc_err err = SC_ERR_INIT;
-    sc_trust *t = NULL;
+    sc_trust *t = dev_trust();
     sc_report *rep = NULL;
-    char *text = NULL;
 
-    assert_int_equal(sc_trust_new(&t, &err), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
     sc_verify_opts o = { .trust = t };
     assert_int_equal(sc_report_new(&rep, "stamped.ofd", "ofd", &err), 0);
     assert_int_equal(sc_verify_ofd_mem(rep, buf, len, &o, &err), 0);
-    if (sc_report_valid(rep) != 1 && sc_report_to_text(rep, &text, &err) == 0)
-        print_message("%s\n", text);
-    free(text);
-    assert_int_equal(sc_report_valid(rep), 1);
-    sc_report_free(rep);
+    report_valid(rep);
     sc_trust_free(t);
 }
 
 static void test_api_sign_ofd(void **state)
 {
-    const sf_env *e = sf_env_get();
     char es[128], q[256], idem[64];
     size_t len = 0;
     uint8_t *in = make_ofd("ADMINISTRATIVE DECISION", &len);
     sf_resp r, r2;
 
     (void)state;
-    make_seal("ofd", es, sizeof(es));
-    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+    granted_seal("ofd", es, sizeof(es));
     snprintf(q, sizeof(q), "es_id=%s&page=1&x=150&y=250", es);
     snprintf(idem, sizeof(idem), "Idempotency-Key: ofd-%d", (int)getpid());
     assert_int_equal(sign_ofd(q, in, len, idem, &r), 200);
@@ -505,10 +515,7 @@ static void test_api_sign_ofd_client_gone(void **state)
 
     (void)state;
     q.body = (const char *)in;
-    make_seal("gone", es, sizeof(es));
-    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+    granted_seal("gone", es, sizeof(es));
     snprintf(path, sizeof(path), "/api/v1/sign/ofd?es_id=%s&page=1&x=150&y=250", es);
     snprintf(idem, sizeof(idem), "Idempotency-Key: gone-%d", (int)getpid());
     assert_int_equal(sf_http(&srv, &q, &r), CURLE_WRITE_ERROR);
@@ -527,12 +534,11 @@ static void test_api_sign_ofd_client_gone(void **state)
 /* GET a status DER; parsed and verified against the dev PKI. */
 static sc_status_resp *get_status(const char *path)
 {
-    const char *pki = sf_env_get()->pki;
     sf_req q = { .path = path, .token = sf_env_get()->tok_verifier };
     sf_resp r;
     sc_err err = SC_ERR_INIT;
     sc_status_resp *resp = NULL;
-    sc_trust *t = NULL;
+    sc_trust *t = dev_trust();
     char why[256] = "";
     int valid = 0;
 
@@ -544,9 +550,6 @@ static sc_status_resp *get_status(const char *path)
     if (sc_status_resp_parse(&resp, (const uint8_t *)r.body, r.len, &err) != 0)
         fail_msg("%s", err.msg);
     sf_resp_free(&r);
-    assert_int_equal(sc_trust_new(&t, &err), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
     sc_status_verify_opts o = { .trust = t };
     assert_int_equal(sc_status_resp_verify(resp, &o, &valid, why, sizeof(why), &err), 0);
     if (!valid)
@@ -676,10 +679,7 @@ static void test_api_sign_batch(void **state)
     json_t *j = NULL, *res;
 
     (void)state;
-    make_seal("batch", es, sizeof(es));
-    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+    granted_seal("batch", es, sizeof(es));
     snprintf(body, sizeof(body), "[{\"es_id\": \"%s\", \"data_b64\": \"%s\"}, "
              "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}, "
              "{\"es_id\": \"33000099999998\", \"data_b64\": \"%s\"}]", es, d64, es, 7, d64);
@@ -723,10 +723,7 @@ static void test_api_sign_batch_items_read_as_sign_data(void **state)
     char es[128], item[512];
 
     (void)state;
-    make_seal("items", es, sizeof(es));
-    assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+    granted_seal("items", es, sizeof(es));
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         snprintf(item, sizeof(item), rows[i].item, es);
         if (call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL, "{%s}", item) !=
