@@ -53,6 +53,8 @@ int sc__der_leave(const sc_der *sub, const char *field, sc_err *err);
 /* Non-negative INTEGER up to 2^63-1, read as an unsigned magnitude: some writers omit the
  * 0x00 pad of values with the top bit set, so the sign bit is ignored. */
 int sc__der_uint(const sc_tlv *t, int64_t *out, const char *field, sc_err *err);
+/* Read the next element, which must be an INTEGER, as sc__der_uint. */
+int sc__der_get_uint(sc_der *r, int64_t *out, const char *field, sc_err *err);
 /* Any of the string types real seals use (UTF8, IA5, Printable, Visible, T61, BMP, OCTET
  * STRING) as a new NUL-terminated UTF-8 string; BMP is converted; trailing NULs dropped. */
 int sc__der_text(const sc_tlv *t, char **out, const char *field, sc_err *err);

@@ -30,6 +30,14 @@ int sc__der_uint(const sc_tlv *t, int64_t *out, const char *field, sc_err *err)
     return 0;
 }
 
+int sc__der_get_uint(sc_der *r, int64_t *out, const char *field, sc_err *err)
+{
+    sc_tlv t;
+    int rc = sc__der_get(r, SC_TAG_INTEGER, &t, field, err);
+
+    return rc != 0 ? rc : sc__der_uint(&t, out, field, err);
+}
+
 /* UCS-2 big endian (BMPString) to UTF-8; out holds 3 bytes per unit plus a NUL. */
 static int bmp_to_utf8(const uint8_t *p, size_t n, char *out)
 {

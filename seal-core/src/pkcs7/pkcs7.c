@@ -169,8 +169,7 @@ static int read_signer(sc_der *infos, p7 *k, sc_err *err)
     int rc;
 
     if ((rc = sc__der_enter(infos, SC_TAG_SEQUENCE, &si, NULL, SI, err)) != 0 ||
-        (rc = sc__der_get(&si, SC_TAG_INTEGER, &t, SI ".version", err)) != 0 ||
-        (rc = sc__der_uint(&t, &v, SI ".version", err)) != 0)
+        (rc = sc__der_get_uint(&si, &v, SI ".version", err)) != 0)
         return rc;
     if (v != 1 && v != 3)
         return sc_err_set(err, SC_EFORMAT, "%s.version: %lld, expected 1 or 3", SI, (long long)v);
@@ -247,8 +246,7 @@ static int read_p7(const uint8_t *der, size_t len, p7 *k, sc_err *err)
         (rc = sc__der_leave(&ci, "ContentInfo", err)) != 0 ||
         (rc = sc__der_enter(&box, SC_TAG_SEQUENCE, &sd, NULL, "SignedData", err)) != 0 ||
         (rc = sc__der_leave(&box, "ContentInfo.content", err)) != 0 ||
-        (rc = sc__der_get(&sd, SC_TAG_INTEGER, &t, "SignedData.version", err)) != 0 ||
-        (rc = sc__der_uint(&t, &k->version, "SignedData.version", err)) != 0)
+        (rc = sc__der_get_uint(&sd, &k->version, "SignedData.version", err)) != 0)
         return rc;
     if (k->version < 1 || k->version > 5)
         return sc_err_set(err, SC_EFORMAT, "SignedData.version: %lld, expected 1..5",

@@ -63,14 +63,6 @@ static int read_text(sc_der *r, char **out, const char *field, sc_err *err)
     return rc != 0 ? rc : sc__der_text(&t, out, field, err);
 }
 
-static int read_uint(sc_der *r, int64_t *out, const char *field, sc_err *err)
-{
-    sc_tlv t;
-    int rc = sc__der_get(r, SC_TAG_INTEGER, &t, field, err);
-
-    return rc != 0 ? rc : sc__der_uint(&t, out, field, err);
-}
-
 static int read_time(sc_der *r, int64_t *out, const char *field, sc_err *err)
 {
     sc_tlv t;
@@ -127,12 +119,12 @@ static int read_property(sc_der *info, sc_ses_seal *s, sc_err *err)
 
     if ((rc = sc__der_enter(info, SC_TAG_SEQUENCE, &prop, NULL, "SES_Seal.esealInfo.property",
                             err)) != 0 ||
-        (rc = read_uint(&prop, &i->type, "SES_Seal.esealInfo.property.type", err)) != 0 ||
+        (rc = sc__der_get_uint(&prop, &i->type, "SES_Seal.esealInfo.property.type", err)) != 0 ||
         (rc = read_text(&prop, &s->name, "SES_Seal.esealInfo.property.name", err)) != 0)
         return rc;
     i->cert_list_type = 1;   /* V1 has no certListType: a plain list of certificates */
     if (sc__der_peek_tag(&prop) == SC_TAG_INTEGER &&
-        (rc = read_uint(&prop, &i->cert_list_type, "SES_Seal.esealInfo.property.certListType",
+        (rc = sc__der_get_uint(&prop, &i->cert_list_type, "SES_Seal.esealInfo.property.certListType",
                         err)) != 0)
         return rc;
     if ((rc = read_cert_list(&prop, s, err)) != 0 ||
@@ -156,8 +148,8 @@ static int read_picture(sc_der *info, sc_ses_seal *s, sc_err *err)
         (rc = read_text(&pic, &s->picture_type, "SES_Seal.esealInfo.picture.type", err)) != 0 ||
         (rc = sc__der_get(&pic, SC_TAG_OCTET_STRING, &t, "SES_Seal.esealInfo.picture.data",
                           err)) != 0 ||
-        (rc = read_uint(&pic, &i->width_mm, "SES_Seal.esealInfo.picture.width", err)) != 0 ||
-        (rc = read_uint(&pic, &i->height_mm, "SES_Seal.esealInfo.picture.height", err)) != 0)
+        (rc = sc__der_get_uint(&pic, &i->width_mm, "SES_Seal.esealInfo.picture.width", err)) != 0 ||
+        (rc = sc__der_get_uint(&pic, &i->height_mm, "SES_Seal.esealInfo.picture.height", err)) != 0)
         return rc;
     i->picture = t.val.p;
     i->picture_len = t.val.len;
@@ -177,7 +169,7 @@ static int read_sealinfo(sc_der *top, sc_ses_seal *s, sc_err *err)
     if ((rc = sc__der_enter(&info, SC_TAG_SEQUENCE, &hdr, NULL, "SES_Seal.esealInfo.header",
                             err)) != 0 ||
         (rc = read_text(&hdr, &s->header_id, "SES_Seal.esealInfo.header.ID", err)) != 0 ||
-        (rc = read_uint(&hdr, &i->version, "SES_Seal.esealInfo.header.version", err)) != 0 ||
+        (rc = sc__der_get_uint(&hdr, &i->version, "SES_Seal.esealInfo.header.version", err)) != 0 ||
         (rc = read_text(&hdr, &s->vid, "SES_Seal.esealInfo.header.Vid", err)) != 0 ||
         (rc = sc__der_leave(&hdr, "SES_Seal.esealInfo.header", err)) != 0 ||
         (rc = read_text(&info, &s->es_id, "SES_Seal.esealInfo.esID", err)) != 0 ||

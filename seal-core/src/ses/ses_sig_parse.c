@@ -57,8 +57,8 @@ static int read_tbs(sc_der *top, sc_ses_sig *g, int *v1, sc_err *err)
     if ((rc = sc__der_enter(top, SC_TAG_SEQUENCE, &tbs, &t, "SES_Signature.toSign", err)) != 0)
         return rc;
     g->tbs = t.all;
-    if ((rc = sc__der_get(&tbs, SC_TAG_INTEGER, &t, "SES_Signature.toSign.version", err)) != 0 ||
-        (rc = sc__der_uint(&t, &g->info.version, "SES_Signature.toSign.version", err)) != 0 ||
+    if ((rc = sc__der_get_uint(&tbs, &g->info.version, "SES_Signature.toSign.version",
+                               err)) != 0 ||
         (rc = sc__der_get(&tbs, SC_TAG_SEQUENCE, &t, "SES_Signature.toSign.eseal", err)) != 0)
         return rc;
     if ((rc = sc__ses_seal_parse_in(&g->seal, (uint8_t *)t.all.p, t.all.len, err)) != 0)

@@ -462,8 +462,7 @@ static int read_tbs(sc_status_resp *r, sc_der *tbs, sc_err *err)
     int64_t v;
     int rc;
 
-    if ((rc = sc__der_get(tbs, SC_TAG_INTEGER, &t, P_TBS ".version", err)) != 0 ||
-        (rc = sc__der_uint(&t, &v, P_TBS ".version", err)) != 0)
+    if ((rc = sc__der_get_uint(tbs, &v, P_TBS ".version", err)) != 0)
         return rc;
     if (v != 1)
         return sc_err_set(err, SC_EUNSUPPORTED, P_TBS ".version: %lld, only v1 (1) is defined",
@@ -478,8 +477,8 @@ static int read_tbs(sc_status_resp *r, sc_der *tbs, sc_err *err)
         return rc;
     if (sc__der_peek_tag(tbs) == 0xa0) {
         if ((rc = sc__der_enter(tbs, 0xa0, &box, NULL, P_TBS ".listSequence", err)) != 0 ||
-            (rc = sc__der_get(&box, SC_TAG_INTEGER, &t, P_TBS ".listSequence", err)) != 0 ||
-            (rc = sc__der_uint(&t, &r->info.list_sequence, P_TBS ".listSequence", err)) != 0 ||
+            (rc = sc__der_get_uint(&box, &r->info.list_sequence, P_TBS ".listSequence",
+                                   err)) != 0 ||
             (rc = sc__der_leave(&box, P_TBS ".listSequence", err)) != 0)
             return rc;
         r->info.has_list_sequence = 1;

@@ -88,8 +88,7 @@ static int read_fields(sc_der *b, req *q, sc_err *e)
     sc_tlv t;
     int rc;
 
-    if ((rc = sc__der_get(b, SC_TAG_INTEGER, &t, "TimeStampReq.version", e)) != 0 ||
-        (rc = sc__der_uint(&t, &q->version, "TimeStampReq.version", e)) != 0 ||
+    if ((rc = sc__der_get_uint(b, &q->version, "TimeStampReq.version", e)) != 0 ||
         (rc = sc__der_enter(b, SC_TAG_SEQUENCE, &mi, &t, "TimeStampReq.messageImprint",
                             e)) != 0)
         return rc;
