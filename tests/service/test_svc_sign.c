@@ -364,6 +364,90 @@ static void cache__stays_within_its_bound(void **state)
     assert_int_equal(st.signatures, 12);
 }
 
+struct herd {
+    fx *f;
+    const char *es;
+    pthread_barrier_t *go;
+    int rc;
+};
+
+static void *herd_sign(void *arg)
+{
+    struct herd *h = arg;
+    sc_err err = SC_ERR_INIT;
+    uint8_t *sig = NULL;
+    size_t len = 0;
+
+    pthread_barrier_wait(h->go);
+    h->rc = sign(h->f, &h->f->oper, h->es, NULL, &sig, &len, NULL, &err);
+    free(sig);
+    return NULL;
+}
+
+/* Eight signers ask at once for a seal whose key is not in memory (a fresh service): one of
+ * them opens it (PBKDF2, parse), the others wait for that and use it. Twenty rounds, as the
+ * herd only overlaps the opening when the scheduler lets it. */
+static void cache__concurrent_misses_open_the_key_once(void **state)
+{
+    fx *f = *state;
+    char es[SS_ES_ID_MAX + 1];
+    pthread_barrier_t go;
+    struct herd h[8];
+    pthread_t t[8];
+    ss_svc_stats st;
+
+    seal_for_oper(f, es, 0, 0);
+    for (int round = 0; round < 20; round++) {
+        fx_service(f, 0);                       /* the key cache starts empty */
+        assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
+        for (int i = 0; i < 8; i++) {
+            h[i] = (struct herd){ f, es, &go, -1 };
+            assert_int_equal(pthread_create(&t[i], NULL, herd_sign, &h[i]), 0);
+        }
+        for (int i = 0; i < 8; i++) {
+            pthread_join(t[i], NULL);
+            assert_int_equal(h[i].rc, 0);
+        }
+        pthread_barrier_destroy(&go);
+        ss_svc_get_stats(f->svc, &st);
+        assert_int_equal(st.signatures, 8);
+        if (st.cache_misses != 1 || st.cache_hits != 7)
+            fail_msg("round %d: the key was opened %llu times for 8 signers", round,
+                     (unsigned long long)st.cache_misses);
+    }
+}
+
+/* The same herd on a seal suspended behind the service's back: whoever waited for the one
+ * load gets its answer, refused before any key is opened; nothing stays cached. */
+static void cache__concurrent_misses_on_a_suspended_seal_are_refused(void **state)
+{
+    fx *f = *state;
+    sc_err err = SC_ERR_INIT;
+    char es[SS_ES_ID_MAX + 1];
+    pthread_barrier_t go;
+    struct herd h[8];
+    pthread_t t[8];
+    ss_svc_stats st;
+
+    seal_for_oper(f, es, 0, 0);
+    OK(ss_store_seal_set_status(f->st, es, SS_SEAL_SUSPENDED, "elsewhere",
+                                f->officer.client_id, fx_now(f), &err), &err);
+    fx_service(f, 0);
+    assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
+    for (int i = 0; i < 8; i++) {
+        h[i] = (struct herd){ f, es, &go, -1 };
+        assert_int_equal(pthread_create(&t[i], NULL, herd_sign, &h[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(h[i].rc, SS_ESTATE);
+    }
+    pthread_barrier_destroy(&go);
+    ss_svc_get_stats(f->svc, &st);
+    assert_int_equal(st.cache_size, 0);
+    assert_int_equal(st.refusals, 8);
+}
+
 struct racer {
     fx *f;
     const char *es;
@@ -482,6 +566,8 @@ int main(void)
         T(fail_closed__audit_failure_discards_the_signature),
         T(cache__stays_within_its_bound),
         T(cache__a_seal_revoked_elsewhere_leaves_memory),
+        T(cache__concurrent_misses_open_the_key_once),
+        T(cache__concurrent_misses_on_a_suspended_seal_are_refused),
         T(concurrency__four_threads_take_exactly_the_limit),
         T(concurrency__capped_signers_take_exactly_the_limit),
         T(audit__chain_verifies_with_every_action),

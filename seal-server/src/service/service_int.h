@@ -28,6 +28,10 @@ typedef struct svc_entry {
     size_t cert_len;
     unsigned refs;                /* users, under the cache lock */
     int linked;                   /* in the table and the LRU list */
+    int loading;                  /* its first user is opening the key: others wait */
+    int ready;                    /* loaded, the seal good: signs */
+    int load_rc, load_status;     /* not ready: what the load said, for those who waited */
+    sc_err load_err;
     struct svc_entry *hnext;      /* hash chain */
     struct svc_entry *prev, *next;   /* LRU: head = most recently used */
 } svc_entry;
@@ -38,8 +42,8 @@ typedef struct svc_cache {
     size_t nbuckets;
     unsigned max, size;
     svc_entry *head, *tail;
-    uint64_t hits, misses, evictions;
-    uint64_t drops;               /* seals dropped so far (suspended, revoked) */
+    pthread_cond_t loaded;        /* a load finished */
+    uint64_t hits, misses, evictions;   /* misses: keys opened */
 } svc_cache;
 
 int svc__cache_init(svc_cache *c, unsigned max, sc_err *err);
@@ -48,7 +52,8 @@ void svc__cache_destroy(svc_cache *c);   /* wipes every key; no entry may be in 
 /* The seal's signing material, with a reference the caller gives back with svc__cache_put.
  * On a miss the seal row is read first: when the seal is not good, *status says which and
  * *out is NULL (return 0), and the key is never decrypted. status is SS_SEAL_GOOD on a hit
- * (the signing transaction rechecks it). @return 0, SC_ENOTFOUND, SC_EUNSUPPORTED (key not
+ * (the signing transaction rechecks it). Callers that ask while another opens the same key
+ * wait for that load and get its result. @return 0, SC_ENOTFOUND, SC_EUNSUPPORTED (key not
  * held here), SC_EPASSWORD, SC_EFORMAT, SC_EIO, SS_EBUSY, SC_ENOMEM */
 int svc__cache_get(ss_svc *svc, const char *es_id, svc_entry **out, int *status,
                    sc_err *err);

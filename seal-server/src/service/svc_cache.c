@@ -6,8 +6,10 @@
  * Bounds: at most max entries; the least recently used leaves first. An entry that leaves (LRU
  * eviction, a suspension or revocation, ss_svc_free) is freed, and its key wiped by
  * sc_key_free, as soon as the last signer using it puts it back.
- * A drop counter closes the race between a loader that read "good" and a suspension that
- * dropped the seal meanwhile: such a loader's entry serves its own call only. */
+ * A miss puts a loading entry in the table before the store is read, so the signers asking
+ * meanwhile wait for that one load (one PBKDF2 per seal, however many ask at once), and a
+ * suspension committed meanwhile drops that entry: the loader's result then serves only the
+ * calls that were already waiting for it (their signatures are rechecked at commit). */
 #include "service_int.h"
 
 #include <stdlib.h>
@@ -50,6 +52,7 @@ int svc__cache_init(svc_cache *c, unsigned max, sc_err *err)
     if ((c->buckets = calloc(c->nbuckets, sizeof(*c->buckets))) == NULL)
         return sc_err_set(err, SC_ENOMEM, "key cache: out of memory");
     pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->loaded, NULL);
     return 0;
 }
 
@@ -66,6 +69,7 @@ void svc__cache_destroy(svc_cache *c)
     free(c->buckets);
     c->buckets = NULL;
     pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->loaded);
 }
 
 static svc_entry *find(svc_cache *c, const char *es_id)
@@ -119,7 +123,7 @@ static void unlink_entry(svc_cache *c, svc_entry *e, svc_entry **dead)
     }
 }
 
-static void insert(svc_cache *c, svc_entry *e, svc_entry **dead)
+static void link_entry(svc_cache *c, svc_entry *e)
 {
     svc_entry **b = &c->buckets[hash(e->es_id) & (c->nbuckets - 1)];
 
@@ -128,38 +132,38 @@ static void insert(svc_cache *c, svc_entry *e, svc_entry **dead)
     e->linked = 1;
     lru_front(c, e);
     c->size++;
+}
+
+/* Back within max, least recently used first, keeping e (just made ready). Only a key that
+ * opened makes room: a request for a seal that turns out suspended evicts nothing. */
+static void evict(svc_cache *c, svc_entry *e, svc_entry **dead)
+{
     while (c->size > c->max && c->tail != NULL && c->tail != e) {
         c->evictions++;
         unlink_entry(c, c->tail, dead);
     }
 }
 
-/* Read the seal, and only for a good one decrypt its key. */
-static int load(ss_svc *svc, const char *es_id, svc_entry **out, int *status, sc_err *err)
+/* Read the seal into e, and only for a good one decrypt its key. On failure, or for a seal
+ * that is not good, e holds nothing. */
+static int load(ss_svc *svc, svc_entry *e, int *status, sc_err *err)
 {
     ss_seal s;
     ss_seal_key k;
-    svc_entry *e = NULL;
     int rc;
 
     memset(&s, 0, sizeof(s));
     memset(&k, 0, sizeof(k));
-    *out = NULL;
-    if ((rc = ss_store_seal_get(svc->st, es_id, &s, err)) != 0)
+    if ((rc = ss_store_seal_get(svc->st, e->es_id, &s, err)) != 0)
         goto out;
     *status = s.status;
     if (s.status != SS_SEAL_GOOD)
         goto out;
     if (s.key_id == 0) {
         rc = sc_err_set(err, SC_EUNSUPPORTED, "seal %s: its key is not held by this server",
-                        es_id);
+                        e->es_id);
         goto out;
     }
-    if ((e = calloc(1, sizeof(*e))) == NULL) {
-        rc = sc_err_set(err, SC_ENOMEM, "key cache: out of memory");
-        goto out;
-    }
-    snprintf(e->es_id, sizeof(e->es_id), "%s", es_id);
     e->seal_id = s.id;
     e->valid_start = s.valid_start;
     e->valid_end = s.valid_end;
@@ -167,22 +171,38 @@ static int load(ss_svc *svc, const char *es_id, svc_entry **out, int *status, sc
         (rc = sc_key_soft_load(&e->key, k.pkcs8_pem, k.pkcs8_pem_len, svc->pass,
                                svc->pass_len, err)) != 0 ||
         (rc = sc_key_matches_cert(e->key, s.signer_cert, s.signer_cert_len, err)) != 0) {
-        sc_err_prefix(err, "seal %s: unit key", es_id);
+        sc_err_prefix(err, "seal %s: unit key", e->es_id);
         goto out;
     }
     if ((rc = sc_ses_seal_parse(&e->seal, s.der, s.der_len, err)) != 0) {
-        sc_err_prefix(err, "seal %s: stored seal", es_id);
+        sc_err_prefix(err, "seal %s: stored seal", e->es_id);
         goto out;
     }
     e->cert = s.signer_cert;       /* taken over from the record */
     e->cert_len = s.signer_cert_len;
     s.signer_cert = NULL;
-    *out = e;
-    e = NULL;
 out:
-    entry_free(e);
+    if (rc != 0) {
+        sc_key_free(e->key);       /* wipes it */
+        e->key = NULL;
+    }
     ss_seal_key_clear(&k);   /* wipes the encrypted PEM too */
     ss_seal_clear(&s);
+    return rc;
+}
+
+/* Give back the reference on an entry that cannot sign, with its load's answer. */
+static int not_ready(svc_cache *c, svc_entry *e, int *status, sc_err *err)
+{
+    int rc = e->load_rc, last;
+
+    *status = e->load_status;
+    if (rc != 0)
+        sc_err_set(err, rc, "%s", e->load_err.msg);
+    last = --e->refs == 0 && !e->linked;
+    pthread_mutex_unlock(&c->mu);
+    if (last)
+        entry_free(e);
     return rc;
 }
 
@@ -190,8 +210,8 @@ int svc__cache_get(ss_svc *svc, const char *es_id, svc_entry **out, int *status,
                    sc_err *err)
 {
     svc_cache *c = &svc->cache;
-    svc_entry *e, *mine = NULL, *dead = NULL;
-    uint64_t drops;
+    svc_entry *e, *dead = NULL;
+    sc_err le = SC_ERR_INIT;
     int rc;
 
     *out = NULL;
@@ -202,28 +222,41 @@ int svc__cache_get(ss_svc *svc, const char *es_id, svc_entry **out, int *status,
         lru_unlink(c, e);
         lru_front(c, e);
         c->hits++;
+        while (e->loading)   /* another signer is opening this key: its load serves us too */
+            pthread_cond_wait(&c->loaded, &c->mu);
+        if (!e->ready)
+            return not_ready(c, e, status, err);
         pthread_mutex_unlock(&c->mu);
         *out = e;
         return 0;
     }
+    if ((e = calloc(1, sizeof(*e))) == NULL) {
+        pthread_mutex_unlock(&c->mu);
+        return sc_err_set(err, SC_ENOMEM, "key cache: out of memory");
+    }
     c->misses++;
-    drops = c->drops;
+    snprintf(e->es_id, sizeof(e->es_id), "%s", es_id);
+    e->refs = 1;
+    e->loading = 1;
+    link_entry(c, e);
     pthread_mutex_unlock(&c->mu);
 
     /* outside the lock: a PBKDF2 run must not stall signers of other seals */
-    if ((rc = load(svc, es_id, &mine, status, err)) != 0 || mine == NULL)
-        return rc;
+    rc = load(svc, e, status, &le);
     pthread_mutex_lock(&c->mu);
-    if ((e = find(c, es_id)) != NULL) {          /* another thread loaded it meanwhile */
-        e->refs++;
-        mine->hnext = dead;
-        dead = mine;
-    } else {
-        e = mine;
-        e->refs = 1;
-        if (c->drops == drops)                   /* no suspension raced with our read */
-            insert(c, e, &dead);
+    e->loading = 0;
+    e->ready = rc == 0 && *status == SS_SEAL_GOOD;
+    e->load_rc = rc;
+    e->load_status = *status;
+    e->load_err = le;
+    pthread_cond_broadcast(&c->loaded);
+    if (!e->ready) {
+        if (e->linked)           /* nothing to keep: the next request reads the store again */
+            unlink_entry(c, e, &dead);   /* we hold e: never chained onto dead */
+        return not_ready(c, e, status, err);
     }
+    if (e->linked)
+        evict(c, e, &dead);
     pthread_mutex_unlock(&c->mu);
     free_list(dead);
     *out = e;
@@ -265,10 +298,12 @@ void svc__cache_add(ss_svc *svc, const char *es_id, int64_t seal_id, int64_t val
     e->key = key;
     e->cert = cert;
     e->cert_len = cert_len;
+    e->ready = 1;
     pthread_mutex_lock(&c->mu);
     if ((old = find(c, es_id)) != NULL)
         unlink_entry(c, old, &dead);
-    insert(c, e, &dead);
+    link_entry(c, e);
+    evict(c, e, &dead);
     pthread_mutex_unlock(&c->mu);
     free_list(dead);
 }
@@ -279,7 +314,6 @@ void svc__cache_drop(ss_svc *svc, const char *es_id)
     svc_entry *e, *dead = NULL;
 
     pthread_mutex_lock(&c->mu);
-    c->drops++;
     if ((e = find(c, es_id)) != NULL)
         unlink_entry(c, e, &dead);
     pthread_mutex_unlock(&c->mu);
