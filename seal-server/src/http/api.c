@@ -134,25 +134,26 @@ int ss__api_str(const json_t *o, const char *k, int required, const char **out, 
     return 0;
 }
 
-/* The two below: ss__api_str(), answering 400 with its why. */
-int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out)
+/* ss__api_str(), answering 400 with its why. */
+static int str_or_400(ss_req *req, const json_t *o, const char *k, int required,
+                      const char **out)
 {
     char why[128];
 
-    if (ss__api_str(o, k, 0, out, why, sizeof(why)) == 0)
+    if (ss__api_str(o, k, required, out, why, sizeof(why)) == 0)
         return 0;
     ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", why);
     return -1;
 }
 
+int ss__api_opt_str(ss_req *req, const json_t *o, const char *k, const char **out)
+{
+    return str_or_400(req, o, k, 0, out);
+}
+
 int ss__api_need_str(ss_req *req, const json_t *o, const char *k, const char **out)
 {
-    char why[128];
-
-    if (ss__api_str(o, k, 1, out, why, sizeof(why)) == 0)
-        return 0;
-    ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s", why);
-    return -1;
+    return str_or_400(req, o, k, 1, out);
 }
 
 int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, int required)
