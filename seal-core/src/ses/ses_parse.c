@@ -124,8 +124,8 @@ static int read_property(sc_der *info, sc_ses_seal *s, sc_err *err)
         return rc;
     i->cert_list_type = 1;   /* V1 has no certListType: a plain list of certificates */
     if (sc__der_peek_tag(&prop) == SC_TAG_INTEGER &&
-        (rc = sc__der_get_uint(&prop, &i->cert_list_type, "SES_Seal.esealInfo.property.certListType",
-                        err)) != 0)
+        (rc = sc__der_get_uint(&prop, &i->cert_list_type,
+                               "SES_Seal.esealInfo.property.certListType", err)) != 0)
         return rc;
     if ((rc = read_cert_list(&prop, s, err)) != 0 ||
         (rc = read_time(&prop, &i->created, "SES_Seal.esealInfo.property.createDate", err)) != 0 ||
