@@ -11,9 +11,12 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -518,6 +521,41 @@ static void concurrency__capped_signers_take_exactly_the_limit(void **state)
     race_for_500(f);
 }
 
+static volatile sig_atomic_t usr2_handled;
+
+static void on_usr2(int sig)
+{
+    (void)sig;
+    usr2_handled = 1;
+}
+
+/* A program that makes the service and then blocks its signals to take them with sigwait()
+ * (as a server waits for SIGTERM) must get them: the committer thread takes none. Were it
+ * to, the handler would run there and the sigwait() would never return (or, with no
+ * handler, SIGTERM would end the process without its drain). */
+static void committer__leaves_signals_to_the_program(void **state)
+{
+    struct sigaction sa, old;
+    struct timespec wait = { 2, 0 }, settle = { 0, 200 * 1000 * 1000 };
+    sigset_t set;
+    int sig;
+
+    (void)state;                    /* the fixture made the service, signals unblocked */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_usr2;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    assert_int_equal(sigaction(SIGUSR2, &sa, &old), 0);
+    assert_int_equal(pthread_sigmask(SIG_BLOCK, &set, NULL), 0);
+    assert_int_equal(kill(getpid(), SIGUSR2), 0);
+    nanosleep(&settle, NULL);       /* time for any thread that takes it to run the handler */
+    sig = sigtimedwait(&set, NULL, &wait);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    sigaction(SIGUSR2, &old, NULL);
+    assert_int_equal(usr2_handled, 0);
+    assert_int_equal(sig, SIGUSR2);
+}
+
 /* After everything above in one store: the chain verifies and holds each kind of act. */
 static void audit__chain_verifies_with_every_action(void **state)
 {
@@ -570,6 +608,7 @@ int main(void)
         T(cache__concurrent_misses_on_a_suspended_seal_are_refused),
         T(concurrency__four_threads_take_exactly_the_limit),
         T(concurrency__capped_signers_take_exactly_the_limit),
+        T(committer__leaves_signals_to_the_program),
         T(audit__chain_verifies_with_every_action),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
  * signing (svc_sign.c, svc_ofd.c) and its group commit (svc_commit.c). */
 #include "service_int.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,7 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
 {
     ss_svc *svc = NULL;
     int64_t ca_from = 0, ca_to = 0;
+    sigset_t all, mask;
     int rc;
 
     if (out == NULL)
@@ -236,7 +238,13 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     memcpy(svc->pass, cfg->key_pass, cfg->key_pass_len);
     svc->pass[cfg->key_pass_len] = '\0';
     svc->pass_len = cfg->key_pass_len;
-    if (pthread_create(&svc->committer, NULL, svc__committer, svc) != 0) {
+    /* the committer takes no signals: a program that blocks them after making the service,
+     * to take them with sigwait() (a server's SIGTERM), must be the one that gets them */
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &mask);
+    rc = pthread_create(&svc->committer, NULL, svc__committer, svc);
+    pthread_sigmask(SIG_SETMASK, &mask, NULL);
+    if (rc != 0) {
         ss_svc_free(svc);
         return sc_err_set(err, SC_ENOMEM, "service: cannot start the committer thread");
     }

@@ -82,7 +82,8 @@ typedef struct ss_svc_config {
                                      a limit of 2 gained nothing with the committer thread) */
 } ss_svc_config;
 
-/** Make a service. Checks that the CA and maker keys match their certificates.
+/** Make a service. Checks that the CA and maker keys match their certificates. Starts the
+ *  committer thread, which blocks every signal (they stay the program's, e.g. for sigwait).
  *  @param[out] out  new service, free with ss_svc_free(); NULL on failure
  *  @return 0, SC_EINVAL (config incomplete or inconsistent; err says which), SC_ENOMEM */
 int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err);
