@@ -109,6 +109,28 @@ static void sign_data__with_a_grant_verifies(void **state)
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 2);
 }
 
+/* The audit record names the signature handed out by its SM3 (sig_sm3). */
+static void audit__names_the_signature_by_its_sm3(void **state)
+{
+    fx *f = *state;
+    sc_err err = SC_ERR_INIT;
+    char es[SS_ES_ID_MAX + 1], q[256];
+    uint8_t *sig = NULL, h[32];
+    size_t len = 0;
+    int n;
+
+    seal_for_oper(f, es, 0, 0);
+    OK(sign(f, &f->oper, es, NULL, &sig, &len, NULL, &err), &err);
+    sm3(sig, len, h);
+    n = snprintf(q, sizeof(q), "SELECT count(*) FROM audit_log WHERE action = 'sign.data' "
+                 "AND details LIKE '%%\"sig_sm3\":\"");
+    for (int i = 0; i < 32; i++)
+        n += snprintf(q + n, sizeof(q) - (size_t)n, "%02x", h[i]);
+    snprintf(q + n, sizeof(q) - (size_t)n, "\"%%'");
+    assert_int_equal(fx_sql_int(f, q), 1);
+    free(sig);
+}
+
 static void sign_data__without_a_grant_is_refused_and_audited(void **state)
 {
     fx *f = *state;
@@ -593,6 +615,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(sign_data__with_a_grant_verifies),
+        T(audit__names_the_signature_by_its_sm3),
         T(sign_data__without_a_grant_is_refused_and_audited),
         T(sign_data__expired_grant_is_refused),
         T(sign_data__use_limit_n_passes_n_plus_1_fails),

@@ -83,6 +83,7 @@ typedef struct svc_rec {
     int has_doc;
     uint8_t *sig;                 /* SIGN: the DER signature; owned */
     size_t sig_len;
+    uint8_t sig_sm3[32];          /* its SM3 for the audit record, made by the signer */
     json_t *extra;                /* more details (position, item, …); owned; may be NULL */
     int pre_rc;                   /* NONE, REFUSAL: the code and message decided before */
     sc_err pre_err;

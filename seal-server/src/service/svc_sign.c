@@ -224,9 +224,10 @@ static int sign_one(ss_svc *svc, svc_entry *e, const uint8_t sm3[32], const char
     if ((rc = sc_ses_sign(&sig, e->seal, e->key, e->cert, e->cert_len, &p, err)) != 0)
         return sc_err_prefix(err, "seal %s", e->es_id);
     der = sc_ses_sig_get_der(sig, &len);
-    if ((r->sig = malloc(len)) == NULL)
+    /* hashed here, in parallel, rather than by the committer under the write lock */
+    if ((rc = svc__sm3(der, len, r->sig_sm3, err)) == 0 && (r->sig = malloc(len)) == NULL)
         rc = sc_err_set(err, SC_ENOMEM, "signature: out of memory");
-    else {
+    else if (rc == 0) {
         memcpy(r->sig, der, len);
         r->sig_len = len;
     }
