@@ -41,8 +41,10 @@ static int upd_field(EVP_MD_CTX *md, const char *p, size_t len)
     return EVP_DigestUpdate(md, b, 4) == 1 && (len == 0 || EVP_DigestUpdate(md, p, len) == 1);
 }
 
-/* hash = SM3(prev_hash || canonical(r)); md is reused across records (verify). */
-static int record_hash(EVP_MD_CTX *md, const ss_audit_record *r, uint8_t out[32], sc_err *err)
+/* hash = SM3(prev_hash || canonical(r)); md is reused across records (verify); sm3 the
+ * store's fetched SM3, or NULL. */
+static int record_hash(EVP_MD_CTX *md, const EVP_MD *sm3, const ss_audit_record *r,
+                       uint8_t out[32], sc_err *err)
 {
     uint8_t nums[24];
     unsigned int n = 0;
@@ -51,7 +53,7 @@ static int record_hash(EVP_MD_CTX *md, const ss_audit_record *r, uint8_t out[32]
     put64(nums + 8, r->at);
     put64(nums + 16, r->actor);
     ERR_clear_error();
-    if (EVP_DigestInit_ex(md, EVP_sm3(), NULL) != 1 ||
+    if (EVP_DigestInit_ex(md, sm3 != NULL ? sm3 : EVP_sm3(), NULL) != 1 ||
         EVP_DigestUpdate(md, r->prev_hash, 32) != 1 ||
         EVP_DigestUpdate(md, TAG, 8) != 1 || EVP_DigestUpdate(md, nums, sizeof(nums)) != 1 ||
         !upd_field(md, r->action, strlen(r->action)) ||
@@ -149,7 +151,7 @@ int ss_audit_append_at(ss_store *tx, int64_t at, int64_t actor, const char *acti
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = record_hash(md, &r, r.hash, err)) == 0 &&
+    if ((rc = record_hash(md, tx->sm3, &r, r.hash, err)) == 0 &&
         (rc = tx->ops->audit_insert(tx->be, tx->tx, &r, err)) == 0 && seq != NULL)
         *seq = r.seq;
 out:
@@ -166,6 +168,7 @@ out:
 
 struct verify {
     EVP_MD_CTX *md;
+    const EVP_MD *sm3;
     int64_t last_seq;          /* 0 before the first record */
     uint8_t last_hash[32];     /* 32 zero bytes before the first record */
     int64_t count;
@@ -211,7 +214,7 @@ static int verify_one(void *ctx, const ss_audit_record *r)
         return broken(v, r->seq, "record %lld: prev_hash does not match record %lld", seq,
                       seq - 1);
     }
-    if ((v->crypto_rc = record_hash(v->md, r, h, v->err)) != 0)
+    if ((v->crypto_rc = record_hash(v->md, v->sm3, r, h, v->err)) != 0)
         return v->crypto_rc;
     if (CRYPTO_memcmp(h, r->hash, 32) != 0)
         return broken(v, r->seq, "record %lld: hash does not match its content (edited)", seq);
@@ -244,6 +247,7 @@ int ss_audit_verify_count(ss_store *st, int64_t *first_bad_seq, char *why, size_
         return sc_err_set(err, SC_EINVAL, "audit verify: no store or no output");
     memset(&v, 0, sizeof(v));
     v.err = err;
+    v.sm3 = st->sm3;
     if ((v.md = EVP_MD_CTX_new()) == NULL)
         return sc_err_set(err, SC_ENOMEM, "audit verify: out of memory");
     rc = st->ops->audit_scan(st->be, st->tx, 0, 0, verify_one, &v, &head_seq, head_hash, err);

@@ -152,6 +152,11 @@ int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *er
     }
     st->ops = ops;
     st->be = be;
+    /* fetched once: EVP_sm3() would look SM3 up in the provider at every audit record; if
+     * the fetch fails, the audit reports it when it hashes */
+    ERR_clear_error();
+    st->sm3 = EVP_MD_fetch(NULL, "SM3", NULL);
+    ERR_clear_error();
     *out = st;
     return 0;
 }
@@ -186,6 +191,7 @@ void ss_store_close(ss_store *st)
         return;
     }
     st->ops->close(st->be);
+    EVP_MD_free(st->sm3);
     free(st);
 }
 

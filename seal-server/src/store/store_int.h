@@ -11,6 +11,8 @@
 #ifndef SS_STORE_INT_H
 #define SS_STORE_INT_H
 
+#include <openssl/types.h>
+
 #include "audit.h"
 #include "store.h"
 
@@ -104,6 +106,7 @@ struct ss_store {
     void *be;
     void *tx;
     ss_store *root;    /* NULL for a root handle */
+    EVP_MD *sm3;       /* the audit chain's hash, fetched once (NULL: fetch at each use) */
 };
 
 /** Wrap a backend into a new root handle; takes be (ops->close on failure). */
