@@ -66,6 +66,15 @@ static void sign_ok(fx *f, const ss_svc_actor *a, const char *es)
     sign_expect(f, a, es, 0, NULL);
 }
 
+/* The seal's status changed through another store handle, as another node would. */
+static void status_elsewhere(fx *f, const char *es, int status, const char *reason)
+{
+    sc_err err = SC_ERR_INIT;
+
+    OK(ss_store_seal_set_status(f->st, es, status, reason, f->officer.client_id, fx_now(f),
+                                &err), &err);
+}
+
 static void sm3(const uint8_t *p, size_t n, uint8_t out[32])
 {
     unsigned int len = 0;
@@ -198,12 +207,10 @@ static void sign_data__follows_the_seal_status(void **state)
 static void sign_data__suspension_elsewhere_is_caught_at_commit(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
 
     seal_for_oper(f, es, 0, 0);
-    OK(ss_store_seal_set_status(f->st, es, SS_SEAL_SUSPENDED, "elsewhere",
-                                f->officer.client_id, fx_now(f), &err), &err);
+    status_elsewhere(f, es, SS_SEAL_SUSPENDED, "elsewhere");
     sign_expect(f, &f->oper, es, SS_ESTATE, "it no longer signs");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 0);
 }
@@ -213,14 +220,12 @@ static void sign_data__suspension_elsewhere_is_caught_at_commit(void **state)
 static void cache__a_seal_revoked_elsewhere_leaves_memory(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
     ss_svc_stats st;
 
     seal_for_oper(f, es, 0, 0);
     sign_ok(f, &f->oper, es);
-    OK(ss_store_seal_set_status(f->st, es, SS_SEAL_REVOKED, "keyCompromise: elsewhere",
-                                f->officer.client_id, fx_now(f), &err), &err);
+    status_elsewhere(f, es, SS_SEAL_REVOKED, "keyCompromise: elsewhere");
     sign_expect(f, &f->oper, es, SS_ESTATE, "it no longer signs");
     ss_svc_get_stats(f->svc, &st);
     assert_int_equal(st.cache_size, 0);
@@ -409,32 +414,40 @@ static void *herd_sign(void *arg)
     return NULL;
 }
 
-/* Eight signers ask at once for a seal whose key is not in memory (a fresh service): one of
- * them opens it (PBKDF2, parse), the others wait for that and use it. Twenty rounds, as the
- * herd only overlaps the opening when the scheduler lets it. */
+/* Eight signers released at once on a fresh service (its key cache empty): each must get
+ * code; the service's counters into st. */
+static void herd(fx *f, const char *es, int code, ss_svc_stats *st)
+{
+    pthread_barrier_t go;
+    struct herd h[8];
+    pthread_t t[8];
+
+    fx_service(f, 0);
+    assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
+    for (int i = 0; i < 8; i++) {
+        h[i] = (struct herd){ f, es, &go, -1 };
+        assert_int_equal(pthread_create(&t[i], NULL, herd_sign, &h[i]), 0);
+    }
+    for (int i = 0; i < 8; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(h[i].rc, code);
+    ss_svc_get_stats(f->svc, st);
+}
+
+/* Eight signers ask at once for a seal whose key is not in memory: one of them opens it
+ * (PBKDF2, parse), the others wait for that and use it. Twenty rounds, as the herd only
+ * overlaps the opening when the scheduler lets it. */
 static void cache__concurrent_misses_open_the_key_once(void **state)
 {
     fx *f = *state;
     char es[SS_ES_ID_MAX + 1];
-    pthread_barrier_t go;
-    struct herd h[8];
-    pthread_t t[8];
     ss_svc_stats st;
 
     seal_for_oper(f, es, 0, 0);
     for (int round = 0; round < 20; round++) {
-        fx_service(f, 0);                       /* the key cache starts empty */
-        assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
-        for (int i = 0; i < 8; i++) {
-            h[i] = (struct herd){ f, es, &go, -1 };
-            assert_int_equal(pthread_create(&t[i], NULL, herd_sign, &h[i]), 0);
-        }
-        for (int i = 0; i < 8; i++) {
-            pthread_join(t[i], NULL);
-            assert_int_equal(h[i].rc, 0);
-        }
-        pthread_barrier_destroy(&go);
-        ss_svc_get_stats(f->svc, &st);
+        herd(f, es, 0, &st);
         assert_int_equal(st.signatures, 8);
         if (st.cache_misses != 1 || st.cache_hits != 7)
             fail_msg("round %d: the key was opened %llu times for 8 signers", round,
@@ -447,28 +460,12 @@ static void cache__concurrent_misses_open_the_key_once(void **state)
 static void cache__concurrent_misses_on_a_suspended_seal_are_refused(void **state)
 {
     fx *f = *state;
-    sc_err err = SC_ERR_INIT;
     char es[SS_ES_ID_MAX + 1];
-    pthread_barrier_t go;
-    struct herd h[8];
-    pthread_t t[8];
     ss_svc_stats st;
 
     seal_for_oper(f, es, 0, 0);
-    OK(ss_store_seal_set_status(f->st, es, SS_SEAL_SUSPENDED, "elsewhere",
-                                f->officer.client_id, fx_now(f), &err), &err);
-    fx_service(f, 0);
-    assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
-    for (int i = 0; i < 8; i++) {
-        h[i] = (struct herd){ f, es, &go, -1 };
-        assert_int_equal(pthread_create(&t[i], NULL, herd_sign, &h[i]), 0);
-    }
-    for (int i = 0; i < 8; i++) {
-        pthread_join(t[i], NULL);
-        assert_int_equal(h[i].rc, SS_ESTATE);
-    }
-    pthread_barrier_destroy(&go);
-    ss_svc_get_stats(f->svc, &st);
+    status_elsewhere(f, es, SS_SEAL_SUSPENDED, "elsewhere");
+    herd(f, es, SS_ESTATE, &st);
     assert_int_equal(st.cache_size, 0);
     assert_int_equal(st.refusals, 8);
 }
