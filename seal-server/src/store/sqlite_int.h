@@ -1,6 +1,6 @@
 /* sqlite_int.h: the SQLite backend's connection pool and helpers, shared by sqlite.c (pool,
- * open, migrations, transactions) and the files holding its queries (sqlite_client.c,
- * sqlite_seal.c, sqlite_audit.c). */
+ * open, transactions), sqlite_stmt.c (statements, rows), sqlite_schema.c and the files
+ * holding its queries (sqlite_client.c, sqlite_seal.c, sqlite_audit.c). */
 #ifndef SS_SQLITE_INT_H
 #define SS_SQLITE_INT_H
 
