@@ -4,8 +4,8 @@
  *
  * Usage: bench_svc [SECONDS_PER_CASE [THREADS...]]   (defaults 3; 2 and 8 threads)
  * BENCH_SVC_ONLY=1 skips the raw case (for profilers).
- * Needs the test environment (SC_MAKE_DEV_PKI, SC_TEST_DATA): run it with
- *   meson devenv -C build-svc ... or set the variables as tests/meson.build does. */
+ * Needs the test environment the fixture reads: from the build directory,
+ *   SC_MAKE_DEV_PKI=../certs-dev/make-dev-pki SC_TEST_DATA=../tests/data bench/bench_svc 3 8 16 */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
