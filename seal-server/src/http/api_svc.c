@@ -166,18 +166,24 @@ int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_e
     sc.key_pass = upass;
     sc.key_pass_len = uplen;
     sc.region_code = ss_config_region_code(cfg);
-    if ((rc = ss_svc_new(&a->svc, &sc, err)) != 0) {
-        sc_err_prefix(err, "service");
-        goto done;
-    }
+    /* The TSA comes first: with one configured, every signature the service makes carries a
+     * token over its signature value (issue 5 "Trusted time"), not only answers at /tsa. */
     if (a->key[SS_CONFIG_TSA] != NULL && ss_config_tsa_policy(cfg) != NULL) {
         const uint8_t *chain[1] = { a->cert[SS_CONFIG_SEAL_CA] };
         size_t lens[1] = { a->cert_len[SS_CONFIG_SEAL_CA] };
         sc_tsa_params tp = { .policy = ss_config_tsa_policy(cfg), .chain = chain,
                              .chain_lens = lens, .chain_count = 1 };
         if ((rc = sc_tsa_new(&a->tsa, a->key[SS_CONFIG_TSA], a->cert[SS_CONFIG_TSA],
-                             a->cert_len[SS_CONFIG_TSA], &tp, err)) != 0)
+                             a->cert_len[SS_CONFIG_TSA], &tp, err)) != 0) {
             sc_err_prefix(err, "tsa");
+            goto done;
+        }
+        sc.tsa = sc_tsa_ses_stamp;
+        sc.tsa_ctx = a->tsa;
+    }
+    if ((rc = ss_svc_new(&a->svc, &sc, err)) != 0) {
+        sc_err_prefix(err, "service");
+        goto done;
     }
 done:
     if (pass != NULL)
