@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 
 #include "audit.h"
@@ -57,7 +59,8 @@ static const struct svc_pair {
 
 typedef struct init_ctx {
     const char *dir;            /* as given, trailing slashes removed */
-    const char *listen, *admin_name, *pki_arg, *pass_arg, *cert_arg, *region;
+    const char *listen, *admin_name, *pki_arg, *pass_arg, *cert_arg, *region, *tsa_policy;
+    char minted_policy[48];     /* 2.25.<UUID as an integer>: see mint_policy() */
     int force;
     int service;                /* the config carries the service keys */
     char *pki;                  /* the PKI directory as the config names it */
@@ -77,7 +80,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: sealctl init --dir DIR [--pki PKIDIR [--key-pass-file F]]\n"
             "         [--listen ADDR:PORT] [--region-code NNNNNN] [--admin-name NAME]\n"
-            "         [--admin-cert PEM] [--force]\n"
+            "         [--admin-cert PEM] [--tsa-policy OID] [--force]\n"
             "\n"
             "Prepares a province in DIR (created 0700): a development PKI in DIR/pki made by\n"
             "certs-dev/make-dev-pki (or the certificates in PKIDIR), DIR/" CONFIG_NAME " for\n"
@@ -97,11 +100,33 @@ static void usage(FILE *f)
             "                    (default: the server's)\n"
             "  --admin-name      the administrator's client name (default " DEFAULT_ADMIN ")\n"
             "  --admin-cert      register this client certificate instead of tls-client.pem\n"
+            "  --tsa-policy      the TSA's policy OID (default: a new 2.25.<uuid> OID, which\n"
+            "                    needs no registration; a production TSA names its own)\n"
             "  --force           DIR may hold files: init's own entries (" CONFIG_NAME ",\n"
             "                    " STORE_NAME ", " TOKEN_NAME ", pki/ unless --pki) are replaced,\n"
             "                    a previous store with them; anything else is left alone\n"
             "Without --force a DIR that holds anything is refused and left untouched.\n"
             "The script comes from $SC_MAKE_DEV_PKI, else " SEALCTL_MAKE_DEV_PKI ".\n");
+}
+
+/* Without --tsa-policy, an OID under 2.25 (ITU-T X.667: a random UUID read as an integer)
+ * belongs to this province alone without registering anything, so an inited province stamps
+ * its signatures from the start instead of borrowing someone's arc. */
+static int mint_policy(init_ctx *c)
+{
+    BIGNUM *bn = BN_new();
+    char *dec = NULL;
+    int ok = bn != NULL && BN_rand(bn, 122, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) == 1 &&
+             (dec = BN_bn2dec(bn)) != NULL &&
+             snprintf(c->minted_policy, sizeof(c->minted_policy), "2.25.%s", dec) <
+                 (int)sizeof(c->minted_policy);
+
+    OPENSSL_free(dec);
+    BN_free(bn);
+    if (!ok)
+        return EXIT_FAILED;
+    c->tsa_policy = c->minted_policy;
+    return 0;
 }
 
 /* A path the config can carry: relative to DIR when inside it (the province can move), else
@@ -188,6 +213,7 @@ static int make_config(init_ctx *c)
     if (json_object_set_new(root, "key_password_file", json_string(c->pass_file)) != 0 ||
         (c->region != NULL &&
          json_object_set_new(root, "region_code", json_string(c->region)) != 0) ||
+        json_object_set_new(root, "tsa_policy", json_string(c->tsa_policy)) != 0 ||
         (t = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
         goto oom;
     sc_err_clear(&err);
@@ -541,7 +567,8 @@ int cmd_init(int argc, char **argv)
         { "dir", 1, NULL, 'd' }, { "pki", 1, NULL, 'p' }, { "key-pass-file", 1, NULL, 'P' },
         { "listen", 1, NULL, 'l' }, { "admin-name", 1, NULL, 'n' },
         { "admin-cert", 1, NULL, 'c' }, { "region-code", 1, NULL, 'r' },
-        { "force", 0, NULL, 'f' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+        { "tsa-policy", 1, NULL, 't' }, { "force", 0, NULL, 'f' }, { "help", 0, NULL, 'h' },
+        { NULL, 0, NULL, 0 } };
     init_ctx c;
     char *dir = NULL;
     sigset_t hold, old_mask;
@@ -560,6 +587,7 @@ int cmd_init(int argc, char **argv)
         case 'n': c.admin_name = optarg; break;
         case 'c': c.cert_arg = optarg; break;
         case 'r': c.region = optarg; break;
+        case 't': c.tsa_policy = optarg; break;
         case 'f': c.force = 1; break;
         case 'h': usage(stdout); return EXIT_DONE;
         default: usage(stderr); return EXIT_USAGE;
@@ -578,6 +606,19 @@ int cmd_init(int argc, char **argv)
         tool_errorf(PROG, "--region-code: \"%s\" is not 6 digits (GB/T 2260, e.g. 330000)",
                     c.region);
         return EXIT_USAGE;
+    }
+    if (c.tsa_policy != NULL) {
+        ASN1_OBJECT *o = strspn(c.tsa_policy, "0123456789.") == strlen(c.tsa_policy)
+                             ? OBJ_txt2obj(c.tsa_policy, 1) : NULL;
+        if (o == NULL) {
+            tool_errorf(PROG, "--tsa-policy: \"%s\" is not a dotted OID (e.g. 1.2.156.…)",
+                        c.tsa_policy);
+            return EXIT_USAGE;
+        }
+        ASN1_OBJECT_free(o);
+    } else if (mint_policy(&c) != 0) {
+        tool_errorf(PROG, "--tsa-policy: could not draw a random OID");
+        return EXIT_FAILED;
     }
     if (c.admin_name[0] == '\0' || strlen(c.admin_name) > SS_NAME_MAX) {
         tool_errorf(PROG, "--admin-name: 1..%d bytes", SS_NAME_MAX);

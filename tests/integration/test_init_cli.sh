@@ -72,6 +72,9 @@ for k in seal_ca seal_maker status_signer tsa; do   # the service's keys (config
   grep -q "\"$k\": {" "$D/seal-server.json" && ok || bad "no $k in the config"
 done
 grep -q '"region_code": "330000"' "$D/seal-server.json" && ok || bad "region_code not written"
+# no --tsa-policy: a fresh 2.25.<uuid> OID, so the province time-stamps from the start
+POLICY=$(sed -n 's/.*"tsa_policy": "\(2\.25\.[0-9]*\)".*/\1/p' "$D/seal-server.json")
+[ -n "$POLICY" ] && ok || bad "no minted 2.25 tsa_policy in the config"
 expect 0 "seal-server --check-config" -- "$SEAL_SERVER" --config "$D/seal-server.json" --check-config
 
 # the admin client as the store holds it: token hashed, certificate by RFC 2253 subject + SHA-256
@@ -125,6 +128,13 @@ http 200 "whoami, client certificate" --cert "$D/pki/tls-client.pem" --key "$D/p
   --pass "$(head -n1 "$D/pki/key-password")" "$URL/api/v1/whoami"
 body_has "whoami cert" '"auth":"cert"'
 body_has "whoami cert" '"roles":"admin"'
+# the TSA answers under the minted policy (openssl ts reads the reply)
+if openssl ts -query -data "$D/seal-server.json" -sm3 -cert -out "$T/q.tsq" 2>/dev/null; then
+  http 200 "POST /tsa" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/timestamp-query" \
+    --data-binary @"$T/q.tsq" "$URL/tsa"
+  openssl ts -reply -in "$T/body" -text 2>/dev/null | grep -q "Policy OID: $POLICY" && ok ||
+    bad "the TSA's reply does not carry the policy $POLICY"
+fi
 WRONG=$(printf %43s | tr ' ' A)
 http 401 "healthz, wrong token" -H "Authorization: Bearer $WRONG" "$URL/healthz"
 http 401 "healthz, no credential" "$URL/healthz"
@@ -245,6 +255,8 @@ contains "init, bad --listen" '"listen"'
 expect 2 "init, no --dir" -- "$SEALCTL" init
 expect 2 "init, bad --region-code" -- "$SEALCTL" init --dir "$T/new" --region-code 33000
 contains "init, bad --region-code" "not 6 digits"
+expect 2 "init, bad --tsa-policy" -- "$SEALCTL" init --dir "$T/new" --tsa-policy 1.2.x
+contains "init, bad --tsa-policy" "not a dotted OID"
 expect 2 "init, stray argument" -- "$SEALCTL" init --dir "$T/new" extra
 expect 2 "init --key-pass-file without --pki" -- "$SEALCTL" init --dir "$T/new" --key-pass-file "$D/pki/key-password"
 [ ! -e "$T/new" ] && ok || bad "a refused init left $T/new"
@@ -252,7 +264,8 @@ expect 2 "init --key-pass-file without --pki" -- "$SEALCTL" init --dir "$T/new" 
 # ---- --pki: an existing development PKI -------------------------------------------------------
 P=$T/pki
 "$SC_MAKE_DEV_PKI" "$P" >/dev/null 2>&1 || bad "make-dev-pki $P failed"
-expect 0 "init --pki" -- "$SEALCTL" init --dir "$T/prov2" --pki "$P"
+expect 0 "init --pki" -- "$SEALCTL" init --dir "$T/prov2" --pki "$P" --tsa-policy 1.2.156.1.1
+grep -q '"tsa_policy": "1.2.156.1.1"' "$T/prov2/seal-server.json" && ok || bad "--tsa-policy not written"
 [ ! -e "$T/prov2/pki" ] && ok || bad "init --pki made its own pki/"
 grep -q "\"cert\": \"$P/tls-server.pem\"" "$T/prov2/seal-server.json" && ok || bad "--pki: tls.cert is not $P/tls-server.pem"
 grep -q "\"key_password_file\": \"$P/key-password\"" "$T/prov2/seal-server.json" && ok || bad "--pki: password file"
