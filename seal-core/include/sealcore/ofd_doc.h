@@ -119,6 +119,16 @@ SC_API int sc_ofd_doc_add_rect(sc_ofd_doc *doc, size_t page, double x_mm, double
                                double w_mm, double h_mm, double width_mm,
                                const sc_ofd_rgb *stroke, const sc_ofd_rgb *fill, sc_err *err);
 
+/** The ID (ST_ID) of the page object that the last successful sc_ofd_doc_add_text, _image,
+ *  _line or _rect call created: what CustomTags refer to (ObjectRef), and what a caller keeps
+ *  to find the object again in the package. 0 before the first object (or doc NULL). A failed
+ *  call leaves it unchanged, so read it right after a call that returned 0. */
+SC_API uint32_t sc_ofd_doc_last_id(const sc_ofd_doc *doc);
+
+/** Page@ID of page index (from sc_ofd_doc_add_page): what PageRef attributes hold; 0 when
+ *  there is no such page. */
+SC_API uint32_t sc_ofd_doc_page_id(const sc_ofd_doc *doc, size_t page);
+
 /** Write the package to sink (sealcore/ofd.h), streamed; the document is not changed and may
  *  be written again. XML entries are deflated; PNG and JPEG stored, BMP deflated.
  *  @return 0, SC_EINVAL (no pages), SC_ELIMIT (an XML part over SC_OFD_MAX_XML, a zip

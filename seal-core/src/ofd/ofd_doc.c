@@ -25,8 +25,8 @@ const char *const sc__ofd_doc_field_names[SC__OFD_DOC_FIELDS] = {
 
 /* UTF-8 and XML 1.0 Char (#x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] |
  * [#x10000-#x10FFFF]); counts characters and the ASCII ones among them. */
-static int check_str(const char *s, const char *what, size_t *nchars, size_t *nascii,
-                     sc_err *err)
+int sc__ofd_doc_check_str(const char *s, const char *what, size_t *nchars, size_t *nascii,
+                          sc_err *err)
 {
     const uint8_t *p = (const uint8_t *)s;
     size_t n = strlen(s), chars = 0, ascii = 0;
@@ -58,7 +58,7 @@ static int check_str(const char *s, const char *what, size_t *nchars, size_t *na
     return 0;
 }
 
-static int check_num(double v, double lo, double hi, const char *what, sc_err *err)
+int sc__ofd_doc_check_num(double v, double lo, double hi, const char *what, sc_err *err)
 {
     if (!isfinite(v) || v < lo || v > hi)
         return sc_err_set(err, SC_EINVAL, "%s: not a number in [%g, %g]", what, lo, hi);
@@ -69,9 +69,9 @@ static int check_pos(double x, double y, sc_err *err)
 {
     int rc;
 
-    if ((rc = check_num(x, -SC_OFD_DOC_MAX_MM, SC_OFD_DOC_MAX_MM, "x", err)) != 0)
+    if ((rc = sc__ofd_doc_check_num(x, -SC_OFD_DOC_MAX_MM, SC_OFD_DOC_MAX_MM, "x", err)) != 0)
         return rc;
-    return check_num(y, -SC_OFD_DOC_MAX_MM, SC_OFD_DOC_MAX_MM, "y", err);
+    return sc__ofd_doc_check_num(y, -SC_OFD_DOC_MAX_MM, SC_OFD_DOC_MAX_MM, "y", err);
 }
 
 static int check_date(const char *s)
@@ -94,8 +94,7 @@ static int check_date(const char *s)
     return 0;
 }
 
-/* Grow *arr (of n elements of size sz) to hold one more; *cap tracks its capacity. */
-static int grow(void **arr, size_t n, size_t *cap, size_t sz, sc_err *err)
+int sc__ofd_doc_grow(void **arr, size_t n, size_t *cap, size_t sz, sc_err *err)
 {
     void *na;
 
@@ -119,8 +118,8 @@ int sc_ofd_doc_new(sc_ofd_doc **out, double width_mm, double height_mm, sc_err *
     int rc;
 
     *out = NULL;
-    if ((rc = check_num(width_mm, 0, SC_OFD_DOC_MAX_MM, "page width", err)) != 0 ||
-        (rc = check_num(height_mm, 0, SC_OFD_DOC_MAX_MM, "page height", err)) != 0)
+    if ((rc = sc__ofd_doc_check_num(width_mm, 0, SC_OFD_DOC_MAX_MM, "page width", err)) != 0 ||
+        (rc = sc__ofd_doc_check_num(height_mm, 0, SC_OFD_DOC_MAX_MM, "page height", err)) != 0)
         return rc;
     if (width_mm <= 0 || height_mm <= 0)
         return sc_err_set(err, SC_EINVAL, "page size: %g x %g mm is empty", width_mm, height_mm);
@@ -167,7 +166,7 @@ void sc_ofd_doc_free(sc_ofd_doc *doc)
     free(doc);
 }
 
-static char *dup_str(const char *s, sc_err *err)
+char *sc__ofd_doc_dup(const char *s, sc_err *err)
 {
     return sc__memdup(s, strlen(s) + 1, err);
 }
@@ -182,12 +181,12 @@ int sc_ofd_doc_set_info(sc_ofd_doc *doc, sc_ofd_doc_field field, const char *val
     if ((unsigned)field >= SC__OFD_DOC_FIELDS)
         return sc_err_set(err, SC_EINVAL, "DocInfo: unknown field %d", (int)field);
     if (value != NULL) {
-        if ((rc = check_str(value, names[field], NULL, NULL, err)) != 0)
+        if ((rc = sc__ofd_doc_check_str(value, names[field], NULL, NULL, err)) != 0)
             return rc;
         if (field == SC_OFD_DOC_CREATION_DATE && check_date(value) != 0)
             return sc_err_set(err, SC_EINVAL, "CreationDate \"%.40s\": not a date YYYY-MM-DD",
                               value);
-        if ((copy = dup_str(value, err)) == NULL)
+        if ((copy = sc__ofd_doc_dup(value, err)) == NULL)
             return SC_ENOMEM;
     }
     free(doc->info[field]);
@@ -209,6 +208,16 @@ const char *sc_ofd_doc_get_doc_id(const sc_ofd_doc *doc)
     return doc->doc_id;
 }
 
+uint32_t sc_ofd_doc_last_id(const sc_ofd_doc *doc)
+{
+    return doc != NULL ? doc->last_obj : 0;
+}
+
+uint32_t sc_ofd_doc_page_id(const sc_ofd_doc *doc, size_t page)
+{
+    return doc != NULL && page < doc->npages ? doc->pages[page].id : 0;
+}
+
 int sc_ofd_doc_add_custom(sc_ofd_doc *doc, const char *name, const char *value, sc_err *err)
 {
     sc__ofd_custom c = { NULL, NULL };
@@ -219,12 +228,14 @@ int sc_ofd_doc_add_custom(sc_ofd_doc *doc, const char *name, const char *value, 
     if (doc->ncustom >= SC_OFD_DOC_MAX_CUSTOM)
         return sc_err_set(err, SC_ELIMIT, "CustomData \"%.100s\": more than %u", name,
                           SC_OFD_DOC_MAX_CUSTOM);
-    if ((rc = check_str(name, "CustomData name", NULL, NULL, err)) != 0 ||
-        (rc = check_str(value, "CustomData value", NULL, NULL, err)) != 0)
+    if ((rc = sc__ofd_doc_check_str(name, "CustomData name", NULL, NULL, err)) != 0 ||
+        (rc = sc__ofd_doc_check_str(value, "CustomData value", NULL, NULL, err)) != 0)
         return rc;
-    if ((rc = grow((void **)&doc->customs, doc->ncustom, &doc->ccustom, sizeof(c), err)) != 0)
+    if ((rc = sc__ofd_doc_grow((void **)&doc->customs, doc->ncustom, &doc->ccustom, sizeof(c),
+                               err)) != 0)
         return rc;
-    if ((c.name = dup_str(name, err)) == NULL || (c.value = dup_str(value, err)) == NULL) {
+    if ((c.name = sc__ofd_doc_dup(name, err)) == NULL ||
+        (c.value = sc__ofd_doc_dup(value, err)) == NULL) {
         free(c.name);
         return SC_ENOMEM;
     }
@@ -239,8 +250,8 @@ int sc_ofd_doc_add_page(sc_ofd_doc *doc, size_t *index, sc_err *err)
     if (doc->npages >= SC_OFD_DOC_MAX_PAGES)
         return sc_err_set(err, SC_ELIMIT, "OFD document: more than %u pages",
                           SC_OFD_DOC_MAX_PAGES);
-    if ((rc = grow((void **)&doc->pages, doc->npages, &doc->cpages, sizeof(sc__ofd_page),
-                   err)) != 0)
+    if ((rc = sc__ofd_doc_grow((void **)&doc->pages, doc->npages, &doc->cpages,
+                               sizeof(sc__ofd_page), err)) != 0)
         return rc;
     doc->pages[doc->npages] = (sc__ofd_page){ doc->next_id, doc->next_id + 1, NULL, 0, 0 };
     doc->next_id += 2;
@@ -250,8 +261,7 @@ int sc_ofd_doc_add_page(sc_ofd_doc *doc, size_t *index, sc_err *err)
     return 0;
 }
 
-/* Room for one more object on page; the caller fills it and then commits (n++, id). */
-static int new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err)
+int sc__ofd_doc_new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err)
 {
     sc__ofd_page *p;
     int rc;
@@ -262,16 +272,17 @@ static int new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err)
         return sc_err_set(err, SC_ELIMIT, "OFD document: more than %u objects",
                           SC_OFD_DOC_MAX_OBJECTS);
     p = &doc->pages[pg];
-    if ((rc = grow((void **)&p->objs, p->n, &p->cap, sizeof(sc__ofd_obj), err)) != 0)
+    if ((rc = sc__ofd_doc_grow((void **)&p->objs, p->n, &p->cap, sizeof(sc__ofd_obj), err)) != 0)
         return rc;
     *o = &p->objs[p->n];
     memset(*o, 0, sizeof(**o));
     return 0;
 }
 
-static void commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o)
+void sc__ofd_doc_commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o)
 {
     o->id = doc->next_id++;
+    doc->last_obj = o->id;
     doc->pages[pg].n++;
     doc->nobjs++;
 }
@@ -289,10 +300,10 @@ static int font_id(sc_ofd_doc *doc, const char *name, uint32_t *id, sc_err *err)
     if (doc->nfonts >= SC_OFD_DOC_MAX_FONTS)
         return sc_err_set(err, SC_ELIMIT, "font \"%.100s\": more than %u fonts", name,
                           SC_OFD_DOC_MAX_FONTS);
-    if ((rc = grow((void **)&doc->fonts, doc->nfonts, &doc->cfonts, sizeof(sc__ofd_font),
-                   err)) != 0)
+    if ((rc = sc__ofd_doc_grow((void **)&doc->fonts, doc->nfonts, &doc->cfonts,
+                               sizeof(sc__ofd_font), err)) != 0)
         return rc;
-    if ((doc->fonts[doc->nfonts].name = dup_str(name, err)) == NULL)
+    if ((doc->fonts[doc->nfonts].name = sc__ofd_doc_dup(name, err)) == NULL)
         return SC_ENOMEM;
     *id = doc->fonts[doc->nfonts++].id = doc->next_id++;
     return 0;
@@ -306,7 +317,7 @@ int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page_ix, const sc_ofd_text *t, s
     int rc;
 
     if ((rc = check_pos(t->x_mm, t->y_mm, err)) != 0 ||
-        (rc = check_num(t->size_mm, 0, MAX_SIZE_MM, "font size", err)) != 0)
+        (rc = sc__ofd_doc_check_num(t->size_mm, 0, MAX_SIZE_MM, "font size", err)) != 0)
         goto out;
     if (t->size_mm <= 0) {
         rc = sc_err_set(err, SC_EINVAL, "font size: 0");
@@ -316,16 +327,17 @@ int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page_ix, const sc_ofd_text *t, s
         rc = sc_err_set(err, SC_EINVAL, "no text");
         goto out;
     }
-    if ((rc = check_str(t->text, "text", &nchars, &nascii, err)) != 0 ||
-        (rc = check_str(fname, "font name", NULL, NULL, err)) != 0)
+    if ((rc = sc__ofd_doc_check_str(t->text, "text", &nchars, &nascii, err)) != 0 ||
+        (rc = sc__ofd_doc_check_str(fname, "font name", NULL, NULL, err)) != 0)
         goto out;
     if (fname[0] == '\0') {
         rc = sc_err_set(err, SC_EINVAL, "empty font name");
         goto out;
     }
-    if ((rc = new_obj(doc, page_ix, &o, err)) != 0 || (rc = font_id(doc, fname, &o->font, err)))
+    if ((rc = sc__ofd_doc_new_obj(doc, page_ix, &o, err)) != 0 ||
+        (rc = font_id(doc, fname, &o->font, err)) != 0)
         goto out;
-    if ((o->text = dup_str(t->text, err)) == NULL) {
+    if ((o->text = sc__ofd_doc_dup(t->text, err)) == NULL) {
         rc = SC_ENOMEM;
         goto out;
     }
@@ -339,7 +351,7 @@ int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page_ix, const sc_ofd_text *t, s
         o->has_fill = 1;
         o->fill = *t->color;
     }
-    commit_obj(doc, page_ix, o);
+    sc__ofd_doc_commit_obj(doc, page_ix, o);
 out:
     if (rc != 0)
         sc_err_prefix(err, "page %zu: text", page_ix);
@@ -351,8 +363,8 @@ static int check_box(double x, double y, double w, double h, sc_err *err)
     int rc;
 
     if ((rc = check_pos(x, y, err)) != 0 ||
-        (rc = check_num(w, 0, SC_OFD_DOC_MAX_MM, "width", err)) != 0 ||
-        (rc = check_num(h, 0, SC_OFD_DOC_MAX_MM, "height", err)) != 0)
+        (rc = sc__ofd_doc_check_num(w, 0, SC_OFD_DOC_MAX_MM, "width", err)) != 0 ||
+        (rc = sc__ofd_doc_check_num(h, 0, SC_OFD_DOC_MAX_MM, "height", err)) != 0)
         return rc;
     if (w <= 0 || h <= 0)
         return sc_err_set(err, SC_EINVAL, "box %g x %g mm is empty", w, h);
@@ -411,7 +423,7 @@ int sc_ofd_doc_add_image(sc_ofd_doc *doc, size_t page_ix, double x_mm, double y_
         goto out;
     }
     if ((rc = image_kind(img, len, format, &fmt, &ext, err)) != 0 ||
-        (rc = new_obj(doc, page_ix, &o, err)) != 0)
+        (rc = sc__ofd_doc_new_obj(doc, page_ix, &o, err)) != 0)
         goto out;
     for (size_t i = 0; i < doc->nimages && im == NULL; i++)
         if (doc->images[i].len == len && memcmp(doc->images[i].data, img, len) == 0)
@@ -422,8 +434,8 @@ int sc_ofd_doc_add_image(sc_ofd_doc *doc, size_t page_ix, double x_mm, double y_
                             SC_OFD_DOC_MAX_IMAGES);
             goto out;
         }
-        if ((rc = grow((void **)&doc->images, doc->nimages, &doc->cimages,
-                        sizeof(sc__ofd_image), err)) != 0)
+        if ((rc = sc__ofd_doc_grow((void **)&doc->images, doc->nimages, &doc->cimages,
+                                   sizeof(sc__ofd_image), err)) != 0)
             goto out;
         im = &doc->images[doc->nimages];
         if ((im->data = sc__memdup(img, len, err)) == NULL) {
@@ -439,7 +451,7 @@ int sc_ofd_doc_add_image(sc_ofd_doc *doc, size_t page_ix, double x_mm, double y_
     o->kind = SC__OFD_IMAGE;
     o->res = im->id;
     o->box[0] = x_mm, o->box[1] = y_mm, o->box[2] = w_mm, o->box[3] = h_mm;
-    commit_obj(doc, page_ix, o);
+    sc__ofd_doc_commit_obj(doc, page_ix, o);
 out:
     if (rc != 0)
         sc_err_prefix(err, "page %zu", page_ix);
@@ -461,7 +473,7 @@ static int add_path(sc_ofd_doc *doc, size_t pg, const double *pts, size_t npts, 
         minx = x < minx ? x : minx, maxx = x > maxx ? x : maxx;
         miny = y < miny ? y : miny, maxy = y > maxy ? y : maxy;
     }
-    if ((rc = new_obj(doc, pg, &o, err)) != 0)
+    if ((rc = sc__ofd_doc_new_obj(doc, pg, &o, err)) != 0)
         return rc;
     o->kind = SC__OFD_PATH;
     /* The Boundary clips in some readers: keep a line width around the path. */
@@ -477,7 +489,7 @@ static int add_path(sc_ofd_doc *doc, size_t pg, const double *pts, size_t npts, 
     memcpy(o->pts, pts, npts * 2 * sizeof(*pts));
     o->npts = npts;
     o->close = close;
-    commit_obj(doc, pg, o);
+    sc__ofd_doc_commit_obj(doc, pg, o);
     return 0;
 }
 
@@ -490,7 +502,7 @@ int sc_ofd_doc_add_line(sc_ofd_doc *doc, size_t page_ix, double x1_mm, double y1
     int rc;
 
     if ((rc = check_pos(x1_mm, y1_mm, err)) != 0 || (rc = check_pos(x2_mm, y2_mm, err)) != 0 ||
-        (rc = check_num(width_mm, 0, MAX_SIZE_MM, "line width", err)) != 0)
+        (rc = sc__ofd_doc_check_num(width_mm, 0, MAX_SIZE_MM, "line width", err)) != 0)
         goto out;
     if (width_mm <= 0) {
         rc = sc_err_set(err, SC_EINVAL, "line width: 0");
@@ -516,8 +528,9 @@ int sc_ofd_doc_add_rect(sc_ofd_doc *doc, size_t page_ix, double x_mm, double y_m
         rc = sc_err_set(err, SC_EINVAL, "neither outline nor fill");
         goto out;
     }
-    if (stroke != NULL && ((rc = check_num(width_mm, 0, MAX_SIZE_MM, "line width", err)) != 0 ||
-                           (width_mm <= 0 && (rc = sc_err_set(err, SC_EINVAL, "line width: 0")))))
+    if (stroke != NULL &&
+        ((rc = sc__ofd_doc_check_num(width_mm, 0, MAX_SIZE_MM, "line width", err)) != 0 ||
+         (width_mm <= 0 && (rc = sc_err_set(err, SC_EINVAL, "line width: 0")))))
         goto out;
     rc = add_path(doc, page_ix, pts, 4, 1, stroke != NULL ? width_mm : 0, stroke, fill, err);
 out:

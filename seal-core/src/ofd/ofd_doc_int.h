@@ -68,9 +68,30 @@ struct sc_ofd_doc {
     size_t nimages, cimages;
     size_t nobjs;
     uint32_t next_id;                  /* IDs given out so far: 1 .. next_id - 1 */
+    uint32_t last_obj;                 /* ID of the last page object added; 0: none */
 };
 
 /* DocInfo element names by sc_ofd_doc_field. */
 extern const char *const sc__ofd_doc_field_names[SC__OFD_DOC_FIELDS];
+
+/* Input checks and bookkeeping shared by ofd_doc.c and the parts in ofd_doc_*.c. */
+
+/* UTF-8 whose every character XML 1.0 allows, at most SC_OFD_DOC_MAX_STRING bytes;
+ * counts characters and the ASCII ones among them (either pointer may be NULL).
+ * @return 0, SC_EINVAL, SC_ELIMIT; what names the string in the message */
+int sc__ofd_doc_check_str(const char *s, const char *what, size_t *nchars, size_t *nascii,
+                          sc_err *err);
+/* v finite and in [lo, hi]. @return 0 or SC_EINVAL */
+int sc__ofd_doc_check_num(double v, double lo, double hi, const char *what, sc_err *err);
+/* Grow *arr (n elements of sz bytes, *cap allocated) to hold one more. 0 or SC_ENOMEM */
+int sc__ofd_doc_grow(void **arr, size_t n, size_t *cap, size_t sz, sc_err *err);
+/* A copy of s (free()); NULL with err on ENOMEM. */
+char *sc__ofd_doc_dup(const char *s, sc_err *err);
+/* Room for one more object on page pg (zeroed), not yet counted; the caller fills it and
+ * then calls sc__ofd_doc_commit_obj, which gives it the next ID. Nothing to undo when the
+ * caller gives up before committing (it owns what it put in *o until then).
+ * @return 0, SC_EINVAL (no such page), SC_ELIMIT (SC_OFD_DOC_MAX_OBJECTS), SC_ENOMEM */
+int sc__ofd_doc_new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err);
+void sc__ofd_doc_commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o);
 
 #endif
