@@ -21,6 +21,7 @@
 #include "sealcore/ses.h"
 #include "sealcore/status.h"
 #include "sealcore/verify.h"
+#include "api_fixture.h"
 #include "server_fixture.h"
 #include "testutil.h"
 
@@ -45,131 +46,8 @@ static int teardown(void **state)
     return rc;
 }
 
-/* One call; the JSON answer (NULL if not JSON) and the status. */
-static long call(const char *method, const char *path, const char *token, const char *header,
-                 json_t **out, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
-static long call(const char *method, const char *path, const char *token, const char *header,
-                 json_t **out, const char *fmt, ...)
-{
-    char body[8192];
-    sf_req q = { .method = method, .path = path, .token = token, .header = header };
-    sf_resp r;
-    va_list ap;
-    long st;
-
-    if (fmt != NULL) {
-        va_start(ap, fmt);
-        vsnprintf(body, sizeof(body), fmt, ap);
-        va_end(ap);
-        q.body = body;
-        q.body_len = strlen(body);
-        q.content_type = "application/json";
-    }
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
-    st = r.status;
-    if (out != NULL)
-        *out = json_loads(r.body, 0, NULL);
-    if (st >= 400 && r.body != NULL)
-        print_message("%s %s -> %ld %s\n", method, path, st, r.body);
-    sf_resp_free(&r);
-    return st;
-}
-
-static char *b64(const uint8_t *d, size_t n)
-{
-    char *s = malloc(4 * ((n + 2) / 3) + 1);
-
-    assert_non_null(s);
-    EVP_EncodeBlock((unsigned char *)s, d, (int)n);
-    return s;
-}
-
-static uint8_t *unb64(const char *s, size_t *n)
-{
-    size_t l = strlen(s);
-    uint8_t *d = malloc(l / 4 * 3 + 1);
-
-    assert_non_null(d);
-    assert_true(EVP_DecodeBlock(d, (const unsigned char *)s, (int)l) >= 0);
-    *n = l / 4 * 3 - (l > 0 && s[l - 1] == '=') - (l > 1 && s[l - 2] == '=');
-    return d;
-}
-
-/* The dev PKI's root (anchor) and seal CA: what every answer here is verified against. */
-static sc_trust *dev_trust(void)
-{
-    const char *pki = sf_env_get()->pki;
-    sc_err err = SC_ERR_INIT;
-    sc_trust *t = NULL;
-
-    assert_int_equal(sc_trust_new(&t, &err), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "root-ca.pem", 1), 0);
-    assert_int_equal(sc_test_add_trust(t, pki, "seal-ca.pem", 0), 0);
-    return t;
-}
-
-/* Assert the report says valid (printing it when not), then free it. */
-/* The fixture configures a TSA: every signature the server makes carries a token over its
- * signature value, and the verifier's timestamp check must have run and passed on each. */
-static void report_timestamped(const sc_report *rep)
-{
-    const char *why = NULL;
-
-    assert_true(sc_report_item_count(rep) > 0);
-    for (size_t i = 0; i < sc_report_item_count(rep); i++) {
-        sc_result r = sc_report_get_check(rep, i, SC_CHECK_TIMESTAMP, &why);
-        if (r != SC_RESULT_PASSED)
-            fail_msg("item %zu: timestamp %d (%s)", i, (int)r, why ? why : "-");
-    }
-}
-
-static void report_valid(sc_report *rep)
-{
-    sc_err err = SC_ERR_INIT;
-    char *text = NULL;
-
-    if (sc_report_valid(rep) != 1 && sc_report_to_text(rep, &text, &err) == 0)
-        print_message("%s\n", text);
-    free(text);
-    assert_int_equal(sc_report_valid(rep), 1);
-    sc_report_free(rep);
-}
-
-static void verify_sig(const char *sig_b64, const uint8_t *data, size_t dlen)
-{
-    sc_err err = SC_ERR_INIT;
-    sc_trust *t = dev_trust();
-    sc_ses_sig *sig = NULL;
-    sc_report *rep = NULL;
-    size_t n;
-    uint8_t *der = unb64(sig_b64, &n);
-
-    sc_verify_opts o = { .trust = t, .data = data, .data_len = dlen };
-    assert_int_equal(sc_ses_sig_parse(&sig, der, n, &err), 0);
-    assert_int_equal(sc_report_new(&rep, "api", "signature", &err), 0);
-    assert_int_equal(sc_verify_sig(rep, sig, &o, &err), 0);
-    report_timestamped(rep);
-    report_valid(rep);
-    sc_ses_sig_free(sig);
-    sc_trust_free(t);
-    free(der);
-}
-
-static int64_t jint(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_integer(v));
-    return (int64_t)json_integer_value(v);
-}
-
-static const char *jstr(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-
-    assert_true(json_is_string(v));
-    return json_string_value(v);
-}
+/* One call on this program's server (api_fixture.h). */
+#define call(...) sfa_call(&srv, __VA_ARGS__)
 
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
@@ -183,60 +61,14 @@ static char unit_letter(const char *tag)
 /* A unit and an approved seal; es_id out. */
 static int64_t make_seal(const char *tag, char *es_id, size_t n)
 {
-    const sf_env *e = sf_env_get();
-    uint8_t *png = NULL;
-    size_t png_len = 0;
-    char *img, path[96];
-    json_t *j = NULL;
-    int64_t unit, app;
-    long now = (long)time(NULL);
-
-    assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len), 0);
-    img = b64(png, png_len);
-    assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
-                          "{\"code\": \"913300%011d%c\", \"name\": \"Unit %s\"}",
-                          (int)getpid(), unit_letter(tag), tag), 201);
-    unit = jint(j, "id");
-    json_decref(j);
-    assert_int_equal(call("POST", "/api/v1/seals/applications", e->tok_admin, NULL, &j,
-                          "{\"unit_id\": %lld, \"seal_type\": 1, \"name\": \"Seal %s\", "
-                          "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": 42, "
-                          "\"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}",
-                          (long long)unit, tag, img, now - 60, now + 86400 * 30), 201);
-    app = jint(j, "id");
-    json_decref(j);
-    free(img);
-    free(png);
-    snprintf(path, sizeof(path), "/api/v1/seals/applications/%lld/approve", (long long)app);
-    /* Four eyes: the applicant (admin) may not approve; the route is the officer's. */
-    assert_int_equal(call("POST", path, e->tok_admin, NULL, NULL, NULL), 403);
-    assert_int_equal(call("POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"ok\"}"),
-                     200);
-    snprintf(es_id, n, "%s", jstr(j, "es_id"));
-    json_decref(j);
-    assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 409);
-    return unit;
-}
-
-static int64_t operator_id(void)
-{
-    json_t *j = NULL;
-    int64_t id;
-
-    assert_int_equal(call("GET", "/api/v1/whoami", sf_env_get()->tok_operator, NULL, &j, NULL),
-                     200);
-    id = jint(j, "client_id");
-    json_decref(j);
-    return id;
+    return sfa_make_seal(&srv, unit_letter(tag), tag, es_id, n);
 }
 
 /* make_seal(), and a grant of the seal to the operator. */
 static void granted_seal(const char *tag, char *es_id, size_t n)
 {
     make_seal(tag, es_id, n);
-    assert_int_equal(call("POST", "/api/v1/grants", sf_env_get()->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es_id), 201);
+    sfa_grant(&srv, es_id, 0);
 }
 
 static void test_api_lifecycle_and_sign(void **state)
@@ -244,7 +76,7 @@ static void test_api_lifecycle_and_sign(void **state)
     const sf_env *e = sf_env_get();
     char es[128], path[192], sig1[8192], idem[64];
     static const char data[] = "a document to seal";
-    char *data_b64 = b64((const uint8_t *)data, strlen(data));
+    char *data_b64 = sfa_b64((const uint8_t *)data, strlen(data));
     json_t *j = NULL;
 
     (void)state;
@@ -253,8 +85,8 @@ static void test_api_lifecycle_and_sign(void **state)
     /* The seal, for anyone authenticated. */
     snprintf(path, sizeof(path), "/api/v1/seals/%s", es);
     assert_int_equal(call("GET", path, e->tok_verifier, NULL, &j, NULL), 200);
-    assert_string_equal(jstr(j, "status"), "good");
-    assert_true(strlen(jstr(j, "seal_b64")) > 100);
+    assert_string_equal(sfa_jstr(j, "status"), "good");
+    assert_true(strlen(sfa_jstr(j, "seal_b64")) > 100);
     json_decref(j);
     assert_int_equal(call("GET", "/api/v1/seals/330000-NOPE", e->tok_verifier, NULL, NULL,
                           NULL), 404);
@@ -263,23 +95,23 @@ static void test_api_lifecycle_and_sign(void **state)
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 403);
     assert_int_equal(call("POST", "/api/v1/grants", e->tok_operator, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 403);
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}",
+                          (long long)sfa_operator_id(&srv), es), 403);
     assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
-                          "{\"client_id\": %lld, \"es_id\": \"%s\"}", (long long)operator_id(),
-                          es), 201);
+                          "{\"client_id\": %lld, \"es_id\": \"%s\"}",
+                          (long long)sfa_operator_id(&srv), es), 201);
 
     /* Signed, verified; the retry with the same key is the same signature. */
     snprintf(idem, sizeof(idem), "Idempotency-Key: life-%d", (int)getpid());
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 200);
-    snprintf(sig1, sizeof(sig1), "%s", jstr(j, "signature_b64"));
+    snprintf(sig1, sizeof(sig1), "%s", sfa_jstr(j, "signature_b64"));
     assert_true(json_is_false(json_object_get(j, "replayed")));
     json_decref(j);
-    verify_sig(sig1, (const uint8_t *)data, strlen(data));
+    sfa_verify_sig(sig1, (const uint8_t *)data, strlen(data));
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 200);
-    assert_string_equal(jstr(j, "signature_b64"), sig1);
+    assert_string_equal(sfa_jstr(j, "signature_b64"), sig1);
     assert_true(json_is_true(json_object_get(j, "replayed")));
     json_decref(j);
     /* The same key for another document: 409. */
@@ -301,7 +133,7 @@ static void test_api_lifecycle_and_sign(void **state)
     assert_int_equal(call("POST", path, e->tok_operator, NULL, NULL, NULL), 403);
     assert_int_equal(call("POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"audit\"}"),
                      200);
-    assert_string_equal(jstr(j, "status"), "suspended");
+    assert_string_equal(sfa_jstr(j, "status"), "suspended");
     json_decref(j);
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 409);
@@ -317,7 +149,7 @@ static void test_api_lifecycle_and_sign(void **state)
                      400);
     assert_int_equal(call("POST", path, e->tok_officer, NULL, &j,
                           "{\"reason\": \"keyCompromise\", \"text\": \"lost\"}"), 200);
-    assert_string_equal(jstr(j, "status"), "revoked");
+    assert_string_equal(sfa_jstr(j, "status"), "revoked");
     json_decref(j);
     assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 409);
     assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, NULL,
@@ -383,7 +215,7 @@ static void test_api_units_and_reject(void **state)
                      400);
     assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, &j,
                           "{\"code\": \"913300%011dB\", \"name\": \"R\"}", (int)getpid()), 201);
-    unit = jint(j, "id");
+    unit = sfa_jint(j, "id");
     json_decref(j);
     assert_int_equal(call("POST", "/api/v1/units", e->tok_admin, NULL, NULL,
                           "{\"code\": \"913300%011dB\", \"name\": \"R\"}", (int)getpid()), 409);
@@ -392,7 +224,7 @@ static void test_api_units_and_reject(void **state)
                           "\"image_b64\": \"iVBORw0KGgo=\", \"image_format\": \"png\", "
                           "\"width_mm\": 40, \"height_mm\": 40, \"valid_from\": %ld, "
                           "\"valid_to\": %ld}", (long long)unit, now, now + 86400), 201);
-    app = jint(j, "id");
+    app = sfa_jint(j, "id");
     json_decref(j);
     snprintf(path, sizeof(path), "/api/v1/seals/applications/%lld/reject", (long long)app);
     /* The officer applied: four eyes refuse its own review. */
@@ -435,14 +267,14 @@ static long sign_ofd(const char *query, const uint8_t *in, size_t len, const cha
 static void verify_ofd(const uint8_t *buf, size_t len)
 {
     sc_err err = SC_ERR_INIT;
-    sc_trust *t = dev_trust();
+    sc_trust *t = sfa_dev_trust();
     sc_report *rep = NULL;
 
     sc_verify_opts o = { .trust = t };
     assert_int_equal(sc_report_new(&rep, "stamped.ofd", "ofd", &err), 0);
     assert_int_equal(sc_verify_ofd_mem(rep, buf, len, &o, &err), 0);
-    report_timestamped(rep);
-    report_valid(rep);
+    sfa_report_timestamped(rep);
+    sfa_report_valid(rep);
     sc_trust_free(t);
 }
 
@@ -547,33 +379,6 @@ static void test_api_sign_ofd_client_gone(void **state)
     free(in);
 }
 
-/* GET a status DER; parsed and verified against the dev PKI. */
-static sc_status_resp *get_status(const char *path)
-{
-    sf_req q = { .path = path, .token = sf_env_get()->tok_verifier };
-    sf_resp r;
-    sc_err err = SC_ERR_INIT;
-    sc_status_resp *resp = NULL;
-    sc_trust *t = dev_trust();
-    char why[256] = "";
-    int valid = 0;
-
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
-    if (r.status != 200)
-        print_message("%s -> %ld %s\n", path, r.status, r.body);
-    assert_int_equal(r.status, 200);
-    assert_string_equal(r.content_type, "application/vnd.sealpki.status+der");
-    if (sc_status_resp_parse(&resp, (const uint8_t *)r.body, r.len, &err) != 0)
-        fail_msg("%s", err.msg);
-    sf_resp_free(&r);
-    sc_status_verify_opts o = { .trust = t };
-    assert_int_equal(sc_status_resp_verify(resp, &o, &valid, why, sizeof(why), &err), 0);
-    if (!valid)
-        fail_msg("status response not trusted: %s", why);
-    sc_trust_free(t);
-    return resp;
-}
-
 static void test_api_status(void **state)
 {
     const sf_env *e = sf_env_get();
@@ -590,7 +395,7 @@ static void test_api_status(void **state)
                      200);
 
     snprintf(path, sizeof(path), "/api/v1/seals/%s/status", es);
-    r = get_status(path);
+    r = sfa_get_status(&srv, path);
     assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
     assert_int_equal(en->status, SC_STATUS_SUSPENDED);
     assert_int_equal(en->history_len, 1);
@@ -599,17 +404,17 @@ static void test_api_status(void **state)
     sc_status_resp_free(r);
     assert_int_equal(call("GET", path, e->tok_verifier, "Accept: application/json", &j, NULL),
                      200);
-    assert_string_equal(jstr(j, "status"), "suspended");
-    assert_string_equal(jstr(j, "reason"), "certificateHold");
+    assert_string_equal(sfa_jstr(j, "status"), "suspended");
+    assert_string_equal(sfa_jstr(j, "reason"), "certificateHold");
     json_decref(j);
     /* A seal never made here: unknown, still a signed answer. */
-    r = get_status("/api/v1/seals/33000099999999/status");
+    r = sfa_get_status(&srv, "/api/v1/seals/33000099999999/status");
     assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, "33000099999999")->status,
                      SC_STATUS_UNKNOWN);
     sc_status_resp_free(r);
 
     /* The list: every seal; listSequence grows with a change. */
-    r = get_status("/api/v1/status-list");
+    r = sfa_get_status(&srv, "/api/v1/status-list");
     assert_true(sc_status_resp_get_info(r)->has_list_sequence);
     seq1 = sc_status_resp_get_info(r)->list_sequence;
     assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
@@ -617,7 +422,7 @@ static void test_api_status(void **state)
     sc_status_resp_free(r);
     snprintf(path, sizeof(path), "/api/v1/seals/%s/resume", es);
     assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 200);
-    r = get_status("/api/v1/status-list");
+    r = sfa_get_status(&srv, "/api/v1/status-list");
     seq2 = sc_status_resp_get_info(r)->list_sequence;
     assert_true(seq2 > seq1);
     assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, es)->status, SC_STATUS_GOOD);
@@ -644,10 +449,10 @@ static void test_api_status_after_65_changes(void **state)
     snprintf(path, sizeof(path), "/api/v1/seals/%s/status", es);
     assert_int_equal(call("GET", path, e->tok_verifier, "Accept: application/json", &j, NULL),
                      200);
-    assert_string_equal(jstr(j, "status"), "suspended");
+    assert_string_equal(sfa_jstr(j, "status"), "suspended");
     json_decref(j);
     assert_int_equal(call("GET", path, e->tok_verifier, NULL, &j, NULL), 500);
-    assert_string_equal(jstr(j, "error"), "internal");
+    assert_string_equal(sfa_jstr(j, "error"), "internal");
     json_decref(j);
     assert_true(log_has("more than 64 status changes, more than a signed status entry"));
 }
@@ -691,7 +496,7 @@ static void test_api_sign_batch(void **state)
     const sf_env *e = sf_env_get();
     char es[128], idem[64], body[1024], sig0[8192];
     static const char data[] = "batch item";
-    char *d64 = b64((const uint8_t *)data, strlen(data));
+    char *d64 = sfa_b64((const uint8_t *)data, strlen(data));
     json_t *j = NULL, *res;
 
     (void)state;
@@ -704,8 +509,8 @@ static void test_api_sign_batch(void **state)
                      200);
     res = json_object_get(j, "results");
     assert_int_equal(json_array_size(res), 3);
-    snprintf(sig0, sizeof(sig0), "%s", jstr(json_array_get(res, 0), "signature_b64"));
-    verify_sig(sig0, (const uint8_t *)data, strlen(data));
+    snprintf(sig0, sizeof(sig0), "%s", sfa_jstr(json_array_get(res, 0), "signature_b64"));
+    sfa_verify_sig(sig0, (const uint8_t *)data, strlen(data));
     assert_non_null(json_object_get(json_array_get(res, 1), "signature_b64"));
     assert_non_null(json_object_get(json_array_get(res, 2), "error"));
     json_decref(j);
@@ -713,7 +518,7 @@ static void test_api_sign_batch(void **state)
     assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, idem, &j, "%s", body),
                      200);
     assert_true(json_is_true(json_object_get(j, "replayed")));
-    assert_string_equal(jstr(json_array_get(json_object_get(j, "results"), 0), "signature_b64"),
+    assert_string_equal(sfa_jstr(json_array_get(json_object_get(j, "results"), 0), "signature_b64"),
                         sig0);
     json_decref(j);
     assert_int_equal(call("POST", "/api/v1/sign/batch", e->tok_operator, NULL, NULL, "[]"), 400);
@@ -764,7 +569,7 @@ static void test_api_without_service(void **state)
     assert_int_equal(sf_http(&plain, &q, &r), 0);
     assert_int_equal(r.status, 503);
     assert_non_null(j = json_loads(r.body, 0, NULL));
-    assert_string_equal(jstr(j, "error"), "unavailable");
+    assert_string_equal(sfa_jstr(j, "error"), "unavailable");
     json_decref(j);
     sf_resp_free(&r);
     assert_int_equal(sf_server_stop(&plain), 0);
