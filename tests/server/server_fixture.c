@@ -216,6 +216,8 @@ static void dump_log(const char *log)
     free(b);
 }
 
+static int launch(sf_server *s);
+
 int sf_server_start(sf_server *s, const sf_opts *opts)
 {
     const sf_env *e = sf_env_get();
@@ -230,6 +232,21 @@ int sf_server_start(sf_server *s, const sf_opts *opts)
     if (sc_test_write(s->cfg, text, strlen(text)) != 0)
         die("config", s->cfg);
     free(text);
+    return launch(s);
+}
+
+int sf_server_restart(sf_server *s)
+{
+    if (s->pid > 0 || s->cfg[0] == '\0')
+        die("sf_server_restart", "the server is still running, or was never started");
+    /* a log of its own: the previous run's log stays readable */
+    snprintf(s->log, sizeof(s->log), "%s/server-%d.log", sf_env_get()->dir, ++server_seq);
+    return launch(s);
+}
+
+/* Spawn the binary on s->cfg and wait until it listens on s->port. */
+static int launch(sf_server *s)
+{
     if ((s->pid = spawn(s->cfg, s->log)) < 0)
         die("fork", strerror(errno));
     /* Ready = accepting TCP connections (CivetWeb listens before its workers take them, and

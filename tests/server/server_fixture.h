@@ -44,6 +44,9 @@ typedef struct sf_server {
 /** Write a config for opts (NULL: defaults) and start the server; waits until it accepts
  *  connections. @return 0, or -1 (the server exited or never listened; its log is printed) */
 int sf_server_start(sf_server *s, const sf_opts *opts);
+/** Start a stopped server again on the same config file (so the same port and store),
+ *  with a new log (s->log names it). @return as sf_server_start */
+int sf_server_restart(sf_server *s);
 /** SIGTERM, wait up to 15 s, then SIGKILL if needed, and reap. Prints the log unless the
  *  server exited 0: under ASan/UBSan a leak or an error in any request path shows here.
  *  @return 0 when it exited 0 (or was not running), else -1 */
