@@ -1,7 +1,8 @@
 /* test_ofd_doc_tags.c: what the OFD document writer (sealcore/ofd_doc.h) adds for licence
- * files: object IDs handed back to the caller. Written packages are read back with our package
- * reader and libxml2 (through sc__ofd_xml_parse) and checked with XPath. The writer's base
- * behaviour: test_ofd_write.c. */
+ * files: object IDs handed back to the caller and custom tags linking fields to them. Written
+ * packages are read back with our package reader and libxml2 (through sc__ofd_xml_parse) and
+ * checked with XPath, and tags also by python3's zipfile and xml.etree where installed.
+ * The writer's base behaviour: test_ofd_write.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
+#include "ofd/ofd_doc_int.h"
 #include "ofd/ofd_int.h"
 #include "ofd_write_test.h"
 #include "sealcore/ofd.h"
@@ -28,7 +30,7 @@
 
 typedef struct part {
     xmlDoc *doc;
-    xmlXPathContext *ctx;       /* prefix ofd: the OFD namespace */
+    xmlXPathContext *ctx;       /* prefixes: ofd (OFD), sc (our tag documents) */
 } part;
 
 static part part_open(sc_ofd_pkg *pkg, const char *name)
@@ -42,6 +44,8 @@ static part part_open(sc_ofd_pkg *pkg, const char *name)
     assert_non_null(p.ctx = xmlXPathNewContext(p.doc));
     assert_int_equal(xmlXPathRegisterNs(p.ctx, BAD_CAST "ofd",
                                         BAD_CAST "http://www.ofdspec.org/2016"), 0);
+    assert_int_equal(xmlXPathRegisterNs(p.ctx, BAD_CAST "sc",
+                                        BAD_CAST SC_OFD_DOC_TAGS_NS), 0);
     return p;
 }
 
@@ -51,12 +55,11 @@ static void part_close(part *p)
     xmlFreeDoc(p->doc);
 }
 
-/* The string value of an XPath expression (printf-style), compared with want. */
-static void part_is(part *p, const char *want, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void part_is(part *p, const char *want, const char *fmt, ...)
+/* The string value of an XPath expression (printf-style): new, free(). */
+static char *part_str(part *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static char *part_str(part *p, const char *fmt, ...)
 {
-    char expr[512];
+    char expr[512], *copy;
     va_list ap;
     xmlXPathObject *o;
     xmlChar *got;
@@ -66,15 +69,28 @@ static void part_is(part *p, const char *want, const char *fmt, ...)
     va_end(ap);
     if ((o = xmlXPathEvalExpression(BAD_CAST expr, p->ctx)) == NULL)
         fail_msg("bad XPath %s", expr);
-    got = xmlXPathCastToString(o);
+    assert_non_null(got = xmlXPathCastToString(o));
     xmlXPathFreeObject(o);
-    if (got == NULL || strcmp((const char *)got, want) != 0) {
-        char copy[256];
-        snprintf(copy, sizeof(copy), "%s", got != NULL ? (const char *)got : "(null)");
-        xmlFree(got);
-        fail_msg("%s: got \"%s\", want \"%s\"", expr, copy, want);
-    }
+    assert_non_null(copy = strdup((const char *)got));
     xmlFree(got);
+    return copy;
+}
+
+#define PART_IS(p, want, ...)                                                              \
+    do {                                                                                   \
+        char *got_ = part_str((p), __VA_ARGS__);                                           \
+        if (strcmp(got_, (want)) != 0)                                                     \
+            fail_msg("%s: got \"%s\", want \"%s\"", #__VA_ARGS__, got_, (want));           \
+        free(got_);                                                                        \
+    } while (0)
+
+static long part_long(part *p, const char *expr, long k)
+{
+    char *s = part_str(p, expr, k);
+    long v = strtol(s, NULL, 10);
+
+    free(s);
+    return v;
 }
 
 static sc_ofd_doc *doc_with_pages(size_t n)
@@ -134,18 +150,316 @@ static void ofd_doc_last_id__names_each_new_object(void **state)
     OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
     pkg = open_ok(out, len);
     p = part_open(pkg, "Doc_0/Pages/Page_1/Content.xml");
-    part_is(&p, "持证主体", "string(//ofd:TextObject[@ID = '%u']/ofd:TextCode)",
+    PART_IS(&p, "持证主体", "string(//ofd:TextObject[@ID = '%u']/ofd:TextCode)",
             (unsigned)ids[0]);
-    part_is(&p, "150 20 30 30", "string(//ofd:ImageObject[@ID = '%u']/@Boundary)",
+    PART_IS(&p, "150 20 30 30", "string(//ofd:ImageObject[@ID = '%u']/@Boundary)",
             (unsigned)ids[1]);
-    part_is(&p, "0.5", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[2]);
-    part_is(&p, "0.3", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[3]);
+    PART_IS(&p, "0.5", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[2]);
+    PART_IS(&p, "0.3", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[3]);
     part_close(&p);
     p = part_open(pkg, "Doc_0/Pages/Page_0/Content.xml");
-    part_is(&p, "第一页", "string(//ofd:TextObject[@ID = '%u'])", (unsigned)ids[4]);
+    PART_IS(&p, "第一页", "string(//ofd:TextObject[@ID = '%u'])", (unsigned)ids[4]);
     part_close(&p);
     p = part_open(pkg, "Doc_0/Document.xml");
-    part_is(&p, "1 3", "concat(//ofd:Page[1]/@ID, ' ', //ofd:Page[2]/@ID)");
+    PART_IS(&p, "1 3", "concat(//ofd:Page[1]/@ID, ' ', //ofd:Page[2]/@ID)");
+    part_close(&p);
+    sc_ofd_pkg_free(pkg);
+    free(out);
+    sc_ofd_doc_free(doc);
+}
+
+/* ---- custom tags --------------------------------------------------------------------- */
+
+/* What a reader does with our tags, from the package alone: Document.xml CustomTags ->
+ * CustomTags.xml -> each CustomTag's FileLoc -> each sc:Tag -> each ofd:ObjectRef -> the
+ * Content.xml of the page whose ID is PageRef -> the TextObject with that ID -> TextCode.
+ * One line per tag into out: "TypeID|Name|Value|page text of its objects". */
+static void read_tags(sc_ofd_pkg *pkg, char *out, size_t cap)
+{
+    part d = part_open(pkg, "Doc_0/Document.xml"), ct, tg, pg;
+    char ct_name[SC_OFD_MAX_NAME + 1], tg_name[SC_OFD_MAX_NAME + 1], pg_name[256];
+    char *loc = part_str(&d, "string(/ofd:Document/ofd:CustomTags)"), *s;
+    size_t at = 0;
+
+    OK(sc_ofd_path_resolve("Doc_0", loc, ct_name, sizeof(ct_name), &e_));
+    free(loc);
+    ct = part_open(pkg, ct_name);
+    out[0] = '\0';
+    for (long k = 1; k <= part_long(&ct, "count(//ofd:CustomTag)", 0); k++) {
+        char *type = part_str(&ct, "string((//ofd:CustomTag)[%ld]/@TypeID)", k);
+        PART_IS(&ct, SC_OFD_DOC_TAGS_NS, "string((//ofd:CustomTag)[%ld]/@NameSpace)", k);
+        loc = part_str(&ct, "string((//ofd:CustomTag)[%ld]/ofd:FileLoc)", k);
+        OK(sc_ofd_path_resolve("Doc_0/Tags", loc, tg_name, sizeof(tg_name), &e_));
+        free(loc);
+        tg = part_open(pkg, tg_name);
+        PART_IS(&tg, type, "string(/sc:Tags/@TypeID)");
+        for (long i = 1; i <= part_long(&tg, "count(/sc:Tags/sc:Tag)", 0); i++) {
+            char *name = part_str(&tg, "string(/sc:Tags/sc:Tag[%ld]/@Name)", i);
+            char *value = part_str(&tg, "string(/sc:Tags/sc:Tag[%ld]/sc:Value)", i);
+            at += (size_t)snprintf(out + at, cap - at, "%s|%s|%s|", type, name, value);
+            for (long r = 1; r <= part_long(&tg, "count(/sc:Tags/sc:Tag[%ld]/ofd:ObjectRef)",
+                                            i); r++) {
+                char *page = part_str(&tg, "string(/sc:Tags/sc:Tag[%ld]/ofd:ObjectRef[%ld]/"
+                                      "@PageRef)", i, r);
+                char *id = part_str(&tg, "string(/sc:Tags/sc:Tag[%ld]/ofd:ObjectRef[%ld])", i,
+                                    r);
+                loc = part_str(&d, "string(//ofd:Page[@ID = '%s']/@BaseLoc)", page);
+                OK(sc_ofd_path_resolve("Doc_0", loc, pg_name, sizeof(pg_name), &e_));
+                pg = part_open(pkg, pg_name);
+                s = part_str(&pg, "string(//ofd:TextObject[@ID = '%s']/ofd:TextCode)", id);
+                at += (size_t)snprintf(out + at, cap - at, "%s", s);
+                assert_true(at < cap);
+                free(s);
+                part_close(&pg);
+                free(loc);
+                free(id);
+                free(page);
+            }
+            at += (size_t)snprintf(out + at, cap - at, "\n");
+            assert_true(at < cap);
+            free(name);
+            free(value);
+        }
+        part_close(&tg);
+        free(type);
+    }
+    part_close(&ct);
+    part_close(&d);
+}
+
+/* Every @ID in Document.xml, both Res files and every page is unique; MaxUnitID the largest. */
+static void ids_unique(sc_ofd_pkg *pkg, size_t npages)
+{
+    part d = part_open(pkg, "Doc_0/Document.xml");
+    long max = part_long(&d, "number(//ofd:MaxUnitID)", 0), top = 0;
+    uint8_t *seen = calloc((size_t)max + 1, 1);
+    char name[64];
+
+    assert_non_null(seen);
+    for (size_t i = 0; i < 3 + npages; i++) {
+        part p;
+        if (i < 3)
+            snprintf(name, sizeof(name), "Doc_0/%s",
+                     i == 0 ? "Document.xml" : i == 1 ? "PublicRes.xml" : "DocumentRes.xml");
+        else
+            snprintf(name, sizeof(name), "Doc_0/Pages/Page_%zu/Content.xml", i - 3);
+        p = part_open(pkg, name);
+        for (long k = 1; k <= part_long(&p, "count(//@ID)", 0); k++) {
+            long id = part_long(&p, "number((//@ID)[%ld])", k);
+            if (id < 1 || id > max || seen[id]++)
+                fail_msg("%s: ID %ld out of 1..%ld or used twice", name, id, max);
+            top = id > top ? id : top;
+        }
+        part_close(&p);
+    }
+    assert_int_equal(top, max);
+    free(seen);
+    part_close(&d);
+}
+
+/* An independent reader: python3's zipfile and xml.etree walk the same path as read_tags
+ * and require every tag's Value to equal its objects' page text; want = number of tags. */
+static const char py_tags[] =
+    "import sys, zipfile, posixpath, xml.etree.ElementTree as ET\n"
+    "O = '{http://www.ofdspec.org/2016}'; S = '{" SC_OFD_DOC_TAGS_NS "}'\n"
+    "z = zipfile.ZipFile(sys.argv[1]); x = lambda n: ET.fromstring(z.read(n))\n"
+    "doc = x('Doc_0/Document.xml')\n"
+    "pages = {p.get('ID'): x('Doc_0/' + p.get('BaseLoc')) for p in doc.iter(O + 'Page')}\n"
+    "ct = 'Doc_0/' + doc.find(O + 'CustomTags').text; n = 0\n"
+    "for t in x(ct).iter(O + 'CustomTag'):\n"
+    "    for tag in x(posixpath.dirname(ct) + '/' + t.find(O + 'FileLoc').text).iter(S + 'Tag'):\n"
+    "        txt = ''\n"
+    "        for r in tag.iter(O + 'ObjectRef'):\n"
+    "            o = [e for e in pages[r.get('PageRef')].iter(O + 'TextObject')\n"
+    "                 if e.get('ID') == r.text.strip()]\n"
+    "            txt += o[0].find(O + 'TextCode').text\n"
+    "        if len(list(tag.iter(O + 'ObjectRef'))) and txt != tag.find(S + 'Value').text:\n"
+    "            sys.exit('%s: page text %r, value %r' % (tag.get('Name'), txt,\n"
+    "                     tag.find(S + 'Value').text))\n"
+    "        n += 1\n"
+    "sys.exit(0 if n == int(sys.argv[2]) else 'tags: %d' % n)\n";
+
+static void python_reads_tags(const uint8_t *buf, size_t len, int want)
+{
+    const char *dir = sc_test_tmpdir(), *ofd, *py;
+
+    if (sc_test_sh("command -v python3 >/dev/null 2>&1") != 0) {
+        print_message("python3 missing: the independent tag reader is skipped\n");
+        return;
+    }
+    ofd = sc_test_path(dir, "tags.ofd");
+    py = sc_test_path(dir, "tags.py");
+    assert_int_equal(sc_test_write(ofd, buf, len), 0);
+    assert_int_equal(sc_test_write(py, py_tags, sizeof(py_tags) - 1), 0);
+    assert_int_equal(sc_test_sh("python3 '%s' '%s' %d", py, ofd, want), 0);
+}
+
+/* A licence face: each field a label and a value text; the holder's name in two objects. */
+static sc_ofd_doc *licence(uint32_t ids[4])
+{
+    sc_ofd_doc *doc = doc_with_pages(2);
+
+    add_text(doc, 0, 20, "营业执照");
+    ids[0] = sc_ofd_doc_last_id(doc);
+    add_text(doc, 0, 40, "统一社会信用代码");
+    add_text(doc, 0, 50, "91350100M000100Y43");
+    ids[1] = sc_ofd_doc_last_id(doc);
+    add_text(doc, 0, 60, "某某科技");
+    ids[2] = sc_ofd_doc_last_id(doc);
+    add_text(doc, 0, 70, "有限公司 & <分公司>");
+    ids[3] = sc_ofd_doc_last_id(doc);
+    return doc;
+}
+
+static void ofd_doc_add_tag__links_fields_to_page_text(void **state)
+{
+    static const char want[] =
+        "license|ZZMC|营业执照|营业执照\n"
+        "license|CZZTDM|91350100M000100Y43|91350100M000100Y43\n"
+        "license|CZZT|某某科技有限公司 & <分公司>|某某科技有限公司 & <分公司>\n"
+        "license|ZZBS|1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U|\n"
+        "extra|备注|第二页|第二页\n";
+    sc_ofd_doc *doc;
+    uint32_t ids[4], p2;
+    uint8_t *out;
+    size_t len;
+    sc_ofd_pkg *pkg;
+    char got[2048];
+    part p;
+
+    (void)state;
+    doc = licence(ids);
+    add_text(doc, 1, 20, "第二页");
+    p2 = sc_ofd_doc_last_id(doc);
+    OK(sc_ofd_doc_add_tag(doc, "license", "ZZMC", "营业执照", 0, &ids[0], 1, &e_));
+    OK(sc_ofd_doc_add_tag(doc, "license", "CZZTDM", "91350100M000100Y43", 0, &ids[1], 1,
+                          &e_));
+    OK(sc_ofd_doc_add_tag(doc, "extra", "备注", "第二页", 1, &p2, 1, &e_));
+    OK(sc_ofd_doc_add_tag(doc, "license", "CZZT", "某某科技有限公司 & <分公司>", 0, &ids[2], 2,
+                          &e_));
+    OK(sc_ofd_doc_add_tag(doc, "license", "ZZBS", "1.2.156.3005.2.11100000000013338W011."
+                          "11430000006122244L.20230000403.001.U", 0, NULL, 0, &e_));
+    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
+    pkg = open_ok(out, len);
+    assert_int_equal(sc_ofd_pkg_count(pkg), 9);      /* 4 + 2 pages + CustomTags + 2 tags */
+    assert_string_equal(sc_ofd_pkg_name(pkg, 6), "Doc_0/Tags/CustomTags.xml");
+    assert_string_equal(sc_ofd_pkg_name(pkg, 7), "Doc_0/Tags/Tag_license.xml");
+    assert_string_equal(sc_ofd_pkg_name(pkg, 8), "Doc_0/Tags/Tag_extra.xml");
+    read_tags(pkg, got, sizeof(got));
+    assert_string_equal(got, want);
+    /* Document.xml children in XSD order; the tag documents' exact shape */
+    p = part_open(pkg, "Doc_0/Document.xml");
+    PART_IS(&p, "CommonData Pages CustomTags|Tags/CustomTags.xml",
+            "concat(local-name(/*/*[1]), ' ', local-name(/*/*[2]), ' ', "
+            "local-name(/*/*[3]), '|', /*/ofd:CustomTags)");
+    PART_IS(&p, "3", "count(/*/*)");
+    part_close(&p);
+    p = part_open(pkg, "Doc_0/Tags/CustomTags.xml");
+    PART_IS(&p, "license Tag_license.xml extra Tag_extra.xml",
+            "concat(//ofd:CustomTag[1]/@TypeID, ' ', //ofd:CustomTag[1]/ofd:FileLoc, ' ', "
+            "//ofd:CustomTag[2]/@TypeID, ' ', //ofd:CustomTag[2]/ofd:FileLoc)");
+    part_close(&p);
+    p = part_open(pkg, "Doc_0/Tags/Tag_license.xml");
+    PART_IS(&p, "4|1|0|1|2|1|1|6|8", "concat(count(/sc:Tags/sc:Tag), '|', "
+            "count(//sc:Tag[@Name = 'ZZMC']/sc:Value), '|', "
+            "count(//sc:Tag[@Name = 'ZZBS']/ofd:ObjectRef), '|', "
+            "count(//sc:Tag[@Name = 'ZZBS']/sc:Value), '|', "
+            "count(//sc:Tag[@Name = 'CZZT']/ofd:ObjectRef), '|', "
+            "//sc:Tag[@Name = 'CZZT']/ofd:ObjectRef[1]/@PageRef, '|', "
+            "//sc:Tag[@Name = 'CZZT']/ofd:ObjectRef[2]/@PageRef, '|', "
+            "//sc:Tag[@Name = 'ZZMC']/ofd:ObjectRef, '|', "
+            "//sc:Tag[@Name = 'CZZTDM']/ofd:ObjectRef)");
+    part_close(&p);
+    ids_unique(pkg, 2);
+    python_reads_tags(out, len, 5);
+    external_readers_accept(out, len, "tags.ofd");
+    sc_ofd_pkg_free(pkg);
+    free(out);
+    sc_ofd_doc_free(doc);
+}
+
+static void ofd_doc_add_tag__refuses_each_bad_argument(void **state)
+{
+    char long_type[SC_OFD_DOC_MAX_TYPE_ID + 2];
+    sc_ofd_doc *doc;
+    uint32_t ids[4], other, two[2];
+
+    (void)state;
+    memset(long_type, 'a', sizeof(long_type) - 1);
+    long_type[sizeof(long_type) - 1] = '\0';
+    doc = licence(ids);
+    add_text(doc, 1, 20, "第二页");
+    other = sc_ofd_doc_last_id(doc);
+    two[0] = two[1] = ids[1];
+    REFUSES(SC_EINVAL, "no document", sc_ofd_doc_add_tag(NULL, "t", "n", "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "TypeID: empty", sc_ofd_doc_add_tag(doc, NULL, "n", "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "TypeID: empty", sc_ofd_doc_add_tag(doc, "", "n", "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "names the file", sc_ofd_doc_add_tag(doc, "../x", "n", "v", 0, NULL, 0,
+                                                            &e_));
+    REFUSES(SC_EINVAL, "names the file", sc_ofd_doc_add_tag(doc, "a b", "n", "v", 0, NULL, 0,
+                                                            &e_));
+    REFUSES(SC_EINVAL, "65 bytes, more than 64", sc_ofd_doc_add_tag(doc, long_type, "n", "v",
+                                                                    0, NULL, 0, &e_));
+    long_type[SC_OFD_DOC_MAX_TYPE_ID] = '\0';                          /* 64: accepted */
+    OK(sc_ofd_doc_add_tag(doc, long_type, "n", "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "empty name", sc_ofd_doc_add_tag(doc, "t", NULL, "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "empty name", sc_ofd_doc_add_tag(doc, "t", "", "v", 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "name: not UTF-8", sc_ofd_doc_add_tag(doc, "t", "\xff", "v", 0, NULL, 0,
+                                                             &e_));
+    REFUSES(SC_EINVAL, "value: character U+0001", sc_ofd_doc_add_tag(doc, "t", "n", "a\x01", 0,
+                                                                     NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "neither a value nor objects",
+            sc_ofd_doc_add_tag(doc, "t", "n", NULL, 0, NULL, 0, &e_));
+    REFUSES(SC_EINVAL, "1 objects but no ID array",
+            sc_ofd_doc_add_tag(doc, "t", "n", "v", 0, NULL, 1, &e_));
+    REFUSES(SC_EINVAL, "no page 2 (2 in the document)",
+            sc_ofd_doc_add_tag(doc, "t", "n", "v", 2, ids, 1, &e_));
+    REFUSES(SC_EINVAL, "is not an object of page 0",                 /* on page 1 */
+            sc_ofd_doc_add_tag(doc, "t", "n", "v", 0, &other, 1, &e_));
+    ids[3] = sc_ofd_doc_page_id(doc, 0);                                /* a page, no object */
+    REFUSES(SC_EINVAL, "object ID 1 is not an object",
+            sc_ofd_doc_add_tag(doc, "t", "n", "v", 0, &ids[3], 1, &e_));
+    REFUSES(SC_EINVAL, "given twice", sc_ofd_doc_add_tag(doc, "t", "n", "v", 0, two, 2, &e_));
+    REFUSES(SC_ELIMIT, "1001 objects, more than 1000",
+            sc_ofd_doc_add_tag(doc, "t", "n", "v", 0, ids, SC_OFD_DOC_MAX_TAG_REFS + 1, &e_));
+    assert_int_equal(doc->ntags, 1);                                /* nothing else recorded */
+    sc_ofd_doc_free(doc);
+}
+
+static void ofd_doc_add_tag__limits_at_n_and_n_plus_1(void **state)
+{
+    sc_ofd_doc *doc = doc_with_pages(1);
+    uint32_t ids[SC_OFD_DOC_MAX_TAG_REFS];
+    char type[16];
+    uint8_t *out;
+    size_t len;
+    sc_ofd_pkg *pkg;
+    part p;
+
+    (void)state;
+    for (size_t i = 0; i < SC_OFD_DOC_MAX_TAG_REFS; i++) {
+        OK(sc_ofd_doc_add_line(doc, 0, 0, (double)i / 10, 10, (double)i / 10, 0.1, NULL, &e_));
+        ids[i] = sc_ofd_doc_last_id(doc);
+    }
+    OK(sc_ofd_doc_add_tag(doc, "t0", "all", NULL, 0, ids, SC_OFD_DOC_MAX_TAG_REFS, &e_));
+    for (unsigned i = 1; i < SC_OFD_DOC_MAX_TAG_TYPES; i++) {
+        snprintf(type, sizeof(type), "t%u", i);
+        OK(sc_ofd_doc_add_tag(doc, type, "n", "v", 0, NULL, 0, &e_));
+    }
+    REFUSES(SC_ELIMIT, "more than 16 TypeIDs",
+            sc_ofd_doc_add_tag(doc, "t16", "n", "v", 0, NULL, 0, &e_));
+    while (doc->ntags < SC_OFD_DOC_MAX_TAGS)
+        OK(sc_ofd_doc_add_tag(doc, "t1", "n", "v", 0, &ids[doc->ntags % 1000], 1, &e_));
+    REFUSES(SC_ELIMIT, "more than 10000 tags",
+            sc_ofd_doc_add_tag(doc, "t1", "n", "v", 0, NULL, 0, &e_));
+    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
+    pkg = open_ok(out, len);
+    assert_int_equal(sc_ofd_pkg_count(pkg), 4 + 1 + 1 + SC_OFD_DOC_MAX_TAG_TYPES);
+    p = part_open(pkg, "Doc_0/Tags/Tag_t0.xml");
+    PART_IS(&p, "1000", "count(//ofd:ObjectRef)");
+    part_close(&p);
+    p = part_open(pkg, "Doc_0/Tags/Tag_t1.xml");
+    PART_IS(&p, "9985", "count(//sc:Tag)");
     part_close(&p);
     sc_ofd_pkg_free(pkg);
     free(out);
@@ -156,6 +470,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ofd_doc_last_id__names_each_new_object),
+        cmocka_unit_test(ofd_doc_add_tag__links_fields_to_page_text),
+        cmocka_unit_test(ofd_doc_add_tag__refuses_each_bad_argument),
+        cmocka_unit_test(ofd_doc_add_tag__limits_at_n_and_n_plus_1),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  * Output (spec/ofd-signature.md §2, elements in XSD order, namespace ofd:
  * http://www.ofdspec.org/2016):
  *   OFD.xml, Doc_0/Document.xml, Doc_0/PublicRes.xml (fonts), Doc_0/DocumentRes.xml
- *   (images), Doc_0/Pages/Page_<i>/Content.xml (one Layer per page), Doc_0/Res/image_<ID>.<ext>
+ *   (images), Doc_0/Pages/Page_<i>/Content.xml (one Layer per page), Doc_0/Res/image_<ID>.<ext>,
+ *   and with custom tags Doc_0/Tags/CustomTags.xml and Doc_0/Tags/Tag_<TypeID>.xml
  * IDs are given out in call order from 1 (page, its layer, fonts on first use, images,
  * objects); MaxUnitID is the largest. The same calls with the same DocID give the same bytes.
  *
@@ -32,6 +33,12 @@
 #define SC_OFD_DOC_MAX_CUSTOM 1000u        /* CustomData name/value pairs */
 #define SC_OFD_DOC_MAX_STRING 65536u       /* bytes in one string (text, metadata, font name) */
 #define SC_OFD_DOC_MAX_MM 100000.0         /* |coordinate| and page or object size, mm */
+#define SC_OFD_DOC_MAX_TAGS 10000u         /* custom tag entries, all TypeIDs */
+#define SC_OFD_DOC_MAX_TAG_REFS 1000u      /* object IDs in one tag entry */
+#define SC_OFD_DOC_MAX_TAG_TYPES 16u       /* distinct TypeIDs (one tag document each) */
+#define SC_OFD_DOC_MAX_TYPE_ID 64u         /* bytes in a TypeID */
+/* Namespace of the tag documents sc_ofd_doc_add_tag writes (CustomTag@NameSpace). */
+#define SC_OFD_DOC_TAGS_NS "urn:sealpki:ofd:custom-tags:1"
 
 typedef struct sc_ofd_doc sc_ofd_doc;
 
@@ -128,6 +135,29 @@ SC_API uint32_t sc_ofd_doc_last_id(const sc_ofd_doc *doc);
 /** Page@ID of page index (from sc_ofd_doc_add_page): what PageRef attributes hold; 0 when
  *  there is no such page. */
 SC_API uint32_t sc_ofd_doc_page_id(const sc_ofd_doc *doc, size_t page);
+
+/** Append a custom tag entry (GB/T 33190 §16 自定义标引): field name, its value and the page
+ *  objects that show it, so that a reader can go from a field to the page text and back.
+ *  Entries of one type_id go, in call order, into one tag document; the package layout is in
+ *  spec/ofd-writer.md ("Custom tags"):
+ *    Doc_0/Document.xml    <ofd:CustomTags>Tags/CustomTags.xml</ofd:CustomTags>
+ *    Doc_0/Tags/CustomTags.xml  <ofd:CustomTag TypeID=T NameSpace=SC_OFD_DOC_TAGS_NS>
+ *                               <ofd:FileLoc>Tag_T.xml</ofd:FileLoc> for each TypeID T
+ *    Doc_0/Tags/Tag_T.xml  <sc:Tags TypeID=T> <sc:Tag Name=name> <sc:Value>value</sc:Value>
+ *                          <ofd:ObjectRef PageRef=page ID>object ID</ofd:ObjectRef>... </sc:Tag>
+ *  The page text of an entry is the TextCode text of its objects in the order given.
+ *  @param type_id     1..SC_OFD_DOC_MAX_TYPE_ID letters, digits, '_' or '-'
+ *  @param name        non-empty; names may repeat; copied
+ *  @param value       the field's value (copied), or NULL for none
+ *  @param page        page index of every object in object_ids (ignored when n is 0)
+ *  @param object_ids  n distinct IDs (sc_ofd_doc_last_id) of objects on that page; copied
+ *  @param n           0..SC_OFD_DOC_MAX_TAG_REFS; with 0, value must not be NULL
+ *  @return 0, SC_EINVAL (doc NULL, bad TypeID, name or value, no value and no objects, an ID
+ *          that is not an object of that page or is repeated), SC_ELIMIT (SC_OFD_DOC_MAX_TAGS,
+ *          _TAG_REFS, _TAG_TYPES, a string over SC_OFD_DOC_MAX_STRING), SC_ENOMEM */
+SC_API int sc_ofd_doc_add_tag(sc_ofd_doc *doc, const char *type_id, const char *name,
+                              const char *value, size_t page, const uint32_t *object_ids,
+                              size_t n, sc_err *err);
 
 /** Write the package to sink (sealcore/ofd.h), streamed; the document is not changed and may
  *  be written again. XML entries are deflated; PNG and JPEG stored, BMP deflated.

@@ -159,6 +159,7 @@ void sc_ofd_doc_free(sc_ofd_doc *doc)
         free(doc->fonts[i].name);
     for (size_t i = 0; i < doc->nimages; i++)
         free(doc->images[i].data);
+    sc__ofd_doc_free_tags(doc);
     free(doc->customs);
     free(doc->pages);
     free(doc->fonts);

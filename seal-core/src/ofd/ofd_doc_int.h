@@ -54,6 +54,15 @@ typedef struct sc__ofd_custom {
     char *name, *value;
 } sc__ofd_custom;
 
+/* One sc_ofd_doc_add_tag entry: written into the tag document of its TypeID. */
+typedef struct sc__ofd_tag {
+    size_t type;                   /* index into doc->tag_types */
+    char *name, *value;            /* value NULL: none given */
+    uint32_t page_id;              /* PageRef of every ObjectRef */
+    uint32_t *ids;                 /* ObjectRefs, in the caller's order; NULL when nids 0 */
+    size_t nids;
+} sc__ofd_tag;
+
 struct sc_ofd_doc {
     double w, h;
     char doc_id[33];
@@ -66,6 +75,10 @@ struct sc_ofd_doc {
     size_t nfonts, cfonts;
     sc__ofd_image *images;
     size_t nimages, cimages;
+    char **tag_types;                  /* TypeIDs in order of first use */
+    size_t ntag_types, ctag_types;
+    sc__ofd_tag *tags;
+    size_t ntags, ctags;
     size_t nobjs;
     uint32_t next_id;                  /* IDs given out so far: 1 .. next_id - 1 */
     uint32_t last_obj;                 /* ID of the last page object added; 0: none */
@@ -93,5 +106,7 @@ char *sc__ofd_doc_dup(const char *s, sc_err *err);
  * @return 0, SC_EINVAL (no such page), SC_ELIMIT (SC_OFD_DOC_MAX_OBJECTS), SC_ENOMEM */
 int sc__ofd_doc_new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err);
 void sc__ofd_doc_commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o);
+/* Free what sc_ofd_doc_add_tag recorded (ofd_doc_tags.c), for sc_ofd_doc_free. */
+void sc__ofd_doc_free_tags(sc_ofd_doc *doc);
 
 #endif

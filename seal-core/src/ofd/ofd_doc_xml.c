@@ -226,6 +226,8 @@ static int write_document_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
         xb_attr_id(&b, p, "ID", doc->pages[i].id);
         xb_attr(&b, p, "BaseLoc", loc);
     }
+    if (doc->ntags > 0)     /* XSD order: ... Annotations CustomTags Attachments Extensions */
+        xb_el(&b, root, "CustomTags", "Tags/CustomTags.xml");
     return xb_write(&b, zw, "Doc_0/Document.xml", err);
 }
 
@@ -258,6 +260,60 @@ static int write_res_xml(const sc_ofd_doc *doc, sc__zipw *zw, int fonts, sc_err 
         }
     }
     return xb_write(&b, zw, fonts ? "Doc_0/PublicRes.xml" : "Doc_0/DocumentRes.xml", err);
+}
+
+/* ---- custom tags (spec/ofd-writer.md "Custom tags") ------------------------------------ */
+
+static int write_custom_tags(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+{
+    char file[SC_OFD_DOC_MAX_TYPE_ID + 16];
+    xb b;
+    xmlNode *root = xb_root(&b, "CustomTags");
+
+    for (size_t i = 0; i < doc->ntag_types; i++) {
+        xmlNode *t = xb_el(&b, root, "CustomTag", NULL);
+        snprintf(file, sizeof(file), "Tag_%s.xml", doc->tag_types[i]);
+        /* TypeID as GB/T 33190 table 63 and vendors write it, NameSpace as its XSD wants */
+        xb_attr(&b, t, "TypeID", doc->tag_types[i]);
+        xb_attr(&b, t, "NameSpace", SC_OFD_DOC_TAGS_NS);
+        xb_el(&b, t, "FileLoc", file);
+    }
+    return xb_write(&b, zw, "Doc_0/Tags/CustomTags.xml", err);
+}
+
+/* Tag_<TypeID>.xml: sc:Tags/sc:Tag@Name (sc:Value?, ofd:ObjectRef@PageRef*), the shape of
+ * vendors' tag documents (field element, ofd:ObjectRef leaves) with the field's name in an
+ * attribute, so that any UTF-8 name fits and a reader needs one fixed XPath. */
+static int write_tag_doc(const sc_ofd_doc *doc, size_t type, sc__zipw *zw, sc_err *err)
+{
+    char entry[SC_OFD_DOC_MAX_TYPE_ID + 32], id[16];
+    xb b;
+    xmlNode *root = xb_root(&b, "Tags");
+    xmlNs *ofd = b.ns, *own = NULL;
+
+    if (!b.oom && (own = xmlNewNs(root, BAD_CAST SC_OFD_DOC_TAGS_NS, BAD_CAST "sc")) == NULL)
+        b.oom = 1;
+    if (!b.oom)
+        xmlSetNs(root, b.ns = own);
+    xb_attr(&b, root, "TypeID", doc->tag_types[type]);
+    for (size_t i = 0; i < doc->ntags; i++) {
+        const sc__ofd_tag *t = &doc->tags[i];
+        xmlNode *n;
+        if (t->type != type)
+            continue;
+        n = xb_el(&b, root, "Tag", NULL);
+        xb_attr(&b, n, "Name", t->name);
+        if (t->value != NULL)
+            xb_el(&b, n, "Value", t->value);
+        b.ns = ofd;
+        for (size_t k = 0; k < t->nids; k++) {
+            snprintf(id, sizeof(id), "%u", (unsigned)t->ids[k]);
+            xb_attr_id(&b, xb_el(&b, n, "ObjectRef", id), "PageRef", t->page_id);
+        }
+        b.ns = own;
+    }
+    snprintf(entry, sizeof(entry), "Doc_0/Tags/Tag_%s.xml", doc->tag_types[type]);
+    return xb_write(&b, zw, entry, err);
 }
 
 /* DeltaX for a text: one advance per character but the last (Size/2 after ASCII). */
@@ -377,6 +433,11 @@ int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err 
         goto out;
     for (size_t i = 0; i < doc->npages; i++)
         if ((rc = write_page(doc, i, zw, err)) != 0)
+            goto out;
+    if (doc->ntags > 0 && (rc = write_custom_tags(doc, zw, err)) != 0)
+        goto out;
+    for (size_t i = 0; i < doc->ntag_types; i++)
+        if ((rc = write_tag_doc(doc, i, zw, err)) != 0)
             goto out;
     for (size_t i = 0; i < doc->nimages; i++) {
         const sc__ofd_image *im = &doc->images[i];
