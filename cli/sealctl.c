@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "sealcore/error.h"
+#include "remote.h"
 #include "sealctl.h"
 
 static const struct {
@@ -14,13 +15,27 @@ static const struct {
 } cmds[] = {
     { "seal", "make", "make and sign a GB/T 38540 seal (.esl)", cmd_seal_make },
     { "seal", "show", "print a seal's fields, optionally extract its picture", cmd_seal_show },
-    { "sign", "data", "sign a file with a seal: a detached SES_Signature", cmd_sign_data },
+    { "sign", "data", "sign a file with a seal: a detached SES_Signature (--server: remote)",
+      cmd_sign_data_any },
     { "sign", "ofd", "stamp a seal onto an OFD document (page, keyword, riding)", cmd_sign_ofd },
     { "ofd", "new", "make a simple OFD document (text, images, metadata)", cmd_ofd_new },
     { "init", NULL, "prepare a province: PKI, server config, store, first admin", cmd_init },
     { "audit", "verify", "check a store's audit chain, name the first broken record",
       cmd_audit_verify },
     { "audit", "show", "print a store's audit records", cmd_audit_show },
+    /* against a running seal-server (--server URL; remote.h, cmd_remote*.c) */
+    { "unit", "add", "register a unit (admin)", cmd_unit_add },
+    { "seal", "apply", "apply for a seal (admin, seal-officer)", cmd_seal_apply },
+    { "seal", "approve", "approve an application: the seal is made (seal-officer)",
+      cmd_seal_approve },
+    { "seal", "reject", "reject an application (seal-officer)", cmd_seal_reject },
+    { "seal", "get", "a seal the server made, its status; -o saves it", cmd_seal_get },
+    { "seal", "suspend", "suspend a seal (seal-officer)", cmd_seal_suspend },
+    { "seal", "resume", "resume a suspended seal (seal-officer)", cmd_seal_resume },
+    { "seal", "revoke", "revoke a seal, final (seal-officer)", cmd_seal_revoke },
+    { "grant", "add", "let a client sign with a seal (admin)", cmd_grant_add },
+    { "status", "get", "a seal's status; -o saves the signed response", cmd_status_get },
+    { "status-list", NULL, "save the signed list of every seal's status", cmd_status_list },
 };
 
 static void usage(FILE *f)
@@ -32,7 +47,8 @@ static void usage(FILE *f)
                  cmds[i].name ? cmds[i].name : "");
         fprintf(f, "  %-13s %s\n", label, cmds[i].summary);
     }
-    fprintf(f, "\nExit status: 0 done; 1 refused or failed; 2 wrong usage or unreadable input.\n");
+    fprintf(f, "\nExit status: 0 done; 1 refused or failed; 2 wrong usage or unreadable input;\n"
+               "3 no answer from the server (network, TLS, server error).\n");
 }
 
 int exit_for(int code)

@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# test_remote_cli.sh: sealctl's remote commands (--server) against a real province: sealctl init,
+# seal-server on a free 127.0.0.1 port with TLS, API clients for two seal officers, an operator
+# and an auditor added to the store (the API has no client endpoint yet). The whole lifecycle
+# through sealctl: unit, application, four-eyes approval, grant, sign data (checked by
+# seal-verify with the served status), sign ofd, a batch with a bad item, status, status list;
+# wrong token, missing --server, mTLS identity, --json; audit verify --server before and after
+# a row of the store is edited. Prints "N passed, N failed"; exits non-zero on failure.
+set -u
+: "${SEALCTL:?run through meson test}" "${SEAL_SERVER:?}" "${SEAL_VERIFY:?}" "${SC_TEST_DATA:?}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" remote-cli
+export LC_ALL=C
+unset SEALCTL_SERVER SEALCTL_TOKEN_FILE
+for tool in sqlite3 openssl python3; do
+  command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup)"; exit 77; }
+done
+SERVER_PID=
+stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_PID=; fi; }
+trap 'stop_server 2>/dev/null; rm -rf "$T"' EXIT
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 0
+}
+not_contains() { if grep -qF -- "$2" "$T/out"; then bad "$1: output has \"$2\""; else ok; fi; }
+json_ok() { if python3 -m json.tool <"$T/stdout" >/dev/null 2>&1; then ok; else bad "$1: stdout is not one JSON document:"; sed 's/^/    /' "$T/stdout"; fi; }
+# run CODE WHAT -- cmd...: like expect, stdout alone also kept in $T/stdout
+run() {
+  local want=$1 what=$2; shift 3
+  "$@" >"$T/stdout" 2>"$T/stderr"; local got=$?
+  cat "$T/stdout" "$T/stderr" >"$T/out"
+  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
+}
+
+# ---- a province and its clients -----------------------------------------------------------------
+D=$T/prov
+PORT=$(free_port)
+expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --region-code 330000
+newtok() { openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n'; }
+add_client() {   # NAME ROLES -> token file $T/NAME.token
+  local tok; tok=$(newtok)
+  printf '%s\n' "$tok" >"$T/$1.token"
+  sqlite3 "$D/store.db" "INSERT INTO api_clients (name, roles, token_hash, created) VALUES ('$1', $2,
+    x'$(printf %s "$tok" | openssl dgst -sha256 -r | cut -d' ' -f1)', 0)" || bad "add client $1"
+  sqlite3 "$D/store.db" "SELECT id FROM api_clients WHERE name = '$1'"
+}
+OFF1=$(add_client officer1 2); OFF2=$(add_client officer2 2)
+OPER=$(add_client operator 4); AUD=$(add_client auditor 8)
+start_server() {
+  "$SEAL_SERVER" --config "$D/seal-server.json" 2>"$T/server.log" &
+  SERVER_PID=$!
+  for _ in $(seq 100); do
+    grep -q '"event":"listening"' "$T/server.log" && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || { wait "$SERVER_PID"; SERVER_PID=; return 1; }
+    sleep 0.1
+  done
+  return 1
+}
+started=0
+for attempt in 1 2 3; do
+  if start_server; then started=1; break; fi
+  grep -q "in use" "$T/server.log" || break
+  NEW=$(free_port); sed -i "s/127.0.0.1:$PORT/127.0.0.1:$NEW/" "$D/seal-server.json"; PORT=$NEW
+done
+[ $started = 1 ] && ok || { bad "seal-server did not start:"; sed 's/^/    /' "$T/server.log"; finish; exit 1; }
+export SEALCTL_SERVER=https://127.0.0.1:$PORT
+CA=(--cacert "$D/pki/tls-ca.pem")
+as() { local who=$1; shift; "$SEALCTL" "$@" "${CA[@]}" --token-file "$T/$who.token"; }
+cp "$D/admin.token" "$T/admin.token"
+
+# ---- usage and credentials ----------------------------------------------------------------------
+run 2 "no --server" -- env -u SEALCTL_SERVER "$SEALCTL" unit add --code 11330000MB0000000X --name x \
+  --token-file "$T/admin.token" "${CA[@]}"
+contains "no --server" "--server URL is required"
+run 2 "http:// to another host" -- as admin unit add --server http://example.org --code 11330000MB0000000X --name x
+contains "http:// elsewhere" "https:// is required"
+run 2 "token and certificate" -- as admin unit add --cert "$D/pki/tls-client.pem" --key "$D/pki/tls-client.key" --code 1 --name x
+run 2 "unreadable token file" -- "$SEALCTL" unit add "${CA[@]}" --token-file "$T/none" --code 1 --name x
+printf '%43s\n' | tr ' ' A >"$T/wrong.token"
+run 1 "wrong token" -- as wrong unit add --code 11330000MB0000000X --name 某省人社厅
+contains "wrong token" "(unauthorized, HTTP 401)"
+contains "wrong token" "sealctl unit add: "
+run 3 "no such server" -- as admin unit add --server "https://127.0.0.1:$(free_port)" --code 11330000MB0000000X --name x
+contains "no such server" "cannot reach"
+run 3 "untrusted server certificate" -- "$SEALCTL" unit add --token-file "$T/admin.token" \
+  --cacert "$D/pki/root-ca.pem" --code 11330000MB0000000X --name x
+contains "untrusted" "give --cacert the server's TLS CA"
+if grep -qF -- "$(cat "$T/admin.token")" "$T/out"; then bad "a message quotes the token"; else ok; fi
+
+# ---- the lifecycle ------------------------------------------------------------------------------
+run 0 "unit add" -- as admin unit add --code 11330000MB0000000X --name 某省人力资源和社会保障厅
+contains "unit add" "unit 1: 11330000MB0000000X"
+run 1 "unit add, same code" -- as admin unit add --code 11330000MB0000000X --name again
+contains "unit add, same code" "(conflict, HTTP 409)"
+run 1 "unit add as officer" -- as officer1 unit add --code 11330000MB0000001X --name x
+contains "officer" "HTTP 403"
+APPLY=(seal apply --unit 1 --type 1 --name 某省人力资源和社会保障厅 --image "$SC_TEST_DATA/seal.png"
+       --width-mm 42 --height-mm 42 --valid-from 2026-01-01 --valid-to 2030-12-31)
+run 0 "seal apply" -- as officer1 "${APPLY[@]}"
+contains "seal apply" "application 1: pending"
+run 2 "seal apply, no --image" -- as officer1 seal apply --unit 1 --type 1 --name x
+run 1 "approve own application" -- as officer1 seal approve 1
+contains "approve own" "HTTP 403"
+run 0 "approve by a second officer" -- as officer2 seal approve 1
+contains "approve" "application 1 approved: seal "
+ESID=$(sed -n 's/.*approved: seal //p' "$T/stdout")
+[ -n "$ESID" ] && ok || bad "no esID in the approval"
+run 1 "approve again" -- as officer2 seal approve 1
+contains "approve again" "HTTP 409"
+run 0 "apply, second" -- as officer1 "${APPLY[@]}" --json
+json_ok "seal apply --json"
+run 0 "reject" -- as officer2 seal reject 2 --reason "picture unclear"
+contains "reject" "application 2 rejected"
+run 2 "reject without reason" -- as officer2 seal reject 2
+run 0 "seal get" -- as operator seal get "$ESID" -o "$T/seal.esl" --cert-out "$T/signer.der"
+contains "seal get" "seal $ESID: good"
+run 0 "the seal from the server" -- "$SEALCTL" seal show "$T/seal.esl"
+contains "seal show" "$ESID"
+openssl x509 -inform DER -in "$T/signer.der" -noout -subject >"$T/out" 2>&1 && ok || bad "signer certificate not DER X.509"
+run 1 "seal get, unknown" -- as operator seal get 33000099999999
+contains "seal get, unknown" "(not_found, HTTP 404)"
+
+# signing needs a grant
+echo "原文 for remote signing" >"$T/doc.txt"
+run 1 "sign data without grant" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/doc.sig"
+contains "no grant" "HTTP 403"
+[ ! -e "$T/doc.sig" ] && ok || bad "a refused signature left $T/doc.sig"
+run 0 "grant add" -- as admin grant add --client "$OPER" --es-id "$ESID"
+contains "grant add" "client $OPER may sign with seal $ESID"
+run 0 "sign data" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/doc.sig"
+contains "sign data" "signed with seal $ESID on $SEALCTL_SERVER"
+TRUST=(--trust "$D/pki/root-ca.pem" --ca-certs "$D/pki/seal-ca.pem")
+expect 0 "seal-verify the remote signature" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" "$T/doc.sig"
+contains "seal-verify" "VALID (signature)"
+expect 0 "seal-verify --status" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" \
+  --status "$SEALCTL_SERVER" --tls-ca "$D/pki/tls-ca.pem" --tls-cert "$D/pki/tls-client.pem" \
+  --tls-key "$D/pki/tls-client.key" --tls-key-pass-file "$D/pki/key-password" "$T/doc.sig"
+contains "seal-verify --status" "[ok  ] seal_status"
+openssl asn1parse -inform DER -in "$T/doc.sig" >"$T/out" 2>&1 && ok || bad "openssl cannot parse the signature"
+contains "asn1parse" "$ESID"
+H=$(openssl dgst -sm3 -r "$T/doc.txt" | cut -d' ' -f1)
+run 0 "sign data --sm3 --json" -- as operator sign data --es-id "$ESID" --sm3 "$H" -o "$T/h.sig" --json
+json_ok "sign data --json"
+expect 0 "seal-verify, signed by hash" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" "$T/h.sig"
+run 2 "sign data, bad --sm3" -- as operator sign data --es-id "$ESID" --sm3 abc -o "$T/x.sig"
+run 1 "sign data as admin over mTLS" -- "$SEALCTL" sign data "${CA[@]}" --cert "$D/pki/tls-client.pem" \
+  --key "$D/pki/tls-client.key" --key-pass-file "$D/pki/key-password" --es-id "$ESID" -i "$T/doc.txt" -o "$T/x.sig"
+contains "mTLS admin" "(forbidden, HTTP 403)"
+run 0 "unit add over mTLS" -- "$SEALCTL" unit add "${CA[@]}" --cert "$D/pki/tls-client.pem" \
+  --key "$D/pki/tls-client.key" --key-pass-file "$D/pki/key-password" --code 11330000MB0000002X --name 二
+run 2 "sign data, local form without --seal" -- "$SEALCTL" sign data -i "$T/doc.txt" -o "$T/x.sig"
+
+# status
+run 0 "status get" -- as operator status get "$ESID"
+contains "status get" "seal $ESID: good"
+run 0 "status get --json" -- as operator status get "$ESID" --json
+json_ok "status get --json"
+run 0 "status get -o" -- as operator status get "$ESID" -o "$T/st.der"
+[ -s "$T/st.der" ] && ok || bad "no status response written"
+run 0 "status-list" -- as operator status-list -o "$T/list.der"
+expect 0 "seal-verify --status-list" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/doc.txt" --status-list "$T/list.der" "$T/doc.sig"
+run 0 "suspend" -- as officer1 seal suspend "$ESID" --reason "under review"
+contains "suspend" "seal $ESID: suspended"
+run 1 "sign data, suspended" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/x.sig"
+contains "suspended" "HTTP 409"
+run 0 "resume" -- as officer2 seal resume "$ESID"
+contains "resume" "seal $ESID: good"
+run 2 "revoke without reason" -- as officer1 seal revoke "$ESID"
+finish
