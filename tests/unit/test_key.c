@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509.h>
+
 #include "sealcore/key.h"
 #include "testutil.h"
 
@@ -175,6 +177,56 @@ static void key_new__backend_without_public_key_fails_cleanly(void **state)
     assert_int_equal(freed, 1);   /* impl handed over: freed exactly once */
 }
 
+/* A backend reporting one key's public half and signing with another: matches_cert cannot
+ * see it, the self-test must. */
+typedef struct { sc_key *priv; } mixed_key;
+static int mixed_sign(void *impl, const uint8_t *m, size_t l, uint8_t **s, size_t *sl, sc_err *e)
+{
+    return sc_key_sign(((mixed_key *)impl)->priv, m, l, s, sl, e);
+}
+static int mixed_spki(void *impl, uint8_t **spki, size_t *len, sc_err *e)
+{
+    size_t clen = 0;
+    uint8_t *cert = sc_test_cert(sc_test_pki(), "signer-prov", &clen);
+    const uint8_t *p = cert;
+
+    (void)impl;
+    X509 *x = d2i_X509(NULL, &p, (long)clen);
+    int n = x != NULL ? i2d_PUBKEY(X509_get0_pubkey(x), spki) : -1;
+    X509_free(x);
+    free(cert);
+    if (n <= 0)
+        return sc_err_set(e, SC_ECRYPTO, "no SPKI");
+    *len = (size_t)n;
+    return 0;
+}
+static void mixed_free(void *impl) { (void)impl; }
+
+static void key_selftest__proves_the_private_half(void **state)
+{
+    static const sc_key_ops ops = { "mixed", mixed_sign, mixed_spki, mixed_free };
+    static const sc_key_ops broken = { "broken", failing_sign, mixed_spki, mixed_free };
+    mixed_key m = { sc_test_key(sc_test_pki(), "signer-city") };
+    sc_key *good = sc_test_key(sc_test_pki(), "signer-prov"), *bad = NULL, *dead = NULL;
+    sc_err e = SC_ERR_INIT;
+
+    (void)state;
+    assert_int_equal(sc_key_selftest(good, &e), 0);
+    assert_int_equal(sc_key_selftest(m.priv, &e), 0);
+    assert_int_equal(sc_key_new(&bad, &ops, &m, &e), 0);
+    assert_int_equal(sc_key_selftest(bad, &e), SC_ECRYPTO);
+    if (strstr(e.msg, "does not verify with its public key") == NULL)
+        fail_msg("%s", e.msg);
+    assert_int_equal(sc_key_new(&dead, &broken, &m, &e), 0);
+    sc_err_clear(&e);
+    assert_int_equal(sc_key_selftest(dead, &e), SC_ECRYPTO);
+    assert_non_null(strstr(e.msg, "no signing here"));
+    sc_key_free(dead);
+    sc_key_free(bad);
+    sc_key_free(m.priv);
+    sc_key_free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +237,7 @@ int main(void)
         cmocka_unit_test(key_sign__verifies_with_openssl_cli),
         cmocka_unit_test(key_soft_export__round_trips),
         cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),
+        cmocka_unit_test(key_selftest__proves_the_private_half),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -59,6 +59,11 @@ SC_API int sc_key_sign(const sc_key *key, const uint8_t *msg, size_t len, uint8_
 SC_API int sc_key_matches_cert(const sc_key *key, const uint8_t *cert, size_t cert_len,
                                sc_err *err);
 
+/** Sign a fixed probe with the key and verify it with the key's public key: proves the
+ *  private half works (health checks, start-up). @return 0, SC_ECRYPTO (the signature does
+ *  not verify: err says so) or the backend's code. */
+SC_API int sc_key_selftest(const sc_key *key, sc_err *err);
+
 /** The backend's name ("soft", …). Borrowed, static. */
 SC_API const char *sc_key_backend(const sc_key *key);
 
