@@ -1,7 +1,8 @@
 /* sealcore/ofd_doc.h: writing simple OFD (GB/T 33190-2016) documents: pages of text, images,
- * lines and rectangles, with document metadata; for licences, test documents and `sealctl ofd
- * new`. Not a layout engine: every object is placed by the caller in page millimetres (origin
- * top-left, y down); no line breaking, no font embedding (readers substitute fonts by name).
+ * lines, rectangles and QR codes, with document metadata and custom tags; for licences, test
+ * documents and `sealctl ofd new`. Not a layout engine: every object is placed by the caller
+ * in page millimetres (origin top-left, y down); no line breaking, no font embedding
+ * (readers substitute fonts by name).
  *
  * Output (spec/ofd-signature.md §2, elements in XSD order, namespace ofd:
  * http://www.ofdspec.org/2016):
@@ -126,10 +127,39 @@ SC_API int sc_ofd_doc_add_rect(sc_ofd_doc *doc, size_t page, double x_mm, double
                                double w_mm, double h_mm, double width_mm,
                                const sc_ofd_rgb *stroke, const sc_ofd_rgb *fill, sc_err *err);
 
+/** QR Code error correction level (ISO/IEC 18004): recovers about 7, 15, 25, 30 % damage. */
+typedef enum sc_ofd_qr_ecl {
+    SC_OFD_QR_L,
+    SC_OFD_QR_M,
+    SC_OFD_QR_Q,
+    SC_OFD_QR_H
+} sc_ofd_qr_ecl;
+
+#define SC_OFD_DOC_QR_QUIET 4             /* quiet zone around a QR code, modules per side */
+#define SC_OFD_DOC_QR_MIN_MODULE 0.1      /* smallest module, mm (finer does not print) */
+
+/** Add a QR code holding data (libqrencode, the smallest version 1..40 that fits at level
+ *  ecl) drawn as vectors in the square (x, y, size, size) on page, its quiet zone of
+ *  SC_OFD_DOC_QR_QUIET modules included: two PathObjects, a white filled square, then the
+ *  dark modules in black, each row's runs of dark modules one rectangle. sc_ofd_doc_last_id
+ *  then gives the black one. Data without NUL bytes is encoded as libqrencode's
+ *  QRcode_encodeString(data, 0, level, QR_MODE_8, 1) does (numeric, alphanumeric and 8-bit
+ *  segments: an upper-case identifier in a URL takes fewer modules), data with NUL bytes in
+ *  8-bit mode (QRcode_encodeData); scanners return the bytes as given (no ECI: UTF-8 is what
+ *  they assume). data is only read during the call.
+ *  @return 0, SC_EINVAL (doc or data NULL, len 0, page, position, size, ecl, modules smaller
+ *          than SC_OFD_DOC_QR_MIN_MODULE: the message names the size needed),
+ *          SC_ELIMIT (the data do not fit a version 40 code at that level, or the object
+ *          limit), SC_ENOMEM */
+SC_API int sc_ofd_doc_add_qr(sc_ofd_doc *doc, size_t page, double x_mm, double y_mm,
+                             double size_mm, const uint8_t *data, size_t len,
+                             sc_ofd_qr_ecl ecl, sc_err *err);
+
 /** The ID (ST_ID) of the page object that the last successful sc_ofd_doc_add_text, _image,
- *  _line or _rect call created: what CustomTags refer to (ObjectRef), and what a caller keeps
- *  to find the object again in the package. 0 before the first object (or doc NULL). A failed
- *  call leaves it unchanged, so read it right after a call that returned 0. */
+ *  _line, _rect or _qr (its dark modules) call created: what CustomTags refer to (ObjectRef),
+ *  and what a caller keeps to find the object again in the package. 0 before the first
+ *  object (or doc NULL). A failed call leaves it unchanged, so read it right after a call
+ *  that returned 0. */
 SC_API uint32_t sc_ofd_doc_last_id(const sc_ofd_doc *doc);
 
 /** Page@ID of page index (from sc_ofd_doc_add_page): what PageRef attributes hold; 0 when

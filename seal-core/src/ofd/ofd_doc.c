@@ -152,6 +152,7 @@ void sc_ofd_doc_free(sc_ofd_doc *doc)
     for (size_t i = 0; i < doc->npages; i++) {
         for (size_t j = 0; j < doc->pages[i].n; j++) {
             free(doc->pages[i].objs[j].text);
+            free(doc->pages[i].objs[j].qr);
         }
         free(doc->pages[i].objs);
     }

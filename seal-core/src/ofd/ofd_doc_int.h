@@ -30,6 +30,10 @@ typedef struct sc__ofd_obj {
     double line_width;
     int has_fill, has_stroke;
     sc_ofd_rgb fill, stroke;
+    /* QR code (a filled path): qr_width^2 modules, row by row, 1 = dark; NULL otherwise.
+     * The path is every row's runs of dark modules, inside a quiet zone, in box. */
+    uint8_t *qr;
+    uint32_t qr_width;
 } sc__ofd_obj;
 
 typedef struct sc__ofd_page {

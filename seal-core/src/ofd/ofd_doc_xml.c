@@ -56,26 +56,76 @@ static void fmt_nums(char *buf, size_t cap, const double *v, size_t n)
     }
 }
 
+/* Append "<cmd> x y " to s at at; returns the new end. Room needed: PT_MAX bytes. */
+#define PT_MAX (2 + 2 * 24)
+static size_t put_pt(char *s, size_t at, char cmd, double x, double y)
+{
+    char num[24];
+    double v[2] = { x, y };
+
+    s[at++] = cmd;
+    for (size_t k = 0; k < 2; k++) {
+        fmt_num(num, sizeof(num), v[k]);
+        s[at++] = ' ';
+        memcpy(s + at, num, strlen(num));
+        at += strlen(num);
+    }
+    s[at++] = ' ';
+    return at;
+}
+
+/* AbbreviatedData of a QR code: one closed rectangle per run of dark modules in a row (a
+ * few thousand instead of one per module), offset by the quiet zone. Every coordinate comes
+ * from an integer module position, so rectangles of neighbouring rows share their edges
+ * exactly after rounding and no hairline gaps show. */
+static char *qr_data(const sc__ofd_obj *o, sc_err *err)
+{
+    const uint8_t *q = o->qr;
+    size_t w = o->qr_width, runs = 0, at = 0;
+    double m = o->box[2] / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);
+    char *s;
+
+    for (size_t i = 0; i < w * w; i++)
+        runs += q[i] && (i % w == 0 || !q[i - 1]);
+    if ((s = sc__malloc(runs * (4 * PT_MAX + 2) + 1, err)) == NULL)   /* w <= 177 */
+        return NULL;
+    for (size_t r = 0; r < w; r++) {
+        double y0 = (double)(r + SC_OFD_DOC_QR_QUIET) * m, y1 = y0 + m;
+        for (size_t c = 0; c < w;) {
+            size_t c0 = c;
+            if (!q[r * w + c]) {
+                c++;
+                continue;
+            }
+            while (c < w && q[r * w + c])
+                c++;
+            double x0 = (double)(c0 + SC_OFD_DOC_QR_QUIET) * m;
+            double x1 = (double)(c + SC_OFD_DOC_QR_QUIET) * m;
+            at = put_pt(s, at, 'M', x0, y0);
+            at = put_pt(s, at, 'L', x1, y0);
+            at = put_pt(s, at, 'L', x1, y1);
+            at = put_pt(s, at, 'L', x0, y1);
+            s[at++] = 'C';
+            s[at++] = ' ';
+        }
+    }
+    s[at > 0 ? at - 1 : 0] = '\0';
+    return s;
+}
+
 /* AbbreviatedData of a path object: its points relative to the Boundary origin. */
 static char *path_data(const sc__ofd_obj *o, sc_err *err)
 {
-    const double *pts = o->pts;
-    size_t npts = o->npts;
-    char *s = sc__malloc(npts * 2 * 24 + 8, err), num[24];
     size_t at = 0;
+    char *s;
 
-    if (s == NULL)
+    if (o->qr != NULL)
+        return qr_data(o, err);
+    if ((s = sc__malloc(o->npts * PT_MAX + 2, err)) == NULL)
         return NULL;
-    for (size_t i = 0; i < npts; i++) {
-        s[at++] = i == 0 ? 'M' : 'L';
-        for (size_t k = 0; k < 2; k++) {
-            fmt_num(num, sizeof(num), pts[2 * i + k] - o->box[k]);
-            s[at++] = ' ';
-            memcpy(s + at, num, strlen(num));
-            at += strlen(num);
-        }
-        s[at++] = ' ';
-    }
+    for (size_t i = 0; i < o->npts; i++)
+        at = put_pt(s, at, i == 0 ? 'M' : 'L', o->pts[2 * i] - o->box[0],
+                    o->pts[2 * i + 1] - o->box[1]);
     if (o->close)
         s[at++] = 'C';
     else
