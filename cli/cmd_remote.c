@@ -74,19 +74,13 @@ static int call(const char *prog, const remote_opts *ro, const char *method, con
 /* prefix + seg percent-encoded + suffix: a new string, NULL when out of memory. */
 static char *path_of(const char *prefix, const char *seg, const char *suffix)
 {
-    size_t n = strlen(prefix) + 3 * strlen(seg) + strlen(suffix) + 1, k;
-    char *e = malloc(n);
+    char *e = remote_escape(seg), *p = NULL;
+    size_t n;
 
-    if (e == NULL)
-        return NULL;
-    k = (size_t)snprintf(e, n, "%s", prefix);
-    for (const unsigned char *p = (const unsigned char *)seg; *p != '\0'; p++) {
-        int plain = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
-                    (*p >= 'A' && *p <= 'Z') || strchr("-._~", *p) != NULL;
-        k += (size_t)snprintf(e + k, n - k, plain ? "%c" : "%%%02X", *p);
-    }
-    snprintf(e + k, n - k, "%s", suffix);
-    return e;
+    if (e != NULL && (p = malloc(n = strlen(prefix) + strlen(e) + strlen(suffix) + 1)) != NULL)
+        snprintf(p, n, "%s%s%s", prefix, e, suffix);
+    free(e);
+    return p;
 }
 
 /* call() for a path with one segment from the command line (an id, an esID). */

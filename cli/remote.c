@@ -111,6 +111,21 @@ int remote_begin(const char *prog, const remote_opts *o, remote **out)
     return err.code == SC_EINVAL ? EXIT_USAGE : remote_exit(err.code);
 }
 
+char *remote_escape(const char *s)
+{
+    size_t n = 3 * strlen(s) + 1, k = 0;
+    char *e = malloc(n);
+
+    for (const unsigned char *p = (const unsigned char *)s; e != NULL && *p != '\0'; p++) {
+        int plain = (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                    (*p >= 'A' && *p <= 'Z') || strchr("-._~", *p) != NULL;
+        k += (size_t)snprintf(e + k, n - k, plain ? "%c" : "%%%02X", *p);
+    }
+    if (e != NULL)
+        e[k] = '\0';
+    return e;
+}
+
 int remote_b64(const json_t *o, const char *k, uint8_t **out, size_t *len)
 {
     const char *s = json_string_value(json_object_get(o, k));

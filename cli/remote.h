@@ -109,6 +109,10 @@ int remote_get_bytes(remote *r, const char *path, const char *accept, size_t max
 int remote_post_file(remote *r, const char *path, const char *ctype, const char *in,
                      const char *out, sc_err *err);
 
+/** s percent-encoded for a URL path segment or query value (RFC 3986 unreserved characters
+ *  stay): a new string (free()), NULL when out of memory. */
+char *remote_escape(const char *s);
+
 /** The base64 string member k of o decoded into a new buffer (free()).
  *  @return 0, or -1 (absent, not base64, out of memory) */
 int remote_b64(const json_t *o, const char *k, uint8_t **out, size_t *len);
@@ -144,5 +148,7 @@ int cmd_grant_add(int argc, char **argv);
 int cmd_status_get(int argc, char **argv);
 int cmd_status_list(int argc, char **argv);
 int cmd_sign_data_any(int argc, char **argv);
+int cmd_sign_ofd_any(int argc, char **argv);
+int cmd_sign_batch(int argc, char **argv);
 
 #endif

@@ -169,4 +169,44 @@ contains "suspended" "HTTP 409"
 run 0 "resume" -- as officer2 seal resume "$ESID"
 contains "resume" "seal $ESID: good"
 run 2 "revoke without reason" -- as officer1 seal revoke "$ESID"
+
+# ---- sign ofd: streamed both ways, the output only when whole -------------------------------
+expect 0 "ofd new" -- "$SEALCTL" ofd new --title 行政许可决定书 --text "20,30,6,行政许可决定书" -o "$T/doc.ofd"
+mkdir "$T/o"
+run 0 "sign ofd --server" -- as operator sign ofd --es-id "$ESID" --keyword 许可 -i "$T/doc.ofd" -o "$T/o/signed.ofd"
+contains "sign ofd" "stamped with seal $ESID"
+expect 0 "seal-verify the stamped OFD" -- "$SEAL_VERIFY" "${TRUST[@]}" "$T/o/signed.ofd"
+contains "seal-verify ofd" "$ESID"
+head -c 3000 /dev/urandom >"$T/junk.ofd"
+run 1 "sign ofd, not an OFD" -- as operator sign ofd --es-id "$ESID" --page 1 --x 50 --y 50 -i "$T/junk.ofd" -o "$T/o/bad.ofd"
+contains "sign ofd, not an OFD" "(bad_request, HTTP 400)"
+[ "$(ls -A "$T/o")" = signed.ofd ] && ok || bad "a failed sign ofd left: $(ls -A "$T/o")"
+run 2 "sign ofd, two placements" -- as operator sign ofd --es-id "$ESID" --page 1 --x 1 --y 1 --riding right -i "$T/doc.ofd" -o "$T/o/x.ofd"
+run 1 "sign ofd, unknown seal" -- as operator sign ofd --es-id 33000099999999 --riding right -i "$T/doc.ofd" -o "$T/o/x.ofd"
+[ ! -e "$T/o/x.ofd" ] && ok || bad "a refused sign ofd left its output"
+
+# ---- sign batch: 5 items, one of them bad ---------------------------------------------------
+mkdir "$T/in" "$T/sigs"
+for i in 1 2 3 4; do echo "文件 $i" >"$T/in/doc$i.txt"; done
+ln -s "$T/nonexistent" "$T/in/broken.txt"
+run 1 "sign batch, 1 bad of 5" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" --chunk 2 --progress "$T/in"
+contains "sign batch" "5 items: 4 ok, 1 failed"
+contains "sign batch" "$T/in/broken.txt: $T/in/broken.txt: No such file"
+contains "sign batch --progress" "signing [##############################] 5/5"
+[ "$(ls "$T/sigs" | tr '\n' ' ')" = "doc1.txt.sig doc2.txt.sig doc3.txt.sig doc4.txt.sig " ] && ok ||
+  bad "batch outputs: $(ls "$T/sigs")"
+for i in 1 4; do
+  expect 0 "seal-verify batch item $i" -- "$SEAL_VERIFY" "${TRUST[@]}" --data "$T/in/doc$i.txt" "$T/sigs/doc$i.txt.sig"
+done
+run 0 "sign batch, files, --json" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" --json "$T/in/doc1.txt" "$T/in/doc2.txt"
+json_ok "sign batch --json"
+not_contains "no bar unless asked (stderr not a terminal)" "signing ["
+run 1 "sign batch, unknown seal" -- as operator sign batch --es-id 33000099999999 --out "$T/sigs" "$T/in/doc1.txt" "$T/in/doc2.txt"
+contains "batch, unknown seal" "2 items: 0 ok, 2 failed"
+contains "batch, unknown seal" "(ENOTFOUND)"
+run 2 "sign batch, --out not a directory" -- as operator sign batch --es-id "$ESID" --out "$T/none" "$T/in/doc1.txt"
+mkdir "$T/in2" && echo other >"$T/in2/doc1.txt"
+run 1 "sign batch, same name twice" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" "$T/in/doc1.txt" "$T/in2/doc1.txt"
+contains "same name twice" "another input is also named doc1.txt"
+contains "same name twice" "2 items: 1 ok, 1 failed"
 finish

@@ -2,9 +2,10 @@
  * request's service and actor, the JSON body and its members, base64, and the one mapping
  * of service codes to HTTP (ss__api_reply_svc).
  * Not here: the handlers, by topic in api_seal.c (units, applications, seals, status
- * changes, grants), api_sign.c (sign/data, sign/batch, sign/ofd) and api_status.c (status,
- * status list, /tsa). Every handler: the service (503 when the server has none), the body,
- * one service call as the authenticated client, then the answer. */
+ * changes, grants), api_sign.c (sign/data, sign/batch, sign/ofd), api_status.c (status,
+ * status list, /tsa) and api_verify.c (verify, verify/ofd). Every handler: the service (503
+ * when the server has none), the body, one service call as the authenticated client, then
+ * the answer. */
 #include "api_int.h"
 
 #include <limits.h>
@@ -253,6 +254,9 @@ static const ss_route ROUTES[] = {
       ss__api_sign_batch },
     { "POST", "/api/v1/sign/ofd", SS_ROLE_OPERATOR, SS_API_OFD_MAX_BODY,
       "application/octet-stream", ss__api_sign_ofd },
+    { "POST", "/api/v1/verify", SS_ROLE_VERIFIER, SS_API_SIGN_MAX_BODY, JSON, ss__api_verify },
+    { "POST", "/api/v1/verify/ofd", SS_ROLE_VERIFIER, SS_API_OFD_MAX_BODY, SS_API_OFD_TYPE,
+      ss__api_verify_ofd },
 };
 
 const ss_route *ss_api_routes(size_t *n)

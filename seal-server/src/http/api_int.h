@@ -1,8 +1,8 @@
 /* api_int.h: what the /api/v1 handler files share (ss__api_*), and their handlers.
  * api.c has the helpers and the route table; the handlers live by topic: api_seal.c (units,
  * applications, seals and their status changes, grants), api_sign.c (sign/data, sign/batch,
- * sign/ofd) and api_status.c (seal status, the status list, /tsa). Nothing outside those four
- * files includes this; the server sees api.h.
+ * sign/ofd), api_status.c (seal status, the status list, /tsa) and api_verify.c (verify,
+ * verify/ofd). Nothing outside those five files includes this; the server sees api.h.
  *
  * Helpers that answer: those returning -1 (or NULL) have already answered 400/404/503, and
  * the handler then returns 0 (answered) without another word. */
@@ -63,6 +63,14 @@ int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len);
 /** d as a base64 JSON string (new reference), or NULL when out of memory. */
 json_t *ss__api_b64_json(const uint8_t *d, size_t n);
 
+/** One seal's signed status response at now, exactly as GET /api/v1/seals/{esID}/status
+ *  answers it (api_status.c); a must have the status signer (a->key[SS_CONFIG_STATUS_SIGNER])
+ *  and the service. @param next_s  nextUpdate - thisUpdate (config status_next_update_s)
+ *  @param[out] der  new (free()); NULL on failure
+ *  @return 0 or a service code (ss__api_reply_svc) with err filled */
+int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
+                       uint8_t **der, size_t *len, sc_err *err);
+
 /* The handlers of the route table (api.c). */
 int ss__api_unit_add(ss_req *req);
 int ss__api_app_apply(ss_req *req);
@@ -79,5 +87,7 @@ int ss__api_sign_ofd(ss_req *req);
 int ss__api_seal_status(ss_req *req);
 int ss__api_status_list(ss_req *req);
 int ss__api_tsa(ss_req *req);
+int ss__api_verify(ss_req *req);
+int ss__api_verify_ofd(ss_req *req);
 
 #endif

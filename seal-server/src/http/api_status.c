@@ -124,6 +124,19 @@ static int reply_status(ss_req *req, int rc, uint8_t *der, size_t len, const sc_
     return rc;
 }
 
+int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
+                       uint8_t **der, size_t *len, sc_err *err)
+{
+    sc_status_builder *b = NULL;
+    int rc;
+
+    if ((rc = sc_status_builder_new(&b, now, err)) == 0 &&
+        (rc = add_entry(a->svc, b, es_id, now, next_s, err)) == 0)
+        rc = sign_status(a, b, der, len, err);
+    sc_status_builder_free(b);
+    return rc;
+}
+
 /* One seal: a signed entry, or with Accept: application/json the same facts unsigned (no
  * history: that answer needs only the status, not the builder). */
 int ss__api_seal_status(ss_req *req)
@@ -133,7 +146,6 @@ int ss__api_seal_status(ss_req *req)
     const char *es_id = ss_req_param(req, "esID");
     int64_t now = (int64_t)time(NULL);
     unsigned next_s = ss_config_status_next_update_s(cfg);
-    sc_status_builder *b = NULL;
     ss_svc_status_info st;
     uint8_t *der = NULL;
     size_t len = 0;
@@ -161,10 +173,7 @@ int ss__api_seal_status(ss_req *req)
                                                      "seal_sm3",
                                                      st.status != SS_SVC_UNKNOWN ? hex : NULL));
     }
-    if ((rc = sc_status_builder_new(&b, now, &err)) == 0 &&
-        (rc = add_entry(a->svc, b, es_id, now, next_s, &err)) == 0)
-        rc = sign_status(a, b, &der, &len, &err);
-    sc_status_builder_free(b);
+    rc = ss__api_status_one(a, next_s, es_id, now, &der, &len, &err);
     return reply_status(req, rc, der, len, &err);
 }
 

@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "sealcore/trust.h"
 #include "sealcore/tsa.h"
 #include "service.h"
 
@@ -134,6 +135,32 @@ static int load_pair(ss_api_svc *a, const ss_config *cfg, int i, const char *pas
     return 0;
 }
 
+/* The verifier's anchors: trust_anchors, or without it the seal CA (the province verifies
+ * what it sealed). The seal CA also joins as an intermediate under explicit anchors, so a
+ * root alone verifies the province's signatures, as seal-verify --trust root --ca-certs
+ * seal-ca does. */
+static int load_trust(ss_api_svc *a, const ss_config *cfg, sc_err *err)
+{
+    size_t n = ss_config_trust_anchor_count(cfg);
+    int rc = sc_trust_new(&a->trust, err);
+
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *path = ss_config_trust_anchor(cfg, i);
+        uint8_t *data = NULL;
+        size_t len = 0;
+
+        if ((rc = slurp("trust_anchors", path, FILE_MAX, &data, &len, err)) == 0 &&
+            (rc = sc_trust_add(a->trust, data, len, 1, err)) != 0)
+            sc_err_prefix(err, "trust_anchors %s", path);
+        free(data);
+    }
+    if (rc == 0 && a->cert[SS_CONFIG_SEAL_CA] != NULL &&
+        (rc = sc_trust_add(a->trust, a->cert[SS_CONFIG_SEAL_CA], a->cert_len[SS_CONFIG_SEAL_CA],
+                           n == 0, err)) != 0)
+        sc_err_prefix(err, "seal_ca.cert as a trust anchor");
+    return rc;
+}
+
 int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_err *err)
 {
     ss_api_svc *a = calloc(1, sizeof(*a));
@@ -145,8 +172,10 @@ int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_e
     *out = NULL;
     if (a == NULL)
         return sc_err_set(err, SC_ENOMEM, "service: out of memory");
-    if (!ss_config_has_service(cfg))
+    if (!ss_config_has_service(cfg)) {
+        rc = load_trust(a, cfg, err);
         goto done;
+    }
     if ((rc = read_pass("key_password_file", ss_config_key_password_file(cfg), &pass, &plen,
                         err)) != 0 ||
         (rc = read_pass("unit_key_password_file", ss_config_unit_key_password_file(cfg),
@@ -155,6 +184,8 @@ int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_e
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++)
         if ((rc = load_pair(a, cfg, i, pass, plen, err)) != 0)
             goto done;
+    if ((rc = load_trust(a, cfg, err)) != 0)
+        goto done;
     memset(&sc, 0, sizeof(sc));
     sc.store = store;
     sc.ca_key = a->key[SS_CONFIG_SEAL_CA];
@@ -204,6 +235,7 @@ void ss_api_svc_free(ss_api_svc *a)
         return;
     ss_svc_free(a->svc);
     sc_tsa_free(a->tsa);
+    sc_trust_free(a->trust);
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++) {
         sc_key_free(a->key[i]);
         free(a->cert[i]);

@@ -18,6 +18,7 @@
 
 struct ss_svc;
 struct sc_tsa;
+struct sc_trust;
 
 typedef struct ss_api_svc {
     struct ss_svc *svc;                            /* NULL without the service keys */
@@ -25,9 +26,13 @@ typedef struct ss_api_svc {
     uint8_t *cert[SS_CONFIG_PAIR_COUNT];           /* DER */
     size_t cert_len[SS_CONFIG_PAIR_COUNT];
     struct sc_tsa *tsa;                            /* NULL without the tsa pair and policy */
+    struct sc_trust *trust;                        /* POST /api/v1/verify: trust_anchors, or
+                                                      the seal CA; never NULL, may be empty */
 } ss_api_svc;
 
-/** Load the pairs and make the service. store is borrowed and must outlive *out.
+/** Load the pairs and make the service, and the verifier's trust anchors (trust_anchors:
+ *  every file must read as certificates, with or without the service). store is borrowed
+ *  and must outlive *out.
  *  @return 0 (also when the config has no service: out->svc NULL), SC_EIO, SC_EPASSWORD,
  *          SC_EFORMAT, SC_EINVAL (a key not matching its certificate), SC_ENOMEM; err names
  *          the file */

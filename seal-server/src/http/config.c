@@ -47,6 +47,8 @@ struct ss_config {
     char region_code[8];
     char *tsa_policy;
     unsigned status_next_update_s;
+    char *trust[SS_CONFIG_TRUST_FILES_MAX];   /* trust_anchors; ntrust 0: absent */
+    size_t ntrust;
     struct body_limit body[MAX_BODY_ROUTES];
     size_t nbody;
 };
@@ -155,16 +157,10 @@ static int get_str(struct ctx *c, const json_t *obj, const char *key, const char
 
 /* A file path: relative ones are taken from the config file's directory, so a config and
  * its certificates can move together. */
-static int get_path(struct ctx *c, const json_t *obj, const char *key, const char *full,
-                    char **out)
+static int resolve_path(struct ctx *c, const char *s, char **out)
 {
-    const char *s = NULL;
-    int rc;
-    size_t n;
+    size_t n = strlen(c->base_dir) + 1 + strlen(s) + 1;
 
-    if ((rc = get_str(c, obj, key, full, &s)) != 0 || s == NULL)
-        return rc;
-    n = strlen(c->base_dir) + 1 + strlen(s) + 1;
     if ((*out = malloc(n)) == NULL)
         return sc_err_set(c->err, SC_ENOMEM, "config: out of memory");
     if (s[0] == '/')
@@ -172,6 +168,17 @@ static int get_path(struct ctx *c, const json_t *obj, const char *key, const cha
     else
         snprintf(*out, n, "%s/%s", c->base_dir, s);
     return 0;
+}
+
+static int get_path(struct ctx *c, const json_t *obj, const char *key, const char *full,
+                    char **out)
+{
+    const char *s = NULL;
+    int rc;
+
+    if ((rc = get_str(c, obj, key, full, &s)) != 0 || s == NULL)
+        return rc;
+    return resolve_path(c, s, out);
 }
 
 static int need(struct ctx *c, const void *have, const char *full, const char *why)
@@ -294,6 +301,37 @@ static int parse_body_limits(struct ctx *c, ss_config *cfg, const json_t *obj)
     return 0;
 }
 
+/* "trust_anchors": ["root-ca.pem", …], paths as every other. An empty list would trust
+ * nothing and make every verification fail: refused, so that leaving the key out (the seal
+ * CA) is the only way to a default. */
+static int parse_trust(struct ctx *c, ss_config *cfg, const json_t *arr)
+{
+    size_t i;
+    json_t *v;
+
+    if (!json_is_array(arr))
+        return bad(c, SC_EFORMAT, "trust_anchors", "expected an array of file names, got %s",
+                   type_name(arr));
+    if (json_array_size(arr) == 0 || json_array_size(arr) > SS_CONFIG_TRUST_FILES_MAX)
+        return bad(c, SC_EINVAL, "trust_anchors", "%zu files: give 1..%d (leave the key out "
+                   "to trust the seal CA)", json_array_size(arr), SS_CONFIG_TRUST_FILES_MAX);
+    json_array_foreach(arr, i, v) {
+        char full[48];
+        int rc;
+
+        snprintf(full, sizeof(full), "trust_anchors[%zu]", i);
+        if (!json_is_string(v))
+            return bad(c, SC_EFORMAT, full, "expected a file name, got %s", type_name(v));
+        if (json_string_length(v) == 0 ||
+            strlen(json_string_value(v)) != json_string_length(v))
+            return bad(c, SC_EINVAL, full, "must be a non-empty string without NUL");
+        if ((rc = resolve_path(c, json_string_value(v), &cfg->trust[i])) != 0)
+            return rc;
+        cfg->ntrust = i + 1;
+    }
+    return 0;
+}
+
 static const char *const pair_names[SS_CONFIG_PAIR_COUNT] = { "seal_ca", "seal_maker",
                                                                "status_signer", "tsa" };
 
@@ -373,7 +411,7 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
                                         "seal_maker", "status_signer", "tsa",
                                         "key_password_file", "unit_key_password_file",
                                         "region_code", "status_next_update_s", "tsa_policy",
-                                        NULL };
+                                        "trust_anchors", NULL };
     const char *role = NULL, *listen = NULL;
     const json_t *tls, *v;
     unsigned long long threads = cfg->threads;
@@ -412,6 +450,9 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
         return rc;
     if ((v = json_object_get(root, "max_body_bytes")) != NULL &&
         (rc = parse_body_limits(c, cfg, v)) != 0)
+        return rc;
+    if ((v = json_object_get(root, "trust_anchors")) != NULL &&
+        (rc = parse_trust(c, cfg, v)) != 0)
         return rc;
 
     tls = json_object_get(root, "tls");
@@ -534,6 +575,8 @@ void ss_config_free(ss_config *cfg)
     free(cfg->tsa_policy);
     for (size_t i = 0; i < cfg->nbody; i++)
         free(cfg->body[i].route);
+    for (size_t i = 0; i < cfg->ntrust; i++)
+        free(cfg->trust[i]);
     free(cfg);
 }
 
@@ -601,3 +644,8 @@ int ss_config_has_service(const ss_config *cfg)
            cfg->pair_cert[SS_CONFIG_SEAL_MAKER] != NULL;
 }
 const char *ss_config_tsa_policy(const ss_config *cfg) { return cfg->tsa_policy; }
+size_t ss_config_trust_anchor_count(const ss_config *cfg) { return cfg->ntrust; }
+const char *ss_config_trust_anchor(const ss_config *cfg, size_t i)
+{
+    return i < cfg->ntrust ? cfg->trust[i] : NULL;
+}

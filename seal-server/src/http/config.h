@@ -22,6 +22,7 @@
 #define SS_CONFIG_NEXT_UPDATE_MAX_S (7 * 86400)
 #define SS_CONFIG_NEXT_UPDATE_DEFAULT_S 3600
 #define SS_CONFIG_REGION_DEFAULT "000000"
+#define SS_CONFIG_TRUST_FILES_MAX 32             /* files in trust_anchors */
 
 /* The service's SM2 key pairs: config blocks {"cert": PEM, "key": encrypted PKCS#8 PEM}. */
 enum { SS_CONFIG_SEAL_CA = 0, SS_CONFIG_SEAL_MAKER, SS_CONFIG_STATUS_SIGNER, SS_CONFIG_TSA,
@@ -84,6 +85,12 @@ const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default 
 unsigned ss_config_status_next_update_s(const ss_config *cfg);
 /** The TSA policy OID (dotted) for POST /tsa; NULL: not configured (POST /tsa answers 503). */
 const char *ss_config_tsa_policy(const ss_config *cfg);
+/* POST /api/v1/verify's trust anchors ("trust_anchors": files of PEM or DER certificates).
+ * count 0: the key is absent, and the seal CA (seal_ca.cert) is the anchor. */
+size_t ss_config_trust_anchor_count(const ss_config *cfg);
+/** The i-th file (i < count; NULL otherwise), resolved like every path. */
+const char *ss_config_trust_anchor(const ss_config *cfg, size_t i);
+
 /** 1 when seal_ca and seal_maker are configured: the server builds the service. */
 int ss_config_has_service(const ss_config *cfg);
 
