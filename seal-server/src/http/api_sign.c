@@ -251,7 +251,7 @@ static int q_num(ss_req *req, const char *name, double lo, double hi, double *ou
 static int ofd_position(ss_req *req, sc_ofd_sign_params *p, char *kw, size_t kwn)
 {
     char buf[64];
-    double page = 0, x = 0, y = 0, v;
+    double page = 0, x = 0, y = 0, v = 0;
     int hp, hx, hy, l;
 
     memset(p, 0, sizeof(*p));
