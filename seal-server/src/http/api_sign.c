@@ -6,6 +6,7 @@
  * answer was replayed. */
 #include "api_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +89,33 @@ static int read_item(const json_t *o, ss_svc_sign_item *it, uint8_t **data, uint
 
 /* ---- sign/data -------------------------------------------------------------------------- */
 
+/* The answer {"es_id","signature_b64","replayed"}, as json_dumps(JSON_COMPACT) writes it, but
+ * with the base64 written here: json_string() checks and json_dumps() escapes its 5-10 KB a
+ * character at a time, ~7% of the server's CPU per signature (perf, bench/bench_https).
+ * Base64 needs no escaping; es_id still goes through jansson.
+ * @return as ss_req_reply_json() */
+static int reply_signature(ss_req *req, const char *es_id, const uint8_t *sig, size_t len,
+                           int replayed)
+{
+    json_t *id = json_string(es_id);
+    char *id_json = id != NULL ? json_dumps(id, JSON_ENCODE_ANY) : NULL;
+    size_t cap = id_json != NULL ? strlen(id_json) + 4 * ((len + 2) / 3) + 64 : 0;
+    char *out = cap != 0 && len <= INT_MAX / 2 ? malloc(cap) : NULL;
+    int n, rc = SC_ENOMEM;
+
+    if (out != NULL) {
+        n = snprintf(out, cap, "{\"es_id\":%s,\"signature_b64\":\"", id_json);
+        n += EVP_EncodeBlock((unsigned char *)out + n, sig, (int)len);
+        n += snprintf(out + n, cap - (size_t)n, "\",\"replayed\":%s}",
+                      replayed ? "true" : "false");
+        rc = ss_req_reply_text(req, 200, "application/json", out, (size_t)n);
+    }
+    free(out);
+    free(id_json);
+    json_decref(id);
+    return rc;
+}
+
 int ss__api_sign_data(ss_req *req)
 {
     ss_svc_actor act = ss__api_actor(req);
@@ -98,7 +126,7 @@ int ss__api_sign_data(ss_req *req)
     char why[128];
     sc_err err = SC_ERR_INIT;
     int replayed = 0, rc = 0;
-    json_t *b, *doc;
+    json_t *b;
     ss_svc *svc = ss__api_begin(req, SS__API_BODY_REQUIRED, &b);
 
     if (svc == NULL)
@@ -112,9 +140,7 @@ int ss__api_sign_data(ss_req *req)
         rc = ss__api_reply_sign(req, rc, &err);
         goto out;
     }
-    doc = json_pack("{s:s,s:o,s:b}", "es_id", it.es_id, "signature_b64",
-                    ss__api_b64_json(sig, sig_len), "replayed", replayed);
-    rc = ss__api_reply_doc(req, 200, doc);
+    rc = reply_signature(req, it.es_id, sig, sig_len, replayed);
 out:
     free(sig);
     free(data);
