@@ -1,0 +1,715 @@
+/* bench_https.c: POST /api/v1/sign/data on a real seal-server over HTTPS keep-alive, next to
+ * raw SM2 signing measured in the same run. Not a test: it prints figures (README.md).
+ *
+ * Usage: bench_https [SECONDS [THREADS,... [CONNECTIONS,...]]]   (defaults 4 8,16,32 8,16,32)
+ * Per server worker-thread count: a seal-server with the service on a free 127.0.0.1 port (the
+ * integration tests' fixture: dev PKI, store seeded with one token per role), a unit, an
+ * approved seal and a grant made through the API, then
+ *   max throughput: closed loop on C keep-alive connections (one libcurl multi handle in one
+ *     thread), each request an SM3 hash so the figure is signing, not upload;
+ *   fixed rate at 80% of the best max: requests scheduled by the clock (open loop), latency
+ *     counted from the scheduled time, so a stalled server cannot hide its queue;
+ *   memory: VmHWM and VmRSS of the server after the runs.
+ * The client runs on the same cores as the server: its CPU per request is printed. */
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "bench_util.h"
+#include "server_fixture.h"
+#include "testutil.h"
+
+#define MAX_LIST 8
+#define MAX_CONN 256
+#define RESP_MAX 32768       /* a sign/data answer with a 1 KB seal picture is ~5 KB */
+#define DRAIN_S 2.0          /* after a run, how long answers in flight are awaited */
+
+/* Targets from issue 5. */
+#define T_RATIO 0.70
+#define T_P99_MS 50.0
+#define T_RSS_KIB (64 * 1024)
+
+typedef struct conn {
+    CURL *h;
+    int busy;
+    double sched;            /* when its request was due (open loop) or sent (closed) */
+    char body[192];
+    char resp[RESP_MAX];
+    size_t len;
+} conn;
+
+typedef struct drv {
+    CURLM *m;
+    conn *c;
+    int n;
+    struct curl_slist *hdr;
+    char url[128], es[96];
+    unsigned long seq;       /* request number: the document hash is SM3 of it */
+    int open_loop;
+    double end;              /* closed loop: completions after it are not counted */
+    long ok, failed, stalled, reconnects;
+    char first_err[256];
+    double *lat;             /* seconds; open loop only */
+    size_t nlat, cap;
+} drv;
+
+typedef struct result {
+    unsigned threads;
+    int tsa;
+    double best, ratio, best_conns, p50, p99, max, rate;
+    double cpu_srv;          /* server CPU per signature / raw SM2 CPU per signature */
+    double cpu_cli;          /* client CPU per request, us */
+    long hwm, rss, stalled;
+} result;
+
+static sf_server *running;   /* killed at exit whatever happened */
+
+static void kill_running(void)
+{
+    if (running != NULL)
+        sf_server_kill(running);
+}
+
+static void die(const char *what, const char *detail)
+{
+    fprintf(stderr, "bench_https: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    exit(1);
+}
+
+/* ---- the server ------------------------------------------------------------------------ */
+
+/* CPU seconds (user + system, all threads) of pid so far. */
+static double proc_cpu(pid_t pid)
+{
+    char path[64], buf[1024], *p;
+    unsigned long long ut = 0, st = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return 0;
+    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+    fclose(f);
+    /* fields 14 and 15, counted after the ")" that ends the command name */
+    if ((p = strrchr(buf, ')')) == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu(void)
+{
+    struct rusage u;
+
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
+           (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
+}
+
+/* A "Name:   N kB" line of /proc/pid/status, KiB; -1 when absent. */
+static long proc_status_kib(pid_t pid, const char *name)
+{
+    char path[64], line[256];
+    long v = -1;
+    size_t nl = strlen(name);
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, name, nl) == 0 && line[nl] == ':')
+            v = strtol(line + nl + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* The fixture's service config with `threads` workers, a time-stamp in every signature when
+ * tsa (as `sealctl init` configures a province); started, then ready once /healthz
+ * answers 200 (the store, the keys and the audit are then open). */
+static void server_start(sf_server *s, unsigned threads, int tsa)
+{
+    const sf_env *e = sf_env_get();
+    sf_opts o = { .service = 1, .no_test_routes = 1 };
+    char want[32], *base, *mid, *text;
+
+    memset(s, 0, sizeof(*s));
+    s->port = sf_free_port();
+    snprintf(s->cfg, sizeof(s->cfg), "%s/bench-%u.json", e->dir, threads);
+    snprintf(s->log, sizeof(s->log), "%s/bench-%u.log", e->dir, threads);
+    snprintf(want, sizeof(want), "\"threads\": %u", threads);
+    base = sf_config_text(&o, s->port);
+    mid = sf_replace(base, "\"threads\": 4", want);
+    /* the fixture limits a test route, which a server without test routes refuses */
+    text = sf_replace(mid, "{\"POST /test/echo\": 1024}", "{}");
+    if (!tsa) {              /* without a policy the server stamps no signature */
+        free(base);
+        base = text;
+        text = sf_replace(base, "\"tsa_policy\": \"1.2.3.4.1\", ", "");
+    }
+    if (sc_test_write(s->cfg, text, strlen(text)) != 0)
+        die("cannot write", s->cfg);
+    free(base);
+    free(mid);
+    free(text);
+    if ((s->pid = fork()) < 0)
+        die("fork", strerror(errno));
+    if (s->pid == 0) {
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
+            _exit(126);
+        execl(getenv("SEAL_SERVER"), "seal-server", "--config", s->cfg, (char *)NULL);
+        _exit(127);
+    }
+    running = s;
+    for (int i = 0; i < 200; i++) {
+        sf_req q = { .path = "/healthz", .token = e->tok_admin };
+        sf_resp r;
+        int st;
+
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            char *log = sf_server_log(s);
+            s->pid = 0;
+            fprintf(stderr, "%s", log);
+            die("seal-server exited at start; its log is above", NULL);
+        }
+        sf_http(s, &q, &r);
+        st = (int)r.status;
+        sf_resp_free(&r);
+        if (st == 200)
+            return;
+        usleep(100 * 1000);
+    }
+    die("seal-server did not answer /healthz within 20 s; log", s->log);
+}
+
+/* ---- a granted seal, made through the API ---------------------------------------------- */
+
+/* One JSON call that must answer `want`; the answer's member `key` (integer or string) into
+ * out. */
+static void call(const sf_server *s, const char *path, const char *token, const char *body,
+                 long want, const char *key, char *out, size_t n)
+{
+    sf_req q = { .method = body ? "POST" : "GET", .path = path, .token = token,
+                 .content_type = "application/json", .body = body,
+                 .body_len = body ? strlen(body) : 0 };
+    sf_resp r;
+    json_t *j, *v;
+
+    sf_http(s, &q, &r);
+    if (r.status != want) {
+        fprintf(stderr, "bench_https: %s: HTTP %ld (%s), expected %ld: %s\n", path, r.status,
+                r.curl_error, want, r.body ? r.body : "");
+        exit(1);
+    }
+    j = json_loads(r.body ? r.body : "", 0, NULL);
+    v = j ? json_object_get(j, key) : NULL;
+    if (json_is_integer(v))
+        snprintf(out, n, "%lld", (long long)json_integer_value(v));
+    else if (json_is_string(v))
+        snprintf(out, n, "%s", json_string_value(v));
+    else
+        die("answer without the expected member", key);
+    json_decref(j);
+    sf_resp_free(&r);
+}
+
+/* A unit, an application (admin), its approval (officer), a grant to the operator. */
+static void make_granted_seal(const sf_server *s, char *es, size_t n)
+{
+    const sf_env *e = sf_env_get();
+    uint8_t *png = NULL;
+    size_t png_len = 0;
+    char unit[32], app[32], who[32], path[96], *img, *body;
+    long now = (long)time(NULL);
+
+    if (sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len) != 0)
+        die("cannot read seal.png in", sc_test_data());
+    img = malloc(4 * (png_len / 3 + 1) + 1);
+    body = malloc(4 * (png_len / 3 + 1) + 512);
+    if (img == NULL || body == NULL)
+        die("out of memory", NULL);
+    EVP_EncodeBlock((unsigned char *)img, png, (int)png_len);
+    snprintf(body, 512, "{\"code\": \"913300%011dB\", \"name\": \"基准测试单位\"}",
+             (int)getpid());
+    call(s, "/api/v1/units", e->tok_admin, body, 201, "id", unit, sizeof(unit));
+    sprintf(body, "{\"unit_id\": %s, \"seal_type\": 1, \"name\": \"基准测试专用章\", "
+            "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": 42, "
+            "\"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}", unit, img, now - 60,
+            now + 86400 * 30);
+    call(s, "/api/v1/seals/applications", e->tok_admin, body, 201, "id", app, sizeof(app));
+    snprintf(path, sizeof(path), "/api/v1/seals/applications/%s/approve", app);
+    call(s, path, e->tok_officer, "{\"reason\": \"bench\"}", 200, "es_id", es, n);
+    call(s, "/api/v1/whoami", e->tok_operator, NULL, 200, "client_id", who, sizeof(who));
+    snprintf(body, 512, "{\"client_id\": %s, \"es_id\": \"%s\"}", who, es);
+    call(s, "/api/v1/grants", e->tok_admin, body, 201, "id", path, sizeof(path));
+    free(body);
+    free(img);
+    free(png);
+}
+
+/* ---- the client: one libcurl multi handle ---------------------------------------------- */
+
+static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
+{
+    conn *c = ud;
+    size_t add = sz * nm;
+
+    if (c->len + add >= sizeof(c->resp))
+        return 0;            /* fails the transfer: an answer this size is not a signature */
+    memcpy(c->resp + c->len, p, add);
+    c->len += add;
+    return add;
+}
+
+static void drv_open(drv *d, const sf_server *s, const char *es, int n, const char *token)
+{
+    char auth[128];
+
+    memset(d, 0, sizeof(*d));
+    snprintf(d->url, sizeof(d->url), "https://127.0.0.1:%u/api/v1/sign/data", s->port);
+    snprintf(d->es, sizeof(d->es), "%s", es);
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+    d->n = n;
+    d->m = curl_multi_init();
+    d->c = calloc((size_t)n, sizeof(conn));
+    d->hdr = curl_slist_append(NULL, auth);
+    d->hdr = curl_slist_append(d->hdr, "Content-Type: application/json");
+    if (d->m == NULL || d->c == NULL || d->hdr == NULL)
+        die("out of memory", NULL);
+    /* The cache must keep every connection open even when few transfers are running (its
+     * default follows the number of handles added at the time). */
+    curl_multi_setopt(d->m, CURLMOPT_MAXCONNECTS, (long)n);
+    for (int i = 0; i < n; i++) {
+        CURL *h = d->c[i].h = curl_easy_init();
+        if (h == NULL)
+            die("curl_easy_init failed", NULL);
+        curl_easy_setopt(h, CURLOPT_URL, d->url);
+        curl_easy_setopt(h, CURLOPT_CAINFO, sc_test_path(sf_env_get()->pki, "tls-ca.pem"));
+        curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+        curl_easy_setopt(h, CURLOPT_HTTPHEADER, d->hdr);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, d->c[i].body);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(h, CURLOPT_WRITEDATA, &d->c[i]);
+        curl_easy_setopt(h, CURLOPT_PRIVATE, &d->c[i]);
+        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 30000L);
+    }
+}
+
+static void drv_close(drv *d)
+{
+    for (int i = 0; i < d->n; i++) {
+        if (d->c[i].busy)
+            curl_multi_remove_handle(d->m, d->c[i].h);
+        curl_easy_cleanup(d->c[i].h);
+    }
+    curl_multi_cleanup(d->m);
+    curl_slist_free_all(d->hdr);
+    free(d->c);
+    free(d->lat);
+}
+
+/* The next document's SM3 as the body: 32 bytes a client hashed, ~120 bytes on the wire. */
+static void send_one(drv *d, conn *c, double sched)
+{
+    unsigned char md[32];
+    unsigned long seq = d->seq++;
+    int n;
+
+    if (EVP_Digest(&seq, sizeof(seq), md, NULL, EVP_sm3(), NULL) != 1)
+        die("SM3 failed", NULL);
+    n = snprintf(c->body, sizeof(c->body), "{\"es_id\": \"%s\", \"sm3_hex\": \"", d->es);
+    for (int i = 0; i < 32; i++)
+        n += snprintf(c->body + n, sizeof(c->body) - (size_t)n, "%02x", md[i]);
+    snprintf(c->body + n, sizeof(c->body) - (size_t)n, "\"}");
+    curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    c->len = 0;
+    c->sched = sched;
+    c->busy = 1;
+    if (curl_multi_add_handle(d->m, c->h) != CURLM_OK)
+        die("curl_multi_add_handle failed", NULL);
+}
+
+static void record(drv *d, double v)
+{
+    if (d->nlat == d->cap) {
+        double *nl = realloc(d->lat, (d->cap = d->cap ? d->cap * 2 : 4096) * sizeof(double));
+        if (nl == NULL)
+            die("out of memory", NULL);
+        d->lat = nl;
+    }
+    d->lat[d->nlat++] = v;
+}
+
+/* Polls once (at most wait_ms), then books every finished transfer. */
+static void step(drv *d, int wait_ms)
+{
+    int running_n, left;
+    CURLMsg *msg;
+
+    curl_multi_poll(d->m, NULL, 0, wait_ms, NULL);
+    curl_multi_perform(d->m, &running_n);
+    while ((msg = curl_multi_info_read(d->m, &left)) != NULL) {
+        conn *c = NULL;
+        long status = 0, nconn = 0;
+        double t = bu_now();
+
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&c);
+        curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(c->h, CURLINFO_NUM_CONNECTS, &nconn);
+        c->resp[c->len] = '\0';
+        if (msg->data.result == CURLE_OK && status == 200 &&
+            strstr(c->resp, "\"signature_b64\"") != NULL) {
+            if (d->open_loop) {
+                d->ok++;
+                record(d, t - c->sched);
+            } else if (t <= d->end) {
+                d->ok++;
+            }
+        } else {
+            if (d->failed++ == 0)
+                snprintf(d->first_err, sizeof(d->first_err), "%s, HTTP %ld: %.160s",
+                         curl_easy_strerror(msg->data.result), status, c->resp);
+        }
+        d->reconnects += nconn;
+        curl_multi_remove_handle(d->m, c->h);
+        c->busy = 0;
+    }
+}
+
+static int busy_count(const drv *d)
+{
+    int n = 0;
+
+    for (int i = 0; i < d->n; i++)
+        n += d->c[i].busy;
+    return n;
+}
+
+/* Until `end`: closed loop (rate 0: every free connection sends at once) or open loop (the
+ * i-th request due at start + i / rate, sent by the first free connection). Then waits up to
+ * DRAIN_S for the answers in flight; those still missing are counted as stalled. */
+static void drive(drv *d, double start, double end, double rate)
+{
+    double next = start;
+
+    d->end = end;
+    d->open_loop = rate > 0;
+    for (double now = bu_now(); now < end; now = bu_now()) {
+        int wait_ms = 100;
+        for (int i = 0; i < d->n; i++) {
+            conn *c = &d->c[i];
+            if (c->busy)
+                continue;
+            if (!d->open_loop) {
+                send_one(d, c, now);
+            } else if (next <= now && next < end) {
+                send_one(d, c, next);
+                next += 1.0 / rate;
+            }
+        }
+        if (d->open_loop && next > now && busy_count(d) < d->n)
+            wait_ms = (int)ceil((next - now) * 1000);
+        step(d, wait_ms < 100 ? wait_ms : 100);
+    }
+    /* Due but never sent (every connection busy until the end): their latency is at least
+     * the wait so far, a lower bound that keeps the percentiles honest. */
+    for (; d->open_loop && next < end; next += 1.0 / rate)
+        record(d, end - next);
+    for (double t0 = bu_now(); busy_count(d) > 0 && bu_now() - t0 < DRAIN_S;)
+        step(d, 10);
+    d->stalled += busy_count(d);
+    for (int i = 0; i < d->n; i++)
+        if (d->c[i].busy) {
+            if (d->open_loop)        /* a lower bound too */
+                record(d, bu_now() - d->c[i].sched);
+            curl_multi_remove_handle(d->m, d->c[i].h);
+            d->c[i].busy = 0;
+        }
+}
+
+static void drv_reset(drv *d)
+{
+    d->ok = d->failed = d->stalled = d->reconnects = 0;
+    d->nlat = 0;
+    d->first_err[0] = '\0';
+}
+
+static void check_failures(const drv *d, const char *phase)
+{
+    if (d->failed > 0) {
+        fprintf(stderr, "bench_https: %s: %ld requests failed, first: %s\n", phase, d->failed,
+                d->first_err);
+        exit(1);
+    }
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+
+    return x < y ? -1 : x > y;
+}
+
+static double pct(const double *v, size_t n, double q)
+{
+    size_t i = (size_t)ceil(q * (double)n);
+
+    return n == 0 ? 0 : v[i > 0 ? i - 1 : 0];
+}
+
+/* ---- raw SM2, in this process ---------------------------------------------------------- */
+
+typedef struct raw_run {
+    bu_pki *k;
+    double until;
+    _Atomic long ops;
+} raw_run;
+
+static void *raw_worker(void *arg)
+{
+    raw_run *r = arg;
+    long n = 0;
+
+    while (bu_now() < r->until) {
+        bu_raw_sign(r->k, NULL);
+        n++;
+    }
+    atomic_fetch_add(&r->ops, n);
+    return NULL;
+}
+
+/* Signatures per second with `threads` threads; *cpu_us: CPU time per signature. */
+static double raw_rate(bu_pki *k, int threads, double secs, double *cpu_us)
+{
+    pthread_t t[MAX_CONN];
+    raw_run r = { k, 0, 0 };
+    double t0, c0;
+
+    bu_raw_sign(k, NULL);
+    t0 = bu_now();
+    c0 = self_cpu();
+    r.until = t0 + secs;
+    for (int i = 0; i < threads; i++)
+        if (pthread_create(&t[i], NULL, raw_worker, &r) != 0)
+            die("pthread_create failed", NULL);
+    for (int i = 0; i < threads; i++)
+        pthread_join(t[i], NULL);
+    *cpu_us = (self_cpu() - c0) * 1e6 / (double)(atomic_load(&r.ops) ? atomic_load(&r.ops) : 1);
+    return (double)atomic_load(&r.ops) / (bu_now() - t0);
+}
+
+/* ---- one server configuration ---------------------------------------------------------- */
+
+typedef struct setup {
+    bu_pki *k;
+    int ncpu;                /* raw SM2 runs on this many threads: the server's cores */
+    double secs;
+    const int *conns;
+    int nconns;
+    char es[96];             /* the granted seal, made by the first server */
+} setup;
+
+/* Closed loop on `conns` connections, with raw SM2 measured just before it (so a machine
+ * whose load changes slows both alike); prints one line, fills res when it is the best. */
+static void max_run(setup *su, const sf_server *s, int conns, result *res)
+{
+    drv d;
+    double raw_cpu, raw, t0, c0, s0, rate, cs, cc;
+
+    raw = raw_rate(su->k, su->ncpu, su->secs / 2, &raw_cpu);
+    drv_open(&d, s, su->es, conns, sf_env_get()->tok_operator);
+    drive(&d, bu_now(), bu_now() + 1.0, 0);    /* warm-up: every handshake done */
+    drv_reset(&d);
+    t0 = bu_now();
+    c0 = self_cpu();
+    s0 = proc_cpu(s->pid);
+    drive(&d, t0, t0 + su->secs, 0);
+    rate = (double)d.ok / su->secs;
+    cs = (proc_cpu(s->pid) - s0) * 1e6 / (double)(d.ok ? d.ok : 1);
+    cc = (self_cpu() - c0) * 1e6 / (double)(d.ok ? d.ok : 1);
+    check_failures(&d, "max throughput");
+    printf("  max  %3d conns: %7.1f sig/s, raw just before %7.1f/s, ratio %.3f | CPU per "
+           "signature: server %4.0f us (%.2f x raw %3.0f us), client %3.0f us | "
+           "new connections %ld", conns, rate, raw, rate / raw, cs, cs / raw_cpu, raw_cpu, cc,
+           d.reconnects);
+    if (d.stalled > 0)
+        printf("  STALLED %ld (more connections than workers)", d.stalled);
+    putchar('\n');
+    res->stalled += d.stalled;
+    if (d.stalled == 0 && rate > res->best) {
+        res->best = rate;
+        res->ratio = rate / raw;
+        res->best_conns = conns;
+        res->cpu_srv = cs / raw_cpu;
+        res->cpu_cli = cc;
+    }
+    drv_close(&d);
+}
+
+/* Open loop at 80% of res->best on the best run's connections. */
+static void rate_run(setup *su, const sf_server *s, result *res)
+{
+    drv d;
+    double t0;
+
+    res->rate = 0.8 * res->best;
+    drv_open(&d, s, su->es, (int)res->best_conns, sf_env_get()->tok_operator);
+    drive(&d, bu_now(), bu_now() + 0.5, 0);
+    drv_reset(&d);
+    t0 = bu_now();
+    drive(&d, t0, t0 + su->secs, res->rate);
+    check_failures(&d, "fixed rate");
+    qsort(d.lat, d.nlat, sizeof(double), cmp_double);
+    res->p50 = pct(d.lat, d.nlat, 0.50) * 1e3;
+    res->p99 = pct(d.lat, d.nlat, 0.99) * 1e3;
+    res->max = d.nlat ? d.lat[d.nlat - 1] * 1e3 : 0;
+    printf("  rate %3d conns: %7.1f req/s scheduled (80%% of %.1f), %zu timed: "
+           "p50 %.2f ms, p99 %.2f ms, max %.2f ms%s\n", (int)res->best_conns, res->rate,
+           res->best, d.nlat, res->p50, res->p99, res->max,
+           d.stalled ? "  (some STALLED)" : "");
+    drv_close(&d);
+}
+
+/* stall_demo: also run the connection counts over `threads`, which stall (CivetWeb keeps a
+ * worker for each keep-alive connection); once shows it, every time costs seconds. */
+static void bench_threads(setup *su, unsigned threads, int tsa, int stall_demo, result *res)
+{
+    sf_server s;
+
+    memset(res, 0, sizeof(*res));
+    res->threads = threads;
+    res->tsa = tsa;
+    res->p99 = INFINITY;
+    server_start(&s, threads, tsa);
+    if (su->es[0] == '\0')
+        make_granted_seal(&s, su->es, sizeof(su->es));
+    printf("\nseal-server \"threads\": %u, %s (pid %d)\n", threads,
+           tsa ? "a time-stamp in every signature (sealctl init's config)" : "no time-stamps",
+           (int)s.pid);
+    for (int i = 0; i < su->nconns; i++)
+        if (stall_demo || su->conns[i] <= (int)threads)
+            max_run(su, &s, su->conns[i], res);
+        else
+            printf("  max  %3d conns: skipped, more connections than workers (stalls: shown "
+                   "for the first configuration)\n", su->conns[i]);
+    if (res->best > 0)
+        rate_run(su, &s, res);
+    res->hwm = proc_status_kib(s.pid, "VmHWM");
+    res->rss = proc_status_kib(s.pid, "VmRSS");
+    printf("  memory after the runs: VmHWM %ld KiB, VmRSS %ld KiB\n", res->hwm, res->rss);
+    if (sf_server_stop(&s) != 0)
+        die("seal-server did not exit 0 on SIGTERM; log", s.log);
+    running = NULL;
+}
+
+/* "8,16,32" into v; returns the count. */
+static int parse_list(const char *s, int *v, int max)
+{
+    int n = 0;
+    char *end;
+
+    while (*s != '\0' && n < max) {
+        long x = strtol(s, &end, 10);
+        if (end == s || x < 1 || x > MAX_CONN || (*end != ',' && *end != '\0'))
+            die("expected a comma-separated list of numbers 1..256, not", s);
+        v[n++] = (int)x;
+        s = *end == ',' ? end + 1 : end;
+    }
+    if (n == 0)
+        die("an empty list", NULL);
+    return n;
+}
+
+int main(int argc, char **argv)
+{
+    int threads[MAX_LIST] = { 8, 16, 32 }, conns[MAX_LIST] = { 8, 16, 32 };
+    int nthreads = 3, best = 0;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    double raw1, rawn, cpu1, cpun, load = 0;
+    result res[MAX_LIST + 1] = { { 0 } };
+    bu_pki k;
+    setup su = { &k, ncpu < 1 ? 1 : ncpu > 64 ? 64 : (int)ncpu, 4.0, conns, 3, "" };
+    FILE *f;
+
+    setvbuf(stdout, NULL, _IOLBF, 0);   /* lines as they come: a profiler waits for the pid */
+    if (argc > 1)
+        su.secs = atof(argv[1]);
+    if (argc > 4 || (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+                                  su.secs < 0.5 || su.secs > 600))) {
+        fprintf(stderr, "usage: bench_https [SECONDS [THREADS,... [CONNECTIONS,...]]]\n"
+                        "  SECONDS per phase, 0.5..600 (default 4); server worker threads "
+                        "(default 8,16,32);\n  client keep-alive connections (default "
+                        "8,16,32)\n");
+        return 2;
+    }
+    if (argc > 2)
+        nthreads = parse_list(argv[2], threads, MAX_LIST);
+    if (argc > 3)
+        su.nconns = parse_list(argv[3], conns, MAX_LIST);
+    /* Where the build put things, unless the environment says otherwise. */
+    setenv("SEAL_SERVER", BENCH_SEAL_SERVER, 0);
+    setenv("SC_MAKE_DEV_PKI", BENCH_MAKE_DEV_PKI, 0);
+    setenv("SC_TEST_DATA", BENCH_TEST_DATA, 0);
+    sf_env_get();
+    atexit(kill_running);    /* registered after the fixture's: runs before its tmpdir goes */
+    bu_pki_load(&k, sf_env_get()->pki);
+    if ((f = fopen("/proc/loadavg", "r")) != NULL) {
+        if (fscanf(f, "%lf", &load) != 1)
+            load = 0;
+        fclose(f);
+    }
+
+    printf("bench_https: %.1f s per phase; %d CPUs online, load average %.1f at the start.\n"
+           "The client (one thread, libcurl multi, TLS, keep-alive) runs on the same CPUs as the "
+           "server: its CPU per request is shown.\n\n", su.secs, su.ncpu, load);
+    raw1 = raw_rate(&k, 1, su.secs / 2, &cpu1);
+    rawn = raw_rate(&k, su.ncpu, su.secs / 2, &cpun);
+    printf("raw SM2 sign in-process (EVP, bench_util): 1 thread %.1f/s (%.0f us CPU), %d threads "
+           "%.1f/s (%.0f us CPU); each server run is compared with %d threads measured just "
+           "before it\n", raw1, cpu1, su.ncpu, rawn, cpun, su.ncpu);
+
+    for (int i = 0; i < nthreads; i++) {
+        bench_threads(&su, (unsigned)threads[i], 1, i == 0, &res[i]);
+        if (res[i].ratio > res[best].ratio)
+            best = i;
+    }
+    /* Within 3% of the best ratio is noise on a shared machine: the lowest p99 of those wins. */
+    for (int i = 0; i < nthreads; i++)
+        if (res[i].ratio >= res[best].ratio * 0.97 && res[i].p99 < res[best].p99)
+            best = i;
+    /* The same without time-stamps: one SM2 signature a request instead of two. */
+    bench_threads(&su, res[best].threads, 0, 0, &res[nthreads]);
+    bu_pki_free(&k);
+
+    printf("\nsummary (targets: ratio >= %.2f, p99 < %.0f ms at 80%% of max, VmHWM < %d MiB)\n",
+           T_RATIO, T_P99_MS, T_RSS_KIB / 1024);
+    for (int i = 0; i <= nthreads; i++) {
+        result *r = &res[i];
+        printf("  threads %3u%s: max %7.1f sig/s at %2.0f conns, ratio %.3f (%s), p99 %6.2f ms "
+               "(%s), VmHWM %6ld KiB (%s); server CPU/sig %.2f x raw\n", r->threads,
+               r->tsa ? ", time-stamps" : ", no stamps  ", r->best, r->best_conns, r->ratio,
+               r->ratio >= T_RATIO ? "met" : "MISSED", r->p99,
+               r->p99 < T_P99_MS ? "met" : "MISSED", r->hwm,
+               r->hwm >= 0 && r->hwm < T_RSS_KIB ? "met" : "MISSED", r->cpu_srv);
+    }
+    printf("best \"threads\" of those measured: %u\n", res[best].threads);
+    return 0;
+}
