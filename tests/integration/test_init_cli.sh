@@ -119,6 +119,8 @@ http() {   # WANT WHAT curl-args...
 body_has() { if grep -qF -- "$2" "$T/body" 2>/dev/null; then ok; else bad "$1: body lacks \"$2\": $(cat "$T/body" 2>/dev/null)"; fi; }
 http 200 "healthz, admin token" -H "Authorization: Bearer $TOKEN" "$URL/healthz"
 body_has "healthz" '"status":"ok"'
+body_has "healthz keys" '"keys":{"seal_ca":{'
+body_has "healthz keys" '"tsa":{"cert_days_left":'
 http 200 "whoami, admin token" -H "Authorization: Bearer $TOKEN" "$URL/api/v1/whoami"
 body_has "whoami token" '"client":"ops-admin"'
 body_has "whoami token" '"auth":"bearer"'

@@ -17,9 +17,6 @@
 #define FILE_MAX (1024 * 1024)
 #define PASS_MAX 4096
 
-static const char *const pair_key_names[SS_CONFIG_PAIR_COUNT] = { "seal_ca", "seal_maker",
-                                                                   "status_signer", "tsa" };
-
 static int slurp(const char *what, const char *path, size_t max, uint8_t **out, size_t *len,
                  sc_err *err)
 {
@@ -119,11 +116,11 @@ static int load_pair(ss_api_svc *a, const ss_config *cfg, int i, const char *pas
         return 0;
     if (pass == NULL)
         return sc_err_set(err, SC_EINVAL, "%s: key_password_file is required",
-                          pair_key_names[i]);
-    snprintf(what, sizeof(what), "%s.cert", pair_key_names[i]);
+                          ss_config_pair_name(i));
+    snprintf(what, sizeof(what), "%s.cert", ss_config_pair_name(i));
     if ((rc = read_cert(what, cp, &a->cert[i], &a->cert_len[i], err)) != 0)
         return rc;
-    snprintf(what, sizeof(what), "%s.key", pair_key_names[i]);
+    snprintf(what, sizeof(what), "%s.key", ss_config_pair_name(i));
     if ((rc = slurp(what, kp, FILE_MAX, &data, &n, err)) != 0)
         return rc;
     rc = sc_key_soft_load(&a->key[i], data, n, pass, plen, err);

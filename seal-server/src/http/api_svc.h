@@ -17,6 +17,7 @@
 #include "store.h"
 
 struct ss_svc;
+struct json_t;
 struct sc_tsa;
 struct sc_trust;
 
@@ -38,5 +39,12 @@ typedef struct ss_api_svc {
  *          the file */
 int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_err *err);
 void ss_api_svc_free(ss_api_svc *a);   /* NULL is a no-op */
+
+/** /healthz: one member per configured pair in out ({"ok", "cert_days_left", "error"}): its
+ *  key signs a probe that its public key verifies, and its certificate has not expired.
+ *  a may be NULL (no service: nothing added). why (n bytes) gets the first failure when it is
+ *  still empty. @return 1 all good, 0 some pair failed, -1 out of memory */
+int ss_api_svc_check_keys(const ss_api_svc *a, int64_t now, struct json_t *out, char *why,
+                          size_t n);
 
 #endif

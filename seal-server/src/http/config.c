@@ -619,6 +619,11 @@ const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *lim
     return cfg->body[i].route;
 }
 
+const char *ss_config_pair_name(int which)
+{
+    return which >= 0 && which < SS_CONFIG_PAIR_COUNT ? pair_names[which] : NULL;
+}
+
 const char *ss_config_pair_cert(const ss_config *cfg, int which)
 {
     return which >= 0 && which < SS_CONFIG_PAIR_COUNT ? cfg->pair_cert[which] : NULL;

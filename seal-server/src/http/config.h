@@ -77,6 +77,8 @@ const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *lim
 /* The service (README.md "Service keys"). Each pair's paths, NULL when its block is absent. */
 const char *ss_config_pair_cert(const ss_config *cfg, int which);   /* SS_CONFIG_SEAL_CA, … */
 const char *ss_config_pair_key(const ss_config *cfg, int which);
+/** The pair's config key ("seal_ca", "seal_maker", "status_signer", "tsa"); static. */
+const char *ss_config_pair_name(int which);
 /** Decrypts the pairs' keys (first line); NULL when absent. */
 const char *ss_config_key_password_file(const ss_config *cfg);
 /** Encrypts unit keys at rest; defaults to key_password_file. */

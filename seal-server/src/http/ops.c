@@ -11,6 +11,9 @@
 #include <jansson.h>
 
 #include "auth.h"
+#ifdef SS_HAVE_SERVICE
+#include "api_svc.h"
+#endif
 #include "request.h"
 #include "server.h"
 #include "store.h"
@@ -81,6 +84,21 @@ static int h_healthz(ss_req *req)
         }
     }
     json_object_set_new(checks, "tls", tls);
+#ifdef SS_HAVE_SERVICE
+    {
+        json_t *keys = json_object();
+        int k = keys != NULL ? ss_api_svc_check_keys(ss_server_api(srv), now, keys, why,
+                                                     sizeof(why)) : -1;
+        if (k < 0) {
+            json_decref(keys);
+            json_decref(doc);
+            json_decref(checks);
+            return SC_ENOMEM;
+        }
+        ok &= k;
+        json_object_set_new(checks, "keys", keys);
+    }
+#endif
     if (!ok) {
         /* Still the error shape, plus the checks, so a monitor can show what failed. */
         json_object_set_new(doc, "error", json_string(ss_http_error_name(SS_HE_UNAVAILABLE)));
