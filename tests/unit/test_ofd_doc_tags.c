@@ -1,9 +1,10 @@
 /* test_ofd_doc_tags.c: what the OFD document writer (sealcore/ofd_doc.h) adds for licence
- * files: object IDs handed back to the caller, custom tags linking fields to them, and QR
- * codes drawn as paths. Written packages are read back with our package reader and libxml2
+ * files: object IDs handed back to the caller, custom tags linking fields to them, QR codes
+ * drawn as paths, embedded font files. Written packages are read back with our package reader and libxml2
  * (through sc__ofd_xml_parse) and checked with XPath; tags also by python3's zipfile and
  * xml.etree, QR codes by rebuilding the module matrix from the path data (compared with
- * libqrencode's) and decoding it with zbarimg (zbar-tools), each where installed.
+ * libqrencode's) and decoding it with zbarimg (zbar-tools), each where installed. That a
+ * signature covers all of it: test_ofd_doc_sign.c.
  * The writer's base behaviour: test_ofd_write.c. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <qrencode.h>
 #include <libxml/xpath.h>
+#include <qrencode.h>
+#include <zip.h>
 #include <libxml/xpathInternals.h>
 
 #include "ofd/ofd_doc_int.h"
@@ -661,6 +663,144 @@ static void ofd_doc_add_qr__refuses_each_bad_argument(void **state)
     sc_ofd_doc_free(doc);
 }
 
+/* ---- font files ---------------------------------------------------------------------- */
+
+/* The smallest sfnt: version 1.0, one table ('head', 4 bytes at offset 28). */
+#define TTF "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00" \
+            "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd"
+
+static void ofd_doc_add_font_file__embeds_it_for_texts_naming_it(void **state)
+{
+    static const uint8_t otf[] = "OTTO\x00\x01\x00\x10\x00\x00\x00\x00"
+                                 "CFF \x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "wxyz";
+    const char *dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    sc_ofd_doc *doc = doc_with_pages(1);
+    sc_ofd_text t = { 20, 20, 5, "方正小标宋简体", "营业执照", NULL };
+    uint8_t *out, *got, *real = NULL;
+    size_t len, glen, rlen = 0, ix;
+    sc_ofd_pkg *pkg;
+    sc__ofd_raw_stat st;
+    struct zip_file *zf;
+    part p;
+
+    (void)state;
+    OK(sc_ofd_doc_add_font_file(doc, "方正小标宋简体", "FZXiaoBiaoSong-B05S", U(TTF),
+                                sizeof(TTF) - 1, &e_));                        /* font 3 */
+    OK(sc_ofd_doc_add_text(doc, 0, &t, &e_));                                  /* text 4 */
+    add_text(doc, 0, 40, "宋体 stays a name");                         /* font 5, text 6 */
+    t.font = "Body";
+    t.y_mm = 60;
+    OK(sc_ofd_doc_add_text(doc, 0, &t, &e_));                         /* font 7, text 8 */
+    OK(sc_ofd_doc_add_font_file(doc, "Body", NULL, otf, sizeof(otf) - 1, &e_));  /* later */
+    if (sc_test_read(dejavu, &real, &rlen) == 0) {           /* a real font, where installed */
+        t.font = "DejaVu Sans";
+        OK(sc_ofd_doc_add_font_file(doc, t.font, "DejaVu Sans", real, rlen, &e_));   /* 9 */
+        OK(sc_ofd_doc_add_text(doc, 0, &t, &e_));
+    } else {
+        print_message("%s missing: no real font embedded\n", dejavu);
+    }
+    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
+    pkg = open_ok(out, len);
+    p = part_open(pkg, "Doc_0/PublicRes.xml");
+    PART_IS(&p, "方正小标宋简体|FZXiaoBiaoSong-B05S|font_3.ttf|0|Body|font_7.otf",
+            "concat(//ofd:Font[@ID = 3]/@FontName, '|', //ofd:Font[@ID = 3]/@FamilyName, '|', "
+            "//ofd:Font[@ID = 3]/ofd:FontFile, '|', count(//ofd:Font[@ID = 5]/ofd:FontFile), "
+            "'|', //ofd:Font[@ID = 7]/@FamilyName, '|', //ofd:Font[@ID = 7]/ofd:FontFile)");
+    PART_IS(&p, real != NULL ? "font_9.ttf" : "", "string(//ofd:Font[@ID = 9]/ofd:FontFile)");
+    part_close(&p);
+    p = part_open(pkg, "Doc_0/Pages/Page_0/Content.xml");
+    PART_IS(&p, "3 5 7", "concat(//ofd:TextObject[@ID = 4]/@Font, ' ', "
+            "//ofd:TextObject[@ID = 6]/@Font, ' ', //ofd:TextObject[@ID = 8]/@Font)");
+    part_close(&p);
+    got = read_entry(pkg, "Doc_0/Res/font_3.ttf", &glen);
+    assert_int_equal(glen, sizeof(TTF) - 1);
+    assert_memory_equal(got, TTF, glen);
+    free(got);
+    got = read_entry(pkg, "Doc_0/Res/font_7.otf", &glen);
+    assert_int_equal(glen, sizeof(otf) - 1);
+    free(got);
+    if (real != NULL) {
+        got = read_entry(pkg, "Doc_0/Res/font_9.ttf", &glen);
+        assert_int_equal(glen, rlen);
+        assert_memory_equal(got, real, rlen);
+        free(got);
+        OK(sc_ofd_pkg_find(pkg, NULL, "Doc_0/Res/font_9.ttf", &ix, &e_));
+        OK(sc__ofd_pkg_raw_open(pkg, ix, &st, &zf, &e_));
+        assert_int_equal(st.method, 0);                          /* stored, not deflated */
+        zip_fclose(zf);
+    }
+    ids_unique(pkg, 1);
+    external_readers_accept(out, len, "fonts.ofd");
+    sc_ofd_pkg_free(pkg);
+    free(out);
+    free(real);
+    sc_ofd_doc_free(doc);
+}
+
+static uint8_t ttf_buf[64];
+
+/* TTF with byte at set to v (at >= 0). */
+static const uint8_t *ttf_with(int at, uint8_t v)
+{
+    memcpy(ttf_buf, TTF, sizeof(TTF) - 1);
+    if (at >= 0)
+        ttf_buf[at] = v;
+    return ttf_buf;
+}
+
+static void ofd_doc_add_font_file__refuses_each_bad_argument(void **state)
+{
+    static const struct {
+        const char *name, *family;
+        int at;             /* byte of TTF to change (-1: none) */
+        uint8_t v;
+        size_t len;         /* 0: TTF's; SIZE_MAX: no bytes (NULL) */
+        int code;
+        const char *frag;
+    } rows[] = {
+        { NULL, NULL, -1, 0, 0, SC_EINVAL, "empty font name" },
+        { "", NULL, -1, 0, 0, SC_EINVAL, "empty font name" },
+        { "\xc3", NULL, -1, 0, 0, SC_EINVAL, "font name: not UTF-8" },
+        { "F", "", -1, 0, 0, SC_EINVAL, "empty family name" },
+        { "F", "a\x02", -1, 0, 0, SC_EINVAL, "family name: character U+0002" },
+        { "F", NULL, -1, 0, SIZE_MAX, SC_EINVAL, "no bytes" },
+        { "F", NULL, -1, 0, 11, SC_EFORMAT, "11 bytes, too short for a font" },
+        { "F", NULL, 0, 't', 0, SC_EFORMAT, "not TrueType or OpenType (starts 74 01 00 00)" },
+        { "F", NULL, -1, 0, 27, SC_EFORMAT, "1 tables do not fit its 27 bytes" },
+        { "F", NULL, -1, 0, 30, SC_EFORMAT, "table 0 (head) at 28 + 4 lies outside its 30" },
+        { "F", NULL, 5, 0, 0, SC_EFORMAT, "0 tables do not fit its 32 bytes" },
+        { "F", NULL, 5, 2, 0, SC_EFORMAT, "2 tables do not fit its 32 bytes" },
+        { "F", NULL, 20, 0xff, 0, SC_EFORMAT, "table 0 (head) at 4278190108 + 4 lies outside" },
+        { "F", NULL, 24, 0xff, 0, SC_EFORMAT, "table 0 (head) at 28 + 4278190084 lies outside" },
+        { "F", NULL, 27, 5, 0, SC_EFORMAT, "table 0 (head) at 28 + 5 lies outside its 32" },
+    };
+    static const uint8_t ttc[] = "ttcf\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x0c";
+    sc_ofd_doc *doc = doc_with_pages(1);
+
+    (void)state;
+    for (size_t i = 0; i < NROWS(rows); i++) {
+        sc_err err = SC_ERR_INIT;
+        size_t len = rows[i].len == 0 ? sizeof(TTF) - 1 : rows[i].len;
+        const uint8_t *file = rows[i].len == SIZE_MAX ? NULL : ttf_with(rows[i].at, rows[i].v);
+        int rc = sc_ofd_doc_add_font_file(doc, rows[i].name, rows[i].family, file,
+                                          rows[i].len == SIZE_MAX ? 0 : len, &err);
+        char row[32];
+        snprintf(row, sizeof(row), "row %zu", i);
+        expect_rc(rc, &err, rows[i].code, rows[i].frag, row);
+    }
+    REFUSES(SC_EINVAL, "no document", sc_ofd_doc_add_font_file(NULL, "F", NULL, U(TTF),
+                                                               sizeof(TTF) - 1, &e_));
+    REFUSES(SC_EFORMAT, "a font collection (.ttc)",
+            sc_ofd_doc_add_font_file(doc, "F", NULL, ttc, sizeof(ttc) - 1, &e_));
+    REFUSES(SC_ELIMIT, "more than the 268435456 allowed",           /* checked before reading */
+            sc_ofd_doc_add_font_file(doc, "F", NULL, U(TTF), SC_OFD_MAX_ENTRY + 1, &e_));
+    assert_int_equal(doc->nfonts, 0);                       /* nothing registered by refusals */
+    OK(sc_ofd_doc_add_font_file(doc, "F", NULL, U(TTF), sizeof(TTF) - 1, &e_));
+    REFUSES(SC_EINVAL, "font \"F\": it has a font file already",
+            sc_ofd_doc_add_font_file(doc, "F", NULL, U(TTF), sizeof(TTF) - 1, &e_));
+    sc_ofd_doc_free(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -670,6 +810,8 @@ int main(void)
         cmocka_unit_test(ofd_doc_add_tag__limits_at_n_and_n_plus_1),
         cmocka_unit_test(ofd_doc_add_qr__paths_redraw_the_encoded_matrix),
         cmocka_unit_test(ofd_doc_add_qr__refuses_each_bad_argument),
+        cmocka_unit_test(ofd_doc_add_font_file__embeds_it_for_texts_naming_it),
+        cmocka_unit_test(ofd_doc_add_font_file__refuses_each_bad_argument),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

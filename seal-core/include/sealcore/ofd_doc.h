@@ -1,14 +1,16 @@
 /* sealcore/ofd_doc.h: writing simple OFD (GB/T 33190-2016) documents: pages of text, images,
  * lines, rectangles and QR codes, with document metadata and custom tags; for licences, test
  * documents and `sealctl ofd new`. Not a layout engine: every object is placed by the caller
- * in page millimetres (origin top-left, y down); no line breaking, no font embedding
- * (readers substitute fonts by name).
+ * in page millimetres (origin top-left, y down); no line breaking, no glyph metrics (every
+ * character advances by the font size, ASCII by half). Fonts are named (readers substitute
+ * installed ones: 宋体/SimSun, 黑体/SimHei, ...) unless a font file is embedded for the name.
  *
  * Output (spec/ofd-signature.md §2, elements in XSD order, namespace ofd:
  * http://www.ofdspec.org/2016):
  *   OFD.xml, Doc_0/Document.xml, Doc_0/PublicRes.xml (fonts), Doc_0/DocumentRes.xml
  *   (images), Doc_0/Pages/Page_<i>/Content.xml (one Layer per page), Doc_0/Res/image_<ID>.<ext>,
- *   and with custom tags Doc_0/Tags/CustomTags.xml and Doc_0/Tags/Tag_<TypeID>.xml
+ *   Doc_0/Res/font_<ID>.ttf|otf for embedded font files, and with custom tags
+ *   Doc_0/Tags/CustomTags.xml and Doc_0/Tags/Tag_<TypeID>.xml (spec/ofd-writer.md)
  * IDs are given out in call order from 1 (page, its layer, fonts on first use, images,
  * objects); MaxUnitID is the largest. The same calls with the same DocID give the same bytes.
  *
@@ -95,7 +97,8 @@ typedef struct sc_ofd_rgb {
 typedef struct sc_ofd_text {
     double x_mm, y_mm;          /* start of the baseline on the page */
     double size_mm;             /* font size, in (0, 1000]; 3.175 mm = 9 pt, 5.644 mm = 16 pt */
-    const char *font;           /* font name (FontName), e.g. "宋体"; NULL = "宋体" */
+    const char *font;           /* font name (FontName), e.g. "宋体"; NULL = "宋体"; embedded
+                                   when sc_ofd_doc_add_font_file gave a file for it */
     const char *text;           /* UTF-8, 1..SC_OFD_DOC_MAX_STRING bytes */
     const sc_ofd_rgb *color;    /* fill colour; NULL = the reader's default (black) */
 } sc_ofd_text;
@@ -104,6 +107,21 @@ typedef struct sc_ofd_text {
  *  @return 0, SC_EINVAL (page, numbers, empty or bad text), SC_ELIMIT, SC_ENOMEM */
 SC_API int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page, const sc_ofd_text *t,
                                sc_err *err);
+
+/** Embed a font file for font_name: the bytes become Doc_0/Res/font_<ID>.ttf (.otf for
+ *  CFF OpenType), stored uncompressed (a CJK font of megabytes is not deflated again for
+ *  every licence of a batch; subset fonts keep files small), and PublicRes's Font for the
+ *  name gets FontFile; every text whose font is font_name (sc_ofd_text.font) uses it, texts
+ *  naming other fonts keep referring to those by name. Before or after texts use the name;
+ *  once per name. Not checked: that the file has glyphs for the texts.
+ *  @param family  FamilyName written; NULL = font_name
+ *  @param file    a TrueType or OpenType font (sfnt), 1..SC_OFD_MAX_ENTRY bytes, copied;
+ *                 its table directory must lie inside it; collections (.ttc) are refused
+ *  @return 0, SC_EINVAL (doc or file NULL, len 0, empty or bad names, a file for that name
+ *          already), SC_EFORMAT (not such a font, a table outside the file), SC_ELIMIT
+ *          (over SC_OFD_MAX_ENTRY bytes, SC_OFD_DOC_MAX_FONTS), SC_ENOMEM */
+SC_API int sc_ofd_doc_add_font_file(sc_ofd_doc *doc, const char *font_name, const char *family,
+                                    const uint8_t *file, size_t len, sc_err *err);
 
 /** Add an ImageObject drawing the image into the box (x, y, w, h) on page (CTM "w 0 0 h 0 0").
  *  The bytes are copied; identical bytes added again share one resource.

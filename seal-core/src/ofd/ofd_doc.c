@@ -156,14 +156,12 @@ void sc_ofd_doc_free(sc_ofd_doc *doc)
         }
         free(doc->pages[i].objs);
     }
-    for (size_t i = 0; i < doc->nfonts; i++)
-        free(doc->fonts[i].name);
+    sc__ofd_doc_free_fonts(doc);
     for (size_t i = 0; i < doc->nimages; i++)
         free(doc->images[i].data);
     sc__ofd_doc_free_tags(doc);
     free(doc->customs);
     free(doc->pages);
-    free(doc->fonts);
     free(doc->images);
     free(doc);
 }
@@ -289,32 +287,10 @@ void sc__ofd_doc_commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o)
     doc->nobjs++;
 }
 
-/* The font's ID, registering the name on first use. */
-static int font_id(sc_ofd_doc *doc, const char *name, uint32_t *id, sc_err *err)
-{
-    int rc;
-
-    for (size_t i = 0; i < doc->nfonts; i++)
-        if (strcmp(doc->fonts[i].name, name) == 0) {
-            *id = doc->fonts[i].id;
-            return 0;
-        }
-    if (doc->nfonts >= SC_OFD_DOC_MAX_FONTS)
-        return sc_err_set(err, SC_ELIMIT, "font \"%.100s\": more than %u fonts", name,
-                          SC_OFD_DOC_MAX_FONTS);
-    if ((rc = sc__ofd_doc_grow((void **)&doc->fonts, doc->nfonts, &doc->cfonts,
-                               sizeof(sc__ofd_font), err)) != 0)
-        return rc;
-    if ((doc->fonts[doc->nfonts].name = sc__ofd_doc_dup(name, err)) == NULL)
-        return SC_ENOMEM;
-    *id = doc->fonts[doc->nfonts++].id = doc->next_id++;
-    return 0;
-}
-
 int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page_ix, const sc_ofd_text *t, sc_err *err)
 {
     const char *fname = t->font != NULL ? t->font : DEFAULT_FONT;
-    size_t nchars = 0, nascii = 0;
+    size_t nchars = 0, nascii = 0, font;
     sc__ofd_obj *o;
     int rc;
 
@@ -337,8 +313,9 @@ int sc_ofd_doc_add_text(sc_ofd_doc *doc, size_t page_ix, const sc_ofd_text *t, s
         goto out;
     }
     if ((rc = sc__ofd_doc_new_obj(doc, page_ix, &o, err)) != 0 ||
-        (rc = font_id(doc, fname, &o->font, err)) != 0)
+        (rc = sc__ofd_doc_font(doc, fname, &font, err)) != 0)
         goto out;
+    o->font = doc->fonts[font].id;
     if ((o->text = sc__ofd_doc_dup(t->text, err)) == NULL) {
         rc = SC_ENOMEM;
         goto out;

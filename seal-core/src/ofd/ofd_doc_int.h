@@ -45,6 +45,10 @@ typedef struct sc__ofd_page {
 typedef struct sc__ofd_font {
     uint32_t id;
     char *name;
+    char *family;                  /* FamilyName; NULL: the name */
+    uint8_t *file;                 /* embedded font file (FontFile); NULL: none */
+    size_t file_len;
+    const char *ext;               /* static: "ttf" or "otf" */
 } sc__ofd_font;
 
 typedef struct sc__ofd_image {
@@ -110,6 +114,10 @@ char *sc__ofd_doc_dup(const char *s, sc_err *err);
  * @return 0, SC_EINVAL (no such page), SC_ELIMIT (SC_OFD_DOC_MAX_OBJECTS), SC_ENOMEM */
 int sc__ofd_doc_new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err);
 void sc__ofd_doc_commit_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj *o);
+/* The index in doc->fonts of font name, registered (next ID) on first use (ofd_doc_font.c).
+ * @return 0, SC_ELIMIT (SC_OFD_DOC_MAX_FONTS), SC_ENOMEM */
+int sc__ofd_doc_font(sc_ofd_doc *doc, const char *name, size_t *ix, sc_err *err);
+void sc__ofd_doc_free_fonts(sc_ofd_doc *doc);
 /* Free what sc_ofd_doc_add_tag recorded (ofd_doc_tags.c), for sc_ofd_doc_free. */
 void sc__ofd_doc_free_tags(sc_ofd_doc *doc);
 

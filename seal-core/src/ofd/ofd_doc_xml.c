@@ -291,10 +291,15 @@ static int write_res_xml(const sc_ofd_doc *doc, sc__zipw *zw, int fonts, sc_err 
     if (fonts && doc->nfonts > 0) {
         list = xb_el(&b, root, "Fonts", NULL);
         for (size_t i = 0; i < doc->nfonts; i++) {
+            const sc__ofd_font *fo = &doc->fonts[i];
             xmlNode *f = xb_el(&b, list, "Font", NULL);
-            xb_attr_id(&b, f, "ID", doc->fonts[i].id);
-            xb_attr(&b, f, "FontName", doc->fonts[i].name);
-            xb_attr(&b, f, "FamilyName", doc->fonts[i].name);
+            xb_attr_id(&b, f, "ID", fo->id);
+            xb_attr(&b, f, "FontName", fo->name);
+            xb_attr(&b, f, "FamilyName", fo->family != NULL ? fo->family : fo->name);
+            if (fo->file != NULL) {
+                snprintf(file, sizeof(file), "font_%u.%s", (unsigned)fo->id, fo->ext);
+                xb_el(&b, f, "FontFile", file);    /* relative to Res@BaseLoc */
+            }
         }
     }
     if (!fonts && doc->nimages > 0) {
@@ -494,6 +499,14 @@ int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err 
         snprintf(entry, sizeof(entry), "Doc_0/Res/image_%u.%s", (unsigned)im->id, im->ext);
         if ((rc = sc__zipw_add(zw, entry, im->data, im->len, strcmp(im->ext, "bmp") == 0,
                                err)) != 0)
+            goto out;
+    }
+    for (size_t i = 0; i < doc->nfonts; i++) {
+        const sc__ofd_font *f = &doc->fonts[i];
+        if (f->file == NULL)
+            continue;
+        snprintf(entry, sizeof(entry), "Doc_0/Res/font_%u.%s", (unsigned)f->id, f->ext);
+        if ((rc = sc__zipw_add(zw, entry, f->file, f->file_len, 0, err)) != 0)
             goto out;
     }
     rc = sc__zipw_finish(zw, err);

@@ -1,0 +1,117 @@
+/* test_ofd_doc_sign.c: a licence-like document from the OFD writer (texts, custom tags, a QR
+ * code, an embedded font) stamped with sc_ofd_sign: it verifies, its References cover the
+ * tag documents, the font and every page, and changing a tag document afterwards is caught.
+ * The writer's own behaviour: test_ofd_doc_tags.c; stamping: test_ofd_stamp.c. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealcore/ofd_doc.h"
+#include "sealcore/verify.h"
+#include "testutil.h"
+#include "ofd_stamp_test.h"   /* last: its type out would shadow parameters named out */
+
+#define TTF "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00" \
+            "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd"
+#define CHECK(call)                                                                        \
+    do {                                                                                   \
+        sc_err e_ = SC_ERR_INIT;                                                           \
+        if ((call) != 0)                                                                   \
+            fail_msg("%s: %s", #call, e_.msg);                                             \
+    } while (0)
+
+static uint8_t *licence(size_t *len)
+{
+    static const char url[] = "https://zz.example.gov.cn/v?id=1.2.156.3005.2."
+                              "11100000000013338W011.11430000006122244L.20230000403.001.U";
+    sc_ofd_doc *doc = NULL;
+    sc_ofd_text t = { 20, 30, 6, "方正小标宋简体", "营业执照", NULL };
+    uint8_t *buf = NULL;
+    uint32_t id;
+
+    CHECK(sc_ofd_doc_new(&doc, 210, 297, &e_));
+    CHECK(sc_ofd_doc_set_doc_id(doc, DOC_ID, &e_));
+    CHECK(sc_ofd_doc_add_custom(doc, "ZZMC", "营业执照", &e_));
+    CHECK(sc_ofd_doc_add_page(doc, NULL, &e_));
+    CHECK(sc_ofd_doc_add_font_file(doc, t.font, NULL, (const uint8_t *)TTF, sizeof(TTF) - 1,
+                                   &e_));
+    CHECK(sc_ofd_doc_add_text(doc, 0, &t, &e_));
+    id = sc_ofd_doc_last_id(doc);
+    CHECK(sc_ofd_doc_add_tag(doc, "license", "ZZMC", "营业执照", 0, &id, 1, &e_));
+    CHECK(sc_ofd_doc_add_qr(doc, 0, 160, 240, 30, (const uint8_t *)url, strlen(url),
+                            SC_OFD_QR_M, &e_));
+    id = sc_ofd_doc_last_id(doc);
+    CHECK(sc_ofd_doc_add_tag(doc, "license", "EWM", url, 0, &id, 1, &e_));
+    CHECK(sc_ofd_doc_write_mem(doc, &buf, len, &e_));
+    sc_ofd_doc_free(doc);
+    return buf;
+}
+
+static int covered(const sc__ofd_sig *s, const char *entry_name)
+{
+    for (size_t i = 0; i < s->nrefs; i++)
+        if (s->refs[i].entry != NULL && strcmp(s->refs[i].entry, entry_name) == 0)
+            return 1;
+    return 0;
+}
+
+static void ofd_doc_sign__stamp_covers_tags_qr_and_font(void **state)
+{
+    static const char *const must[] = { "OFD.xml", "Doc_0/Document.xml",
+        "Doc_0/PublicRes.xml", "Doc_0/Pages/Page_0/Content.xml", "Doc_0/Tags/CustomTags.xml",
+        "Doc_0/Tags/Tag_license.xml", "Doc_0/Res/font_3.ttf" };
+    sc_ofd_sign_params p = base(SC_OFD_PLACE_KEYWORD);
+    sc_verify_opts vo = { .trust = g.trust };
+    sc_report *rep = NULL;
+    size_t len, tlen, blen;
+    uint8_t *doc = licence(&len), *tag, *bad;
+    char msg[512];
+    out o;
+
+    (void)state;
+    p.keyword = "营业执照";
+    p.occurrence = 1;
+    sign_read(&o, doc, len, &p);            /* verifies: every check of ours passed */
+    assert_int_equal(o.m->nsigs, 1);
+    for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
+        if (!covered(&o.m->sigs[0], must[i]))
+            fail_msg("%s is not covered by the References", must[i]);
+    CHECK(sc_report_new(&rep, "licence.ofd", NULL, &e_));
+    CHECK(sc_verify_ofd_mem(rep, o.buf, o.len, &vo, &e_));
+    if (!sc_test_check_is(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_PASSED, NULL, msg,
+                          sizeof(msg)))
+        fail_msg("%s", msg);
+    sc_report_free(rep);
+
+    /* the tag document changed after signing: the References check fails, naming it */
+    tag = entry(o.buf, o.len, "Doc_0/Tags/Tag_license.xml", &tlen);
+    assert_non_null(tag);
+    assert_non_null(strstr((char *)tag, "营业执照"));
+    memcpy(strstr((char *)tag, "营业执照"), "营业执胀", strlen("营业执照"));
+    bad = repack(o.buf, o.len, "Doc_0/Tags/Tag_license.xml", "Doc_0/Tags/Tag_license.xml",
+                 tag, tlen, &blen);
+    CHECK(sc_report_new(&rep, "tampered.ofd", NULL, &e_));
+    CHECK(sc_verify_ofd_mem(rep, bad, blen, &vo, &e_));
+    if (!sc_test_check_is(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_FAILED,
+                          "Tag_license.xml", msg, sizeof(msg)))
+        fail_msg("%s", msg);
+    sc_report_free(rep);
+    free(bad);
+    free(tag);
+    out_free(&o);
+    free(doc);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ofd_doc_sign__stamp_covers_tags_qr_and_font),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
