@@ -150,5 +150,7 @@ int cmd_status_list(int argc, char **argv);
 int cmd_sign_data_any(int argc, char **argv);
 int cmd_sign_ofd_any(int argc, char **argv);
 int cmd_sign_batch(int argc, char **argv);
+int cmd_audit_verify_any(int argc, char **argv);
+int cmd_audit_show_any(int argc, char **argv);
 
 #endif

@@ -21,9 +21,9 @@ static const struct {
       cmd_sign_ofd_any },
     { "ofd", "new", "make a simple OFD document (text, images, metadata)", cmd_ofd_new },
     { "init", NULL, "prepare a province: PKI, server config, store, first admin", cmd_init },
-    { "audit", "verify", "check a store's audit chain, name the first broken record",
-      cmd_audit_verify },
-    { "audit", "show", "print a store's audit records", cmd_audit_show },
+    { "audit", "verify", "check a store's audit chain, name the first broken record (--server)",
+      cmd_audit_verify_any },
+    { "audit", "show", "print a store's audit records (--server)", cmd_audit_show_any },
     /* against a running seal-server (--server URL; remote.h, cmd_remote*.c) */
     { "unit", "add", "register a unit (admin)", cmd_unit_add },
     { "seal", "apply", "apply for a seal (admin, seal-officer)", cmd_seal_apply },

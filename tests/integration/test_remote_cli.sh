@@ -209,4 +209,31 @@ mkdir "$T/in2" && echo other >"$T/in2/doc1.txt"
 run 1 "sign batch, same name twice" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" "$T/in/doc1.txt" "$T/in2/doc1.txt"
 contains "same name twice" "another input is also named doc1.txt"
 contains "same name twice" "2 items: 1 ok, 1 failed"
+
+# ---- the audit log over the network ---------------------------------------------------------
+run 0 "audit verify --server" -- as auditor audit verify
+contains "audit verify --server" "audit chain intact: "
+N=$(sqlite3 "$D/store.db" "SELECT max(seq) FROM audit_log")
+contains "audit verify --server" "intact: $N records, head $(sqlite3 "$D/store.db" "SELECT lower(hex(hash)) FROM audit_head")"
+run 0 "audit verify --server --json" -- as auditor audit verify --json
+json_ok "audit verify --json"
+run 1 "audit verify as operator" -- as operator audit verify
+contains "audit verify as operator" "(forbidden, HTTP 403)"
+run 0 "audit show --server" -- as auditor audit show --limit 3
+contains "audit show" "1  "
+contains "audit show" "province.init"
+contains "audit show" "more may follow: --after 3"
+run 0 "audit show --server --after --json" -- as auditor audit show --after 3 --limit 2 --json
+json_ok "audit show --json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [r["seq"] for r in d["records"]] == [4, 5], d' \
+  "$T/stdout" && ok || bad "audit show --after 3 --limit 2: not records 4 and 5"
+run 2 "audit show --limit 0" -- as auditor audit show --limit 0
+run 0 "audit verify --store stays local" -- "$SEALCTL" audit verify --store "$D/store.db"
+sqlite3 "$D/store.db" "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{\"unit\":2}' WHERE seq = 3" ||
+  bad "tampering with the store failed"
+run 1 "audit verify --server, edited record" -- as auditor audit verify
+contains "edited record" "audit chain BROKEN at record 3: hash does not match its content (edited)"
+run 1 "audit verify --server --json, edited" -- as auditor audit verify --json
+json_ok "audit verify --json, edited"
+contains "audit verify --json, edited" '"first_bad_seq":3'
 finish

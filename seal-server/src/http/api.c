@@ -257,6 +257,8 @@ static const ss_route ROUTES[] = {
     { "POST", "/api/v1/verify", SS_ROLE_VERIFIER, SS_API_SIGN_MAX_BODY, JSON, ss__api_verify },
     { "POST", "/api/v1/verify/ofd", SS_ROLE_VERIFIER, SS_API_OFD_MAX_BODY, SS_API_OFD_TYPE,
       ss__api_verify_ofd },
+    { "GET", "/api/v1/audit", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_list },
+    { "GET", "/api/v1/audit/verify", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_verify },
 };
 
 const ss_route *ss_api_routes(size_t *n)

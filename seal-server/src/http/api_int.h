@@ -89,5 +89,7 @@ int ss__api_status_list(ss_req *req);
 int ss__api_tsa(ss_req *req);
 int ss__api_verify(ss_req *req);
 int ss__api_verify_ofd(ss_req *req);
+int ss__api_audit_list(ss_req *req);     /* api_audit.c: the audit log, role auditor */
+int ss__api_audit_verify(ss_req *req);
 
 #endif
