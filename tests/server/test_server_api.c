@@ -278,6 +278,25 @@ static void verify_ofd(const uint8_t *buf, size_t len)
     sc_trust_free(t);
 }
 
+/* The value of one /metrics line ("name{labels}"), -1 when absent. */
+static long long metric(const char *series)
+{
+    sf_req q = { .method = "GET", .path = "/metrics", .token = sf_env_get()->tok_auditor };
+    sf_resp r;
+    long long v = -1;
+    char *line;
+
+    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    for (line = r.body; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
+        line += *line == '\n';
+        if (strncmp(line, series, strlen(series)) == 0 && line[strlen(series)] == ' ')
+            v = strtoll(line + strlen(series) + 1, NULL, 10);
+    }
+    sf_resp_free(&r);
+    return v;
+}
+
 static void test_api_sign_ofd(void **state)
 {
     char es[128], q[256], idem[64];
@@ -310,6 +329,14 @@ static void test_api_sign_ofd(void **state)
     assert_int_equal(sign_ofd(q, (const uint8_t *)"not a zip", 9, NULL, &r), 400);
     sf_resp_free(&r);
     free(in);
+    /* /metrics per seal: two signatures committed (the retry was a replay, the 400s never
+     * reached the committer), no refusal. */
+    snprintf(q, sizeof(q), "sealpki_seal_signatures_total{seal=\"%s\"}", es);
+    assert_int_equal(metric(q), 2);
+    snprintf(q, sizeof(q), "sealpki_seal_refusals_total{seal=\"%s\"}", es);
+    assert_int_equal(metric(q), -1);
+    assert_true(metric("sealpki_signing_replays_total") >= 1);
+    assert_true(metric("sealpki_signatures_total") >= 2);
 }
 
 /* Does the server's log say needle (within 2 s: a request's line follows its answer)? */

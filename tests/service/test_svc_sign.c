@@ -180,6 +180,23 @@ static void sign_data__use_limit_n_passes_n_plus_1_fails(void **state)
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 3);
 }
 
+typedef struct seal_count {
+    const char *es;
+    int seen;
+    uint64_t sigs, refusals;
+} seal_count;
+
+static void find_seal_count(void *ctx, const char *es_id, uint64_t sigs, uint64_t refusals)
+{
+    seal_count *c = ctx;
+
+    if (es_id != NULL && strcmp(es_id, c->es) == 0) {
+        c->seen++;
+        c->sigs = sigs;
+        c->refusals = refusals;
+    }
+}
+
 static void sign_data__follows_the_seal_status(void **state)
 {
     fx *f = *state;
@@ -200,6 +217,12 @@ static void sign_data__follows_the_seal_status(void **state)
     sign_expect(f, &f->oper, es, SS_ESTATE, "is revoked since");
     assert_int_equal(fx_uses(f, f->oper.client_id, es), 2);
     assert_int_equal(fx_audit_count(f, "sign.data", "refused"), 2);
+    /* the counts per seal (/metrics) say the same */
+    seal_count c = { es, 0, 0, 0 };
+    ss_svc_seal_counts(f->svc, find_seal_count, &c);
+    assert_int_equal(c.seen, 1);
+    assert_int_equal(c.sigs, 2);
+    assert_int_equal(c.refusals, 2);
 }
 
 /* Another store handle suspends the seal behind the service's back (as a second node would):

@@ -47,4 +47,9 @@ void ss_api_svc_free(ss_api_svc *a);   /* NULL is a no-op */
 int ss_api_svc_check_keys(const ss_api_svc *a, int64_t now, struct json_t *out, char *why,
                           size_t n);
 
+/** /metrics: the service's counters (signatures, refusals, replays, group commits, key cache)
+ *  and signatures and refusals per seal, in Prometheus text format 0.0.4. *out is new (free();
+ *  NULL with *len 0 when a or its service is NULL). @return 0 or SC_ENOMEM */
+int ss_api_svc_metrics(const ss_api_svc *a, char **out, size_t *len);
+
 #endif

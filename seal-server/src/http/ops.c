@@ -123,6 +123,25 @@ static int h_metrics(ss_req *req)
 
     if ((rc = ss_server_metrics_text(ss_req_server(req), &text, &len, &err)) != 0)
         return rc;
+#ifdef SS_HAVE_SERVICE
+    {
+        char *svc = NULL, *both;
+        size_t slen = 0;
+
+        if ((rc = ss_api_svc_metrics(ss_server_api(ss_req_server(req)), &svc, &slen)) != 0 ||
+            (svc != NULL && (both = realloc(text, len + slen + 1)) == NULL)) {
+            free(svc);
+            free(text);
+            return rc != 0 ? rc : SC_ENOMEM;
+        }
+        if (svc != NULL) {
+            memcpy(both + len, svc, slen + 1);
+            text = both;
+            len += slen;
+            free(svc);
+        }
+    }
+#endif
     rc = ss_req_reply_text(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
     free(text);
     return rc;

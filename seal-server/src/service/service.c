@@ -213,6 +213,7 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     svc->clock_ctx = cfg->clock_ctx;
     memcpy(svc->region, cfg->region_code, SS_SVC_REGION_LEN + 1);
     pthread_mutex_init(&svc->make_mu, NULL);
+    svc__stats_init(&svc->seal_stats);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
     svc->sign_limited = cfg->sign_threads != 0;
@@ -271,6 +272,7 @@ void ss_svc_free(ss_svc *svc)
     free(svc->maker_cert);
     free(svc->province);
     pthread_mutex_destroy(&svc->make_mu);
+    svc__stats_destroy(&svc->seal_stats);
     pthread_mutex_destroy(&svc->q_mu);
     pthread_cond_destroy(&svc->q_cv);
     sem_destroy(&svc->sign_slots);

@@ -106,6 +106,13 @@ typedef struct ss_svc_stats {
 
 void ss_svc_get_stats(ss_svc *svc, ss_svc_stats *out);
 
+/* Per seal: es_id (NULL for the seals past the table's bound, counted together), committed
+ * signatures and audited refusals since the start. Called under the counts' lock: cb must not
+ * call back into the service. */
+typedef void (*ss_svc_seal_count_cb)(void *ctx, const char *es_id, uint64_t signatures,
+                                     uint64_t refusals);
+void ss_svc_seal_counts(ss_svc *svc, ss_svc_seal_count_cb cb, void *ctx);
+
 /* ---- units (role admin; get and list also seal-officer) -------------------------------- */
 
 /** @param[out] id  the new unit's id (may be NULL)

@@ -65,6 +65,23 @@ void svc__cache_add(ss_svc *svc, const char *es_id, int64_t seal_id, int64_t val
 /* Drop a seal's entry (suspended, revoked): wiped as soon as no signer holds it. */
 void svc__cache_drop(ss_svc *svc, const char *es_id);
 
+/* ---- counts per seal (svc_stats.c) ---------------------------------------------------- */
+
+#define SVC_SEAL_STATS_MAX 100000   /* seals counted apart; the rest together */
+
+struct svc_seal_count;
+typedef struct svc_stats {
+    pthread_mutex_t mu;
+    struct svc_seal_count **buckets;
+    size_t nbuckets, count;
+    uint64_t other_sigs, other_refusals;   /* past SVC_SEAL_STATS_MAX, or out of memory */
+} svc_stats;
+
+void svc__stats_init(svc_stats *s);
+void svc__stats_destroy(svc_stats *s);
+/* One committed signature (signed_ok) or audited refusal with the seal es_id. */
+void svc__stats_add(svc_stats *s, const char *es_id, int signed_ok);
+
 /* ---- the group committer (svc_commit.c) ------------------------------------------------ */
 
 enum {
@@ -193,6 +210,7 @@ struct ss_svc {
     pthread_t committer;
     int committer_started;
     _Atomic uint64_t n_sigs, n_refusals, n_replays, n_commits, n_commit_jobs, commit_us;
+    svc_stats seal_stats;         /* the same, per seal */
 };
 
 int64_t svc__now(ss_svc *svc);

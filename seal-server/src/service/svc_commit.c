@@ -309,8 +309,10 @@ static void count(ss_svc *svc, const svc_job *job)
         return;
     }
     for (size_t i = 0; job->rc == 0 && i < job->n; i++)
-        if (job->recs[i].kind != SVC_REC_NONE)
+        if (job->recs[i].kind != SVC_REC_NONE) {
             atomic_fetch_add(job->recs[i].rc == 0 ? &svc->n_sigs : &svc->n_refusals, 1);
+            svc__stats_add(&svc->seal_stats, job->recs[i].es_id, job->recs[i].rc == 0);
+        }
 }
 
 static uint64_t mono_us(void)
