@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // ofd-verify.js: what ofd.js (npm ofd.js 0.2.6, run in headless Chromium) says of OFD files.
 //
-//   node ofd-verify.js FILE.ofd...      prints one JSON document on stdout:
+//   node ofd-verify.js FILE.ofd...      prints one JSON document on stdout
+//   (env OFDJS_SCREENSHOTS=DIR: also saves each file's rendered pages as DIR/<name>.png):
 //   { "ofdjs": "0.2.6", "chromium": "...", "files": [ { "file", "error"?, "signatures": [
 //       { signatureID, BaseLoc,
 //         message,            // the demo viewer's words: 文件摘要值验证成功|失败 签名值验证成功|失败
@@ -149,6 +150,9 @@ async function main() {
           s.dataHashMatches = x && dh ? dh === x.signatureXmlSm3 : null;
         }
         rec.signatures = r.signatures;
+        if (process.env.OFDJS_SCREENSHOTS)   // the pages as ofd.js drew them, for the caller
+          await page.screenshot({ fullPage: true,
+            path: path.join(process.env.OFDJS_SCREENSHOTS, path.basename(files[i], '.ofd') + '.png') });
         if (r.renderError) rec.renderError = r.renderError;
       } catch (e) {
         rec.error = String(e && e.message || e).split('\n')[0];

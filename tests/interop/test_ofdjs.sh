@@ -5,6 +5,8 @@
 # viewer puts it, "文件摘要值验证成功 签名值验证成功": the signer's SM2 signature over TBS_Sign
 # verifies (VerifyRet) and every Reference's CheckValue is recomputed (digestCheck), with every
 # stamp placed and drawn; and, checked beside it, the SES dataHash is SM3 of Signature.xml.
+# A licence from the document writer (custom tags, a QR code drawn as paths) is stamped too, and
+# the QR code on the page ofd.js renders must decode with zbarimg (when installed).
 # Controls: two ofdrw-made vectors pass the same way; a copy with one byte of a page changed
 # fails the digest check of every signature; a copy with one byte of the last SM2 signature
 # changed fails that signature only. Needs node, tests/interop/node_modules (npm ci) and Chromium:
@@ -52,6 +54,9 @@ expect 0 "locked" -- sign -i "$T/three.ofd" -o "$T/locked.ofd" --page 1 --x 150 
 V=$SC_VECTORS_DIR/ofdrw
 expect 0 "over an ofdrw signature" -- sign -i "$V/SESV4SignDoc.ofd" -o "$T/ofdrw-plus.ofd" \
   --page 1 --x 50 --y 50
+# a licence from the document writer: CustomTags (Doc_0/Tags/*) and a QR code drawn as paths
+expect 0 "licence document" -- "${SC_MAKE_LICENCE_OFD:?run through meson test}" "$T/lic.ofd"
+expect 0 "licence stamped" -- sign -i "$T/lic.ofd" -o "$T/licence.ofd" --keyword 电子证照
 
 # --- the controls that must fail: the zip rebuilt with one byte changed ---------------------
 expect 0 "tampered copies" -- python3 - "$T" <<'EOF'
@@ -89,11 +94,12 @@ rebuild(f"{d}/three.ofd", f"{d}/three-sig-changed.ofd", "Doc_0/Signs/Sign_2/Sign
 EOF
 
 # --- what ofd.js says ----------------------------------------------------------------------
-FILES=(page kw ride three locked ofdrw-plus three-page-changed three-sig-changed)
+FILES=(page kw ride three locked ofdrw-plus licence three-page-changed three-sig-changed)
 args=("$V/SESV4SignDoc.ofd" "$V/signedFile.ofd")
 for f in "${FILES[@]}"; do args+=("$T/$f.ofd"); done
 start=$SECONDS
-expect 0 "ofd-verify.js" -- node "$HERE/ofd-verify.js" "${args[@]}"
+mkdir -p "$T/shots"
+expect 0 "ofd-verify.js" -- env OFDJS_SCREENSHOTS="$T/shots" node "$HERE/ofd-verify.js" "${args[@]}"
 cp "$T/out" "$T/ofdjs.json"
 echo "ofd.js verdicts ($((SECONDS - start)) s):"
 node - "$T/ofdjs.json" <<'EOF' || true
@@ -118,6 +124,7 @@ const want = {
   'three.ofd': { 1: [1, 'ok'], 3: [1, 'ok'], 5: [3, 'ok'] },
   'locked.ofd': { 1: [1, 'ok'], 3: [1, 'ok'], 5: [3, 'ok'], 9: [1, 'ok'] },
   'ofdrw-plus.ofd': { 1: [1, 'ok'], 3: [1, 'ok'] },
+  'licence.ofd': { 1: [1, 'ok'] },
   'three-page-changed.ofd': { 1: [1, 'page'], 3: [1, 'page'], 5: [3, 'page'] },
   'three-sig-changed.ofd': { 1: [1, 'ok'], 3: [1, 'ok'], 5: [3, 'sig'] },
 };
@@ -130,6 +137,7 @@ for (const f of o.files) {
   const w = want[name];
   if (!w) { fail(name, 'not expected'); continue; }
   if (f.error) { fail(name, 'ofd.js could not parse it: ' + f.error); continue; }
+  if (name === 'licence.ofd' && f.renderError) fail(name, 'ofd.js could not render it: ' + f.renderError);
   const ids = (f.signatures || []).map((s) => s.signatureID).sort().join(',');
   if (ids !== Object.keys(w).sort().join(',')) fail(name, `signatures ${ids}, expected ${Object.keys(w)}`);
   for (const s of f.signatures || []) {
@@ -151,4 +159,12 @@ for (const name of Object.keys(want))
   if (!o.files.some((f) => require('path').basename(f.file) === name)) fail(name, 'not checked');
 process.exit(bad ? 1 : 0);
 EOF
+
+# the QR code as ofd.js rendered it must scan back to what make_licence_ofd put in it
+if command -v zbarimg >/dev/null 2>&1; then
+  expect 0 "QR code of licence.ofd, as ofd.js drew it, decodes" -- \
+    bash -c 'zbarimg -q --raw "$1" 2>/dev/null | grep -qx "https://zz.example.gov.cn/v?id=1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U"' _ "$T/shots/licence.png"
+else
+  echo "zbarimg missing (apt-get install zbar-tools): the rendered QR code is not decoded"
+fi
 finish
