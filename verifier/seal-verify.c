@@ -30,7 +30,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: seal-verify [--trust CA.pem]... [--ca-certs FILE]... [--data FILE]\n"
             "                   [--at TIME] [--status-list FILE | --status URL [--tls-ca FILE]\n"
-            "                   [--tls-cert FILE --tls-key FILE [--tls-key-pass-file FILE]]]\n"
+            "                   [--tls-cert FILE --tls-key FILE [--tls-key-pass-file FILE]]\n"
+            "                   [--status-token-file FILE] [--status-nonce]]\n"
             "                   [--json] FILE\n"
             "\n"
             "Verifies FILE offline: a seal (SES_Seal, .esl), a detached seal signature\n"
@@ -50,6 +51,10 @@ static void usage(FILE *f)
             "  --tls-ca FILE      CA certificate(s) of the status server (default: the system's)\n"
             "  --tls-cert FILE    client certificate, when the server asks for one\n"
             "  --tls-key FILE     its key; --tls-key-pass-file FILE: the key's password\n"
+            "  --status-token-file FILE  a bearer token (first line) for a status server\n"
+            "                     that does not answer anonymous verifiers\n"
+            "  --status-nonce     send a fresh nonce with each request and refuse an answer\n"
+            "                     that does not echo it (no replayed or cached answers)\n"
             "  --json             print the report as JSON\n"
             "\n"
             "Status responses are verified with the --trust anchors (the status signer's CA\n"
@@ -87,21 +92,29 @@ static int load_status_list(const char *path, sc_status_resp **out, sc_err *err)
     return rc;
 }
 
-/* --status URL: the fetcher; the key password is read here and wiped once libcurl has its
- * own copy. */
-static int open_fetch(sv_fetch_opts *fo, const char *pass_file, sv_fetch **out, sc_err *err)
+/* --status URL: the fetcher; the key password and the token are read here and wiped once
+ * libcurl has its own copies (never on the command line, where ps shows them). */
+static int open_fetch(sv_fetch_opts *fo, const char *pass_file, const char *token_file,
+                      sv_fetch **out, sc_err *err)
 {
-    char *pass = NULL;
-    size_t plen = 0;
+    char *pass = NULL, *token = NULL;
+    size_t plen = 0, tlen = 0;
     int rc = 0;
 
-    if (pass_file != NULL &&
-        (rc = tool_read_password(pass_file, "TLS client key", &pass, &plen, err)) != 0)
+    if ((pass_file != NULL &&
+         (rc = tool_read_password(pass_file, "TLS client key", &pass, &plen, err)) != 0) ||
+        (token_file != NULL &&
+         (rc = tool_read_password(token_file, "status token", &token, &tlen, err)) != 0)) {
+        tool_free_secret(pass, plen);
         return rc;
+    }
     fo->tls_key_pass = pass;
+    fo->token = token;
     rc = sv_fetch_new(out, fo, err);
     fo->tls_key_pass = NULL;
+    fo->token = NULL;
     tool_free_secret(pass, plen);
+    tool_free_secret(token, tlen);
     return rc;
 }
 
@@ -156,7 +169,8 @@ static int verify_ofd_file(sc_report *rep, const char *path, const sc_verify_opt
 
 int main(int argc, char **argv)
 {
-    enum { O_STATUS = 256, O_STATUS_LIST, O_TLS_CA, O_TLS_CERT, O_TLS_KEY, O_TLS_PASS };
+    enum { O_STATUS = 256, O_STATUS_LIST, O_TLS_CA, O_TLS_CERT, O_TLS_KEY, O_TLS_PASS,
+           O_TOKEN, O_NONCE };
     static const struct option opts[] = {
         { "trust", required_argument, NULL, 't' }, { "ca-certs", required_argument, NULL, 'c' },
         { "data", required_argument, NULL, 'd' }, { "at", required_argument, NULL, 'a' },
@@ -166,6 +180,8 @@ int main(int argc, char **argv)
         { "tls-cert", required_argument, NULL, O_TLS_CERT },
         { "tls-key", required_argument, NULL, O_TLS_KEY },
         { "tls-key-pass-file", required_argument, NULL, O_TLS_PASS },
+        { "status-token-file", required_argument, NULL, O_TOKEN },
+        { "status-nonce", no_argument, NULL, O_NONCE },
         { "json", no_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
     sc_err err = SC_ERR_INIT;
@@ -175,7 +191,7 @@ int main(int argc, char **argv)
     sv_fetch_opts fo = { 0 };
     sv_fetch *fetch = NULL;
     sc_status_resp *list = NULL;
-    const char *data_path = NULL, *list_path = NULL, *pass_file = NULL;
+    const char *data_path = NULL, *list_path = NULL, *pass_file = NULL, *token_file = NULL;
     uint8_t *in = NULL, hash[32];
     size_t in_len = 0;
     char *out = NULL;
@@ -200,6 +216,8 @@ int main(int argc, char **argv)
         case O_TLS_CERT: fo.tls_cert = optarg; break;
         case O_TLS_KEY: fo.tls_key = optarg; break;
         case O_TLS_PASS: pass_file = optarg; break;
+        case O_TOKEN: token_file = optarg; break;
+        case O_NONCE: fo.nonce = 1; break;
         case 'j': json = 1; break;
         case 'h': usage(stdout); code = 0; goto done;
         default: usage(stderr); goto done;
@@ -213,14 +231,15 @@ int main(int argc, char **argv)
         tool_errorf(prog, "give --status URL or --status-list FILE, not both");
         goto done;
     }
-    if (fo.base == NULL && (fo.tls_ca || fo.tls_cert || fo.tls_key || pass_file)) {
-        tool_errorf(prog, "--tls-ca, --tls-cert, --tls-key and --tls-key-pass-file are for "
-                    "--status URL");
+    if (fo.base == NULL && (fo.tls_ca || fo.tls_cert || fo.tls_key || pass_file || token_file ||
+                            fo.nonce)) {
+        tool_errorf(prog, "--tls-ca, --tls-cert, --tls-key, --tls-key-pass-file, "
+                    "--status-token-file and --status-nonce are for --status URL");
         goto done;
     }
     if (list_path != NULL && load_status_list(list_path, &list, &err) != 0)
         goto fail;
-    if (fo.base != NULL && open_fetch(&fo, pass_file, &fetch, &err) != 0)
+    if (fo.base != NULL && open_fetch(&fo, pass_file, token_file, &fetch, &err) != 0)
         goto fail;
     vo.trust = trust;
     vo.status = list;

@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 /* A document names few seals; a crafted one must not make us send thousands of requests. */
 #define MAX_SEALS 256
@@ -28,6 +30,7 @@ struct sv_fetch {
     struct curl_slist *headers;
     char *base;             /* normalised, without a trailing '/' */
     int is_file;
+    int nonce;              /* opts.nonce */
     size_t max_body;
     seal_entry *seals;
     size_t n, cap;
@@ -124,6 +127,46 @@ out:
     return rc;
 }
 
+/* A token goes into a header line: CR, LF or any control character would let it add lines
+ * of its own. A file:// mirror has no one to present a token to or to echo a nonce. */
+static int check_auth(const sv_fetch_opts *o, int is_file, sc_err *err)
+{
+    if (o->token != NULL) {
+        size_t n = strlen(o->token);
+        if (n == 0 || n > 4096)
+            return sc_err_set(err, SC_EINVAL, "the bearer token is empty or longer than 4096 "
+                              "bytes");
+        for (size_t i = 0; i < n; i++)
+            if ((unsigned char)o->token[i] <= 0x20 || (unsigned char)o->token[i] >= 0x7f)
+                return sc_err_set(err, SC_EINVAL, "the bearer token holds a byte that is not "
+                                  "printable ASCII (position %zu)", i + 1);
+    }
+    if (is_file && (o->token != NULL || o->nonce))
+        return sc_err_set(err, SC_EINVAL, "a token or a nonce needs a status server "
+                          "(https://), not a file:// copy");
+    return 0;
+}
+
+/* The header line is wiped from our buffer; libcurl's slist keeps its own copy until
+ * sv_fetch_free. */
+static int add_bearer(sv_fetch *f, const char *token)
+{
+    size_t n = strlen("Authorization: Bearer ") + strlen(token) + 1;
+    char *line = malloc(n);
+    struct curl_slist *l;
+
+    if (line == NULL)
+        return SC_ENOMEM;
+    snprintf(line, n, "Authorization: Bearer %s", token);
+    l = curl_slist_append(f->headers, line);
+    OPENSSL_cleanse(line, n);
+    free(line);
+    if (l == NULL)
+        return SC_ENOMEM;
+    f->headers = l;
+    return 0;
+}
+
 int sv_fetch_new(sv_fetch **out, const sv_fetch_opts *o, sc_err *err)
 {
     sv_fetch *f = NULL;
@@ -139,11 +182,14 @@ int sv_fetch_new(sv_fetch **out, const sv_fetch_opts *o, sc_err *err)
         curl_global_cleanup();
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
-    if ((rc = check_base(o->base, &f->base, &f->is_file, err)) != 0)
+    if ((rc = check_base(o->base, &f->base, &f->is_file, err)) != 0 ||
+        (rc = check_auth(o, f->is_file, err)) != 0)
         goto out;
     f->max_body = o->max_body ? o->max_body : SV_FETCH_MAX_BODY;
+    f->nonce = o->nonce;
     if ((f->curl = curl_easy_init()) == NULL ||
-        (f->headers = curl_slist_append(NULL, "Accept: " SV_FETCH_ACCEPT)) == NULL) {
+        (f->headers = curl_slist_append(NULL, "Accept: " SV_FETCH_ACCEPT)) == NULL ||
+        (o->token != NULL && (rc = add_bearer(f, o->token)) != 0)) {
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
@@ -290,6 +336,34 @@ out:
     return rc;
 }
 
+/* GET url?nonce=<fresh 16 bytes> and refuse an answer that does not carry them back. */
+static int get_with_nonce(sv_fetch *f, const char *url, sc_status_resp **out, sc_err *err)
+{
+    uint8_t nonce[16];
+    char hex[2 * sizeof(nonce) + 1], *full = NULL;
+    const sc_status_resp_info *info;
+    int rc;
+
+    if (RAND_bytes(nonce, sizeof(nonce)) != 1)
+        return sc_err_set(err, SC_EIO, "no random bytes for a nonce");
+    for (size_t i = 0; i < sizeof(nonce); i++)
+        snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
+    if (asprintf(&full, "%s?nonce=%s", url, hex) < 0)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    rc = get(f, full, out, err);
+    if (rc == 0 && ((info = sc_status_resp_get_info(*out)) == NULL ||
+                    info->nonce == NULL || info->nonce_len != sizeof(nonce) ||
+                    CRYPTO_memcmp(info->nonce, nonce, sizeof(nonce)) != 0)) {
+        rc = sc_err_set(err, SC_EIO, "GET %s: the response does not echo the nonce sent (%s): "
+                        "a replayed or cached answer, or a server that ignores ?nonce=", url,
+                        info != NULL && info->nonce != NULL ? "another nonce" : "none");
+        sc_status_resp_free(*out);
+        *out = NULL;
+    }
+    free(full);
+    return rc;
+}
+
 int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc_err *err)
 {
     sv_fetch *f = ctx;
@@ -323,7 +397,7 @@ int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc
         free(e->es_id);
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
-    rc = get(f, url, &e->resp, &fe);
+    rc = f->nonce ? get_with_nonce(f, url, &e->resp, &fe) : get(f, url, &e->resp, &fe);
     free(url);
     if (rc == SC_ENOMEM) {
         free(e->es_id);

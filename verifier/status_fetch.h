@@ -26,6 +26,10 @@ typedef struct sv_fetch_opts {
     const char *tls_cert;      /* client certificate (PEM) for mTLS; NULL: none */
     const char *tls_key;       /* its key (PEM); required with tls_cert */
     const char *tls_key_pass;  /* the key's password; NULL: none. Copied by libcurl */
+    const char *token;         /* bearer token (API client with role verifier); NULL: none.
+                                  Printable ASCII; copied */
+    int nonce;                 /* send a fresh ?nonce= with every request and refuse an
+                                  answer that does not echo it (a replayed or cached one) */
     long connect_timeout, timeout;   /* seconds; 0: the defaults above */
     size_t max_body;           /* bytes; 0: SV_FETCH_MAX_BODY */
 } sv_fetch_opts;
@@ -34,7 +38,8 @@ typedef struct sv_fetch sv_fetch;
 
 /** Check the base URL and set up one libcurl handle (kept alive across seals).
  *  @param[out] out  new fetcher, free with sv_fetch_free(); NULL on failure
- *  @return 0, SC_EINVAL (a URL we refuse: err says why), SC_ENOMEM */
+ *  @return 0, SC_EINVAL (a URL we refuse, a token that is not printable ASCII, a token or
+ *          nonce with a file:// URL: err says why), SC_ENOMEM */
 int sv_fetch_new(sv_fetch **out, const sv_fetch_opts *o, sc_err *err);
 void sv_fetch_free(sv_fetch *f);   /* NULL is a no-op; frees every response it handed out */
 
@@ -50,7 +55,8 @@ int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc
 size_t sv_fetch_error_count(const sv_fetch *f);
 const char *sv_fetch_error(const sv_fetch *f, size_t i);
 
-/** The URL sv_fetch_status() asks for es_id: a new string the caller frees, NULL on ENOMEM. */
+/** The URL sv_fetch_status() asks for es_id (without the nonce): a new string the caller
+ *  frees, NULL on ENOMEM. */
 char *sv_fetch_url(const sv_fetch *f, const char *es_id);
 
 #endif

@@ -215,6 +215,17 @@ serve() {   # DIR MODE: serve DIR (http, https or mtls); sets PORT
 serve "$T/m1" https; HTTPS=https://127.0.0.1:$PORT
 expect 0 "--status https" -- vs --status "$HTTPS" --tls-ca "$P/tls-ca.pem"
 contains "--status https" "[ok  ] seal_status      seal 33000020260001 was good at the signing time"
+# a static mirror cannot echo a nonce: --status-nonce refuses its (possibly replayed) answer
+expect 2 "--status-nonce, a server that ignores it" -- vs --status "$HTTPS" --tls-ca "$P/tls-ca.pem" \
+  --status-nonce
+contains "--status-nonce ignored" "does not echo the nonce sent (none): a replayed or cached answer"
+printf 'tok\001en\n' >"$T/bad.token"
+expect 2 "--status-token-file, control byte" -- vs --status "$HTTPS" --status-token-file "$T/bad.token"
+contains "--status-token-file bad" "not printable ASCII (position 4)"
+expect 2 "--status-nonce with file://" -- vs --status "file://$T/m1" --status-nonce
+contains "--status-nonce file" "needs a status server (https://), not a file:// copy"
+expect 2 "--status-nonce without --status" -- vs --status-nonce
+contains "--status-nonce alone" "are for --status URL"
 expect 2 "--status https, server CA not given" -- vs --status "$HTTPS"
 contains "--status https no CA" \
   "GET $HTTPS/api/v1/seals/33000020260001/status: SSL certificate problem"

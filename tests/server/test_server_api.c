@@ -278,21 +278,16 @@ static void verify_ofd(const uint8_t *buf, size_t len)
     sc_trust_free(t);
 }
 
-/* The value of one /metrics line ("name{labels}"), -1 when absent. */
+/* The value of one /metrics series ("name{labels}"), -1 when absent. */
 static long long metric(const char *series)
 {
     sf_req q = { .method = "GET", .path = "/metrics", .token = sf_env_get()->tok_auditor };
     sf_resp r;
-    long long v = -1;
-    char *line;
+    long long v;
 
     assert_int_equal(sf_http(&srv, &q, &r), 0);
     assert_int_equal(r.status, 200);
-    for (line = r.body; line != NULL && *line != '\0'; line = strchr(line, '\n')) {
-        line += *line == '\n';
-        if (strncmp(line, series, strlen(series)) == 0 && line[strlen(series)] == ' ')
-            v = strtoll(line + strlen(series) + 1, NULL, 10);
-    }
+    v = (long long)sf_metric(r.body, series);
     sf_resp_free(&r);
     return v;
 }
@@ -461,6 +456,60 @@ static void test_api_status(void **state)
 /* A seal with more status changes than a signed entry carries (spec/status.asn1: 64): the
  * JSON answer, which carries no history, still says where it stands; the signed one cannot
  * be made, and says so as the server's failure, not the client's. */
+/* ?nonce= is echoed in the signed answer; seal-verify --status-nonce sends a fresh one and
+ * --status-token-file authenticates as a verifier client (anonymous_verify is off here). */
+static void test_api_status_nonce_and_token(void **state)
+{
+    const sf_env *e = sf_env_get();
+    static const char data[] = "status with a nonce";
+    char es[128], path[256], file[600], cmd_tail[1400];
+    const sc_status_resp_info *info;
+    sc_status_resp *r;
+    json_t *j = NULL;
+    uint8_t *der;
+    size_t n;
+
+    (void)state;
+    granted_seal("nonce", es, sizeof(es));
+    snprintf(path, sizeof(path), "/api/v1/seals/%s/status?nonce=00ff10ab", es);
+    r = sfa_get_status(&srv, path);
+    info = sc_status_resp_get_info(r);
+    assert_int_equal(info->nonce_len, 4);
+    assert_memory_equal(info->nonce, "\x00\xff\x10\xab", 4);
+    sc_status_resp_free(r);
+    static const char *const bad[] = { "abc", "", "zz", "0x12",
+        "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(path, sizeof(path), "/api/v1/seals/%s/status?nonce=%s", es, bad[i]);
+        if (call("GET", path, e->tok_verifier, NULL, NULL, NULL) != 400)
+            fail_msg("nonce \"%s\" was not refused with 400", bad[i]);
+    }
+
+    char *b64 = sfa_b64((const uint8_t *)data, sizeof(data) - 1);
+    assert_int_equal(call("POST", "/api/v1/sign/data", e->tok_operator, NULL, &j,
+                          "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, b64), 200);
+    free(b64);
+    der = sfa_unb64(sfa_jstr(j, "signature_b64"), &n);
+    json_decref(j);
+    snprintf(file, sizeof(file), "%s/nonce", e->dir);
+    assert_int_equal(sc_test_sh("mkdir -p '%s'", file), 0);
+    assert_int_equal(sc_test_write(sc_test_path(file, "doc.sig"), der, n), 0);
+    free(der);
+    assert_int_equal(sc_test_write(sc_test_path(file, "doc.txt"), data, sizeof(data) - 1), 0);
+    assert_int_equal(sc_test_write(sc_test_path(file, "verifier.token"), e->tok_verifier,
+                                   strlen(e->tok_verifier)), 0);
+    snprintf(cmd_tail, sizeof(cmd_tail), "--trust '%s/seal-ca.pem' --status https://127.0.0.1:%u "
+             "--tls-ca '%s/tls-ca.pem' --data '%s/doc.txt' '%s/doc.sig' > '%s/out' 2>&1",
+             e->pki, srv.port, e->pki, file, file, file);
+    /* the token and a nonce: the seal was good */
+    assert_int_equal(sc_test_sh("'%s' --status-token-file '%s/verifier.token' --status-nonce %s",
+                                getenv("SEAL_VERIFY"), file, cmd_tail), 0);
+    assert_int_equal(sc_test_sh("grep -q '\\[ok  \\] seal_status' '%s/out'", file), 0);
+    /* no credential: the status server answers 401, the run fails (exit 2) */
+    assert_int_equal(sc_test_sh("'%s' %s", getenv("SEAL_VERIFY"), cmd_tail), 2);
+    assert_int_equal(sc_test_sh("grep -q 'HTTP 401' '%s/out'", file), 0);
+}
+
 static void test_api_status_after_65_changes(void **state)
 {
     const sf_env *e = sf_env_get();
@@ -618,6 +667,7 @@ int main(void)
         cmocka_unit_test(test_api_sign_batch_items_read_as_sign_data),
         cmocka_unit_test(test_api_without_service),
         /* Last: from here on this server's status list fails (the seal it leaves). */
+        cmocka_unit_test(test_api_status_nonce_and_token),
         cmocka_unit_test(test_api_status_after_65_changes),
     };
 

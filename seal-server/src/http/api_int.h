@@ -66,10 +66,12 @@ json_t *ss__api_b64_json(const uint8_t *d, size_t n);
 /** One seal's signed status response at now, exactly as GET /api/v1/seals/{esID}/status
  *  answers it (api_status.c); a must have the status signer (a->key[SS_CONFIG_STATUS_SIGNER])
  *  and the service. @param next_s  nextUpdate - thisUpdate (config status_next_update_s)
+ *  @param nonce  echoed in the response (1..SC_STATUS_MAX_NONCE bytes), or NULL
  *  @param[out] der  new (free()); NULL on failure
  *  @return 0 or a service code (ss__api_reply_svc) with err filled */
 int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
-                       uint8_t **der, size_t *len, sc_err *err);
+                       const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
+                       sc_err *err);
 
 /* The handlers of the route table (api.c). */
 int ss__api_unit_add(ss_req *req);

@@ -125,16 +125,45 @@ static int reply_status(ss_req *req, int rc, uint8_t *der, size_t len, const sc_
 }
 
 int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
-                       uint8_t **der, size_t *len, sc_err *err)
+                       const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
+                       sc_err *err)
 {
     sc_status_builder *b = NULL;
     int rc;
 
     if ((rc = sc_status_builder_new(&b, now, err)) == 0 &&
+        (nonce == NULL || (rc = sc_status_builder_set_nonce(b, nonce, nonce_len, err)) == 0) &&
         (rc = add_entry(a->svc, b, es_id, now, next_s, err)) == 0)
         rc = sign_status(a, b, der, len, err);
     sc_status_builder_free(b);
     return rc;
+}
+
+/* ?nonce=HEX (1..SC_STATUS_MAX_NONCE bytes): echoed in the signed answer, so a verifier that
+ * sent a fresh one knows the answer was made for its request, not replayed (as OCSP's nonce).
+ * @return bytes in out, 0 when absent, -1 when malformed (answered 400) */
+static int read_nonce(ss_req *req, uint8_t out[SC_STATUS_MAX_NONCE])
+{
+    char hex[2 * SC_STATUS_MAX_NONCE + 2];
+    int n = ss_req_query(req, "nonce", hex, sizeof(hex));
+    size_t len;
+
+    if (n == -1)
+        return 0;
+    len = n < 0 ? 0 : strlen(hex);
+    if (len == 0 || len % 2 != 0 || len > 2 * SC_STATUS_MAX_NONCE ||
+        strspn(hex, "0123456789abcdefABCDEF") != len) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "nonce: 2 to %d hex digits, an even "
+                           "number (1 to %d bytes)", 2 * SC_STATUS_MAX_NONCE,
+                           SC_STATUS_MAX_NONCE);
+        return -1;
+    }
+    for (size_t i = 0; i < len / 2; i++) {
+        unsigned v;
+        sscanf(hex + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+    return (int)(len / 2);
 }
 
 /* One seal: a signed entry, or with Accept: application/json the same facts unsigned (no
@@ -147,12 +176,14 @@ int ss__api_seal_status(ss_req *req)
     int64_t now = (int64_t)time(NULL);
     unsigned next_s = ss_config_status_next_update_s(cfg);
     ss_svc_status_info st;
-    uint8_t *der = NULL;
+    uint8_t *der = NULL, nonce[SC_STATUS_MAX_NONCE];
     size_t len = 0;
     sc_err err = SC_ERR_INIT;
-    int rc;
+    int rc, nlen;
 
     if (a == NULL)
+        return 0;
+    if ((nlen = read_nonce(req, nonce)) < 0)
         return 0;
     if (wants_json(req)) {
         char hex[65];
@@ -173,7 +204,8 @@ int ss__api_seal_status(ss_req *req)
                                                      "seal_sm3",
                                                      st.status != SS_SVC_UNKNOWN ? hex : NULL));
     }
-    rc = ss__api_status_one(a, next_s, es_id, now, &der, &len, &err);
+    rc = ss__api_status_one(a, next_s, es_id, now, nlen > 0 ? nonce : NULL, (size_t)nlen, &der,
+                            &len, &err);
     return reply_status(req, rc, der, len, &err);
 }
 
