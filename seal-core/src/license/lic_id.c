@@ -92,7 +92,7 @@ int sc_lic_check_char(char *out, const char *data, size_t len, sc_err *err)
 }
 
 /* A type code, issuer code or serial: 1..SC_LIC_ID_PART_MAX characters of 0-9 A-Z. */
-static int part_ok(const char *what, const char *p, size_t n, sc_err *err)
+int sc__lic_part_ok(const char *what, const char *p, size_t n, sc_err *err)
 {
     if (n == 0)
         return sc_err_set(err, SC_EFORMAT, "%s is empty", what);
@@ -152,9 +152,9 @@ int sc_lic_id_make(char *out, size_t out_size, const char *type, const char *iss
     tn = strnlen(type, SC_LIC_ID_PART_MAX + 1);
     in = strnlen(issuer, SC_LIC_ID_PART_MAX + 1);
     sn = strnlen(serial, SC_LIC_ID_PART_MAX + 1);
-    if ((rc = part_ok("type code", type, tn, err)) != 0 ||
-        (rc = part_ok("issuer code", issuer, in, err)) != 0 ||
-        (rc = part_ok("serial", serial, sn, err)) != 0) {
+    if ((rc = sc__lic_part_ok("type code", type, tn, err)) != 0 ||
+        (rc = sc__lic_part_ok("issuer code", issuer, in, err)) != 0 ||
+        (rc = sc__lic_part_ok("serial", serial, sn, err)) != 0) {
         sc_err_prefix(err, "licence identifier");
         return rc;
     }
@@ -209,9 +209,9 @@ static int id_parse(sc_lic_id *out, const char *id, size_t len, sc_err *err)
     if (split5(rest, len - root, start, plen, &count) != 0)
         return sc_err_set(err, SC_EFORMAT, "%zu parts after the root arc, expected 5 "
                           "(type.issuer.serial.version.check)", count);
-    if ((rc = part_ok("type code", rest + start[0], plen[0], err)) != 0 ||
-        (rc = part_ok("issuer code", rest + start[1], plen[1], err)) != 0 ||
-        (rc = part_ok("serial", rest + start[2], plen[2], err)) != 0 ||
+    if ((rc = sc__lic_part_ok("type code", rest + start[0], plen[0], err)) != 0 ||
+        (rc = sc__lic_part_ok("issuer code", rest + start[1], plen[1], err)) != 0 ||
+        (rc = sc__lic_part_ok("serial", rest + start[2], plen[2], err)) != 0 ||
         (rc = version_ok(rest + start[3], plen[3], &out->version, err)) != 0)
         return rc;
     sc__lic_show(shown, sizeof(shown), rest + start[4], plen[4]);
