@@ -85,7 +85,8 @@ static int status_for(void *ctx, const char *es_id, const sc_status_resp **out, 
                           "list, GET /api/v1/status-list)", es_id, VERIFY_MAX_SEALS);
     if ((rc = cache_grow(c, err)) != 0)
         return rc;
-    if ((rc = ss__api_status_one(c->a, c->next_s, es_id, c->now, NULL, 0, &der, &len, err)) != 0) {
+    if ((rc = ss__api_status_one(c->a, c->next_s, es_id, c->now, NULL, 0, &der, &len,
+                                 err)) != 0) {
         sc_err_prefix(err, "the status of seal %s could not be made", es_id);
         return rc == SC_ENOMEM ? SC_ENOMEM : SC_EUNSUPPORTED;
     }
