@@ -14,17 +14,12 @@
 
 #include "sealcore/ofd_doc.h"
 #include "sealcore/verify.h"
+#include "ofd_write_test.h"   /* OK() only */
 #include "testutil.h"
 #include "ofd_stamp_test.h"   /* last: its type out would shadow parameters named out */
 
 #define TTF "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00" \
             "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd"
-#define CHECK(call)                                                                        \
-    do {                                                                                   \
-        sc_err e_ = SC_ERR_INIT;                                                           \
-        if ((call) != 0)                                                                   \
-            fail_msg("%s: %s", #call, e_.msg);                                             \
-    } while (0)
 
 static uint8_t *licence(size_t *len)
 {
@@ -35,20 +30,20 @@ static uint8_t *licence(size_t *len)
     uint8_t *buf = NULL;
     uint32_t id;
 
-    CHECK(sc_ofd_doc_new(&doc, 210, 297, &e_));
-    CHECK(sc_ofd_doc_set_doc_id(doc, DOC_ID, &e_));
-    CHECK(sc_ofd_doc_add_custom(doc, "ZZMC", "营业执照", &e_));
-    CHECK(sc_ofd_doc_add_page(doc, NULL, &e_));
-    CHECK(sc_ofd_doc_add_font_file(doc, t.font, NULL, (const uint8_t *)TTF, sizeof(TTF) - 1,
+    OK(sc_ofd_doc_new(&doc, 210, 297, &e_));
+    OK(sc_ofd_doc_set_doc_id(doc, DOC_ID, &e_));
+    OK(sc_ofd_doc_add_custom(doc, "ZZMC", "营业执照", &e_));
+    OK(sc_ofd_doc_add_page(doc, NULL, &e_));
+    OK(sc_ofd_doc_add_font_file(doc, t.font, NULL, U(TTF), sizeof(TTF) - 1,
                                    &e_));
-    CHECK(sc_ofd_doc_add_text(doc, 0, &t, &e_));
+    OK(sc_ofd_doc_add_text(doc, 0, &t, &e_));
     id = sc_ofd_doc_last_id(doc);
-    CHECK(sc_ofd_doc_add_tag(doc, "license", "ZZMC", "营业执照", 0, &id, 1, &e_));
-    CHECK(sc_ofd_doc_add_qr(doc, 0, 160, 240, 30, (const uint8_t *)url, strlen(url),
+    OK(sc_ofd_doc_add_tag(doc, "license", "ZZMC", "营业执照", 0, &id, 1, &e_));
+    OK(sc_ofd_doc_add_qr(doc, 0, 160, 240, 30, U(url), strlen(url),
                             SC_OFD_QR_M, &e_));
     id = sc_ofd_doc_last_id(doc);
-    CHECK(sc_ofd_doc_add_tag(doc, "license", "EWM", url, 0, &id, 1, &e_));
-    CHECK(sc_ofd_doc_write_mem(doc, &buf, len, &e_));
+    OK(sc_ofd_doc_add_tag(doc, "license", "EWM", url, 0, &id, 1, &e_));
+    OK(sc_ofd_doc_write_mem(doc, &buf, len, &e_));
     sc_ofd_doc_free(doc);
     return buf;
 }
@@ -82,8 +77,8 @@ static void ofd_doc_sign__stamp_covers_tags_qr_and_font(void **state)
     for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++)
         if (!covered(&o.m->sigs[0], must[i]))
             fail_msg("%s is not covered by the References", must[i]);
-    CHECK(sc_report_new(&rep, "licence.ofd", NULL, &e_));
-    CHECK(sc_verify_ofd_mem(rep, o.buf, o.len, &vo, &e_));
+    OK(sc_report_new(&rep, "licence.ofd", NULL, &e_));
+    OK(sc_verify_ofd_mem(rep, o.buf, o.len, &vo, &e_));
     if (!sc_test_check_is(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_PASSED, NULL, msg,
                           sizeof(msg)))
         fail_msg("%s", msg);
@@ -96,8 +91,8 @@ static void ofd_doc_sign__stamp_covers_tags_qr_and_font(void **state)
     memcpy(strstr((char *)tag, "营业执照"), "营业执胀", strlen("营业执照"));
     bad = repack(o.buf, o.len, "Doc_0/Tags/Tag_license.xml", "Doc_0/Tags/Tag_license.xml",
                  tag, tlen, &blen);
-    CHECK(sc_report_new(&rep, "tampered.ofd", NULL, &e_));
-    CHECK(sc_verify_ofd_mem(rep, bad, blen, &vo, &e_));
+    OK(sc_report_new(&rep, "tampered.ofd", NULL, &e_));
+    OK(sc_verify_ofd_mem(rep, bad, blen, &vo, &e_));
     if (!sc_test_check_is(rep, 0, SC_CHECK_OFD_REFERENCES, SC_RESULT_FAILED,
                           "Tag_license.xml", msg, sizeof(msg)))
         fail_msg("%s", msg);

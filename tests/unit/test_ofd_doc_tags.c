@@ -29,7 +29,6 @@
 #include "testutil.h"
 
 #define PNG "\x89PNG\r\n\x1a\n-a stand-in for image bytes-"
-#define DOC_ID "00112233445566778899aabbccddeeff"
 
 /* ---- one XML part of a written package, queried with XPath --------------------------- */
 
@@ -98,15 +97,39 @@ static long part_long(part *p, const char *expr, long k)
     return v;
 }
 
+/* An A4 document of n empty pages (a random DocID: nothing here compares whole packages). */
 static sc_ofd_doc *doc_with_pages(size_t n)
 {
     sc_ofd_doc *doc = NULL;
 
     OK(sc_ofd_doc_new(&doc, 210, 297, &e_));
-    OK(sc_ofd_doc_set_doc_id(doc, DOC_ID, &e_));
-    for (size_t i = 0; i < n; i++)
+    while (n-- > 0)
         OK(sc_ofd_doc_add_page(doc, NULL, &e_));
     return doc;
+}
+
+/* A written document, read back by our package reader. */
+typedef struct written {
+    uint8_t *buf;
+    size_t len;
+    sc_ofd_pkg *pkg;
+} written;
+
+static written write_read(const sc_ofd_doc *doc)
+{
+    written w = { NULL, 0, NULL };
+
+    OK(sc_ofd_doc_write_mem(doc, &w.buf, &w.len, &e_));
+    w.pkg = open_ok(w.buf, w.len);
+    return w;
+}
+
+/* Free w and doc. */
+static void done(written *w, sc_ofd_doc *doc)
+{
+    sc_ofd_pkg_free(w->pkg);
+    free(w->buf);
+    sc_ofd_doc_free(doc);
 }
 
 static void add_text(sc_ofd_doc *doc, size_t page, double y, const char *s)
@@ -123,9 +146,7 @@ static void ofd_doc_last_id__names_each_new_object(void **state)
     sc_ofd_doc *doc = doc_with_pages(2);
     sc_ofd_rgb red = { 255, 0, 0 };
     uint32_t ids[5];
-    uint8_t *out;
-    size_t len;
-    sc_ofd_pkg *pkg;
+    written w;
     part p;
 
     (void)state;
@@ -152,9 +173,8 @@ static void ofd_doc_last_id__names_each_new_object(void **state)
     assert_int_equal(ids[0], 6);
     assert_int_equal(ids[1], 8);
 
-    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
-    pkg = open_ok(out, len);
-    p = part_open(pkg, "Doc_0/Pages/Page_1/Content.xml");
+    w = write_read(doc);
+    p = part_open(w.pkg, "Doc_0/Pages/Page_1/Content.xml");
     PART_IS(&p, "持证主体", "string(//ofd:TextObject[@ID = '%u']/ofd:TextCode)",
             (unsigned)ids[0]);
     PART_IS(&p, "150 20 30 30", "string(//ofd:ImageObject[@ID = '%u']/@Boundary)",
@@ -162,15 +182,13 @@ static void ofd_doc_last_id__names_each_new_object(void **state)
     PART_IS(&p, "0.5", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[2]);
     PART_IS(&p, "0.3", "string(//ofd:PathObject[@ID = '%u']/@LineWidth)", (unsigned)ids[3]);
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Pages/Page_0/Content.xml");
+    p = part_open(w.pkg, "Doc_0/Pages/Page_0/Content.xml");
     PART_IS(&p, "第一页", "string(//ofd:TextObject[@ID = '%u'])", (unsigned)ids[4]);
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Document.xml");
+    p = part_open(w.pkg, "Doc_0/Document.xml");
     PART_IS(&p, "1 3", "concat(//ofd:Page[1]/@ID, ' ', //ofd:Page[2]/@ID)");
     part_close(&p);
-    sc_ofd_pkg_free(pkg);
-    free(out);
-    sc_ofd_doc_free(doc);
+    done(&w, doc);
 }
 
 /* ---- custom tags --------------------------------------------------------------------- */
@@ -326,9 +344,7 @@ static void ofd_doc_add_tag__links_fields_to_page_text(void **state)
         "extra|备注|第二页|第二页\n";
     sc_ofd_doc *doc;
     uint32_t ids[4], p2;
-    uint8_t *out;
-    size_t len;
-    sc_ofd_pkg *pkg;
+    written w;
     char got[2048];
     part p;
 
@@ -344,27 +360,26 @@ static void ofd_doc_add_tag__links_fields_to_page_text(void **state)
                           &e_));
     OK(sc_ofd_doc_add_tag(doc, "license", "ZZBS", "1.2.156.3005.2.11100000000013338W011."
                           "11430000006122244L.20230000403.001.U", 0, NULL, 0, &e_));
-    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
-    pkg = open_ok(out, len);
-    assert_int_equal(sc_ofd_pkg_count(pkg), 9);      /* 4 + 2 pages + CustomTags + 2 tags */
-    assert_string_equal(sc_ofd_pkg_name(pkg, 6), "Doc_0/Tags/CustomTags.xml");
-    assert_string_equal(sc_ofd_pkg_name(pkg, 7), "Doc_0/Tags/Tag_license.xml");
-    assert_string_equal(sc_ofd_pkg_name(pkg, 8), "Doc_0/Tags/Tag_extra.xml");
-    read_tags(pkg, got, sizeof(got));
+    w = write_read(doc);
+    assert_int_equal(sc_ofd_pkg_count(w.pkg), 9);      /* 4 + 2 pages + CustomTags + 2 tags */
+    assert_string_equal(sc_ofd_pkg_name(w.pkg, 6), "Doc_0/Tags/CustomTags.xml");
+    assert_string_equal(sc_ofd_pkg_name(w.pkg, 7), "Doc_0/Tags/Tag_license.xml");
+    assert_string_equal(sc_ofd_pkg_name(w.pkg, 8), "Doc_0/Tags/Tag_extra.xml");
+    read_tags(w.pkg, got, sizeof(got));
     assert_string_equal(got, want);
     /* Document.xml children in XSD order; the tag documents' exact shape */
-    p = part_open(pkg, "Doc_0/Document.xml");
+    p = part_open(w.pkg, "Doc_0/Document.xml");
     PART_IS(&p, "CommonData Pages CustomTags|Tags/CustomTags.xml",
             "concat(local-name(/*/*[1]), ' ', local-name(/*/*[2]), ' ', "
             "local-name(/*/*[3]), '|', /*/ofd:CustomTags)");
     PART_IS(&p, "3", "count(/*/*)");
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Tags/CustomTags.xml");
+    p = part_open(w.pkg, "Doc_0/Tags/CustomTags.xml");
     PART_IS(&p, "license Tag_license.xml extra Tag_extra.xml",
             "concat(//ofd:CustomTag[1]/@TypeID, ' ', //ofd:CustomTag[1]/ofd:FileLoc, ' ', "
             "//ofd:CustomTag[2]/@TypeID, ' ', //ofd:CustomTag[2]/ofd:FileLoc)");
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Tags/Tag_license.xml");
+    p = part_open(w.pkg, "Doc_0/Tags/Tag_license.xml");
     PART_IS(&p, "4|1|0|1|2|1|1|6|8", "concat(count(/sc:Tags/sc:Tag), '|', "
             "count(//sc:Tag[@Name = 'ZZMC']/sc:Value), '|', "
             "count(//sc:Tag[@Name = 'ZZBS']/ofd:ObjectRef), '|', "
@@ -375,12 +390,10 @@ static void ofd_doc_add_tag__links_fields_to_page_text(void **state)
             "//sc:Tag[@Name = 'ZZMC']/ofd:ObjectRef, '|', "
             "//sc:Tag[@Name = 'CZZTDM']/ofd:ObjectRef)");
     part_close(&p);
-    ids_unique(pkg, 2);
-    python_reads_tags(out, len, 5);
-    external_readers_accept(out, len, "tags.ofd");
-    sc_ofd_pkg_free(pkg);
-    free(out);
-    sc_ofd_doc_free(doc);
+    ids_unique(w.pkg, 2);
+    python_reads_tags(w.buf, w.len, 5);
+    external_readers_accept(w.buf, w.len, "tags.ofd");
+    done(&w, doc);
 }
 
 static void ofd_doc_add_tag__refuses_each_bad_argument(void **state)
@@ -436,9 +449,7 @@ static void ofd_doc_add_tag__limits_at_n_and_n_plus_1(void **state)
     sc_ofd_doc *doc = doc_with_pages(1);
     uint32_t ids[SC_OFD_DOC_MAX_TAG_REFS];
     char type[16];
-    uint8_t *out;
-    size_t len;
-    sc_ofd_pkg *pkg;
+    written w;
     part p;
 
     (void)state;
@@ -457,18 +468,15 @@ static void ofd_doc_add_tag__limits_at_n_and_n_plus_1(void **state)
         OK(sc_ofd_doc_add_tag(doc, "t1", "n", "v", 0, &ids[doc->ntags % 1000], 1, &e_));
     REFUSES(SC_ELIMIT, "more than 10000 tags",
             sc_ofd_doc_add_tag(doc, "t1", "n", "v", 0, NULL, 0, &e_));
-    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
-    pkg = open_ok(out, len);
-    assert_int_equal(sc_ofd_pkg_count(pkg), 4 + 1 + 1 + SC_OFD_DOC_MAX_TAG_TYPES);
-    p = part_open(pkg, "Doc_0/Tags/Tag_t0.xml");
+    w = write_read(doc);
+    assert_int_equal(sc_ofd_pkg_count(w.pkg), 4 + 1 + 1 + SC_OFD_DOC_MAX_TAG_TYPES);
+    p = part_open(w.pkg, "Doc_0/Tags/Tag_t0.xml");
     PART_IS(&p, "1000", "count(//ofd:ObjectRef)");
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Tags/Tag_t1.xml");
+    p = part_open(w.pkg, "Doc_0/Tags/Tag_t1.xml");
     PART_IS(&p, "9985", "count(//sc:Tag)");
     part_close(&p);
-    sc_ofd_pkg_free(pkg);
-    free(out);
-    sc_ofd_doc_free(doc);
+    done(&w, doc);
 }
 
 /* ---- QR codes ------------------------------------------------------------------------ */
@@ -563,9 +571,7 @@ static void zbar_decodes(const uint8_t *mx, size_t w, const char *want)
 static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, double size)
 {
     sc_ofd_doc *doc = doc_with_pages(1);
-    uint8_t *out;
-    size_t olen;
-    sc_ofd_pkg *pkg;
+    written w;
     part p;
     uint32_t id;
     char *d;
@@ -574,9 +580,8 @@ static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, d
     OK(sc_ofd_doc_add_qr(doc, 0, 150, 240, size, data, len, ecl, &e_));
     id = sc_ofd_doc_last_id(doc);
     assert_int_equal(id, 6);               /* page 1, layer 2, font 3, text 4, white 5 */
-    OK(sc_ofd_doc_write_mem(doc, &out, &olen, &e_));
-    pkg = open_ok(out, olen);
-    p = part_open(pkg, "Doc_0/Pages/Page_0/Content.xml");
+    w = write_read(doc);
+    p = part_open(w.pkg, "Doc_0/Pages/Page_0/Content.xml");
     PART_IS(&p, "5|150 240 25 25|false|true|255 255 255|M 0 0 L 25 0 L 25 25 L 0 25 C",
             "concat(//ofd:PathObject[1]/@ID, '|', //ofd:PathObject[1]/@Boundary, '|', "
             "//ofd:PathObject[1]/@Stroke, '|', //ofd:PathObject[1]/@Fill, '|', "
@@ -588,10 +593,8 @@ static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, d
             "count(//ofd:PathObject))");
     d = part_str(&p, "string(//ofd:PathObject[@ID = '%u']/ofd:AbbreviatedData)", (unsigned)id);
     part_close(&p);
-    ids_unique(pkg, 1);
-    sc_ofd_pkg_free(pkg);
-    free(out);
-    sc_ofd_doc_free(doc);
+    ids_unique(w.pkg, 1);
+    done(&w, doc);
     return d;
 }
 
@@ -676,9 +679,9 @@ static void ofd_doc_add_font_file__embeds_it_for_texts_naming_it(void **state)
     const char *dejavu = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
     sc_ofd_doc *doc = doc_with_pages(1);
     sc_ofd_text t = { 20, 20, 5, "方正小标宋简体", "营业执照", NULL };
-    uint8_t *out, *got, *real = NULL;
-    size_t len, glen, rlen = 0, ix;
-    sc_ofd_pkg *pkg;
+    uint8_t *got, *real = NULL;
+    size_t glen, rlen = 0, ix;
+    written w;
     sc__ofd_raw_stat st;
     struct zip_file *zf;
     part p;
@@ -699,42 +702,39 @@ static void ofd_doc_add_font_file__embeds_it_for_texts_naming_it(void **state)
     } else {
         print_message("%s missing: no real font embedded\n", dejavu);
     }
-    OK(sc_ofd_doc_write_mem(doc, &out, &len, &e_));
-    pkg = open_ok(out, len);
-    p = part_open(pkg, "Doc_0/PublicRes.xml");
+    w = write_read(doc);
+    p = part_open(w.pkg, "Doc_0/PublicRes.xml");
     PART_IS(&p, "方正小标宋简体|FZXiaoBiaoSong-B05S|font_3.ttf|0|Body|font_7.otf",
             "concat(//ofd:Font[@ID = 3]/@FontName, '|', //ofd:Font[@ID = 3]/@FamilyName, '|', "
             "//ofd:Font[@ID = 3]/ofd:FontFile, '|', count(//ofd:Font[@ID = 5]/ofd:FontFile), "
             "'|', //ofd:Font[@ID = 7]/@FamilyName, '|', //ofd:Font[@ID = 7]/ofd:FontFile)");
     PART_IS(&p, real != NULL ? "font_9.ttf" : "", "string(//ofd:Font[@ID = 9]/ofd:FontFile)");
     part_close(&p);
-    p = part_open(pkg, "Doc_0/Pages/Page_0/Content.xml");
+    p = part_open(w.pkg, "Doc_0/Pages/Page_0/Content.xml");
     PART_IS(&p, "3 5 7", "concat(//ofd:TextObject[@ID = 4]/@Font, ' ', "
             "//ofd:TextObject[@ID = 6]/@Font, ' ', //ofd:TextObject[@ID = 8]/@Font)");
     part_close(&p);
-    got = read_entry(pkg, "Doc_0/Res/font_3.ttf", &glen);
+    got = read_entry(w.pkg, "Doc_0/Res/font_3.ttf", &glen);
     assert_int_equal(glen, sizeof(TTF) - 1);
     assert_memory_equal(got, TTF, glen);
     free(got);
-    got = read_entry(pkg, "Doc_0/Res/font_7.otf", &glen);
+    got = read_entry(w.pkg, "Doc_0/Res/font_7.otf", &glen);
     assert_int_equal(glen, sizeof(otf) - 1);
     free(got);
     if (real != NULL) {
-        got = read_entry(pkg, "Doc_0/Res/font_9.ttf", &glen);
+        got = read_entry(w.pkg, "Doc_0/Res/font_9.ttf", &glen);
         assert_int_equal(glen, rlen);
         assert_memory_equal(got, real, rlen);
         free(got);
-        OK(sc_ofd_pkg_find(pkg, NULL, "Doc_0/Res/font_9.ttf", &ix, &e_));
-        OK(sc__ofd_pkg_raw_open(pkg, ix, &st, &zf, &e_));
+        OK(sc_ofd_pkg_find(w.pkg, NULL, "Doc_0/Res/font_9.ttf", &ix, &e_));
+        OK(sc__ofd_pkg_raw_open(w.pkg, ix, &st, &zf, &e_));
         assert_int_equal(st.method, 0);                          /* stored, not deflated */
         zip_fclose(zf);
     }
-    ids_unique(pkg, 1);
-    external_readers_accept(out, len, "fonts.ofd");
-    sc_ofd_pkg_free(pkg);
-    free(out);
+    ids_unique(w.pkg, 1);
+    external_readers_accept(w.buf, w.len, "fonts.ofd");
     free(real);
-    sc_ofd_doc_free(doc);
+    done(&w, doc);
 }
 
 static uint8_t ttf_buf[64];

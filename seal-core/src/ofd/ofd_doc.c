@@ -166,6 +166,16 @@ void sc_ofd_doc_free(sc_ofd_doc *doc)
     free(doc);
 }
 
+int sc__ofd_doc_check_bytes(const uint8_t *p, size_t len, const char *what, sc_err *err)
+{
+    if (p == NULL || len == 0)
+        return sc_err_set(err, SC_EINVAL, "%s: no bytes", what);
+    if (len > SC_OFD_MAX_ENTRY)
+        return sc_err_set(err, SC_ELIMIT, "%s: %zu bytes, more than the %llu allowed", what, len,
+                          (unsigned long long)SC_OFD_MAX_ENTRY);
+    return 0;
+}
+
 char *sc__ofd_doc_dup(const char *s, sc_err *err)
 {
     return sc__memdup(s, strlen(s) + 1, err);
@@ -390,18 +400,9 @@ int sc_ofd_doc_add_image(sc_ofd_doc *doc, size_t page_ix, double x_mm, double y_
     sc__ofd_obj *o;
     int rc;
 
-    if ((rc = check_box(x_mm, y_mm, w_mm, h_mm, err)) != 0)
-        goto out;
-    if (img == NULL || len == 0) {
-        rc = sc_err_set(err, SC_EINVAL, "image: no bytes");
-        goto out;
-    }
-    if (len > SC_OFD_MAX_ENTRY) {
-        rc = sc_err_set(err, SC_ELIMIT, "image: %zu bytes, more than the %llu allowed", len,
-                        (unsigned long long)SC_OFD_MAX_ENTRY);
-        goto out;
-    }
-    if ((rc = image_kind(img, len, format, &fmt, &ext, err)) != 0 ||
+    if ((rc = check_box(x_mm, y_mm, w_mm, h_mm, err)) != 0 ||
+        (rc = sc__ofd_doc_check_bytes(img, len, "image", err)) != 0 ||
+        (rc = image_kind(img, len, format, &fmt, &ext, err)) != 0 ||
         (rc = sc__ofd_doc_new_obj(doc, page_ix, &o, err)) != 0)
         goto out;
     for (size_t i = 0; i < doc->nimages && im == NULL; i++)

@@ -91,16 +91,8 @@ int sc_ofd_doc_add_font_file(sc_ofd_doc *doc, const char *font_name, const char 
         rc = sc_err_set(err, SC_EINVAL, "empty family name");
         goto out;
     }
-    if (file == NULL || len == 0) {
-        rc = sc_err_set(err, SC_EINVAL, "font file: no bytes");
-        goto out;
-    }
-    if (len > SC_OFD_MAX_ENTRY) {
-        rc = sc_err_set(err, SC_ELIMIT, "font file: %zu bytes, more than the %llu allowed", len,
-                        (unsigned long long)SC_OFD_MAX_ENTRY);
-        goto out;
-    }
-    if ((rc = check_sfnt(file, len, &ext, err)) != 0)
+    if ((rc = sc__ofd_doc_check_bytes(file, len, "font file", err)) != 0 ||
+        (rc = check_sfnt(file, len, &ext, err)) != 0)
         goto out;
     for (size_t i = 0; i < doc->nfonts; i++)
         if (strcmp(doc->fonts[i].name, font_name) == 0 && doc->fonts[i].file != NULL) {

@@ -106,6 +106,9 @@ int sc__ofd_doc_check_str(const char *s, const char *what, size_t *nchars, size_
 int sc__ofd_doc_check_num(double v, double lo, double hi, const char *what, sc_err *err);
 /* Grow *arr (n elements of sz bytes, *cap allocated) to hold one more. 0 or SC_ENOMEM */
 int sc__ofd_doc_grow(void **arr, size_t n, size_t *cap, size_t sz, sc_err *err);
+/* The bytes of an embedded file (what names it: "image", "font file"): not NULL, 1 ..
+ * SC_OFD_MAX_ENTRY bytes, checked before any is read. @return 0, SC_EINVAL, SC_ELIMIT */
+int sc__ofd_doc_check_bytes(const uint8_t *p, size_t len, const char *what, sc_err *err);
 /* A copy of s (free()); NULL with err on ENOMEM. */
 char *sc__ofd_doc_dup(const char *s, sc_err *err);
 /* Room for one more object on page pg (zeroed), not yet counted; the caller fills it and

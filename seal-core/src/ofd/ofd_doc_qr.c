@@ -14,6 +14,9 @@
 
 #include <qrencode.h>
 
+/* Threads: Debian's libqrencode is built with pthread (its Reed-Solomon tables are made once
+ * behind a mutex), so documents on different threads may add codes at the same time. */
+
 /* Highest capacity of a version 40 code, numeric mode at level L: more can never fit, so
  * longer data is refused before anything is copied or encoded. */
 #define QR_MAX_DIGITS 7089u
