@@ -152,12 +152,10 @@ static int remote_audit_show(int argc, char **argv)
 
 int cmd_audit_verify_any(int argc, char **argv)
 {
-    return remote_wanted(argc, argv, "--store") ? remote_audit_verify(argc, argv)
-                                                : cmd_audit_verify(argc, argv);
+    return remote_or_local(argc, argv, "--store", remote_audit_verify, cmd_audit_verify);
 }
 
 int cmd_audit_show_any(int argc, char **argv)
 {
-    return remote_wanted(argc, argv, "--store") ? remote_audit_show(argc, argv)
-                                                : cmd_audit_show(argc, argv);
+    return remote_or_local(argc, argv, "--store", remote_audit_show, cmd_audit_show);
 }

@@ -526,14 +526,12 @@ static int remote_sign_batch(int argc, char **argv)
 
 int cmd_sign_data_any(int argc, char **argv)
 {
-    return remote_wanted(argc, argv, "--seal") ? remote_sign_data(argc, argv)
-                                               : cmd_sign_data(argc, argv);
+    return remote_or_local(argc, argv, "--seal", remote_sign_data, cmd_sign_data);
 }
 
 int cmd_sign_ofd_any(int argc, char **argv)
 {
-    return remote_wanted(argc, argv, "--seal") ? remote_sign_ofd(argc, argv)
-                                               : cmd_sign_ofd(argc, argv);
+    return remote_or_local(argc, argv, "--seal", remote_sign_ofd, cmd_sign_ofd);
 }
 
 int cmd_sign_batch(int argc, char **argv)

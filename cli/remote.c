@@ -70,6 +70,12 @@ int remote_wanted(int argc, char **argv, const char *local_opt)
     return !local && getenv("SEALCTL_SERVER") != NULL && getenv("SEALCTL_SERVER")[0] != '\0';
 }
 
+int remote_or_local(int argc, char **argv, const char *local_opt, remote_cmd_fn remote_fn,
+                    remote_cmd_fn local_fn)
+{
+    return remote_wanted(argc, argv, local_opt) ? remote_fn(argc, argv) : local_fn(argc, argv);
+}
+
 int remote_parse(const char *prog, const char *usage, const struct option *opts, int argc,
                  char **argv, remote_opts *ro, remote_opt_fn fn, void *ctx, int npos)
 {

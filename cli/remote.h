@@ -59,6 +59,7 @@ int remote_opt(remote_opts *o, int c, const char *arg);
 
 struct option;
 typedef struct remote remote;   /* opaque: one server, one libcurl handle */
+typedef int (*remote_cmd_fn)(int argc, char **argv);
 
 /** What a command does with its own options: 0 taken, 1 not its option (usage error), -1 a
  *  bad value (the callback has said why). */
@@ -70,6 +71,10 @@ typedef int (*remote_opt_fn)(void *ctx, int c, const char *arg);
  *  @return -1 to go on, or the exit code to return now (EXIT_DONE after --help, EXIT_USAGE) */
 int remote_parse(const char *prog, const char *usage, const struct option *opts, int argc,
                  char **argv, remote_opts *ro, remote_opt_fn fn, void *ctx, int npos);
+
+/** Run remote_fn when remote_wanted(argc, argv, local_opt), else local_fn. */
+int remote_or_local(int argc, char **argv, const char *local_opt, remote_cmd_fn remote_fn,
+                    remote_cmd_fn local_fn);
 
 /** remote_open() under a command's name: 0, or the exit code after printing why. */
 int remote_begin(const char *prog, const remote_opts *o, remote **out);
