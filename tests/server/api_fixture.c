@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "api_fixture.h"
+#include "sealcore/ofd_doc.h"
 #include "sealcore/ses.h"
 #include "testutil.h"
 
@@ -219,4 +220,19 @@ sc_status_resp *sfa_get_status(const sf_server *s, const char *path)
         fail_msg("status response not trusted: %s", why);
     sc_trust_free(t);
     return resp;
+}
+
+uint8_t *sfa_make_ofd(const char *text, size_t *len)
+{
+    sc_ofd_doc *doc = NULL;
+    uint8_t *buf = NULL;
+    sc_err err = SC_ERR_INIT;
+    sc_ofd_text t = { 20, 30, 5, NULL, text, NULL };
+
+    assert_int_equal(sc_ofd_doc_new(&doc, 210, 297, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_page(doc, NULL, &err), 0);
+    assert_int_equal(sc_ofd_doc_add_text(doc, 0, &t, &err), 0);
+    assert_int_equal(sc_ofd_doc_write_mem(doc, &buf, len, &err), 0);
+    sc_ofd_doc_free(doc);
+    return buf;
 }

@@ -54,6 +54,9 @@ void sfa_report_timestamped(const sc_report *rep);
 /** Assert that base64 sig_b64 is a valid, time-stamped detached SES_Signature over data. */
 void sfa_verify_sig(const char *sig_b64, const uint8_t *data, size_t dlen);
 
+/** A one-page OFD package (A4) with text at (20, 30) mm (new buffer, free()); len its size. */
+uint8_t *sfa_make_ofd(const char *text, size_t *len);
+
 /** GET path as the verifier: a DER status response (200, its content type), parsed and
  *  verified against the dev PKI. @return the response, free with sc_status_resp_free() */
 sc_status_resp *sfa_get_status(const sf_server *s, const char *path);

@@ -234,21 +234,6 @@ static void test_api_units_and_reject(void **state)
                           NULL, NULL, "{\"reason\": \"no\"}"), 404);
 }
 
-static uint8_t *make_ofd(const char *text, size_t *len)
-{
-    sc_ofd_doc *doc = NULL;
-    uint8_t *buf = NULL;
-    sc_err err = SC_ERR_INIT;
-    sc_ofd_text t = { 20, 30, 5, NULL, text, NULL };
-
-    assert_int_equal(sc_ofd_doc_new(&doc, 210, 297, &err), 0);
-    assert_int_equal(sc_ofd_doc_add_page(doc, NULL, &err), 0);
-    assert_int_equal(sc_ofd_doc_add_text(doc, 0, &t, &err), 0);
-    assert_int_equal(sc_ofd_doc_write_mem(doc, &buf, len, &err), 0);
-    sc_ofd_doc_free(doc);
-    return buf;
-}
-
 static long sign_ofd(const char *query, const uint8_t *in, size_t len, const char *header,
                      sf_resp *r)
 {
@@ -296,7 +281,7 @@ static void test_api_sign_ofd(void **state)
 {
     char es[128], q[256], idem[64];
     size_t len = 0;
-    uint8_t *in = make_ofd("ADMINISTRATIVE DECISION", &len);
+    uint8_t *in = sfa_make_ofd("ADMINISTRATIVE DECISION", &len);
     sf_resp r, r2;
 
     (void)state;

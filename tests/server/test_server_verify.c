@@ -19,7 +19,6 @@
 #include <openssl/evp.h>
 
 #include "sealcore/key.h"
-#include "sealcore/ofd_doc.h"
 #include "sealcore/ses.h"
 #include "api_fixture.h"
 #include "server_fixture.h"
@@ -389,21 +388,6 @@ static void test_verify_status_before_and_after_suspension(void **state)
     free(after);
 }
 
-static uint8_t *make_ofd(size_t *len)
-{
-    sc_ofd_doc *doc = NULL;
-    uint8_t *buf = NULL;
-    sc_err err = SC_ERR_INIT;
-    sc_ofd_text t = { 20, 30, 5, NULL, "LICENCE TO VERIFY", NULL };
-
-    assert_int_equal(sc_ofd_doc_new(&doc, 210, 297, &err), 0);
-    assert_int_equal(sc_ofd_doc_add_page(doc, NULL, &err), 0);
-    assert_int_equal(sc_ofd_doc_add_text(doc, 0, &t, &err), 0);
-    assert_int_equal(sc_ofd_doc_write_mem(doc, &buf, len, &err), 0);
-    sc_ofd_doc_free(doc);
-    return buf;
-}
-
 /* POST an OFD body to path (query included) as token: the status, the answer in *r. */
 static long post_ofd(const char *path, const char *token, const char *ctype, const void *body,
                      size_t len, sf_resp *r)
@@ -422,7 +406,7 @@ static void test_verify_stamped_ofd(void **state)
     const sf_env *e = sf_env_get();
     char es[64], path[160], file[700];
     size_t len = 0;
-    uint8_t *in = make_ofd(&len);
+    uint8_t *in = sfa_make_ofd("LICENCE TO VERIFY", &len);
     sf_resp r, v;
     json_t *rep, *cli;
 
