@@ -208,7 +208,8 @@ SC_API int sc_ofd_doc_add_tag(sc_ofd_doc *doc, const char *type_id, const char *
                               size_t n, sc_err *err);
 
 /** Write the package to sink (sealcore/ofd.h), streamed; the document is not changed and may
- *  be written again. XML entries are deflated; PNG and JPEG stored, BMP deflated.
+ *  be written again. XML entries are deflated; PNG, JPEG and font files stored, BMP
+ *  deflated.
  *  @return 0, SC_EINVAL (no pages), SC_ELIMIT (an XML part over SC_OFD_MAX_XML, a zip
  *          limit), SC_ENOMEM, or the sink's negative code (SC_EIO for any other non-zero);
  *          after a failure the output so far is incomplete */
