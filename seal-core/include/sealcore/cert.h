@@ -60,4 +60,15 @@ SC_API int sc_cert_issue(uint8_t **der, size_t *der_len, const sc_cert_issue_par
                          const sc_key *ca_key, const uint8_t *ca_cert, size_t ca_cert_len,
                          sc_err *err);
 
+/** A PKCS#10 certification request (RFC 2986) for key, the private half of p->spki, with the
+ *  subject of p (C, ST, L, O, OU, CN; validity and serial are ignored), SM2-with-SM3 signed by
+ *  key (ID 1234567812345678), for an external CA (EST simpleenroll, RFC 7030). Verified with
+ *  p->spki before returning, so a key that is not p->spki's is refused.
+ *  @param[out] der, der_len  new DER CertificationRequest, free(); NULL and 0 on failure
+ *  @return 0, SC_EINVAL (subject; key not the one of p->spki), SC_EFORMAT (spki),
+ *          SC_EUNSUPPORTED (not SM2), SC_ECRYPTO, SC_ENOMEM or the key backend's code */
+SC_API int sc_cert_request(uint8_t **der, size_t *der_len, const sc_cert_issue_params *p,
+                           const sc_key *key, sc_err *err);
+
+
 #endif

@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 
 #include "sc_int.h"
+#include "sealcore/cert.h"
 #include "sealcore/trust.h"
 
 /* Parse a DER certificate (no trailing bytes) and give SM2 keys the GM distinguishing ID, so
@@ -19,6 +20,12 @@ X509 *sc__trust_cert(const sc_trust *t, const uint8_t *der, size_t len, const ch
 int sc__asn1_time(const ASN1_TIME *a, int64_t *out);
 /* Subject CN, else the RFC 2253 DN, UTF-8. */
 void sc__cert_name(X509 *x, char *buf, size_t buflen);
+/* Shared by sc_cert_issue and sc_cert_request (cert_issue.c): the subject C, ST, L, O, OU, CN
+ * of p into n, checked; and p->spki checked to be one DER SM2 SubjectPublicKeyInfo, as *pkey
+ * and re-encoded into a new *der (free()). */
+int sc__cert_subject(X509_NAME *n, const sc_cert_issue_params *p, sc_err *err);
+int sc__cert_read_spki(const sc_cert_issue_params *p, EVP_PKEY **pkey, uint8_t **der,
+                       size_t *len, sc_err *err);
 /* Chain from leaf to an anchor, valid at time at. 1 good, 0 not (why says why in words a
  * person can act on), <0 internal failure (err). */
 int sc__trust_verify(const sc_trust *t, X509 *leaf, int64_t at, char *why, size_t whylen,

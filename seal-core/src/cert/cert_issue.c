@@ -134,7 +134,7 @@ static int add_rdn(X509_NAME *n, int nid, const char *what, const char *v, sc_er
     return 0;
 }
 
-static int make_subject(X509_NAME *n, const sc_cert_issue_params *p, sc_err *err)
+int sc__cert_subject(X509_NAME *n, const sc_cert_issue_params *p, sc_err *err)
 {
     const char *c = p->country != NULL ? p->country : "CN";
     int rc;
@@ -160,9 +160,8 @@ static int make_subject(X509_NAME *n, const sc_cert_issue_params *p, sc_err *err
     return 0;
 }
 
-/* The public key as OpenSSL re-encodes it, after checking it is an SM2 key. */
-static int read_spki(const sc_cert_issue_params *p, EVP_PKEY **pkey, uint8_t **der,
-                     size_t *len, sc_err *err)
+int sc__cert_read_spki(const sc_cert_issue_params *p, EVP_PKEY **pkey, uint8_t **der,
+                       size_t *len, sc_err *err)
 {
     const unsigned char *q = p->spki;
     unsigned char *out = NULL;
@@ -390,8 +389,8 @@ int sc_cert_issue(uint8_t **der, size_t *der_len, const sc_cert_issue_params *p,
         sc_err_prefix(err, "CA key");
         goto out;
     }
-    if ((rc = check_ca(ca, p, err)) != 0 || (rc = read_spki(p, &pkey, &spki, &spki_len,
-                                                             err)) != 0)
+    if ((rc = check_ca(ca, p, err)) != 0 ||
+        (rc = sc__cert_read_spki(p, &pkey, &spki, &spki_len, err)) != 0)
         goto out;
     if ((tbs = NEW(SC_TBS_CERT)) == NULL) {
         rc = sc_err_set(err, SC_ENOMEM, "certificate: out of memory");
@@ -411,7 +410,7 @@ int sc_cert_issue(uint8_t **der, size_t *der_len, const sc_cert_issue_params *p,
                        err)) != 0 ||
         (rc = set_time(&tbs->validity->notAfter, p->not_after, "certificate notAfter",
                        err)) != 0 ||
-        (rc = make_subject(tbs->subject, p, err)) != 0)
+        (rc = sc__cert_subject(tbs->subject, p, err)) != 0)
         goto out;
     /* the template made the (non-optional) stack already */
     if (tbs->exts == NULL && (tbs->exts = sk_X509_EXTENSION_new_null()) == NULL) {
