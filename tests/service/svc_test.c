@@ -58,9 +58,15 @@ static ss_svc_actor actor(fx *f, const char *name, uint32_t roles)
 
 void fx_service(fx *f, unsigned sign_threads)
 {
+    fx_service_ext(f, sign_threads, NULL, NULL);
+}
+
+void fx_service_ext(fx *f, unsigned sign_threads, ss_svc_cert_fn issue, void *ctx)
+{
     sc_err err = SC_ERR_INIT;
     ss_svc_config cfg = {
-        .store = f->st, .ca_key = f->ca_key, .ca_cert = f->ca_cert,
+        .store = f->st, .ca_key = issue != NULL ? NULL : f->ca_key, .ca_cert = f->ca_cert,
+        .issue_cert = issue, .issue_cert_ctx = ctx,
         .ca_cert_len = f->ca_cert_len, .maker_key = f->maker_key,
         .maker_cert = f->maker_cert, .maker_cert_len = f->maker_cert_len,
         /* not the PKI's password: unit keys have their own passphrase */

@@ -34,6 +34,9 @@ int fx_teardown(void **state);
 
 /* (Re)make f->svc on f->st with the fixture's configuration and this signer cap. */
 void fx_service(fx *f, unsigned sign_threads);
+/* The same with an external CA issuing the signer certificates (f->ca_cert stands for its
+ * certificate; the seal CA key is not given to the service). */
+void fx_service_ext(fx *f, unsigned sign_threads, ss_svc_cert_fn issue, void *ctx);
 
 /* The service's clock: seconds since the epoch; starts a little after the real time (the
  * dev PKI was just made, so its certificates are valid from about now). */

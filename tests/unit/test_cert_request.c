@@ -66,7 +66,7 @@ static void request__openssl_verifies_it_and_signs_a_certificate(void **state)
                                 "openssl x509 -req -in r.pem -CA '%s/seal-ca.pem' "
                                 "-CAkey '%s/seal-ca.key' -passin file:'%s/key-password' "
                                 "-days 30 -sm3 -sigopt distid:1234567812345678 "
-                                "-vfyopt distid:1234567812345678 -CAcreateserial "
+                                "-vfyopt distid:1234567812345678 -set_serial 0x51ed "
                                 "-out c.pem 2>/dev/null && "
                                 "openssl x509 -in c.pem -noout -pubkey > c.pub && "
                                 "openssl req -in r.pem -noout -pubkey > r.pub && "

@@ -167,10 +167,11 @@ static int check_config(const ss_svc_config *cfg, sc_err *err)
 {
     int rc;
 
-    if (cfg == NULL || cfg->store == NULL || cfg->ca_key == NULL || cfg->maker_key == NULL ||
-        cfg->ca_cert == NULL || cfg->maker_cert == NULL)
-        return sc_err_set(err, SC_EINVAL, "service config: the store, the seal CA key and "
-                          "certificate and the seal maker key and certificate are required");
+    if (cfg == NULL || cfg->store == NULL || (cfg->ca_key == NULL && cfg->issue_cert == NULL) ||
+        cfg->maker_key == NULL || cfg->ca_cert == NULL || cfg->maker_cert == NULL)
+        return sc_err_set(err, SC_EINVAL, "service config: the store, the seal CA key (or an "
+                          "external CA) and certificate and the seal maker key and certificate "
+                          "are required");
     if (cfg->key_pass == NULL || cfg->key_pass_len < 8)
         return sc_err_set(err, SC_EINVAL, "service config: the key passphrase for unit keys "
                           "at rest needs at least 8 bytes");
@@ -179,7 +180,8 @@ static int check_config(const ss_svc_config *cfg, sc_err *err)
         return sc_err_set(err, SC_EINVAL, "service config: region code \"%.16s\" is not the "
                           "6-digit administrative division code (GB/T 2260, e.g. 330000)",
                           cfg->region_code != NULL ? cfg->region_code : "");
-    if ((rc = sc_key_matches_cert(cfg->ca_key, cfg->ca_cert, cfg->ca_cert_len, err)) != 0)
+    if (cfg->ca_key != NULL &&
+        (rc = sc_key_matches_cert(cfg->ca_key, cfg->ca_cert, cfg->ca_cert_len, err)) != 0)
         return sc_err_prefix(err, "service config: seal CA");
     if ((rc = sc_key_matches_cert(cfg->maker_key, cfg->maker_cert, cfg->maker_cert_len,
                                   err)) != 0)
@@ -206,6 +208,8 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     svc->ca_to = ca_to;
     svc->st = cfg->store;
     svc->ca_key = cfg->ca_key;
+    svc->issue_cert = cfg->issue_cert;
+    svc->issue_cert_ctx = cfg->issue_cert_ctx;
     svc->maker_key = cfg->maker_key;
     svc->tsa = cfg->tsa;
     svc->tsa_ctx = cfg->tsa_ctx;

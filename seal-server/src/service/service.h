@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sealcore/cert.h"
 #include "sealcore/error.h"
 #include "sealcore/key.h"
 #include "sealcore/ofd.h"
@@ -59,10 +60,20 @@ typedef struct ss_svc_actor {
 /* Seconds since the epoch, UTC. */
 typedef int64_t (*ss_svc_clock_fn)(void *ctx);
 
+/* An external CA (ss_svc_config.issue_cert): a certificate for the unit's new key with the
+ * subject and validity of p. The key never leaves the service: the function may sign a request
+ * with it (sc_cert_request) and nothing else. *cert is new DER (free()). The service does not
+ * trust the answer: it must carry key's public key, verify with ca_cert's key, and cover the
+ * seal's validity, else the approval fails and nothing is committed.
+ * @return 0, or a code with err saying what the CA answered */
+typedef int (*ss_svc_cert_fn)(void *ctx, const sc_key *key, const sc_cert_issue_params *p,
+                              uint8_t **cert, size_t *cert_len, sc_err *err);
+
 typedef struct ss_svc_config {
     ss_store *store;              /* borrowed: must outlive the service */
     const sc_key *ca_key;         /* provincial seal CA (issues unit signer certificates);
-                                     borrowed, must outlive the service */
+                                     borrowed, must outlive the service; NULL with
+                                     issue_cert */
     const uint8_t *ca_cert;       /* its DER certificate; copied */
     size_t ca_cert_len;
     const sc_key *maker_key;      /* seal maker (制章者), signs SES_Seal; borrowed */
@@ -72,6 +83,9 @@ typedef struct ss_svc_config {
     size_t key_pass_len;          /* wiped by ss_svc_free(); the caller wipes its copy */
     const char *region_code;      /* 6 digits, the esID prefix (README.md "esID") */
     const char *province;         /* ST of the signer certificates (UTF-8); NULL: none */
+    ss_svc_cert_fn issue_cert;    /* optional: an external CA issues the signer certificates
+                                     (ca_cert is then that CA's certificate) */
+    void *issue_cert_ctx;
     sc_ses_tsa_fn tsa;            /* optional: a time-stamp token on every signature */
     void *tsa_ctx;
     ss_svc_clock_fn clock;        /* NULL: time(NULL); tests pass their own */

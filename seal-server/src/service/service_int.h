@@ -188,6 +188,8 @@ int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const cha
 struct ss_svc {
     ss_store *st;
     const sc_key *ca_key, *maker_key;
+    ss_svc_cert_fn issue_cert;    /* an external CA, or NULL: ca_key issues */
+    void *issue_cert_ctx;
     uint8_t *ca_cert, *maker_cert;
     size_t ca_cert_len, maker_cert_len;
     int64_t ca_from, ca_to;       /* the seal CA certificate's validity */
@@ -214,6 +216,10 @@ struct ss_svc {
 };
 
 int64_t svc__now(ss_svc *svc);
+/* The unit signer certificate for key (svc_cert.c): issued by the seal CA key, or asked of the
+ * external CA and checked (key, issuer signature, validity through p->not_after). */
+int svc__signer_cert(ss_svc *svc, const sc_key *key, const sc_cert_issue_params *p,
+                     uint8_t **cert, size_t *cert_len, sc_err *err);
 /* SS_EFORBIDDEN unless actor holds one of roles ("to approve applications"). */
 int svc__need_role(const ss_svc_actor *actor, uint32_t roles, const char *what, sc_err *err);
 /* Append an audit record in tx; takes details (a JSON object; NULL, a failed json_pack,

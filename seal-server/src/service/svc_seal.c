@@ -387,8 +387,7 @@ int ss_svc_app_approve(ss_svc *svc, const ss_svc_actor *actor, int64_t app_id,
         .spki = spki, .spki_len = spki_len, .province = svc->province, .org = u.name,
         .common_name = a.name, .not_before = cert_start(svc, &a, now),
         .not_after = a.valid_to };
-    if ((rc = sc_cert_issue(&cert, &cert_len, &cp, svc->ca_key, svc->ca_cert, svc->ca_cert_len,
-                            err)) != 0) {
+    if ((rc = svc__signer_cert(svc, key, &cp, &cert, &cert_len, err)) != 0) {
         sc_err_prefix(err, "seal application %lld: signer certificate", (long long)app_id);
         goto out;
     }
