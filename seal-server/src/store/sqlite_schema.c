@@ -132,8 +132,84 @@ static const char *const v1[] = {
     NULL
 };
 
+/* Version 2: e-licences (spec/license-file.md). Licence files themselves are not here: they
+ * live in a content-addressed directory next to the store (README.md "Licence files"); a
+ * licence row names its file by SM3, size and location. */
+static const char *const v2[] = {
+    "CREATE TABLE license_types ("
+    "  id INTEGER PRIMARY KEY,"
+    "  code TEXT NOT NULL UNIQUE CHECK (length(code) BETWEEN 1 AND 64),"
+    "  name TEXT NOT NULL CHECK (length(name) > 0),"
+    "  template BLOB NOT NULL,"
+    "  added_by INTEGER NOT NULL REFERENCES api_clients(id),"
+    "  created INTEGER NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))) STRICT",
+    /* the template's background and font files, by the name the template gives */
+    "CREATE TABLE license_type_files ("
+    "  type_code TEXT NOT NULL REFERENCES license_types(code),"
+    "  name TEXT NOT NULL,"
+    "  data BLOB NOT NULL,"
+    "  PRIMARY KEY (type_code, name)) STRICT",
+    /* next serial (流水号) per type and issuer: taken with one UPDATE under the write lock */
+    "CREATE TABLE license_serials ("
+    "  type_code TEXT NOT NULL REFERENCES license_types(code),"
+    "  issuer_code TEXT NOT NULL,"
+    "  next INTEGER NOT NULL CHECK (next > 0),"
+    "  PRIMARY KEY (type_code, issuer_code)) STRICT",
+    /* who may issue licences of a type sealed with a seal (apart from signing grants) */
+    "CREATE TABLE license_grants ("
+    "  id INTEGER PRIMARY KEY,"
+    "  client_id INTEGER NOT NULL REFERENCES api_clients(id),"
+    "  es_id TEXT NOT NULL REFERENCES seals(es_id),"
+    "  type_code TEXT NOT NULL REFERENCES license_types(code),"
+    "  expires_at INTEGER,"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (client_id, es_id, type_code)) STRICT",
+    "CREATE TABLE licenses ("
+    "  id INTEGER PRIMARY KEY,"
+    "  zzbs TEXT NOT NULL UNIQUE,"
+    "  type_code TEXT NOT NULL REFERENCES license_types(code),"
+    "  issuer_code TEXT NOT NULL,"
+    "  es_id TEXT NOT NULL REFERENCES seals(es_id),"
+    "  serial TEXT NOT NULL,"
+    "  version INTEGER NOT NULL CHECK (version BETWEEN 1 AND 999),"
+    "  holder_name TEXT NOT NULL,"
+    "  holder_code TEXT NOT NULL,"
+    "  fields TEXT NOT NULL,"
+    "  file_sm3 BLOB NOT NULL CHECK (length(file_sm3) = 32),"
+    "  file_size INTEGER NOT NULL CHECK (file_size > 0),"
+    "  file_loc TEXT NOT NULL,"
+    "  valid_from INTEGER NOT NULL,"
+    "  valid_to INTEGER,"
+    "  status TEXT NOT NULL DEFAULT 'valid'"
+    "    CHECK (status IN ('valid', 'suspended', 'revoked', 'voided')),"
+    "  replaced_by TEXT UNIQUE REFERENCES licenses(zzbs),"
+    "  batch_id TEXT,"
+    "  batch_row INTEGER,"
+    "  issued_by INTEGER NOT NULL REFERENCES api_clients(id),"
+    "  created INTEGER NOT NULL,"
+    "  UNIQUE (type_code, issuer_code, serial, version),"
+    "  UNIQUE (issued_by, batch_id, batch_row)) STRICT",
+    "CREATE INDEX licenses_holder ON licenses(holder_code)",
+    "CREATE INDEX licenses_type ON licenses(type_code, id)",
+    "CREATE TRIGGER licenses_final BEFORE UPDATE OF status ON licenses"
+    "  WHEN OLD.status IN ('revoked', 'voided')"
+    "  BEGIN SELECT RAISE(ABORT, 'licence is revoked or voided: that is final'); END",
+    "CREATE TABLE license_status_history ("
+    "  id INTEGER PRIMARY KEY,"
+    "  zzbs TEXT NOT NULL REFERENCES licenses(zzbs),"
+    "  status TEXT NOT NULL CHECK (status IN ('valid', 'suspended', 'revoked', 'voided')),"
+    "  reason INTEGER,"
+    "  text TEXT,"
+    "  actor INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL) STRICT",
+    "CREATE INDEX license_status_history_zzbs ON license_status_history(zzbs, id)",
+    NULL
+};
+
 static const struct migration migrations[] = {
     { 1, v1 },
+    { 2, v2 },
 };
 
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -48,7 +48,7 @@ enum {
 const char *ss_err_name(int code);
 
 /* The schema version this binary writes; a database with a newer one is refused. */
-#define SS_STORE_SCHEMA_VERSION 1
+#define SS_STORE_SCHEMA_VERSION 2
 
 /* Input limits in bytes, checked before anything is stored (SC_ELIMIT beyond them). */
 #define SS_NAME_MAX 256              /* unit, client, seal names (UTF-8) */
