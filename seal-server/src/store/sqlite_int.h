@@ -26,6 +26,10 @@ enum sq_slot {
     SQ_GRANT_ADD, SQ_GRANT_GET, SQ_GRANT_DELETE, SQ_GRANT_COUNT, SQ_GRANT_LIST,
     SQ_IDEM_GET, SQ_IDEM_PUT, SQ_IDEM_PURGE,
     SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET, SQ_AUDIT_SCAN,
+    SQ_LTYPE_ADD, SQ_LTYPE_FILE_ADD, SQ_LTYPE_GET, SQ_LTYPE_GET_TMPL, SQ_LTYPE_LIST,
+    SQ_LTYPE_FILES, SQ_LTYPE_DISABLE, SQ_LGRANT_ADD, SQ_LGRANT_GET, SQ_LGRANT_LIST,
+    SQ_LGRANT_DELETE, SQ_LSERIAL, SQ_LIC_ADD, SQ_LIC_GET, SQ_LIC_GET_FIELDS, SQ_LIC_BY_BATCH,
+    SQ_LIC_LIST, SQ_LIC_STATUS, SQ_LIC_REPLACED, SQ_LHIST_ADD, SQ_LHIST_LIST,
     /* transaction control (sq__ctl) */
     SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_SAVEPOINT, SQ_RELEASE,
     SQ_ROLLBACK_TO,
@@ -258,5 +262,42 @@ int sq__audit_head(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *e
 int sq__audit_insert(void *be, void *tx, const ss_audit_record *r, sc_err *err);
 int sq__audit_scan(void *be, void *tx, int64_t after_seq, unsigned limit, ss_audit_cb cb,
                    void *ctx, int64_t *head_seq, uint8_t head_hash[32], sc_err *err);
+
+/* e-licences (sqlite_license.c); the vtable's lic_* operations. */
+extern const char *const sq__lic_words[];
+const char *sq__files_base(void *be);
+int sq__lic_type_add(void *be, void *tx, const ss_lic_type *in, const ss_lic_type_file *files,
+                     size_t n, int64_t actor, int64_t now, int64_t *id, sc_err *err);
+int sq__lic_type_get(void *be, void *tx, const char *code, int with_tmpl, ss_lic_type *out,
+                     sc_err *err);
+int sq__lic_type_list(void *be, void *tx, int64_t after_id, unsigned limit, ss_lic_type_cb cb,
+                      void *ctx, sc_err *err);
+int sq__lic_type_files(void *be, void *tx, const char *code, ss_lic_type_file_cb cb,
+                       void *ctx, sc_err *err);
+int sq__lic_type_set_disabled(void *be, void *tx, const char *code, int disabled,
+                              sc_err *err);
+int sq__lic_grant_add(void *be, void *tx, int64_t client_id, const char *es_id,
+                      const char *type_code, int64_t expires_at, int64_t now, int64_t *id,
+                      sc_err *err);
+int sq__lic_grant_get(void *be, void *tx, int64_t client_id, const char *es_id,
+                      const char *type_code, ss_lic_grant *out, sc_err *err);
+int sq__lic_grant_list(void *be, void *tx, int64_t client_id, int64_t after_id,
+                       unsigned limit, ss_lic_grant_cb cb, void *ctx, sc_err *err);
+int sq__lic_grant_delete(void *be, void *tx, int64_t id, sc_err *err);
+int sq__lic_serial_take(void *be, void *tx, const char *type_code, const char *issuer_code,
+                        unsigned count, int64_t *first, sc_err *err);
+int sq__lic_add(void *be, void *tx, const ss_license *in, int64_t now, int64_t *id,
+                sc_err *err);
+int sq__lic_get(void *be, void *tx, const char *zzbs, int with_fields, ss_license *out,
+                sc_err *err);
+int sq__lic_by_batch(void *be, void *tx, int64_t client_id, const char *batch_id, int64_t row,
+                     ss_license *out, sc_err *err);
+int sq__lic_list(void *be, void *tx, const char *type_code, int status, int64_t after_id,
+                 unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
+int sq__lic_set_status(void *be, void *tx, const char *zzbs, int status, int reason,
+                       const char *text, const char *replaced_by, int64_t actor, int64_t now,
+                       sc_err *err);
+int sq__lic_history(void *be, void *tx, const char *zzbs, ss_lic_status_cb cb, void *ctx,
+                    sc_err *err);
 
 #endif

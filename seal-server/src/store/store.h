@@ -420,4 +420,191 @@ int ss_store_idem_put(ss_store *st, int64_t client_id, const char *key,
 /** Forget records created before `before`. @param[out] removed (may be NULL) */
 int ss_store_idem_purge(ss_store *st, int64_t before, int64_t *removed, sc_err *err);
 
+/* ---- e-licences: types, issuing grants, serials, licences, status, files ---------------
+ * spec/license-file.md. A licence type is a template (XML, spec/license-template.md) and the
+ * files it names; a licence is one sealed OFD file plus the row here. The files live outside
+ * the database, content-addressed, next to it (README.md "Licence files"). */
+
+#define SS_LIC_CODE_MAX 64           /* type code, issuer code, serial: [0-9A-Z] */
+#define SS_LIC_ID_MAX 255            /* licence identifier (ZZBS): printable ASCII */
+#define SS_LIC_HOLDER_MAX 1024       /* holder name (CZZT) and code (CZZTDM), UTF-8 bytes */
+#define SS_LIC_TEMPLATE_MAX (256u * 1024)       /* = SC_LIC_TMPL_MAX */
+#define SS_LIC_TYPE_FILES_MAX 16                 /* files one template may name */
+#define SS_LIC_TYPE_FILE_NAME_MAX 64
+#define SS_LIC_TYPE_FILE_MAX (32u * 1024 * 1024) /* a background image or a font */
+#define SS_LIC_FIELDS_MAX (512u * 1024)          /* the data row as JSON */
+#define SS_LIC_FILE_MAX (256u * 1024 * 1024)     /* one licence OFD */
+#define SS_LIC_BATCH_ID_MAX 128                  /* printable ASCII, no space */
+#define SS_LIC_LOC_MAX 128                       /* where the file is, relative */
+
+typedef struct ss_lic_type {
+    int64_t id;
+    char code[SS_LIC_CODE_MAX + 1];  /* 证照类型代码, unique */
+    char name[SS_NAME_MAX + 1];      /* 证照名称 */
+    uint8_t *tmpl;                   /* template XML; owned (ss_lic_type_clear); NULL in lists */
+    size_t tmpl_len;
+    int64_t added_by;                /* client id */
+    int64_t created;
+    int disabled;                    /* 1: no new licences of this type */
+} ss_lic_type;
+
+/* A file the template names (background, font): input to ss_store_lic_type_add, and what
+ * ss_store_lic_type_files hands its callback. Borrowed. */
+typedef struct ss_lic_type_file {
+    const char *name;                /* 1..SS_LIC_TYPE_FILE_NAME_MAX of A-Z a-z 0-9 . _ - */
+    const uint8_t *data;
+    size_t len;                      /* 1..SS_LIC_TYPE_FILE_MAX */
+} ss_lic_type_file;
+
+typedef int (*ss_lic_type_cb)(void *ctx, const ss_lic_type *t);
+typedef int (*ss_lic_type_file_cb)(void *ctx, const ss_lic_type_file *f);
+
+void ss_lic_type_clear(ss_lic_type *t);   /* frees tmpl, zeroes; safe twice */
+
+/** Add a licence type: in's code, name, tmpl (copied); files (n, 0..SS_LIC_TYPE_FILES_MAX,
+ *  names unique) copied with it, in one transaction. The template is stored as given: the
+ *  caller has parsed it (service: sc_lic_template_parse).
+ *  @return 0, SC_EINVAL, SC_ELIMIT, SS_ECONFLICT (code exists), SC_ENOTFOUND (actor), SC_EIO */
+int ss_store_lic_type_add(ss_store *st, const ss_lic_type *in, const ss_lic_type_file *files,
+                          size_t n, int64_t actor, int64_t now, int64_t *id, sc_err *err);
+/** With its template (owned by out). @return 0, SC_ENOTFOUND, SC_EINVAL, SC_ENOMEM, SC_EIO */
+int ss_store_lic_type_get(ss_store *st, const char *code, ss_lic_type *out, sc_err *err);
+/** Types with id > after_id (paging as ss_store_unit_list); templates not loaded. */
+int ss_store_lic_type_list(ss_store *st, int64_t after_id, unsigned limit, ss_lic_type_cb cb,
+                           void *ctx, sc_err *err);
+/** The type's files in name order, each borrowed for the callback's duration.
+ *  @return 0, SC_EINVAL, SC_EIO, cb's code (an unknown type has no files: 0) */
+int ss_store_lic_type_files(ss_store *st, const char *code, ss_lic_type_file_cb cb, void *ctx,
+                            sc_err *err);
+/** @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_store_lic_type_set_disabled(ss_store *st, const char *code, int disabled, sc_err *err);
+
+typedef struct ss_lic_grant {
+    int64_t id;
+    int64_t client_id;
+    char es_id[SS_ES_ID_MAX + 1];          /* the issuer's seal */
+    char type_code[SS_LIC_CODE_MAX + 1];
+    int64_t expires_at;                    /* 0: never */
+    int64_t created;
+} ss_lic_grant;
+
+typedef int (*ss_lic_grant_cb)(void *ctx, const ss_lic_grant *g);
+
+/** Let a client issue licences of type_code sealed with es_id (one grant per triple).
+ *  @return 0, SC_EINVAL, SC_ENOTFOUND (client, seal, type), SS_ECONFLICT, SC_EIO */
+int ss_store_lic_grant_add(ss_store *st, int64_t client_id, const char *es_id,
+                           const char *type_code, int64_t expires_at, int64_t now,
+                           int64_t *id, sc_err *err);
+/** The grant, checked at now: SC_ENOTFOUND (none), SS_EEXPIRED (now >= expires_at).
+ *  @param out  may be NULL */
+int ss_store_lic_grant_check(ss_store *st, int64_t client_id, const char *es_id,
+                             const char *type_code, int64_t now, ss_lic_grant *out,
+                             sc_err *err);
+/** Grants with id > after_id, of one client (0: all). */
+int ss_store_lic_grant_list(ss_store *st, int64_t client_id, int64_t after_id, unsigned limit,
+                            ss_lic_grant_cb cb, void *ctx, sc_err *err);
+/** @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_store_lic_grant_delete(ss_store *st, int64_t grant_id, sc_err *err);
+
+/** Take count (1..SS_LIST_MAX) consecutive serial numbers of (type, issuer): first, first + 1,
+ *  … are this caller's alone, whichever process or thread asks at the same time (one UPDATE
+ *  under the write lock; the first ever is 1). Numbers taken by an issue that then fails
+ *  are not reused: serials are unique, not gapless.
+ *  @return 0, SC_EINVAL, SC_ENOTFOUND (type), SC_EIO, SS_EBUSY */
+int ss_store_lic_serial_take(ss_store *st, const char *type_code, const char *issuer_code,
+                             unsigned count, int64_t *first, sc_err *err);
+
+enum ss_lic_status { SS_LIC_ANY = 0, SS_LIC_VALID = 1, SS_LIC_SUSPENDED = 2,
+                     SS_LIC_REVOKED = 3, SS_LIC_VOIDED = 4 };
+
+/** "valid", "suspended", "revoked", "voided" (static); NULL for anything else. */
+const char *ss_lic_status_name(int status);
+
+typedef struct ss_license {
+    int64_t id;
+    char zzbs[SS_LIC_ID_MAX + 1];             /* 证照标识, unique */
+    char type_code[SS_LIC_CODE_MAX + 1];
+    char issuer_code[SS_LIC_CODE_MAX + 1];    /* ZZBFJGDM: the seal's unit code */
+    char es_id[SS_ES_ID_MAX + 1];             /* the seal it carries */
+    char serial[SS_LIC_CODE_MAX + 1];
+    int version;                              /* 1..999 */
+    char holder_name[SS_LIC_HOLDER_MAX + 1];  /* CZZT */
+    char holder_code[SS_LIC_HOLDER_MAX + 1];  /* CZZTDM */
+    uint8_t *fields;                          /* the data row, a JSON object (not NUL-
+                                                 terminated); owned; NULL in lists */
+    size_t fields_len;
+    uint8_t file_sm3[32];
+    int64_t file_size;
+    char file_loc[SS_LIC_LOC_MAX + 1];        /* from ss_store_lic_file_put */
+    int64_t valid_from;
+    int64_t valid_to;                         /* 0: no end (长期) */
+    int status;                               /* enum ss_lic_status */
+    char replaced_by[SS_LIC_ID_MAX + 1];      /* the re-issue, "" if none */
+    char batch_id[SS_LIC_BATCH_ID_MAX + 1];   /* "" when not from a batch */
+    int64_t batch_row;
+    int64_t issued_by;                        /* client id */
+    int64_t created;
+} ss_license;
+
+typedef int (*ss_license_cb)(void *ctx, const ss_license *l);
+
+void ss_license_clear(ss_license *l);   /* frees fields, zeroes; safe twice */
+
+/** Record an issued licence (status valid, first history row by in->issued_by at now); id,
+ *  status, replaced_by and created are ignored. A batch row (batch_id set) is unique per
+ *  (issuer client, batch_id, batch_row): a second gives SS_ECONFLICT, so a re-run batch
+ *  never records a row twice.
+ *  @return 0, SC_EINVAL, SC_ELIMIT, SS_ECONFLICT (identifier, serial + version, batch row),
+ *          SC_ENOTFOUND (type, seal, client), SC_EIO, SS_EBUSY */
+int ss_store_lic_add(ss_store *st, const ss_license *in, int64_t now, int64_t *id,
+                     sc_err *err);
+/** By identifier, with its fields (owned by out). @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_store_lic_get(ss_store *st, const char *zzbs, ss_license *out, sc_err *err);
+/** The licence a batch row made, if any (fields not loaded). @return 0, SC_ENOTFOUND, … */
+int ss_store_lic_by_batch(ss_store *st, int64_t client_id, const char *batch_id,
+                          int64_t row, ss_license *out, sc_err *err);
+/** Licences with id > after_id, of one type (NULL: all) and status (SS_LIC_ANY: all). */
+int ss_store_lic_list(ss_store *st, const char *type_code, int status, int64_t after_id,
+                      unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
+
+/** Change a licence's status and append a history row: valid -> suspended -> valid, valid or
+ *  suspended -> revoked (needs a reason or text) or voided (needs replaced_by, an existing
+ *  licence, recorded in the row). Revoked and voided are final.
+ *  @param reason   an RFC 5280 reason code (status.asn1) or -1 for none; stored as given
+ *  @param text     optional note (SS_REASON_MAX)
+ *  @return 0, SC_ENOTFOUND, SS_ESTATE (final, or already in that status), SC_EINVAL, SC_EIO */
+int ss_store_lic_set_status(ss_store *st, const char *zzbs, int status, int reason,
+                            const char *text, const char *replaced_by, int64_t actor,
+                            int64_t now, sc_err *err);
+
+typedef struct ss_lic_status_entry {
+    int64_t id;
+    int status;                      /* enum ss_lic_status */
+    int reason;                      /* -1: none */
+    char text[SS_REASON_MAX + 1];
+    int64_t actor;
+    int64_t at;
+} ss_lic_status_entry;
+
+typedef int (*ss_lic_status_cb)(void *ctx, const ss_lic_status_entry *e);
+
+/** The licence's history, oldest first: its issue (valid), then every change.
+ *  @return 0, SC_ENOTFOUND (no such licence), SC_EINVAL, SC_EIO, cb's code */
+int ss_store_lic_history(ss_store *st, const char *zzbs, ss_lic_status_cb cb, void *ctx,
+                         sc_err *err);
+
+/** Keep a licence file: written to the store's licence directory under its SM3 (temporary
+ *  file, fsync, rename, fsync of the directory; mode 0600), so it is complete on disk before
+ *  the row naming it commits. Writing the same bytes twice is harmless.
+ *  @param[out] sm3  its SM3; @param[out] loc  where it is (relative, for ss_license.file_loc)
+ *  @return 0, SC_EINVAL, SC_ELIMIT, SC_EIO (err names the path and errno), SC_ECRYPTO */
+int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t sm3[32],
+                          char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
+/** Read a licence file back and check it against the row: size and SM3.
+ *  @param[out] data  new buffer (free()); NULL on failure
+ *  @return 0, SC_ENOTFOUND (file missing), SS_ETAMPERED (size or SM3 differ), SC_EINVAL,
+ *          SC_EIO, SC_ENOMEM */
+int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, size_t *len,
+                          sc_err *err);
+
 #endif

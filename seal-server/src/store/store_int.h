@@ -98,6 +98,48 @@ typedef struct ss__store_ops {
      * of that snapshot into head_seq/head_hash when they are not NULL */
     int (*audit_scan)(void *be, void *tx, int64_t after_seq, unsigned limit, ss_audit_cb cb,
                       void *ctx, int64_t *head_seq, uint8_t head_hash[32], sc_err *err);
+
+    /* e-licences. files_base: where the store is; licence files go to "<files_base>.files/"
+     * (NULL: this backend keeps none) */
+    const char *(*files_base)(void *be);
+    /* the type and its files, together */
+    int (*lic_type_add)(void *be, void *tx, const ss_lic_type *in,
+                        const ss_lic_type_file *files, size_t n, int64_t actor, int64_t now,
+                        int64_t *id, sc_err *err);
+    int (*lic_type_get)(void *be, void *tx, const char *code, int with_tmpl, ss_lic_type *out,
+                        sc_err *err);
+    int (*lic_type_list)(void *be, void *tx, int64_t after_id, unsigned limit,
+                         ss_lic_type_cb cb, void *ctx, sc_err *err);
+    int (*lic_type_files)(void *be, void *tx, const char *code, ss_lic_type_file_cb cb,
+                          void *ctx, sc_err *err);
+    int (*lic_type_set_disabled)(void *be, void *tx, const char *code, int disabled,
+                                 sc_err *err);
+    int (*lic_grant_add)(void *be, void *tx, int64_t client_id, const char *es_id,
+                         const char *type_code, int64_t expires_at, int64_t now, int64_t *id,
+                         sc_err *err);
+    int (*lic_grant_get)(void *be, void *tx, int64_t client_id, const char *es_id,
+                         const char *type_code, ss_lic_grant *out, sc_err *err);
+    int (*lic_grant_list)(void *be, void *tx, int64_t client_id, int64_t after_id,
+                          unsigned limit, ss_lic_grant_cb cb, void *ctx, sc_err *err);
+    int (*lic_grant_delete)(void *be, void *tx, int64_t id, sc_err *err);
+    /* next += count atomically (the row made at 1 when missing); the old next into *first */
+    int (*lic_serial_take)(void *be, void *tx, const char *type_code, const char *issuer_code,
+                           unsigned count, int64_t *first, sc_err *err);
+    /* the licence and its first history row (valid), together */
+    int (*lic_add)(void *be, void *tx, const ss_license *in, int64_t now, int64_t *id,
+                   sc_err *err);
+    int (*lic_get)(void *be, void *tx, const char *zzbs, int with_fields, ss_license *out,
+                   sc_err *err);
+    int (*lic_by_batch)(void *be, void *tx, int64_t client_id, const char *batch_id,
+                        int64_t row, ss_license *out, sc_err *err);
+    int (*lic_list)(void *be, void *tx, const char *type_code, int status, int64_t after_id,
+                    unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
+    /* licenses.status (and replaced_by when not NULL) and a history row, together */
+    int (*lic_set_status)(void *be, void *tx, const char *zzbs, int status, int reason,
+                          const char *text, const char *replaced_by, int64_t actor,
+                          int64_t now, sc_err *err);
+    int (*lic_history)(void *be, void *tx, const char *zzbs, ss_lic_status_cb cb, void *ctx,
+                       sc_err *err);
 } ss__store_ops;
 
 /* A root handle has tx NULL; a transaction handle shares the root's backend. */

@@ -1,0 +1,486 @@
+/* test_license_store.c: e-licences in the store (schema version 2): the migration from
+ * version 1, licence types and their files, issuing grants, serial counters (also under
+ * threads), licences, their status rules and history, and the licence file directory. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store_test.h"
+
+#define USCC "91330000MA27XK0Q3B"
+#define ES "33000020260001"
+#define TYPE "11100000000013127D001"
+#define ID1 "1.2.156.3005.2.11100000000013127D001.91330000MA27XK0Q3B.00000001.001.X"
+#define ID2 "1.2.156.3005.2.11100000000013127D001.91330000MA27XK0Q3B.00000001.002.Y"
+
+/* each expected failure leaves err clear for the next call (the first message wins) */
+#undef EXPECT
+#define EXPECT(rc, err, code, frag) \
+    do { \
+        st_expect((rc), (err), (code), (frag), __FILE__, __LINE__); \
+        sc_err_clear(err); \
+    } while (0)
+
+static const char tmpl[] = "<LicenseTemplate version=\"1\"/>";   /* stored as given */
+
+/* A store with a unit, a client, a seal and a licence type. */
+typedef struct lfx {
+    char path[400];
+    ss_store *st;
+    int64_t unit, client;
+} lfx;
+
+static void lfx_open(lfx *f, const char *name)
+{
+    sc_err err = SC_ERR_INIT;
+    ss_lic_type t = { 0 };
+    ss_lic_type_file file = { "bg.png", (const uint8_t *)"PNGDATA", 7 };
+
+    snprintf(f->path, sizeof(f->path), "%s", st_path(name));
+    OK(ss_store_open_sqlite(&f->st, f->path, &err), &err);
+    f->unit = st_unit(f->st, USCC);
+    f->client = st_client(f->st, "issuer", SS_ROLE_OPERATOR);
+    st_seal(f->st, f->unit, ES);
+    snprintf(t.code, sizeof(t.code), TYPE);
+    snprintf(t.name, sizeof(t.name), "营业执照");
+    t.tmpl = (uint8_t *)tmpl;
+    t.tmpl_len = sizeof(tmpl) - 1;
+    OK(ss_store_lic_type_add(f->st, &t, &file, 1, f->client, 100, NULL, &err), &err);
+}
+
+static void fill_lic(ss_license *l, const lfx *f, const char *zzbs, int version)
+{
+    static const char fields[] = "{\"name\":\"某某有限公司\"}";
+
+    memset(l, 0, sizeof(*l));
+    snprintf(l->zzbs, sizeof(l->zzbs), "%s", zzbs);
+    snprintf(l->type_code, sizeof(l->type_code), TYPE);
+    snprintf(l->issuer_code, sizeof(l->issuer_code), USCC);
+    snprintf(l->es_id, sizeof(l->es_id), ES);
+    snprintf(l->serial, sizeof(l->serial), "00000001");
+    l->version = version;
+    snprintf(l->holder_name, sizeof(l->holder_name), "某某有限公司");
+    snprintf(l->holder_code, sizeof(l->holder_code), USCC);
+    l->fields = (uint8_t *)fields;
+    l->fields_len = sizeof(fields) - 1;
+    memset(l->file_sm3, 0xab, 32);
+    l->file_size = 1000;
+    snprintf(l->file_loc, sizeof(l->file_loc), "ab/ab/x.ofd");
+    l->valid_from = 1000;
+    l->valid_to = 0;
+    l->issued_by = f->client;
+}
+
+/* ---- schema ------------------------------------------------------------------------------ */
+
+static void store_open__migrates_a_version_1_store(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    char p[400];
+    int v = 0;
+    int64_t first = 0;
+
+    (void)state;
+    /* what a version-1 binary left: version 2's tables absent, its row missing */
+    snprintf(p, sizeof(p), "%s", st_path("v1"));
+    OK(ss_store_open_sqlite(&f.st, p, &err), &err);
+    st_unit(f.st, USCC);
+    ss_store_close(f.st);
+    assert_int_equal(st_sql(p, "DROP TABLE license_status_history; DROP TABLE licenses; "
+                               "DROP TABLE license_grants; DROP TABLE license_serials; "
+                               "DROP TABLE license_type_files; DROP TABLE license_types; "
+                               "DELETE FROM schema_version WHERE version = 2"), SQLITE_OK);
+    OK(ss_store_open_sqlite(&f.st, p, &err), &err);
+    OK(ss_store_schema_version(f.st, &v, &err), &err);
+    assert_int_equal(v, 2);
+    {
+        ss_unit u;
+        OK(ss_store_unit_by_code(f.st, USCC, &u, &err), &err);   /* data kept */
+    }
+    /* the new tables work */
+    f.client = st_client(f.st, "c", SS_ROLE_ADMIN);
+    {
+        ss_lic_type t = { 0 };
+        snprintf(t.code, sizeof(t.code), "A1");
+        snprintf(t.name, sizeof(t.name), "x");
+        t.tmpl = (uint8_t *)tmpl;
+        t.tmpl_len = 3;
+        OK(ss_store_lic_type_add(f.st, &t, NULL, 0, f.client, 1, NULL, &err), &err);
+    }
+    OK(ss_store_lic_serial_take(f.st, "A1", USCC, 1, &first, &err), &err);
+    assert_int_equal(first, 1);
+    ss_store_close(f.st);
+}
+
+/* ---- types ------------------------------------------------------------------------------- */
+
+static int count_file(void *ctx, const ss_lic_type_file *file)
+{
+    assert_string_equal(file->name, "bg.png");
+    assert_int_equal(file->len, 7);
+    assert_memory_equal(file->data, "PNGDATA", 7);
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int count_type(void *ctx, const ss_lic_type *t)
+{
+    assert_null(t->tmpl);   /* lists leave templates */
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void lic_type__add_get_list_files(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_lic_type t, dup = { 0 };
+    ss_lic_type_file two[2] = { { "a.ttf", (const uint8_t *)"x", 1 },
+                                { "a.ttf", (const uint8_t *)"y", 1 } };
+    int n = 0;
+
+    (void)state;
+    lfx_open(&f, "types");
+    OK(ss_store_lic_type_get(f.st, TYPE, &t, &err), &err);
+    assert_string_equal(t.name, "营业执照");
+    assert_int_equal(t.tmpl_len, sizeof(tmpl) - 1);
+    assert_memory_equal(t.tmpl, tmpl, t.tmpl_len);
+    assert_int_equal(t.added_by, f.client);
+    assert_int_equal(t.disabled, 0);
+    ss_lic_type_clear(&t);
+    OK(ss_store_lic_type_files(f.st, TYPE, count_file, &n, &err), &err);
+    assert_int_equal(n, 1);
+    n = 0;
+    OK(ss_store_lic_type_list(f.st, 0, 10, count_type, &n, &err), &err);
+    assert_int_equal(n, 1);
+
+    snprintf(dup.code, sizeof(dup.code), TYPE);
+    snprintf(dup.name, sizeof(dup.name), "again");
+    dup.tmpl = (uint8_t *)tmpl;
+    dup.tmpl_len = 3;
+    EXPECT(ss_store_lic_type_add(f.st, &dup, NULL, 0, f.client, 1, NULL, &err), &err,
+           SS_ECONFLICT, "licence type " TYPE);
+    snprintf(dup.code, sizeof(dup.code), "B2");
+    EXPECT(ss_store_lic_type_add(f.st, &dup, two, 2, f.client, 1, NULL, &err), &err,
+           SC_EINVAL, "file \"a.ttf\" given twice");
+    two[1].name = "../etc";
+    EXPECT(ss_store_lic_type_add(f.st, &dup, two, 2, f.client, 1, NULL, &err), &err,
+           SC_EINVAL, "not starting with a dot");
+    snprintf(dup.code, sizeof(dup.code), "b2");
+    EXPECT(ss_store_lic_type_add(f.st, &dup, NULL, 0, f.client, 1, NULL, &err), &err,
+           SC_EINVAL, "character 1 is not 0-9 or A-Z");
+    EXPECT(ss_store_lic_type_get(f.st, "NOPE", &t, &err), &err, SC_ENOTFOUND,
+           "licence type NOPE: no such type");
+    OK(ss_store_lic_type_set_disabled(f.st, TYPE, 1, &err), &err);
+    OK(ss_store_lic_type_get(f.st, TYPE, &t, &err), &err);
+    assert_int_equal(t.disabled, 1);
+    ss_lic_type_clear(&t);
+    ss_store_close(f.st);
+}
+
+/* ---- grants ------------------------------------------------------------------------------ */
+
+static void lic_grant__names_client_seal_and_type(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_lic_grant g;
+    int64_t id = 0;
+
+    (void)state;
+    lfx_open(&f, "grants");
+    EXPECT(ss_store_lic_grant_check(f.st, f.client, ES, TYPE, 200, &g, &err), &err,
+           SC_ENOTFOUND, "has no grant to issue licences of type " TYPE " with seal " ES);
+    OK(ss_store_lic_grant_add(f.st, f.client, ES, TYPE, 500, 200, &id, &err), &err);
+    OK(ss_store_lic_grant_check(f.st, f.client, ES, TYPE, 499, &g, &err), &err);
+    assert_int_equal(g.id, id);
+    EXPECT(ss_store_lic_grant_check(f.st, f.client, ES, TYPE, 500, &g, &err), &err,
+           SS_EEXPIRED, "expired at 500");
+    EXPECT(ss_store_lic_grant_add(f.st, f.client, ES, TYPE, 0, 200, NULL, &err), &err,
+           SS_ECONFLICT, NULL);
+    EXPECT(ss_store_lic_grant_add(f.st, f.client, ES, "OTHER", 0, 200, NULL, &err), &err,
+           SC_ENOTFOUND, "licence type OTHER: no such type");
+    EXPECT(ss_store_lic_grant_add(f.st, f.client, "33000020269999", TYPE, 0, 200, NULL, &err),
+           &err, SC_ENOTFOUND, "no such seal");
+    OK(ss_store_lic_grant_delete(f.st, id, &err), &err);
+    EXPECT(ss_store_lic_grant_check(f.st, f.client, ES, TYPE, 200, &g, &err), &err,
+           SC_ENOTFOUND, NULL);
+    ss_store_close(f.st);
+}
+
+/* ---- serials ----------------------------------------------------------------------------- */
+
+static void lic_serial__ranges_follow_each_other_per_type_and_issuer(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    int64_t a = 0, b = 0, c = 0;
+
+    (void)state;
+    lfx_open(&f, "serial");
+    OK(ss_store_lic_serial_take(f.st, TYPE, USCC, 1, &a, &err), &err);
+    OK(ss_store_lic_serial_take(f.st, TYPE, USCC, 10, &b, &err), &err);
+    OK(ss_store_lic_serial_take(f.st, TYPE, "12330000002482145E", 1, &c, &err), &err);
+    assert_int_equal(a, 1);
+    assert_int_equal(b, 2);        /* 2..11 */
+    assert_int_equal(c, 1);        /* another issuer counts on its own */
+    OK(ss_store_lic_serial_take(f.st, TYPE, USCC, 1, &a, &err), &err);
+    assert_int_equal(a, 12);
+    EXPECT(ss_store_lic_serial_take(f.st, "NOPE", USCC, 1, &a, &err), &err, SC_ENOTFOUND,
+           "no such type");
+    EXPECT(ss_store_lic_serial_take(f.st, TYPE, USCC, 0, &a, &err), &err, SC_EINVAL,
+           "count 0");
+    ss_store_close(f.st);
+}
+
+#define SERIAL_THREADS 4
+#define SERIAL_TAKES 100
+
+typedef struct serial_arg {
+    ss_store *st;
+    int64_t got[SERIAL_TAKES];
+    int failed;
+} serial_arg;
+
+static void *take_serials(void *p)
+{
+    serial_arg *a = p;
+
+    for (int i = 0; i < SERIAL_TAKES; i++) {
+        sc_err err = SC_ERR_INIT;
+        if (ss_store_lic_serial_take(a->st, TYPE, USCC, 1, &a->got[i], &err) != 0)
+            a->failed++;
+    }
+    return NULL;
+}
+
+static void lic_serial__threads_never_get_the_same_number(void **state)
+{
+    lfx f;
+    pthread_t t[SERIAL_THREADS];
+    serial_arg *a = calloc(SERIAL_THREADS, sizeof(*a));
+    uint8_t seen[SERIAL_THREADS * SERIAL_TAKES + 1] = { 0 };
+
+    (void)state;
+    assert_non_null(a);
+    lfx_open(&f, "serial_threads");
+    for (int i = 0; i < SERIAL_THREADS; i++) {
+        a[i].st = f.st;
+        assert_int_equal(pthread_create(&t[i], NULL, take_serials, &a[i]), 0);
+    }
+    for (int i = 0; i < SERIAL_THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < SERIAL_THREADS; i++) {
+        assert_int_equal(a[i].failed, 0);
+        for (int k = 0; k < SERIAL_TAKES; k++) {
+            int64_t s = a[i].got[k];
+            assert_true(s >= 1 && s <= SERIAL_THREADS * SERIAL_TAKES);
+            assert_int_equal(seen[s], 0);
+            seen[s] = 1;
+        }
+    }
+    free(a);
+    ss_store_close(f.st);
+}
+
+/* ---- licences and status ------------------------------------------------------------------ */
+
+static void lic_add__records_the_row_and_its_batch_once(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license in, out;
+
+    (void)state;
+    lfx_open(&f, "lic");
+    fill_lic(&in, &f, ID1, 1);
+    snprintf(in.batch_id, sizeof(in.batch_id), "batch-7");
+    in.batch_row = 3;
+    OK(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err);
+    OK(ss_store_lic_get(f.st, ID1, &out, &err), &err);
+    assert_int_equal(out.status, SS_LIC_VALID);
+    assert_string_equal(out.holder_name, "某某有限公司");
+    assert_int_equal(out.fields_len, in.fields_len);
+    assert_memory_equal(out.fields, in.fields, in.fields_len);
+    assert_memory_equal(out.file_sm3, in.file_sm3, 32);
+    assert_int_equal(out.valid_to, 0);
+    assert_int_equal(out.created, 300);
+    ss_license_clear(&out);
+    OK(ss_store_lic_by_batch(f.st, f.client, "batch-7", 3, &out, &err), &err);
+    assert_string_equal(out.zzbs, ID1);
+    EXPECT(ss_store_lic_by_batch(f.st, f.client, "batch-7", 4, &out, &err), &err,
+           SC_ENOTFOUND, "batch batch-7 row 4: no licence issued");
+    /* the same batch row again, even under another identifier, is refused */
+    fill_lic(&in, &f, ID2, 2);
+    snprintf(in.batch_id, sizeof(in.batch_id), "batch-7");
+    in.batch_row = 3;
+    EXPECT(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err, SS_ECONFLICT, NULL);
+    /* the same identifier again */
+    fill_lic(&in, &f, ID1, 1);
+    EXPECT(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err, SS_ECONFLICT, ID1);
+    fill_lic(&in, &f, ID2, 0);
+    EXPECT(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err, SC_EINVAL, "version 0");
+    fill_lic(&in, &f, ID2, 2);
+    in.fields = (uint8_t *)"[1]";
+    in.fields_len = 3;
+    EXPECT(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err, SC_EFORMAT,
+           "not a JSON object");
+    ss_store_close(f.st);
+}
+
+typedef struct hist {
+    ss_lic_status_entry e[8];
+    int n;
+} hist;
+
+static int hist_cb(void *ctx, const ss_lic_status_entry *e)
+{
+    hist *h = ctx;
+
+    if (h->n < 8)
+        h->e[h->n] = *e;
+    h->n++;
+    return 0;
+}
+
+static void lic_set_status__rules_and_history(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license in, out;
+    hist h = { 0 };
+
+    (void)state;
+    lfx_open(&f, "status");
+    fill_lic(&in, &f, ID1, 1);
+    OK(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err);
+    fill_lic(&in, &f, ID2, 2);
+    OK(ss_store_lic_add(f.st, &in, 305, NULL, &err), &err);
+    EXPECT(ss_store_lic_set_status(f.st, ID1, SS_LIC_VALID, -1, NULL, NULL, f.client, 310,
+                                   &err), &err, SS_ESTATE, "is valid already");
+    OK(ss_store_lic_set_status(f.st, ID1, SS_LIC_SUSPENDED, 6, "check", NULL, f.client, 310,
+                               &err), &err);
+    OK(ss_store_lic_set_status(f.st, ID1, SS_LIC_VALID, -1, NULL, NULL, f.client, 320, &err),
+       &err);
+    EXPECT(ss_store_lic_set_status(f.st, ID1, SS_LIC_REVOKED, -1, "", NULL, f.client, 330,
+                                   &err), &err, SC_EINVAL, "revocation needs a reason");
+    EXPECT(ss_store_lic_set_status(f.st, ID1, SS_LIC_VOIDED, 4, NULL, NULL, f.client, 330,
+                                   &err), &err, SC_EINVAL, "naming its re-issue");
+    EXPECT(ss_store_lic_set_status(f.st, ID1, SS_LIC_VOIDED, 4, NULL, "1.2.156.3005.2.X",
+                                   f.client, 330, &err), &err, SC_ENOTFOUND, "no such licence");
+    OK(ss_store_lic_set_status(f.st, ID1, SS_LIC_VOIDED, 4, NULL, ID2, f.client, 330, &err),
+       &err);
+    EXPECT(ss_store_lic_set_status(f.st, ID1, SS_LIC_VALID, -1, NULL, NULL, f.client, 340,
+                                   &err), &err, SS_ESTATE, "is voided: that is final");
+    OK(ss_store_lic_get(f.st, ID1, &out, &err), &err);
+    assert_int_equal(out.status, SS_LIC_VOIDED);
+    assert_string_equal(out.replaced_by, ID2);
+    ss_license_clear(&out);
+    OK(ss_store_lic_history(f.st, ID1, hist_cb, &h, &err), &err);
+    assert_int_equal(h.n, 4);
+    assert_int_equal(h.e[0].status, SS_LIC_VALID);
+    assert_int_equal(h.e[0].at, 300);
+    assert_int_equal(h.e[0].reason, -1);
+    assert_int_equal(h.e[1].status, SS_LIC_SUSPENDED);
+    assert_int_equal(h.e[1].reason, 6);
+    assert_string_equal(h.e[1].text, "check");
+    assert_int_equal(h.e[2].status, SS_LIC_VALID);
+    assert_int_equal(h.e[3].status, SS_LIC_VOIDED);
+    assert_int_equal(h.e[3].reason, 4);
+    assert_int_equal(h.e[3].actor, f.client);
+    ss_store_close(f.st);
+}
+
+static void lic_set_status__trigger_keeps_revoked_final(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license in;
+
+    (void)state;
+    lfx_open(&f, "final");
+    fill_lic(&in, &f, ID1, 1);
+    OK(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err);
+    OK(ss_store_lic_set_status(f.st, ID1, SS_LIC_REVOKED, 1, NULL, NULL, f.client, 310, &err),
+       &err);
+    ss_store_close(f.st);
+    /* any other writer cannot revive it either */
+    assert_int_equal(st_sql(f.path, "UPDATE licenses SET status = 'valid'"), SQLITE_CONSTRAINT);
+}
+
+/* ---- files ------------------------------------------------------------------------------- */
+
+static void lic_file__kept_0600_and_checked_on_read(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license l;
+    uint8_t sum[32], *back = NULL;
+    size_t len = 0;
+    char loc[SS_LIC_LOC_MAX + 1], path[600];
+    struct stat sb;
+    FILE *fp;
+    static const uint8_t ofd[] = "PK\x03\x04 a sealed licence";
+
+    (void)state;
+    lfx_open(&f, "files");
+    OK(ss_store_lic_file_put(f.st, ofd, sizeof(ofd), sum, loc, &err), &err);
+    assert_int_equal(strlen(loc), 74);
+    assert_memory_equal(loc + 6, loc, 2);
+    fill_lic(&l, &f, ID1, 1);
+    memcpy(l.file_sm3, sum, 32);
+    l.file_size = sizeof(ofd);
+    snprintf(l.file_loc, sizeof(l.file_loc), "%s", loc);
+    OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
+    assert_int_equal(len, sizeof(ofd));
+    assert_memory_equal(back, ofd, len);
+    free(back);
+    /* the same bytes again: the same place, no error */
+    OK(ss_store_lic_file_put(f.st, ofd, sizeof(ofd), sum, loc, &err), &err);
+    snprintf(path, sizeof(path), "%s.files/%s", f.path, loc);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    /* changed on disk: caught */
+    fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    fputc('Q', fp);
+    fclose(fp);
+    EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
+           "does not match the SM3");
+    assert_null(back);
+    /* a place that leaves the directory is never opened */
+    snprintf(l.file_loc, sizeof(l.file_loc), "../../../../etc/passwd");
+    EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
+           "is not one this store writes");
+    unlink(path);
+    snprintf(l.file_loc, sizeof(l.file_loc), "%s", loc);
+    EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SC_ENOTFOUND,
+           "No such file");
+    ss_store_close(f.st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(store_open__migrates_a_version_1_store),
+        cmocka_unit_test(lic_type__add_get_list_files),
+        cmocka_unit_test(lic_grant__names_client_seal_and_type),
+        cmocka_unit_test(lic_serial__ranges_follow_each_other_per_type_and_issuer),
+        cmocka_unit_test(lic_serial__threads_never_get_the_same_number),
+        cmocka_unit_test(lic_add__records_the_row_and_its_batch_once),
+        cmocka_unit_test(lic_set_status__rules_and_history),
+        cmocka_unit_test(lic_set_status__trigger_keeps_revoked_final),
+        cmocka_unit_test(lic_file__kept_0600_and_checked_on_read),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
