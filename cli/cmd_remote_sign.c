@@ -326,12 +326,17 @@ static int collect(const char *prog, char **args, int n, const char *out_dir, it
         } else {
             break;
         }
-        if (p == NULL || (k == cap && (cap = cap ? 2 * cap : 16,
-                                       v = reallocarray(v, cap, sizeof(*v))) == NULL)) {
+        item *grown = k < cap ? v : reallocarray(v, cap = cap ? 2 * cap : 16, sizeof(*v));
+        if (p == NULL || grown == NULL) {
             free(p);
+            while (k > 0)
+                free(v[--k].path);
+            free(v);
+            v = NULL;
             tool_errorf(prog, "out of memory");
-            break;   /* v may be NULL now: the count below says so */
+            break;
         }
+        v = grown;
         memset(&v[k], 0, sizeof(v[k]));
         v[k++].path = p;
     }
