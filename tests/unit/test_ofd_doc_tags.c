@@ -485,12 +485,11 @@ static void ofd_doc_add_tag__limits_at_n_and_n_plus_1(void **state)
             "11430000006122244L.20230000403.001.U"
 
 /* The modules a QR PathObject's AbbreviatedData paints, as a w x w matrix (new, free()):
- * every subpath must be "M x0 y0 L x1 y0 L x1 y1 L x0 y1 C" on the module grid of a
- * size-mm square with a 4-module quiet zone, one row high, and no two in a row may touch
- * (runs are merged). Fails the test otherwise. */
-static uint8_t *matrix_from_path(const char *d, double size, size_t w)
+ * every subpath must be "M x0 y0 L x1 y0 L x1 y1 L x0 y1 C" in whole modules (the CTM scales
+ * them), inside the symbol after the 4-module quiet zone, one row high, and no two in a row
+ * may touch (runs are merged). Fails the test otherwise. */
+static uint8_t *matrix_from_path(const char *d, size_t w)
 {
-    double m = size / (double)(w + 2 * SC_OFD_DOC_QR_QUIET), v[8];
     uint8_t *mx = calloc(w * w, 1);
     const char *at = d;
     char *end;
@@ -504,13 +503,10 @@ static uint8_t *matrix_from_path(const char *d, double size, size_t w)
             if (k % 2 == 0 && *at != (k == 0 ? 'M' : 'L'))
                 fail_msg("path data at \"%.30s\": want %c", at, k == 0 ? 'M' : 'L');
             at += k % 2 == 0;
-            v[k] = strtod(at, &end);
-            assert_true(end != at);
+            g[k] = strtol(at, &end, 10) - SC_OFD_DOC_QR_QUIET;
+            if (end == at || (*end != ' ' && *end != '\0'))
+                fail_msg("path data at \"%.30s\": not a whole number of modules", at);
             at = end;
-            g[k] = (long)(v[k] / m + 0.5) - SC_OFD_DOC_QR_QUIET;
-            if (v[k] / m - (double)(g[k] + SC_OFD_DOC_QR_QUIET) > 0.01 ||
-                (double)(g[k] + SC_OFD_DOC_QR_QUIET) - v[k] / m > 0.01)
-                fail_msg("%g mm is off the module grid (%g mm)", v[k], m);
         }
         while (*at == ' ')
             at++;
@@ -567,14 +563,16 @@ static void zbar_decodes(const uint8_t *mx, size_t w, const char *want)
 }
 
 /* Add a QR code of data at level ecl on a fresh page, write, and return the path data of
- * its dark object (new) after checking both objects' attributes. */
-static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, double size)
+ * its dark object (new) after checking both objects' attributes; *module gets the scale of
+ * its CTM ("m 0 0 m 0 0", mm a module). */
+static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, double size,
+                           double *module)
 {
     sc_ofd_doc *doc = doc_with_pages(1);
     written w;
     part p;
     uint32_t id;
-    char *d;
+    char *d, *ctm, *end, *rest;
 
     add_text(doc, 0, 20, "电子证照");
     OK(sc_ofd_doc_add_qr(doc, 0, 150, 240, size, data, len, ecl, &e_));
@@ -592,6 +590,12 @@ static char *qr_round_trip(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, d
             "//ofd:PathObject[2]/@Fill, '|', //ofd:PathObject[2]/ofd:FillColor/@Value, '|', "
             "count(//ofd:PathObject))");
     d = part_str(&p, "string(//ofd:PathObject[@ID = '%u']/ofd:AbbreviatedData)", (unsigned)id);
+    ctm = part_str(&p, "string(//ofd:PathObject[@ID = '%u']/@CTM)", (unsigned)id);
+    *module = strtod(ctm, &end);
+    if (strncmp(end, " 0 0 ", 5) != 0 || strtod(end + 5, &rest) != *module ||
+        strcmp(rest, " 0 0") != 0)
+        fail_msg("CTM \"%s\": not \"m 0 0 m 0 0\"", ctm);
+    free(ctm);
     part_close(&p);
     ids_unique(w.pkg, 1);
     done(&w, doc);
@@ -610,10 +614,15 @@ static void ofd_doc_add_qr__paths_redraw_the_encoded_matrix(void **state)
         int binary = i == NROWS(levels);           /* last row: bytes with NULs, level M */
         QRcode *want = binary ? QRcode_encodeData(sizeof(bin), bin, 0, QR_ECLEVEL_M)
                               : QRcode_encodeString(URL, 0, levels[i].level, QR_MODE_8, 1);
-        char *d = binary ? qr_round_trip(bin, sizeof(bin), SC_OFD_QR_M, 25)
-                         : qr_round_trip(U(URL), strlen(URL), levels[i].ecl, 25);
+        double m;
+        char *d = binary ? qr_round_trip(bin, sizeof(bin), SC_OFD_QR_M, 25, &m)
+                         : qr_round_trip(U(URL), strlen(URL), levels[i].ecl, 25, &m);
         size_t w = (size_t)want->width, runs = 0;
-        uint8_t *mx = matrix_from_path(d, 25, w);
+        uint8_t *mx = matrix_from_path(d, w);
+        double exact = 25.0 / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);
+
+        if (m < exact - 0.0005 || m > exact + 0.0005)                /* 3 decimals */
+            fail_msg("CTM scale %g, want %g mm a module", m, exact);
 
         for (size_t k = 0; k < w * w; k++) {
             if (mx[k] != (want->data[k] & 1))

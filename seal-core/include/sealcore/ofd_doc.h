@@ -159,7 +159,8 @@ typedef enum sc_ofd_qr_ecl {
 /** Add a QR code holding data (libqrencode, the smallest version 1..40 that fits at level
  *  ecl) drawn as vectors in the square (x, y, size, size) on page, its quiet zone of
  *  SC_OFD_DOC_QR_QUIET modules included: two PathObjects, a white filled square, then the
- *  dark modules in black, each row's runs of dark modules one rectangle. sc_ofd_doc_last_id
+ *  dark modules in black (path in whole modules, CTM scaling a module to mm), each row's
+ *  runs of dark modules one rectangle (spec/ofd-writer.md). sc_ofd_doc_last_id
  *  then gives the black one. Data without NUL bytes is encoded as libqrencode's
  *  QRcode_encodeString(data, 0, level, QR_MODE_8, 1) does (numeric, alphanumeric and 8-bit
  *  segments: an upper-case identifier in a URL takes fewer modules), data with NUL bytes in

@@ -74,37 +74,55 @@ static size_t put_pt(char *s, size_t at, char cmd, double x, double y)
     return at;
 }
 
-/* AbbreviatedData of a QR code: one closed rectangle per run of dark modules in a row (a
- * few thousand instead of one per module), offset by the quiet zone. Every coordinate comes
- * from an integer module position, so rectangles of neighbouring rows share their edges
- * exactly after rounding and no hairline gaps show. */
+/* Append "<cmd> x y " with x, y < 1000 (module positions) to s at at: no printf, as a code
+ * has hundreds of rectangles. Returns the new end; room needed: QR_PT_MAX bytes. */
+#define QR_PT_MAX 10
+static size_t put_qr_pt(char *s, size_t at, char cmd, unsigned x, unsigned y)
+{
+    unsigned v[2] = { x, y };
+
+    s[at++] = cmd;
+    for (size_t k = 0; k < 2; k++) {
+        s[at++] = ' ';
+        if (v[k] >= 100)
+            s[at++] = (char)('0' + v[k] / 100);
+        if (v[k] >= 10)
+            s[at++] = (char)('0' + v[k] / 10 % 10);
+        s[at++] = (char)('0' + v[k] % 10);
+    }
+    s[at++] = ' ';
+    return at;
+}
+
+/* AbbreviatedData of a QR code, in modules (the object's CTM scales one module to its size
+ * in mm): one closed rectangle per run of dark modules in a row (a few hundred instead of one
+ * per module), offset by the quiet zone. Whole numbers keep it half the size of millimetres
+ * (less to deflate and hash), and rectangles of neighbouring rows share their edges exactly,
+ * so no hairline gaps show. */
 static char *qr_data(const sc__ofd_obj *o, sc_err *err)
 {
     const uint8_t *q = o->qr;
     size_t w = o->qr_width, runs = 0, at = 0;
-    double m = o->box[2] / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);
     char *s;
 
     for (size_t i = 0; i < w * w; i++)
         runs += q[i] && (i % w == 0 || !q[i - 1]);
-    if ((s = sc__malloc(runs * (4 * PT_MAX + 2) + 1, err)) == NULL)   /* w <= 177 */
+    if ((s = sc__malloc(runs * (4 * QR_PT_MAX + 2) + 1, err)) == NULL)   /* w <= 177 */
         return NULL;
-    for (size_t r = 0; r < w; r++) {
-        double y0 = (double)(r + SC_OFD_DOC_QR_QUIET) * m, y1 = y0 + m;
-        for (size_t c = 0; c < w;) {
-            size_t c0 = c;
+    for (unsigned r = 0; r < w; r++) {
+        unsigned y0 = r + SC_OFD_DOC_QR_QUIET;
+        for (unsigned c = 0; c < w;) {
+            unsigned c0 = c;
             if (!q[r * w + c]) {
                 c++;
                 continue;
             }
             while (c < w && q[r * w + c])
                 c++;
-            double x0 = (double)(c0 + SC_OFD_DOC_QR_QUIET) * m;
-            double x1 = (double)(c + SC_OFD_DOC_QR_QUIET) * m;
-            at = put_pt(s, at, 'M', x0, y0);
-            at = put_pt(s, at, 'L', x1, y0);
-            at = put_pt(s, at, 'L', x1, y1);
-            at = put_pt(s, at, 'L', x0, y1);
+            at = put_qr_pt(s, at, 'M', c0 + SC_OFD_DOC_QR_QUIET, y0);
+            at = put_qr_pt(s, at, 'L', c + SC_OFD_DOC_QR_QUIET, y0);
+            at = put_qr_pt(s, at, 'L', c + SC_OFD_DOC_QR_QUIET, y0 + 1);
+            at = put_qr_pt(s, at, 'L', c0 + SC_OFD_DOC_QR_QUIET, y0 + 1);
             s[at++] = 'C';
             s[at++] = ' ';
         }
@@ -427,6 +445,11 @@ static void write_obj(xb *b, xmlNode *layer, const sc__ofd_obj *o, const char *e
         break;
     }
     default:
+        if (o->qr != NULL) {                 /* path data in modules: one module = m mm */
+            double m = o->box[2] / (double)(o->qr_width + 2 * SC_OFD_DOC_QR_QUIET);
+            double ctm[6] = { m, 0, 0, m, 0, 0 };
+            xb_attr_nums(b, n, "CTM", ctm, 6);
+        }
         if (o->has_stroke) {
             fmt_num(s, sizeof(s), o->line_width);
             xb_attr(b, n, "LineWidth", s);
