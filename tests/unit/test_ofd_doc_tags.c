@@ -675,6 +675,27 @@ static void ofd_doc_add_qr__refuses_each_bad_argument(void **state)
     sc_ofd_doc_free(doc);
 }
 
+/* A code is two objects: it fits when two more are allowed, and adds neither when one is. */
+static void ofd_doc_add_qr__object_limit_at_n_and_n_plus_1(void **state)
+{
+    (void)state;
+    for (size_t before = SC_OFD_DOC_MAX_OBJECTS - 2; before <= SC_OFD_DOC_MAX_OBJECTS - 1;
+         before++) {
+        sc_ofd_doc *doc = doc_with_pages(1);
+        for (size_t i = 0; i < before; i++)
+            OK(sc_ofd_doc_add_line(doc, 0, 0, 0, 1, 1, 0.1, NULL, &e_));
+        if (before == SC_OFD_DOC_MAX_OBJECTS - 2) {
+            OK(sc_ofd_doc_add_qr(doc, 0, 0, 0, 20, U("x"), 1, SC_OFD_QR_M, &e_));
+            assert_int_equal(doc->nobjs, SC_OFD_DOC_MAX_OBJECTS);
+        } else {
+            REFUSES(SC_ELIMIT, "more than 100000 objects",
+                    sc_ofd_doc_add_qr(doc, 0, 0, 0, 20, U("x"), 1, SC_OFD_QR_M, &e_));
+            assert_int_equal(doc->nobjs, before);
+        }
+        sc_ofd_doc_free(doc);
+    }
+}
+
 /* ---- font files ---------------------------------------------------------------------- */
 
 /* The smallest sfnt: version 1.0, one table ('head', 4 bytes at offset 28). */
@@ -819,6 +840,7 @@ int main(void)
         cmocka_unit_test(ofd_doc_add_tag__limits_at_n_and_n_plus_1),
         cmocka_unit_test(ofd_doc_add_qr__paths_redraw_the_encoded_matrix),
         cmocka_unit_test(ofd_doc_add_qr__refuses_each_bad_argument),
+        cmocka_unit_test(ofd_doc_add_qr__object_limit_at_n_and_n_plus_1),
         cmocka_unit_test(ofd_doc_add_font_file__embeds_it_for_texts_naming_it),
         cmocka_unit_test(ofd_doc_add_font_file__refuses_each_bad_argument),
     };
