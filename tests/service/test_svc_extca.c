@@ -167,10 +167,10 @@ static void extca__refusals_commit_nothing(void **state)
 {
     fx *f = *state;
 
-    refused(f, CA_DOWN, SC_EIO, "connection refused");
-    refused(f, CA_OTHER_KEY, SC_EINVAL, "for another key than the one in the request");
-    refused(f, CA_OTHER_ISSUER, SC_ECRYPTO, "not signed by the configured seal CA");
-    refused(f, CA_SHORT, SC_EINVAL, "ends before the seal's validity does");
+    refused(f, CA_DOWN, SS_EUPSTREAM, "connection refused");
+    refused(f, CA_OTHER_KEY, SS_EUPSTREAM, "for another key than the one in the request");
+    refused(f, CA_OTHER_ISSUER, SS_EUPSTREAM, "not signed by the configured seal CA");
+    refused(f, CA_SHORT, SS_EUPSTREAM, "ends before the seal's validity does");
 }
 
 int main(void)

@@ -52,6 +52,7 @@ static int reply_code(ss_req *req, int rc, const sc_err *err, int limit_status)
     case SS_ECONFLICT:
     case SS_ESTATE: return ss_req_reply_error(req, 409, SS_HE_CONFLICT, "%s", m);
     case SS_EBUSY: return ss_req_reply_error(req, 503, SS_HE_UNAVAILABLE, "%s", m);
+    case SS_EUPSTREAM: return ss_req_reply_error(req, 502, SS_HE_BAD_GATEWAY, "%s", m);
     default:
         ss_req_log_detail(req, "%s: %s", ss_svc_err_name(rc), m);
         return ss_req_reply_error(req, 500, SS_HE_INTERNAL, "the server failed: %s",
@@ -240,8 +241,6 @@ static const ss_route ROUTES[] = {
     { "POST", "/api/v1/seals/applications/{id}/approve", OFF, 64 * 1024, JSON,
       ss__api_app_approve },
     { "POST", "/api/v1/seals/applications/{id}/reject", OFF, 64 * 1024, JSON, ss__api_app_reject },
-    /* before {esID}: the first matching pattern wins (router.c) */
-    { "GET", "/api/v1/seals/applications", ADM | OFF, 0, NULL, ss__api_app_list },
     { "GET", "/api/v1/seals/{esID}", ANYROLE, 0, NULL, ss__api_seal_get },
     { "POST", "/api/v1/seals/{esID}/suspend", OFF, 64 * 1024, JSON, ss__api_seal_suspend },
     { "POST", "/api/v1/seals/{esID}/resume", OFF, 64 * 1024, JSON, ss__api_seal_resume },
@@ -261,10 +260,6 @@ static const ss_route ROUTES[] = {
       ss__api_verify_ofd },
     { "GET", "/api/v1/audit", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_list },
     { "GET", "/api/v1/audit/verify", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_verify },
-    { "GET", "/api/v1/units", ADM | OFF, 0, NULL, ss__api_unit_list },
-    { "GET", "/api/v1/seals", ANYROLE, 0, NULL, ss__api_seal_list },
-    { "GET", "/api/v1/grants", ADM, 0, NULL, ss__api_grant_list },
-    { "DELETE", "/api/v1/grants/{id}", ADM, 0, NULL, ss__api_grant_delete },
 };
 
 const ss_route *ss_api_routes(size_t *n)

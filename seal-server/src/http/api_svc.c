@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "est.h"
 #include "sealcore/trust.h"
 #include "sealcore/tsa.h"
 #include "service.h"
@@ -120,6 +121,8 @@ static int load_pair(ss_api_svc *a, const ss_config *cfg, int i, const char *pas
     snprintf(what, sizeof(what), "%s.cert", ss_config_pair_name(i));
     if ((rc = read_cert(what, cp, &a->cert[i], &a->cert_len[i], err)) != 0)
         return rc;
+    if (kp == NULL)
+        return 0;   /* seal_ca with est: the external CA keeps its key */
     snprintf(what, sizeof(what), "%s.key", ss_config_pair_name(i));
     if ((rc = slurp(what, kp, FILE_MAX, &data, &n, err)) != 0)
         return rc;
@@ -194,6 +197,12 @@ int ss_api_svc_new(ss_api_svc **out, const ss_config *cfg, ss_store *store, sc_e
     sc.key_pass = upass;
     sc.key_pass_len = uplen;
     sc.region_code = ss_config_region_code(cfg);
+    if (ss_config_seal_ca_est(cfg) != NULL) {
+        if ((rc = ss_est_new(&a->est, ss_config_seal_ca_est(cfg), pass, err)) != 0)
+            goto done;
+        sc.issue_cert = ss_est_issue;
+        sc.issue_cert_ctx = a->est;
+    }
     /* The TSA comes first: with one configured, every signature the service makes carries a
      * token over its signature value (issue 5 "Trusted time"), not only answers at /tsa. */
     if (a->key[SS_CONFIG_TSA] != NULL && ss_config_tsa_policy(cfg) != NULL) {
@@ -231,6 +240,7 @@ void ss_api_svc_free(ss_api_svc *a)
     if (a == NULL)
         return;
     ss_svc_free(a->svc);
+    ss_est_free(a->est);
     sc_tsa_free(a->tsa);
     sc_trust_free(a->trust);
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++) {

@@ -19,6 +19,7 @@
 struct ss_svc;
 struct json_t;
 struct sc_tsa;
+struct ss_est;
 struct sc_trust;
 
 typedef struct ss_api_svc {
@@ -27,6 +28,7 @@ typedef struct ss_api_svc {
     uint8_t *cert[SS_CONFIG_PAIR_COUNT];           /* DER */
     size_t cert_len[SS_CONFIG_PAIR_COUNT];
     struct sc_tsa *tsa;                            /* NULL without the tsa pair and policy */
+    struct ss_est *est;                            /* seal_ca.est: the external CA; or NULL */
     struct sc_trust *trust;                        /* POST /api/v1/verify: trust_anchors, or
                                                       the seal CA; never NULL, may be empty */
 } ss_api_svc;

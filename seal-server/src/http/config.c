@@ -43,6 +43,7 @@ struct ss_config {
     int test_routes;
     /* The service's PKI (README.md "Service keys"); NULL when absent. */
     char *pair_cert[SS_CONFIG_PAIR_COUNT], *pair_key[SS_CONFIG_PAIR_COUNT];
+    ss_config_est est;            /* seal_ca.est: an external CA; url NULL when absent */
     char *key_password_file, *unit_key_password_file;
     char region_code[8];
     char *tsa_policy;
@@ -335,10 +336,42 @@ static int parse_trust(struct ctx *c, ss_config *cfg, const json_t *arr)
 static const char *const pair_names[SS_CONFIG_PAIR_COUNT] = { "seal_ca", "seal_maker",
                                                                "status_signer", "tsa" };
 
-/* "seal_ca": {"cert": PEM, "key": encrypted PKCS#8 PEM}, both required when the block is. */
+/* "seal_ca": {"cert": …, "est": {"url": "https://…/.well-known/est", "tls_ca": PEM,
+ * "client_cert": PEM, "client_key": encrypted PKCS#8 PEM}}: the external CA of cert issues
+ * the signer certificates over EST (RFC 7030 simpleenroll); https only, client_cert and
+ * client_key together (the key decrypts with key_password_file). */
+static int parse_est(struct ctx *c, ss_config *cfg, const json_t *o)
+{
+    static const char *const keys[] = { "url", "tls_ca", "client_cert", "client_key", NULL };
+    ss_config_est *e = &cfg->est;
+    const char *url = NULL;
+    int rc;
+
+    if (!json_is_object(o))
+        return bad(c, SC_EFORMAT, "seal_ca.est", "expected an object, got %s", type_name(o));
+    if ((rc = check_keys(c, o, "seal_ca.est.", keys)) != 0 ||
+        (rc = get_str(c, o, "url", "seal_ca.est.url", &url)) != 0 ||
+        (rc = need(c, url, "seal_ca.est.url", " (https://host/.well-known/est)")) != 0 ||
+        (rc = get_path(c, o, "tls_ca", "seal_ca.est.tls_ca", &e->tls_ca)) != 0 ||
+        (rc = get_path(c, o, "client_cert", "seal_ca.est.client_cert", &e->client_cert)) != 0 ||
+        (rc = get_path(c, o, "client_key", "seal_ca.est.client_key", &e->client_key)) != 0)
+        return rc;
+    if (strncmp(url, "https://", 8) != 0 || strlen(url) > 2048 || strpbrk(url, " \r\n") != NULL)
+        return bad(c, SC_EINVAL, "seal_ca.est.url", "\"%.64s\": an https:// URL (the CA "
+                   "certifies keys: never over plain HTTP)", url);
+    if ((e->client_cert == NULL) != (e->client_key == NULL))
+        return bad(c, SC_EINVAL, "seal_ca.est", "client_cert and client_key go together");
+    if ((e->url = strdup(url)) == NULL)
+        return sc_err_set(c->err, SC_ENOMEM, "config: out of memory");
+    return 0;
+}
+
+/* "seal_ca": {"cert": PEM, "key": encrypted PKCS#8 PEM}, both required when the block is;
+ * seal_ca alone may give "est" instead of "key" (parse_est). */
 static int parse_pair(struct ctx *c, ss_config *cfg, const json_t *root, int i)
 {
     static const char *const keys[] = { "cert", "key", NULL };
+    static const char *const ca_keys[] = { "cert", "key", "est", NULL };
     const json_t *o = json_object_get(root, pair_names[i]);
     char prefix[40], kc[48], kk[48];
     int rc;
@@ -350,13 +383,18 @@ static int parse_pair(struct ctx *c, ss_config *cfg, const json_t *root, int i)
     snprintf(prefix, sizeof(prefix), "%s.", pair_names[i]);
     snprintf(kc, sizeof(kc), "%scert", prefix);
     snprintf(kk, sizeof(kk), "%skey", prefix);
-    if ((rc = check_keys(c, o, prefix, keys)) != 0 ||
+    if ((rc = check_keys(c, o, prefix, i == SS_CONFIG_SEAL_CA ? ca_keys : keys)) != 0 ||
         (rc = get_path(c, o, "cert", kc, &cfg->pair_cert[i])) != 0 ||
         (rc = get_path(c, o, "key", kk, &cfg->pair_key[i])) != 0 ||
-        (rc = need(c, cfg->pair_cert[i], kc, " (PEM certificate)")) != 0 ||
-        (rc = need(c, cfg->pair_key[i], kk, " (encrypted PKCS#8 PEM)")) != 0)
+        (rc = need(c, cfg->pair_cert[i], kc, " (PEM certificate)")) != 0)
         return rc;
-    return 0;
+    if (i == SS_CONFIG_SEAL_CA && json_object_get(o, "est") != NULL) {
+        if (cfg->pair_key[i] != NULL)
+            return bad(c, SC_EINVAL, "seal_ca", "give key (the province's own CA) or est (an "
+                       "external CA), not both");
+        return parse_est(c, cfg, json_object_get(o, "est"));
+    }
+    return need(c, cfg->pair_key[i], kk, " (encrypted PKCS#8 PEM)");
 }
 
 static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
@@ -570,6 +608,10 @@ void ss_config_free(ss_config *cfg)
         free(cfg->pair_cert[i]);
         free(cfg->pair_key[i]);
     }
+    free(cfg->est.url);
+    free(cfg->est.tls_ca);
+    free(cfg->est.client_cert);
+    free(cfg->est.client_key);
     free(cfg->key_password_file);
     free(cfg->unit_key_password_file);
     free(cfg->tsa_policy);
@@ -617,6 +659,11 @@ const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *lim
     if (limit != NULL)
         *limit = cfg->body[i].limit;
     return cfg->body[i].route;
+}
+
+const ss_config_est *ss_config_seal_ca_est(const ss_config *cfg)
+{
+    return cfg->est.url != NULL ? &cfg->est : NULL;
 }
 
 const char *ss_config_pair_name(int which)

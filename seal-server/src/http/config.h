@@ -77,6 +77,15 @@ const char *ss_config_max_body_entry(const ss_config *cfg, size_t i, size_t *lim
 /* The service (README.md "Service keys"). Each pair's paths, NULL when its block is absent. */
 const char *ss_config_pair_cert(const ss_config *cfg, int which);   /* SS_CONFIG_SEAL_CA, … */
 const char *ss_config_pair_key(const ss_config *cfg, int which);
+/* seal_ca.est: the external CA that issues signer certificates (EST, RFC 7030); paths are
+ * resolved like every other, NULL when absent. */
+typedef struct ss_config_est {
+    char *url;                    /* https://…/.well-known/est (simpleenroll is appended) */
+    char *tls_ca;                 /* the EST server's TLS CA; NULL: the system's */
+    char *client_cert, *client_key;   /* mTLS identity; NULL: none */
+} ss_config_est;
+/** seal_ca's external CA, or NULL when seal_ca has its own key (or no block). */
+const ss_config_est *ss_config_seal_ca_est(const ss_config *cfg);
 /** The pair's config key ("seal_ca", "seal_maker", "status_signer", "tsa"); static. */
 const char *ss_config_pair_name(int which);
 /** Decrypts the pairs' keys (first line); NULL when absent. */

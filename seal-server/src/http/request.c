@@ -27,6 +27,7 @@ static const char *const ERROR_NAMES[SS_HE_COUNT] = {
     [SS_HE_UNAVAILABLE] = "unavailable",
     [SS_HE_SHUTTING_DOWN] = "shutting_down",
     [SS_HE_CONFLICT] = "conflict",
+    [SS_HE_BAD_GATEWAY] = "bad_gateway",
 };
 
 const char *ss_http_error_name(int e)

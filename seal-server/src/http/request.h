@@ -33,6 +33,7 @@ enum ss_http_error {
     SS_HE_UNAVAILABLE,            /* 503: a dependency (store) is unavailable */
     SS_HE_SHUTTING_DOWN,          /* 503: the server is draining */
     SS_HE_CONFLICT,               /* 409: exists already, wrong state, idempotency key reused */
+    SS_HE_BAD_GATEWAY,            /* 502: a service this one depends on (the external CA) */
     SS_HE_COUNT
 };
 

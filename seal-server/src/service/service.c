@@ -18,7 +18,8 @@
 
 const char *ss_svc_err_name(int code)
 {
-    return code == SS_EFORBIDDEN ? "EFORBIDDEN" : ss_err_name(code);
+    return code == SS_EFORBIDDEN ? "EFORBIDDEN" : code == SS_EUPSTREAM ? "EUPSTREAM"
+                                                                        : ss_err_name(code);
 }
 
 /* ---- helpers --------------------------------------------------------------------------- */

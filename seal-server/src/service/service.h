@@ -21,6 +21,7 @@
  *   SS_EEXPIRED, SC_ELIMIT  grant expired, grant used up (403); SC_ELIMIT is also an input
  *                           over a named maximum (413 when it is the body)
  *   SS_EBUSY                database busy, retry (503)
+ *   SS_EUPSTREAM            the external CA failed or answered wrongly (502)
  *   SC_EIO, SC_ECRYPTO, SC_ENOMEM, SC_EPASSWORD  server failure (500) */
 #ifndef SS_SERVICE_H
 #define SS_SERVICE_H
@@ -37,7 +38,9 @@
 #include "store.h"
 
 enum {
-    SS_EFORBIDDEN = -110   /* the acting client may not do this (role, four eyes, grant) */
+    SS_EFORBIDDEN = -110,  /* the acting client may not do this (role, four eyes, grant) */
+    SS_EUPSTREAM = -111    /* a service this one depends on failed or answered wrongly (the
+                              external CA); err says what it did (502) */
 };
 
 /** Name of any code the service returns ("EFORBIDDEN", "ECONFLICT", …); static. */

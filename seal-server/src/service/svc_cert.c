@@ -85,5 +85,12 @@ int svc__signer_cert(ss_svc *svc, const sc_key *key, const sc_cert_issue_params 
         *cert = NULL;
         *cert_len = 0;
     }
+    /* whatever the CA did wrong is neither the caller's fault (4xx) nor a mystery (500):
+     * SS_EUPSTREAM, with the CA's story in err; running out of memory stays what it is */
+    if (rc != 0 && rc != SC_ENOMEM) {
+        if (err != NULL)
+            err->code = SS_EUPSTREAM;
+        rc = SS_EUPSTREAM;
+    }
     return rc;
 }
