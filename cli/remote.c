@@ -480,6 +480,8 @@ static int perform(remote *r, const char *method, const char *path, const req_bo
     curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, s);
     curl_easy_setopt(r->curl, CURLOPT_HTTPGET, 1L);   /* resets an earlier request's body */
+    curl_easy_setopt(r->curl, CURLOPT_CUSTOMREQUEST,
+                     strcmp(method, "GET") != 0 && strcmp(method, "POST") != 0 ? method : NULL);
     if (strcmp(method, "POST") == 0) {
         curl_easy_setopt(r->curl, CURLOPT_POST, 1L);
         if (b->file != NULL) {

@@ -95,8 +95,8 @@ void remote_free(remote *r);   /* NULL is a no-op; wipes the token and the passw
 /** The server's base URL, normalised (no trailing '/'). Borrowed from r. */
 const char *remote_server(const remote *r);
 
-/** One JSON request: method, path (from "/api/v1/…", query included), body (borrowed; NULL:
- *  none). On 2xx *out is the answer (a new reference; JSON null when the body is empty).
+/** One JSON request: method (GET, POST, DELETE), path (from "/api/v1/…", query included),
+ *  body (borrowed; NULL: none). On 2xx *out is the answer (a new reference; JSON null when the body is empty).
  *  With --json the answer's body (an error's too) is printed on stdout as it came.
  *  @return 0; REMOTE_EREFUSED with err "MESSAGE (CODE, HTTP nnn)"; REMOTE_ESERVER;
  *          SC_ENOMEM */
@@ -150,6 +150,11 @@ int cmd_seal_suspend(int argc, char **argv);
 int cmd_seal_resume(int argc, char **argv);
 int cmd_seal_revoke(int argc, char **argv);
 int cmd_grant_add(int argc, char **argv);
+int cmd_unit_list(int argc, char **argv);          /* cmd_remote_list.c */
+int cmd_seal_applications(int argc, char **argv);
+int cmd_seal_list(int argc, char **argv);
+int cmd_grant_list(int argc, char **argv);
+int cmd_grant_revoke(int argc, char **argv);
 int cmd_status_get(int argc, char **argv);
 int cmd_status_list(int argc, char **argv);
 int cmd_sign_data_any(int argc, char **argv);

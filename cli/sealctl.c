@@ -26,10 +26,13 @@ static const struct {
     { "audit", "show", "print a store's audit records (--server)", cmd_audit_show_any },
     /* against a running seal-server (--server URL; remote.h, cmd_remote*.c) */
     { "unit", "add", "register a unit (admin)", cmd_unit_add },
+    { "unit", "list", "the registered units", cmd_unit_list },
     { "seal", "apply", "apply for a seal (admin, seal-officer)", cmd_seal_apply },
     { "seal", "approve", "approve an application: the seal is made (seal-officer)",
       cmd_seal_approve },
     { "seal", "reject", "reject an application (seal-officer)", cmd_seal_reject },
+    { "seal", "applications", "list seal applications", cmd_seal_applications },
+    { "seal", "list", "list the seals the server made", cmd_seal_list },
     { "seal", "get", "a seal the server made, its status; -o saves it", cmd_seal_get },
     { "seal", "suspend", "suspend a seal (seal-officer)", cmd_seal_suspend },
     { "seal", "resume", "resume a suspended seal (seal-officer)", cmd_seal_resume },
@@ -37,6 +40,8 @@ static const struct {
     { "sign", "batch", "sign many files with a seal on the server, per-item results",
       cmd_sign_batch },
     { "grant", "add", "let a client sign with a seal (admin)", cmd_grant_add },
+    { "grant", "list", "who may sign with which seal (admin)", cmd_grant_list },
+    { "grant", "revoke", "withdraw a grant (admin)", cmd_grant_revoke },
     { "status", "get", "a seal's status; -o saves the signed response", cmd_status_get },
     { "status-list", NULL, "save the signed list of every seal's status", cmd_status_list },
 };

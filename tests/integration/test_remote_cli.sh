@@ -115,6 +115,22 @@ json_ok "seal apply --json"
 run 0 "reject" -- as officer2 seal reject 2 --reason "picture unclear"
 contains "reject" "application 2 rejected"
 run 2 "reject without reason" -- as officer2 seal reject 2
+run 0 "seal applications" -- as officer1 seal applications
+contains "seal applications" "1  approved  unit 1  type 1  某省人力资源和社会保障厅  seal $ESID"
+contains "seal applications" "2  rejected  unit 1"
+run 0 "seal applications --state pending" -- as admin seal applications --state pending --json
+json_ok "seal applications --json"
+[ "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["applications"]))' "$T/stdout")" = 0 ] &&
+  ok || bad "pending applications listed after both were reviewed"
+run 1 "seal applications --state bogus" -- as admin seal applications --state bogus
+contains "state bogus" "(bad_request, HTTP 400)"
+run 0 "seal list" -- as operator seal list --unit 1
+contains "seal list" "$ESID  good  unit 1  type 1"
+run 0 "unit list --limit 1" -- as admin unit list --limit 1
+contains "unit list" "1  11330000MB0000000X  某省人力资源和社会保障厅"
+contains "unit list" "more may follow: --after 1"
+run 1 "unit list as operator" -- as operator unit list
+contains "unit list as operator" "HTTP 403"
 run 0 "seal get" -- as operator seal get "$ESID" -o "$T/seal.esl" --cert-out "$T/signer.der"
 contains "seal get" "seal $ESID: good"
 run 0 "the seal from the server" -- "$SEALCTL" seal show "$T/seal.esl"
@@ -130,6 +146,7 @@ contains "no grant" "HTTP 403"
 [ ! -e "$T/doc.sig" ] && ok || bad "a refused signature left $T/doc.sig"
 run 0 "grant add" -- as admin grant add --client "$OPER" --es-id "$ESID"
 contains "grant add" "client $OPER may sign with seal $ESID"
+GRANT=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$T/stdout")
 run 0 "sign data" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/doc.sig"
 contains "sign data" "signed with seal $ESID on $SEALCTL_SERVER"
 TRUST=(--trust "$D/pki/root-ca.pem" --ca-certs "$D/pki/seal-ca.pem")
@@ -209,6 +226,16 @@ mkdir "$T/in2" && echo other >"$T/in2/doc1.txt"
 run 1 "sign batch, same name twice" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" "$T/in/doc1.txt" "$T/in2/doc1.txt"
 contains "same name twice" "another input is also named doc1.txt"
 contains "same name twice" "2 items: 1 ok, 1 failed"
+
+run 0 "grant list" -- as admin grant list --client "$OPER"
+contains "grant list" "$GRANT  client $OPER  seal $ESID  used "
+contains "grant list" " of unlimited  expires never"
+run 0 "grant revoke" -- as admin grant revoke "$GRANT"
+contains "grant revoke" "grant $GRANT revoked"
+run 1 "sign data after the grant is revoked" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/x.sig"
+contains "revoked grant" "HTTP 403"
+run 1 "grant revoke again" -- as admin grant revoke "$GRANT"
+contains "grant revoke again" "(not_found, HTTP 404)"
 
 # ---- the audit log over the network ---------------------------------------------------------
 run 0 "audit verify --server" -- as auditor audit verify

@@ -241,6 +241,8 @@ static const ss_route ROUTES[] = {
     { "POST", "/api/v1/seals/applications/{id}/approve", OFF, 64 * 1024, JSON,
       ss__api_app_approve },
     { "POST", "/api/v1/seals/applications/{id}/reject", OFF, 64 * 1024, JSON, ss__api_app_reject },
+    /* before {esID}: the first matching pattern wins (router.c) */
+    { "GET", "/api/v1/seals/applications", ADM | OFF, 0, NULL, ss__api_app_list },
     { "GET", "/api/v1/seals/{esID}", ANYROLE, 0, NULL, ss__api_seal_get },
     { "POST", "/api/v1/seals/{esID}/suspend", OFF, 64 * 1024, JSON, ss__api_seal_suspend },
     { "POST", "/api/v1/seals/{esID}/resume", OFF, 64 * 1024, JSON, ss__api_seal_resume },
@@ -260,6 +262,10 @@ static const ss_route ROUTES[] = {
       ss__api_verify_ofd },
     { "GET", "/api/v1/audit", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_list },
     { "GET", "/api/v1/audit/verify", SS_ROLE_AUDITOR, 0, NULL, ss__api_audit_verify },
+    { "GET", "/api/v1/units", ADM | OFF, 0, NULL, ss__api_unit_list },
+    { "GET", "/api/v1/seals", ANYROLE, 0, NULL, ss__api_seal_list },
+    { "GET", "/api/v1/grants", ADM, 0, NULL, ss__api_grant_list },
+    { "DELETE", "/api/v1/grants/{id}", ADM, 0, NULL, ss__api_grant_delete },
 };
 
 const ss_route *ss_api_routes(size_t *n)

@@ -6,14 +6,11 @@
  * verdict, answered 200 with intact false; only a check that could not run is an error. */
 #include "api_int.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "audit.h"
 #include "server.h"
-
-#define AUDIT_PAGE_DEFAULT 100
 
 static json_t *hex_json(const uint8_t h[32])
 {
@@ -22,28 +19,6 @@ static json_t *hex_json(const uint8_t h[32])
     for (size_t i = 0; i < 32; i++)
         snprintf(out + 2 * i, 3, "%02x", h[i]);
     return json_string(out);
-}
-
-/* A query integer in lo..hi; def when absent. 0, or -1 after answering 400. */
-static int q_int(ss_req *req, const char *name, int64_t lo, int64_t hi, int64_t def,
-                 int64_t *out)
-{
-    char buf[32], *end;
-    int l = ss_req_query(req, name, buf, sizeof(buf));
-    long long v;
-
-    *out = def;
-    if (l == -1)
-        return 0;
-    errno = 0;
-    v = l > 0 ? strtoll(buf, &end, 10) : 0;
-    if (l <= 0 || *end != '\0' || errno != 0 || v < lo || v > hi) {
-        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s: expected an integer in "
-                           "%lld..%lld", name, (long long)lo, (long long)hi);
-        return -1;
-    }
-    *out = v;
-    return 0;
 }
 
 /* One record as JSON: details as the JSON they are, as text if a damaged row no longer
@@ -74,12 +49,10 @@ int ss__api_audit_list(ss_req *req)
     ss_store *st = ss_server_store(ss_req_server(req));
     int64_t after, limit;
     sc_err err = SC_ERR_INIT;
-    json_t *arr, *next;
-    size_t n;
+    json_t *arr;
     int rc;
 
-    if (q_int(req, "after", 0, INT64_MAX, 0, &after) != 0 ||
-        q_int(req, "limit", 1, SS_LIST_MAX, AUDIT_PAGE_DEFAULT, &limit) != 0)
+    if (ss__api_paging(req, &after, &limit) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
@@ -87,11 +60,7 @@ int ss__api_audit_list(ss_req *req)
         json_decref(arr);
         return rc == SC_ENOMEM ? rc : ss__api_reply_svc(req, rc, &err);
     }
-    /* a full page may have a successor: say where to go on from */
-    n = json_array_size(arr);
-    next = (int64_t)n == limit ? json_object_get(json_array_get(arr, n - 1), "seq") : NULL;
-    return ss__api_reply_doc(req, 200, json_pack("{s:o,s:O}", "records", arr, "next_after",
-                                                 next != NULL ? next : json_null()));
+    return ss__api_reply_page(req, arr, "records", "seq", limit);
 }
 
 int ss__api_audit_verify(ss_req *req)

@@ -93,5 +93,20 @@ int ss__api_verify(ss_req *req);
 int ss__api_verify_ofd(ss_req *req);
 int ss__api_audit_list(ss_req *req);     /* api_audit.c: the audit log, role auditor */
 int ss__api_audit_verify(ss_req *req);
+int ss__api_unit_list(ss_req *req);      /* api_list.c: listings, grant revocation */
+int ss__api_app_list(ss_req *req);
+int ss__api_seal_list(ss_req *req);
+int ss__api_grant_list(ss_req *req);
+int ss__api_grant_delete(ss_req *req);
+
+/* Paging (api_list.c). A query integer in lo..hi (def when absent): 0, or -1 after answering
+ * 400. ss__api_paging reads after (0..) and limit (1..SS_LIST_MAX, default 100) alike. */
+int ss__api_q_int(ss_req *req, const char *name, int64_t lo, int64_t hi, int64_t def,
+                  int64_t *out);
+int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit);
+/** Answer {name: arr, next_after}: next_after is member key of the last item when the page
+ *  is full (limit items), else null. arr is taken. */
+int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *key,
+                       int64_t limit);
 
 #endif

@@ -1,0 +1,260 @@
+/* cmd_remote_list.c: what a seal-server holds, page by page (remote.h): unit list, seal
+ * applications, seal list, grant list, and grant revoke. One line per item, or with --json
+ * the server's page as it came; a full page says on stderr how to ask for the next.
+ * Not here: acting on units and seals (cmd_remote.c). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote.h"
+#include "sealcore/time.h"
+#include "sealctl.h"
+#include "tool.h"
+
+/* The options every listing takes, and the filters of each. */
+struct list_args {
+    long long after, limit, unit, client;
+    const char *word, *es_id;   /* --state / --status; --es-id */
+};
+
+static int num(const char *opt, const char *arg, long long lo, long long *out)
+{
+    char *end;
+
+    errno = 0;
+    *out = strtoll(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || errno != 0 || *out < lo ||
+        (strcmp(opt, "limit") == 0 && *out > 1000)) {
+        tool_errorf("sealctl", "--%s: \"%s\" is not %s", opt, arg,
+                    strcmp(opt, "limit") == 0 ? "1..1000" : "a number in range");
+        return -1;
+    }
+    return 0;
+}
+
+static int list_opt(void *ctx, int c, const char *arg)
+{
+    struct list_args *a = ctx;
+
+    switch (c) {
+    case 'a': return num("after", arg, 0, &a->after);
+    case 'l': return num("limit", arg, 1, &a->limit);
+    case 'u': return num("unit", arg, 1, &a->unit);
+    case 'c': return num("client", arg, 1, &a->client);
+    case 's': a->word = arg; return 0;
+    case 'e': a->es_id = arg; return 0;
+    default: return 1;
+    }
+}
+
+typedef void (*print_fn)(const json_t *item);
+
+static const char *s_(const json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+
+    return s != NULL ? s : "";
+}
+
+static long long i_(const json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+/* GET path?after&limit[&q] and print member's items. @return the exit code */
+static int list(const char *prog, const remote_opts *ro, const char *path, const char *q,
+                const struct list_args *a, const char *member, print_fn print)
+{
+    char url[512];
+    remote *r = NULL;
+    json_t *doc = NULL, *items, *next;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    if ((size_t)snprintf(url, sizeof(url), "%s?after=%lld&limit=%lld%s", path, a->after,
+                         a->limit, q) >= sizeof(url)) {
+        tool_errorf(prog, "the filters are too long");
+        return EXIT_USAGE;
+    }
+    if ((rc = remote_begin(prog, ro, &r)) != 0)
+        return rc;
+    rc = remote_json(r, "GET", url, NULL, &doc, &err);
+    remote_free(r);
+    if (rc != 0)
+        return remote_fail(prog, &err);
+    if (!json_is_array(items = json_object_get(doc, member))) {
+        tool_errorf(prog, "the server's answer has no \"%s\"", member);
+        json_decref(doc);
+        return EXIT_NO_ANSWER;
+    }
+    for (size_t i = 0; !ro->json && i < json_array_size(items); i++)
+        print(json_array_get(items, i));
+    if (json_is_integer(next = json_object_get(doc, "next_after")))
+        fprintf(stderr, "%s: %zu shown; more may follow: --after %lld\n", prog,
+                json_array_size(items), (long long)json_integer_value(next));
+    json_decref(doc);
+    return EXIT_DONE;
+}
+
+#define LIST_OPTIONS                                                                          \
+    REMOTE_OPTIONS, { "after", 1, NULL, 'a' }, { "limit", 1, NULL, 'l' },                     \
+    { "help", 0, NULL, 'h' }
+
+/* ---- unit list --------------------------------------------------------------------------- */
+
+static void print_unit(const json_t *u)
+{
+    printf("%lld  %s  %s\n", i_(u, "id"), s_(u, "code"), s_(u, "name"));
+}
+
+int cmd_unit_list(int argc, char **argv)
+{
+    static const char *prog = "sealctl unit list";
+    static const char *usage = "usage: sealctl unit list --server URL [--after ID] [--limit N]\n"
+                               "The registered units (role admin or seal-officer).\n";
+    static const struct option opts[] = { LIST_OPTIONS, { NULL, 0, NULL, 0 } };
+    remote_opts ro = { 0 };
+    struct list_args a = { .limit = 100 };
+    int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
+
+    return rc >= 0 ? rc : list(prog, &ro, "/api/v1/units", "", &a, "units", print_unit);
+}
+
+/* ---- seal applications, seal list -------------------------------------------------------- */
+
+static void print_app(const json_t *p)
+{
+    printf("%lld  %s  unit %lld  type %lld  %s%s%s\n", i_(p, "id"), s_(p, "state"),
+           i_(p, "unit_id"), i_(p, "seal_type"), s_(p, "name"), s_(p, "es_id")[0] ? "  seal "
+           : "", s_(p, "es_id"));
+}
+
+static void print_seal(const json_t *s)
+{
+    char f[32], t[32];
+
+    printf("%s  %s  unit %lld  type %lld  %s  valid %s .. %s\n", s_(s, "es_id"),
+           s_(s, "status"), i_(s, "unit_id"), i_(s, "seal_type"), s_(s, "name"),
+           sc_time_format(i_(s, "valid_start"), f, sizeof(f)),
+           sc_time_format(i_(s, "valid_end"), t, sizeof(t)));
+}
+
+/* "&unit_id=U&WORD=W" from the filters (W checked by the server). */
+static void filters(char *q, size_t n, const struct list_args *a, const char *word)
+{
+    size_t k = 0;
+
+    q[0] = '\0';
+    if (a->unit > 0)
+        k += (size_t)snprintf(q + k, n - k, "&unit_id=%lld", a->unit);
+    if (a->client > 0 && k < n)
+        k += (size_t)snprintf(q + k, n - k, "&client_id=%lld", a->client);
+    if (a->word != NULL && k < n) {
+        char *e = remote_escape(a->word);
+        k += (size_t)snprintf(q + k, n - k, "&%s=%s", word, e != NULL ? e : "");
+        free(e);
+    }
+    if (a->es_id != NULL && k < n) {
+        char *e = remote_escape(a->es_id);
+        snprintf(q + k, n - k, "&es_id=%s", e != NULL ? e : "");
+        free(e);
+    }
+}
+
+static int seal_listing(int argc, char **argv, int apps)
+{
+    const char *prog = apps ? "sealctl seal applications" : "sealctl seal list";
+    const char *usage = apps
+        ? "usage: sealctl seal applications --server URL [--state pending|approved|rejected]\n"
+          "         [--unit ID] [--after ID] [--limit N]\n"
+          "Seal applications (role admin or seal-officer), oldest first.\n"
+        : "usage: sealctl seal list --server URL [--status good|suspended|revoked] [--unit ID]\n"
+          "         [--after ID] [--limit N]\n"
+          "The seals the server made, with their recorded status (any role).\n";
+    static const struct option opts[] = { LIST_OPTIONS, { "unit", 1, NULL, 'u' },
+        { "state", 1, NULL, 's' }, { "status", 1, NULL, 's' }, { NULL, 0, NULL, 0 } };
+    remote_opts ro = { 0 };
+    struct list_args a = { .limit = 100 };
+    char q[256];
+    int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
+
+    if (rc >= 0)
+        return rc;
+    filters(q, sizeof(q), &a, apps ? "state" : "status");
+    return apps ? list(prog, &ro, "/api/v1/seals/applications", q, &a, "applications",
+                       print_app)
+                : list(prog, &ro, "/api/v1/seals", q, &a, "seals", print_seal);
+}
+
+int cmd_seal_applications(int argc, char **argv) { return seal_listing(argc, argv, 1); }
+int cmd_seal_list(int argc, char **argv) { return seal_listing(argc, argv, 0); }
+
+/* ---- grant list, grant revoke ------------------------------------------------------------ */
+
+static void print_grant(const json_t *g)
+{
+    char e[32] = "never", lim[32] = "unlimited";
+
+    if (i_(g, "expires_at") != 0)
+        sc_time_format(i_(g, "expires_at"), e, sizeof(e));
+    if (i_(g, "use_limit") != 0)
+        snprintf(lim, sizeof(lim), "%lld", i_(g, "use_limit"));
+    printf("%lld  client %lld  seal %s  used %lld of %s  expires %s\n", i_(g, "id"),
+           i_(g, "client_id"), s_(g, "es_id"), i_(g, "uses"), lim, e);
+}
+
+int cmd_grant_list(int argc, char **argv)
+{
+    static const char *prog = "sealctl grant list";
+    static const char *usage =
+        "usage: sealctl grant list --server URL [--client ID] [--es-id ESID] [--after ID]\n"
+        "         [--limit N]\n"
+        "Who may sign with which seal, and how often they did (role admin).\n";
+    static const struct option opts[] = { LIST_OPTIONS, { "client", 1, NULL, 'c' },
+        { "es-id", 1, NULL, 'e' }, { NULL, 0, NULL, 0 } };
+    remote_opts ro = { 0 };
+    struct list_args a = { .limit = 100 };
+    char q[256];
+    int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
+
+    if (rc >= 0)
+        return rc;
+    filters(q, sizeof(q), &a, NULL);
+    return list(prog, &ro, "/api/v1/grants", q, &a, "grants", print_grant);
+}
+
+int cmd_grant_revoke(int argc, char **argv)
+{
+    static const char *prog = "sealctl grant revoke";
+    static const char *usage = "usage: sealctl grant revoke --server URL GRANT-ID\n"
+                               "Withdraws a grant (role admin): its client can no longer sign "
+                               "with that seal.\n";
+    static const struct option opts[] = { REMOTE_OPTIONS, { "help", 0, NULL, 'h' },
+        { NULL, 0, NULL, 0 } };
+    remote_opts ro = { 0 };
+    long long id;
+    char path[64];
+    remote *r = NULL;
+    json_t *doc = NULL;
+    sc_err err = SC_ERR_INIT;
+    int rc = remote_parse(prog, usage, opts, argc, argv, &ro, NULL, NULL, 1);
+
+    if (rc >= 0)
+        return rc;
+    if (num("GRANT-ID", argv[optind], 1, &id) != 0)
+        return EXIT_USAGE;
+    snprintf(path, sizeof(path), "/api/v1/grants/%lld", id);
+    if ((rc = remote_begin(prog, &ro, &r)) != 0)
+        return rc;
+    rc = remote_json(r, "DELETE", path, NULL, &doc, &err);
+    remote_free(r);
+    json_decref(doc);
+    if (rc != 0)
+        return remote_fail(prog, &err);
+    if (!ro.json)
+        printf("grant %lld revoked\n", id);
+    return EXIT_DONE;
+}
