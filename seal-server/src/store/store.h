@@ -600,6 +600,14 @@ int ss_store_lic_history(ss_store *st, const char *zzbs, ss_lic_status_cb cb, vo
  *  @return 0, SC_EINVAL, SC_ELIMIT, SC_EIO (err names the path and errno), SC_ECRYPTO */
 int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t sm3[32],
                           char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
+/** The same; with nosync 1 the file and its directory are not flushed: call
+ *  ss_store_lic_files_sync once for a group of files before committing the rows naming them.
+ *  A file of that SM3 already there is kept, not rewritten. */
+int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
+                               uint8_t sm3[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
+/** Flush every licence file written so far to disk (syncfs of the licence directory's file
+ *  system). @return 0, SC_EINVAL, SC_EIO */
+int ss_store_lic_files_sync(ss_store *st, sc_err *err);
 /** Read a licence file back and check it against the row: size and SM3.
  *  @param[out] data  new buffer (free()); NULL on failure
  *  @return 0, SC_ENOTFOUND (file missing), SS_ETAMPERED (size or SM3 differ), SC_EINVAL,

@@ -55,10 +55,11 @@ static int make_dir(const char *path, sc_err *err)
     return sc_err_set(err, SC_EIO, "licence files: cannot make %s (%s)", path, strerror(errno));
 }
 
-static int write_all(int fd, const uint8_t *p, size_t n)
+/* All n bytes through write (to 1) or read (to 0), through EINTR; -1 on failure or EOF. */
+static int io_all(int fd, uint8_t *p, size_t n, int to)
 {
     while (n > 0) {
-        ssize_t k = write(fd, p, n);
+        ssize_t k = to ? write(fd, p, n) : read(fd, p, n);
         if (k < 0 && errno == EINTR)
             continue;
         if (k <= 0)
@@ -83,6 +84,33 @@ static int fsync_dir(const char *path)
 int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t sum[32],
                           char loc[SS_LIC_LOC_MAX + 1], sc_err *err)
 {
+    return ss_store_lic_file_put_opts(st, data, len, 0, sum, loc, err);
+}
+
+int ss_store_lic_files_sync(ss_store *st, sc_err *err)
+{
+    char dir[4096];
+    int fd, rc;
+
+    if (st == NULL)
+        return sc_err_set(err, SC_EINVAL, "licence files: no store");
+    if ((rc = files_dir(st, dir, sizeof(dir), err)) != 0)
+        return rc;
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return sc_err_set(err, SC_EIO, "licence files: cannot open %s (%s)", dir,
+                          strerror(errno));
+    /* one flush of the file system for a whole group: per-file fsyncs cost a journal commit
+     * each, more than drawing and sealing the licence */
+    rc = syncfs(fd);
+    close(fd);
+    return rc == 0 ? 0 : sc_err_set(err, SC_EIO, "licence files: cannot sync %s (%s)", dir,
+                                    strerror(errno));
+}
+
+int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
+                               uint8_t sum[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err)
+{
+    struct stat sb;
     static _Atomic unsigned long seq;
     char dir[4096], sub[4096 + 8], path[4096 + 80], tmp[4096 + 120], hex[65];
     int fd = -1, rc;
@@ -108,12 +136,16 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
     if ((rc = make_dir(sub, err)) != 0)
         return rc;
     snprintf(path, sizeof(path), "%s/%s", dir, loc);
+    /* named by content: a file there already has these bytes (reads check it), and must not
+     * be replaced by a copy not yet on disk */
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len)
+        return 0;
     snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%lu.tmp", sub, hex, (long)getpid(),
              atomic_fetch_add(&seq, 1));
     if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
         return sc_err_set(err, SC_EIO, "licence file %s: cannot create (%s)", tmp,
                           strerror(errno));
-    if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+    if (io_all(fd, (uint8_t *)data, len, 1) != 0 || (!nosync && fsync(fd) != 0)) {
         rc = sc_err_set(err, SC_EIO, "licence file %s: cannot write (%s)", tmp,
                         strerror(errno));
         close(fd);
@@ -127,7 +159,7 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
         return rc;
     }
     /* the rename is durable only once its directory is */
-    if (fsync_dir(sub) != 0)
+    if (!nosync && fsync_dir(sub) != 0)
         return sc_err_set(err, SC_EIO, "licence file %s: cannot sync its directory (%s)",
                           path, strerror(errno));
     return 0;
@@ -143,20 +175,6 @@ static int loc_ok(const char *loc)
         if (!((loc[i] >= '0' && loc[i] <= '9') || (loc[i] >= 'a' && loc[i] <= 'f')))
             return 0;
     return 1;
-}
-
-static int read_file(int fd, uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t k = read(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
 }
 
 int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, size_t *len,
@@ -200,7 +218,7 @@ int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, siz
                         (long long)l->file_size);
         goto out;
     }
-    if (read_file(fd, buf, (size_t)l->file_size) != 0) {
+    if (io_all(fd, buf, (size_t)l->file_size, 0) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence %s: cannot read %s", l->zzbs, path);
         goto out;
     }
