@@ -32,9 +32,11 @@
 #include "sealcore/cert.h"
 #include "sealcore/error.h"
 #include "sealcore/key.h"
+#include "sealcore/license.h"
 #include "sealcore/ofd.h"
 #include "sealcore/ofd_sign.h"
 #include "sealcore/ses.h"
+#include "sealcore/status.h"
 #include "store.h"
 
 enum {
@@ -350,5 +352,154 @@ typedef struct ss_svc_ofd_req {
 int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req *req,
                     const ss_svc_sign_opts *opts, sc_ofd_sink sink, void *sink_ctx,
                     sc_ofd_sign_info *info, int *replayed, sc_err *err);
+
+/* ---- licences (e-licences, spec/license-file.md) ----------------------------------------
+ * Types: role admin adds, any client reads. Issuing and re-issuing: role operator with a
+ * licence grant for the issuer's seal and the type (ss_svc_lic_grant_add; a signing grant is
+ * neither needed nor enough). Status changes: role seal-officer or admin. Every act is one
+ * transaction with its audit record (license.type.add, license.grant.add|delete,
+ * license.issue, license.suspend|resume|revoke, license.reissue); the drawing and SM2 work of
+ * issuing happens before it, outside the write lock. The issuer (ZZBFJG, ZZBFJGDM) is the
+ * seal's unit. README.md "Licences". */
+
+/** Add a licence type. xml is parsed with sc_lic_template_parse (its message on refusal);
+ *  files must be exactly those the template names (Background@src, every fontFile).
+ *  @param[out] code  the type code read from the template (may be NULL)
+ *  @return 0, SS_EFORBIDDEN, SC_EFORMAT / SC_ELIMIT / SC_EUNSUPPORTED (template), SC_EINVAL
+ *          (a named file missing, an unnamed one given), SS_ECONFLICT (type exists), SC_EIO */
+int ss_svc_lic_type_add(ss_svc *svc, const ss_svc_actor *actor, const uint8_t *xml,
+                        size_t len, const ss_lic_type_file *files, size_t n,
+                        char code[SS_LIC_CODE_MAX + 1], sc_err *err);
+/** With its template (out owns it: ss_lic_type_clear). Any role. */
+int ss_svc_lic_type_get(ss_svc *svc, const ss_svc_actor *actor, const char *code,
+                        ss_lic_type *out, sc_err *err);
+int ss_svc_lic_type_list(ss_svc *svc, const ss_svc_actor *actor, int64_t after_id,
+                         unsigned limit, ss_lic_type_cb cb, void *ctx, sc_err *err);
+/** Stop (1) or allow again (0) issuing licences of a type (role admin, audited). */
+int ss_svc_lic_type_set_disabled(ss_svc *svc, const ss_svc_actor *actor, const char *code,
+                                 int disabled, sc_err *err);
+
+/** Let client_id issue licences of type_code sealed with es_id (role admin, audited).
+ *  @return 0, SS_EFORBIDDEN, SC_EINVAL, SC_ENOTFOUND, SS_ECONFLICT, SC_EIO */
+int ss_svc_lic_grant_add(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
+                         const char *es_id, const char *type_code, int64_t expires_at,
+                         int64_t *id, sc_err *err);
+int ss_svc_lic_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t grant_id,
+                            sc_err *err);
+
+/* What to issue. Pointers are read during the call only. */
+typedef struct ss_svc_lic_req {
+    const char *type_code;
+    const char *es_id;            /* the issuer's seal */
+    const sc_lic_kv *row;         /* ss_svc_lic_issue: the data row (ignored by batches) */
+    size_t row_len;
+    const char *batch_id;         /* NULL: none; else (client, batch_id, row) is issued once:
+                                     a repeat returns the licence already issued */
+    int64_t batch_row;            /* ss_svc_lic_issue: the row's number (>= 0) */
+    const char *area_code;        /* ZZSSGXSD (6 digits) or NULL */
+    const char *verify_url;       /* the 2-D code: "<verify_url>?id=<ZZBS>"; NULL: ZZBS */
+    const char *request_id;       /* for the audit records; NULL: none */
+} ss_svc_lic_req;
+
+/** Issue one licence: the row checked against the type's template, a serial taken, the OFD
+ *  drawn and sealed (sealcore/license_file.h), the file kept (store.h), then the licence
+ *  row, its first status and the audit record committed together.
+ *  @param zzbs           the identifier (filled on success)
+ *  @param file, file_len the OFD (new buffer, free()); both may be NULL
+ *  @param already        1 when req's batch row had been issued before (that licence is
+ *                        returned, nothing new is made); may be NULL
+ *  @return 0; SS_EFORBIDDEN (role, no licence grant), SS_EEXPIRED (grant), SC_ENOTFOUND (type,
+ *          seal), SS_ESTATE (type disabled, seal not good or outside its validity),
+ *          SC_EFORMAT (the row: the field is named), SC_EINVAL, SC_EIO, SS_EBUSY, SC_ECRYPTO */
+int ss_svc_lic_issue(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_req *req,
+                     char zzbs[SS_LIC_ID_MAX + 1], uint8_t **file, size_t *file_len,
+                     int *already, sc_err *err);
+
+typedef struct ss_svc_lic_row {
+    const sc_lic_kv *kv;          /* borrowed */
+    size_t n;
+} ss_svc_lic_row;
+
+/* One row's outcome in a batch. */
+typedef struct ss_svc_lic_result {
+    int code;                     /* 0 or a code as ss_svc_lic_issue's */
+    char msg[SC_ERR_MSG_MAX];     /* why, "" when code is 0 */
+    char zzbs[SS_LIC_ID_MAX + 1]; /* the licence, when code is 0 */
+    int already;                  /* 1: issued by an earlier run of this batch */
+} ss_svc_lic_result;
+
+typedef struct ss_svc_lic_summary {
+    size_t issued, already, failed;
+} ss_svc_lic_summary;
+
+/** Issue rows 1..SS_SVC_BATCH_MAX of a batch: row i is (req->batch_id, first_row + i). Each
+ *  row succeeds or fails on its own; a row already issued (by an earlier run of the batch,
+ *  even one cut short) is reported with its licence and not issued again, so a batch is
+ *  resumed by running it again. Licences are committed in groups with their audit records.
+ *  @param req       type, seal, batch_id (required), area_code, verify_url, request_id
+ *  @param results   n entries, filled
+ *  @param summary   may be NULL
+ *  @return 0 when the batch ran (see each result); SS_EFORBIDDEN, SS_EEXPIRED, SC_ENOTFOUND,
+ *          SS_ESTATE, SC_EINVAL, SC_ELIMIT (n) when nothing could be issued at all */
+int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_req *req,
+                     int64_t first_row, const ss_svc_lic_row *rows, size_t n,
+                     ss_svc_lic_result *results, ss_svc_lic_summary *summary, sc_err *err);
+
+/** The licence's row with its fields (out owns them: ss_license_clear). Roles admin,
+ *  seal-officer, operator. @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_svc_lic_get(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, ss_license *out,
+                   sc_err *err);
+/** The licence's OFD file, checked against the size and SM3 recorded (new buffer, free()).
+ *  Roles as ss_svc_lic_get. @return as ss_svc_lic_get, SS_ETAMPERED (file changed on disk) */
+int ss_svc_lic_file(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, uint8_t **file,
+                    size_t *len, sc_err *err);
+
+/** Suspend a valid licence, resume a suspended one, revoke (final; reason SS_SVC_REASON_*
+ *  other than CERTIFICATE_HOLD). Role seal-officer or admin. text: optional note.
+ *  @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SS_ESTATE (revoked or voided, or not in the state
+ *          the change needs), SC_EINVAL, SC_EIO */
+int ss_svc_lic_suspend(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs,
+                       const char *text, sc_err *err);
+int ss_svc_lic_resume(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs,
+                      const char *text, sc_err *err);
+int ss_svc_lic_revoke(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, int reason,
+                      const char *text, sc_err *err);
+
+/** Re-issue a valid or suspended licence after a change: a new file with the next version and
+ *  its new identifier (sc_lic_id_next), the old licence voided with replaced_by set — one
+ *  transaction, one audit record (license.reissue). Role operator with the licence grant.
+ *  @param row, n  the new data row; NULL: the old licence's fields
+ *  @param req     only area_code, verify_url and request_id are read (may be NULL)
+ *  @return as ss_svc_lic_issue, SS_ESTATE (the old one revoked or voided), SC_ELIMIT
+ *          (version 999 reached) */
+int ss_svc_lic_reissue(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs,
+                       const sc_lic_kv *row, size_t n, const ss_svc_lic_req *req,
+                       char new_zzbs[SS_LIC_ID_MAX + 1], uint8_t **file, size_t *file_len,
+                       sc_err *err);
+
+typedef struct ss_svc_lic_status_info {
+    int status;                      /* sc_status_code at the time asked: GOOD (valid),
+                                        SUSPENDED, REVOKED, VOIDED, EXPIRED or UNKNOWN */
+    int64_t since;                   /* when it took effect (issue, change, valid_to) */
+    int reason;                      /* of the change in force, or SC_STATUS_NO_REASON */
+    char text[SS_REASON_MAX + 1];
+    int64_t valid_from, valid_to;    /* valid_to 0: no end (长期) */
+    int64_t issued;
+    uint8_t file_sm3[32];
+    char replaced_by[SS_LIC_ID_MAX + 1];
+    size_t changes;                  /* status changes since the issue */
+} ss_svc_lic_status_info;
+
+/** The licence's status at time at (0: now), by spec/status.asn1's rule (as seals: every
+ *  change at or before at applied in order, revoked and voided final, then at > valid_to
+ *  gives EXPIRED). A licence never issued here is SC_STATUS_UNKNOWN (return 0). No role
+ *  (status is public). @return 0, SC_EINVAL, SC_EIO, SS_EBUSY */
+int ss_svc_lic_status(ss_svc *svc, const char *zzbs, int64_t at, ss_svc_lic_status_info *out,
+                      sc_err *err);
+/** The licence's status changes after its issue, oldest first, for the status publisher
+ *  (sc_status_entry with SC_STATUS_LICENSE_ID); c->status is an sc_status_code (GOOD,
+ *  SUSPENDED, REVOKED, VOIDED). @return 0, SC_ENOTFOUND, SC_EINVAL, SC_EIO, cb's code */
+int ss_svc_lic_history(ss_svc *svc, const char *zzbs, ss_svc_change_cb cb, void *ctx,
+                       sc_err *err);
 
 #endif

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "audit.h"
+#include "sealcore/license_file.h"
 #include "service.h"
 
 /* ---- the key cache (svc_cache.c) ------------------------------------------------------- */
@@ -246,5 +247,43 @@ int svc__check_token(const char *what, const char *s, size_t max, sc_err *err);
  * signing path too. st may be a transaction. */
 int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_info *out,
                    sc_err *err);
+
+/* ---- licences (svc_license.c, svc_license_batch.c, svc_license_status.c) --------------- */
+
+/* What issuing under one (type, seal) needs, loaded once per call by svc__lic_open: the grant
+ * checked, the type and its parsed template and files, the issuer (the seal's unit), and the
+ * seal's material from the key cache (a reference: svc__lic_close gives it back). */
+typedef struct svc_lic_ctx {
+    ss_lic_type type;             /* with its template bytes */
+    sc_lic_template *tmpl;
+    sc_lic_file *files;           /* names and data owned here */
+    size_t nfiles;
+    ss_unit unit;                 /* the issuer: ZZBFJG = name, ZZBFJGDM = code */
+    char es_id[SS_ES_ID_MAX + 1];
+    svc_entry *entry;
+    int64_t client;
+} svc_lic_ctx;
+
+/* Role operator, licence grant, type enabled, seal good and valid at now; ctx zeroed first,
+ * svc__lic_close is safe after a failure. */
+int svc__lic_open(ss_svc *svc, const ss_svc_actor *actor, const char *type_code,
+                  const char *es_id, int64_t now, svc_lic_ctx *ctx, sc_err *err);
+void svc__lic_close(ss_svc *svc, svc_lic_ctx *ctx);
+/* Draw and seal one licence of the row with serial and version (no transaction), keep its
+ * file (nosync: not flushed yet, ss_store_lic_files_sync before the commit), and fill lic
+ * (its fields owned: ss_license_clear) for svc__lic_record. *file (may be NULL) gets the OFD
+ * (free()). */
+int svc__lic_make(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
+                  const sc_lic_kv *row, size_t n, int64_t serial, unsigned version,
+                  int64_t now, int nosync, ss_license *lic, uint8_t **file, size_t *file_len,
+                  sc_err *err);
+/* In tx, before recording: the grant and the seal checked again (another node may have
+ * changed them since svc__lic_open). */
+int svc__lic_recheck(ss_store *tx, const svc_lic_ctx *c, int64_t now, sc_err *err);
+/* In tx: the licence row, its first status and its license.issue audit record. */
+int svc__lic_record(ss_store *tx, const ss_license *lic, const char *request_id, int64_t now,
+                    sc_err *err);
+/* The serial as the identifier spells it. */
+void svc__lic_serial(int64_t serial, char out[SS_LIC_CODE_MAX + 1]);
 
 #endif

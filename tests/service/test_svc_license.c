@@ -1,0 +1,449 @@
+/* test_svc_license.c: e-licences through the service: licence types (a bad template refused
+ * with the parser's message, files checked against the template), issuing with and without
+ * the licence grant, suspend / resume /
+ * revoke with the history, re-issue (version 002, the old one voided), status at a time,
+ * fail closed when the audit refuses, one audit record per act, and 4 threads issuing under
+ * one type and issuer. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealcore/license.h"
+#include "testutil.h"
+#include "svc_test.h"
+
+/* each expected failure leaves err clear for the next call (the first message wins) */
+#undef EXPECT
+#define EXPECT(rc, err, code, frag) \
+    do { \
+        fx_expect((rc), (err), (code), (frag), __FILE__, __LINE__); \
+        sc_err_clear(err); \
+    } while (0)
+
+#define TYPE "11100000000013127D001"
+#define NFIELDS 12
+#define FAIL_AUDIT "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log " \
+                   "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"
+
+/* A font file the OFD writer accepts (an sfnt table directory); no glyphs are needed. */
+static const char ttf[] = "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00"
+                          "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd";
+
+static const char *const names[NFIELDS] = { "uscc", "licence_no", "name", "kind", "legal_rep",
+    "scope", "capital", "founded", "term_start", "term_end", "address", "issued_on" };
+static const char *const good[NFIELDS] = { "91350100M000100Y43", "330100000012345",
+    "某某科技有限公司", "有限责任公司（自然人投资或控股）", "张三", "软件开发；信息技术咨询服务",
+    "壹佰万元整", "2020-01-02", "2020-01-02", "长期", "浙江省杭州市西湖区文三路1号",
+    "2026-03-04" };
+
+/* The fixture plus a seal, the type added and a licence grant for f->oper. */
+typedef struct lfx {
+    fx *f;
+    char es[SS_ES_ID_MAX + 1];
+    uint8_t *xml;
+    size_t xml_len;
+    ss_lic_type_file files[2];
+} lfx;
+
+static void set_files(lfx *l)
+{
+    l->files[0] = (ss_lic_type_file){ "NotoSerifCJKsc-Regular.otf", (const uint8_t *)ttf,
+                                      sizeof(ttf) - 1 };
+    l->files[1] = (ss_lic_type_file){ "yyzz-a4.png", l->f->png, l->f->png_len };
+}
+
+static int setup(void **state)
+{
+    lfx *l = calloc(1, sizeof(*l));
+    sc_err err = SC_ERR_INIT;
+    char code[SS_LIC_CODE_MAX + 1];
+
+    if (l == NULL || fx_setup((void **)&l->f) != 0)
+        return -1;
+    assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "license-template-yyzz.xml"),
+                                  &l->xml, &l->xml_len), 0);
+    set_files(l);
+    fx_make_seal(l->f, l->es);
+    OK(ss_svc_lic_type_add(l->f->svc, &l->f->admin, l->xml, l->xml_len, l->files, 2, code,
+                           &err), &err);
+    assert_string_equal(code, TYPE);
+    *state = l;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    lfx *l = *state;
+    void *f = l->f;
+
+    free(l->xml);
+    free(l);
+    return fx_teardown(&f);
+}
+
+static void grant(lfx *l, const ss_svc_actor *who)
+{
+    sc_err err = SC_ERR_INIT;
+
+    OK(ss_svc_lic_grant_add(l->f->svc, &l->f->admin, who->client_id, l->es, TYPE, 0, NULL,
+                            &err), &err);
+}
+
+/* The good row with field name set to value (NULL: unchanged); kv has NFIELDS entries. */
+static void row_with(sc_lic_kv *kv, const char *name, const char *value)
+{
+    for (size_t i = 0; i < NFIELDS; i++) {
+        kv[i].name = names[i];
+        kv[i].value = name != NULL && strcmp(name, names[i]) == 0 ? value : good[i];
+    }
+}
+
+static int issue(lfx *l, const ss_svc_actor *who, const sc_lic_kv *kv,
+                 char zzbs[SS_LIC_ID_MAX + 1], sc_err *err)
+{
+    ss_svc_lic_req req = { TYPE, l->es, kv, NFIELDS, NULL, 0, "330105",
+                           "https://zz.example.gov.cn/v", "req-1" };
+
+    return ss_svc_lic_issue(l->f->svc, who, &req, zzbs, NULL, NULL, NULL, err);
+}
+
+/* ---- types ------------------------------------------------------------------------------- */
+
+static void lic_type_add__refuses_a_bad_template_with_its_message(void **state)
+{
+    lfx *l = *state;
+    sc_err err = SC_ERR_INIT;
+    char *bad = malloc(l->xml_len + 1);
+    char *at;
+    ss_lic_type t;
+
+    assert_non_null(bad);
+    memcpy(bad, l->xml, l->xml_len);
+    bad[l->xml_len] = '\0';
+    /* a misspelt attribute must not make a field optional: the parser refuses it */
+    at = strstr(bad, "required=\"true\"");
+    assert_non_null(at);
+    memcpy(at, "requried", 8);
+    EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, l->files,
+                               2, NULL, &err), &err, SC_EFORMAT, "licence type template");
+    memcpy(at, "required", 8);
+    EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, l->files,
+                               1, NULL, &err), &err, SC_EINVAL,
+           "the template names file \"yyzz-a4.png\", which was not given");
+    EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->oper, (uint8_t *)bad, l->xml_len, l->files,
+                               2, NULL, &err), &err, SS_EFORBIDDEN, "admin");
+    EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, l->files,
+                               2, NULL, &err), &err, SS_ECONFLICT, TYPE);
+    free(bad);
+    OK(ss_svc_lic_type_get(l->f->svc, &l->f->oper, TYPE, &t, &err), &err);
+    assert_string_equal(t.name, "营业执照");
+    assert_int_equal(t.tmpl_len, l->xml_len);
+    ss_lic_type_clear(&t);
+    assert_int_equal(fx_audit_count(l->f, "license.type.add", NULL), 1);
+}
+
+/* ---- issuing one --------------------------------------------------------------------------- */
+
+static void lic_issue__needs_the_licence_grant(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    sc_lic_id id;
+    char zzbs[SS_LIC_ID_MAX + 1];
+    uint8_t *file = NULL, *back = NULL;
+    size_t len = 0, back_len = 0;
+    ss_svc_lic_req req = { TYPE, l->es, kv, NFIELDS, NULL, 0, NULL, NULL, NULL };
+    ss_license lic;
+
+    row_with(kv, NULL, NULL);
+    EXPECT(issue(l, &f->oper, kv, zzbs, &err), &err, SS_EFORBIDDEN,
+           "has no grant to issue licences of type " TYPE);
+    fx_grant(f, f->oper.client_id, l->es, 0, 0);   /* a signing grant is not enough */
+    EXPECT(issue(l, &f->oper, kv, zzbs, &err), &err, SS_EFORBIDDEN, "no grant to issue");
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM license_serials"), 0);
+    grant(l, &f->oper);
+    EXPECT(issue(l, &f->officer, kv, zzbs, &err), &err, SS_EFORBIDDEN, "operator");
+    OK(ss_svc_lic_issue(f->svc, &f->oper, &req, zzbs, &file, &len, NULL, &err), &err);
+    OK(sc_lic_id_parse(&id, zzbs, strlen(zzbs), &err), &err);
+    assert_string_equal(id.type, TYPE);
+    assert_string_equal(id.issuer, "11330000002482173X");   /* the seal's unit */
+    assert_string_equal(id.serial, "00000001");
+    assert_int_equal(id.version, 1);
+    assert_true(len > 1000 && file[0] == 'P' && file[1] == 'K');
+    OK(ss_svc_lic_file(f->svc, &f->admin, zzbs, &back, &back_len, &err), &err);
+    assert_int_equal(back_len, len);
+    assert_memory_equal(back, file, len);
+    OK(ss_svc_lic_get(f->svc, &f->oper, zzbs, &lic, &err), &err);
+    assert_string_equal(lic.holder_name, "某某科技有限公司");
+    assert_string_equal(lic.holder_code, "91350100M000100Y43");
+    assert_int_equal(lic.valid_to, 0);                       /* 长期 */
+    assert_int_equal(lic.valid_from, 1577894400);   /* 2020-01-02 00:00 +08:00 */
+    assert_non_null(strstr((const char *)lic.fields, "\"legal_rep\":\"张三\""));
+    ss_license_clear(&lic);
+    EXPECT(ss_svc_lic_file(f->svc, &f->auditor, zzbs, &back, &back_len, &err), &err,
+           SS_EFORBIDDEN, NULL);
+    free(back);
+    free(file);
+    /* a bad row takes no serial and is named by field */
+    row_with(kv, "uscc", "91350100M000100Y44");
+    EXPECT(issue(l, &f->oper, kv, zzbs, &err), &err, SC_EFORMAT, "统一社会信用代码 (uscc)");
+    assert_int_equal(fx_sql_int(f, "SELECT next FROM license_serials"), 2);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), 1);
+}
+
+static void lic_issue__refused_when_the_seal_is_suspended(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1];
+
+    grant(l, &f->oper);
+    row_with(kv, NULL, NULL);
+    OK(ss_svc_seal_suspend(f->svc, &f->officer, l->es, "audit", &err), &err);
+    EXPECT(issue(l, &f->oper, kv, zzbs, &err), &err, SS_ESTATE, "suspended");
+    OK(ss_svc_seal_resume(f->svc, &f->officer, l->es, NULL, &err), &err);
+    OK(issue(l, &f->oper, kv, zzbs, &err), &err);
+}
+
+static void lic_issue__fails_closed_when_the_audit_refuses(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1];
+
+    grant(l, &f->oper);
+    row_with(kv, NULL, NULL);
+    assert_int_equal(fx_sql(f, FAIL_AUDIT), 0);
+    EXPECT(issue(l, &f->oper, kv, zzbs, &err), &err, SS_ESTATE, "audit refused");
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 0);
+    assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
+}
+
+/* ---- status and re-issue ----------------------------------------------------------------- */
+
+typedef struct changes {
+    ss_svc_status_change c[8];
+    int n;
+} changes;
+
+static int change_cb(void *ctx, const ss_svc_status_change *c)
+{
+    changes *h = ctx;
+
+    if (h->n < 8)
+        h->c[h->n] = *c;
+    h->n++;
+    return 0;
+}
+
+static void lic_revoke__history_and_status(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1];
+    ss_svc_lic_status_info si;
+    changes h = { 0 };
+    int64_t t0;
+
+    grant(l, &f->oper);
+    row_with(kv, NULL, NULL);
+    OK(issue(l, &f->oper, kv, zzbs, &err), &err);
+    t0 = fx_now(f);
+    EXPECT(ss_svc_lic_suspend(f->svc, &f->oper, zzbs, NULL, &err), &err, SS_EFORBIDDEN,
+           "seal-officer");
+    fx_set_now(f, t0 + 10);
+    OK(ss_svc_lic_suspend(f->svc, &f->officer, zzbs, "under review", &err), &err);
+    fx_set_now(f, t0 + 20);
+    OK(ss_svc_lic_resume(f->svc, &f->admin, zzbs, NULL, &err), &err);
+    EXPECT(ss_svc_lic_resume(f->svc, &f->admin, zzbs, NULL, &err), &err, SS_ESTATE,
+           "is valid, not suspended");
+    fx_set_now(f, t0 + 30);
+    EXPECT(ss_svc_lic_revoke(f->svc, &f->officer, zzbs, 6, NULL, &err), &err, SC_EINVAL,
+           "revocation reason 6");
+    OK(ss_svc_lic_revoke(f->svc, &f->officer, zzbs, 5, "company dissolved", &err), &err);
+    EXPECT(ss_svc_lic_resume(f->svc, &f->admin, zzbs, NULL, &err), &err, SS_ESTATE,
+           "revoked: that is final");
+    OK(ss_svc_lic_history(f->svc, zzbs, change_cb, &h, &err), &err);
+    assert_int_equal(h.n, 3);
+    assert_int_equal(h.c[0].status, SC_STATUS_SUSPENDED);
+    assert_int_equal(h.c[0].reason, SC_STATUS_REASON_CERTIFICATE_HOLD);
+    assert_string_equal(h.c[0].text, "under review");
+    assert_int_equal(h.c[0].at, t0 + 10);
+    assert_int_equal(h.c[1].status, SC_STATUS_GOOD);
+    assert_int_equal(h.c[2].status, SC_STATUS_REVOKED);
+    assert_int_equal(h.c[2].reason, SC_STATUS_REASON_CESSATION_OF_OPERATION);
+    assert_int_equal(h.c[2].actor, f->officer.client_id);
+    OK(ss_svc_lic_status(f->svc, zzbs, t0 + 15, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_SUSPENDED);
+    OK(ss_svc_lic_status(f->svc, zzbs, t0 + 25, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_GOOD);
+    OK(ss_svc_lic_status(f->svc, zzbs, 0, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_REVOKED);
+    assert_int_equal(si.since, t0 + 30);
+    assert_int_equal(si.changes, 3);
+    OK(ss_svc_lic_status(f->svc, "1.2.156.3005.2.NOPE", 0, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_UNKNOWN);
+    assert_int_equal(fx_audit_count(f, "license.suspend", NULL), 1);
+    assert_int_equal(fx_audit_count(f, "license.resume", NULL), 1);
+    assert_int_equal(fx_audit_count(f, "license.revoke", NULL), 1);
+}
+
+static void lic_status__expired_after_the_validity_end(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1];
+    ss_svc_lic_status_info si;
+
+    grant(l, &f->oper);
+    row_with(kv, "term_end", "2025-12-31");
+    OK(issue(l, &f->oper, kv, zzbs, &err), &err);
+    OK(ss_svc_lic_status(f->svc, zzbs, 0, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_EXPIRED);
+    assert_int_equal(si.valid_to, 1767196799);   /* 2025-12-31 23:59:59 +08:00 */
+    OK(ss_svc_lic_status(f->svc, zzbs, si.valid_to, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_GOOD);
+}
+
+static void lic_reissue__version_002_and_the_old_one_voided(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1], next[SS_LIC_ID_MAX + 1], third[SS_LIC_ID_MAX + 1];
+    char expect[SC_LIC_ID_BUF];
+    uint8_t *file = NULL;
+    size_t len = 0;
+    sc_lic_id id;
+    ss_license old;
+    ss_svc_lic_status_info si;
+
+    grant(l, &f->oper);
+    row_with(kv, NULL, NULL);
+    OK(issue(l, &f->oper, kv, zzbs, &err), &err);
+    row_with(kv, "address", "浙江省杭州市西湖区文三路2号");   /* moved */
+    OK(ss_svc_lic_reissue(f->svc, &f->oper, zzbs, kv, NFIELDS, NULL, next, &file, &len, &err),
+       &err);
+    OK(sc_lic_id_next(expect, sizeof(expect), zzbs, strlen(zzbs), &err), &err);
+    assert_string_equal(next, expect);
+    OK(sc_lic_id_parse(&id, next, strlen(next), &err), &err);
+    assert_int_equal(id.version, 2);
+    assert_string_equal(id.serial, "00000001");
+    assert_non_null(strstr(next, ".002."));
+    assert_true(len > 0);
+    free(file);
+    OK(ss_svc_lic_get(f->svc, &f->oper, zzbs, &old, &err), &err);
+    assert_int_equal(old.status, SS_LIC_VOIDED);
+    assert_string_equal(old.replaced_by, next);
+    ss_license_clear(&old);
+    OK(ss_svc_lic_status(f->svc, zzbs, 0, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_VOIDED);
+    assert_int_equal(si.reason, SC_STATUS_REASON_SUPERSEDED);
+    assert_string_equal(si.replaced_by, next);
+    OK(ss_svc_lic_status(f->svc, next, 0, &si, &err), &err);
+    assert_int_equal(si.status, SC_STATUS_GOOD);
+    EXPECT(ss_svc_lic_reissue(f->svc, &f->oper, zzbs, NULL, 0, NULL, third, NULL, NULL, &err),
+           &err, SS_ESTATE, "voided: it cannot be re-issued");
+    /* without a new row the stored fields are used again: 003 from 002 */
+    OK(ss_svc_lic_reissue(f->svc, &f->oper, next, NULL, 0, NULL, third, NULL, NULL, &err),
+       &err);
+    assert_non_null(strstr(third, ".003."));
+    assert_int_equal(fx_audit_count(f, "license.reissue", NULL), 2);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), 1);
+    fx_audit_ok(f);
+}
+
+/* ---- threads ----------------------------------------------------------------------------- */
+
+#define THREADS 4
+#define PER_THREAD 8
+
+typedef struct racer {
+    lfx *l;
+    char zzbs[PER_THREAD][SS_LIC_ID_MAX + 1];
+    int failed;
+    char why[SC_ERR_MSG_MAX];
+} racer;
+
+static void *race(void *p)
+{
+    racer *r = p;
+    sc_lic_kv kv[NFIELDS];
+
+    row_with(kv, NULL, NULL);
+    for (int i = 0; i < PER_THREAD; i++) {
+        sc_err err = SC_ERR_INIT;
+        if (issue(r->l, &r->l->f->oper, kv, r->zzbs[i], &err) != 0) {
+            r->failed++;
+            snprintf(r->why, sizeof(r->why), "%s", err.msg);
+        }
+    }
+    return NULL;
+}
+
+static void lic_issue__threads_never_share_a_serial(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    pthread_t t[THREADS];
+    racer *r = calloc(THREADS, sizeof(*r));
+
+    assert_non_null(r);
+    grant(l, &f->oper);
+    for (int i = 0; i < THREADS; i++) {
+        r[i].l = l;
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < THREADS; i++)
+        if (r[i].failed != 0)
+            fail_msg("thread %d: %d failed: %s", i, r[i].failed, r[i].why);
+    assert_int_equal(fx_sql_int(f, "SELECT count(DISTINCT serial) FROM licenses"),
+                     THREADS * PER_THREAD);
+    assert_int_equal(fx_sql_int(f, "SELECT max(serial + 0) FROM licenses"),
+                     THREADS * PER_THREAD);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), THREADS * PER_THREAD);
+    fx_audit_ok(f);
+    free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(lic_type_add__refuses_a_bad_template_with_its_message,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(lic_issue__needs_the_licence_grant, setup, teardown),
+        cmocka_unit_test_setup_teardown(lic_issue__refused_when_the_seal_is_suspended, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(lic_issue__fails_closed_when_the_audit_refuses, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(lic_status__expired_after_the_validity_end, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(lic_reissue__version_002_and_the_old_one_voided, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(lic_issue__threads_never_share_a_serial, setup,
+                                        teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
