@@ -1,6 +1,6 @@
 /* test_svc_license.c: e-licences through the service: licence types (a bad template refused
  * with the parser's message, files checked against the template), issuing with and without
- * the licence grant, suspend / resume /
+ * the licence grant, a batch of 1,000 rows with 3 bad ones and its re-run, suspend / resume /
  * revoke with the history, re-issue (version 002, the old one voided), status at a time,
  * fail closed when the audit refuses, one audit record per act, and 4 threads issuing under
  * one type and issuer. */
@@ -233,6 +233,72 @@ static void lic_issue__fails_closed_when_the_audit_refuses(void **state)
     assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
 }
 
+/* ---- batches ----------------------------------------------------------------------------- */
+
+#define BATCH 1000
+
+static void lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv *kv = calloc(BATCH * NFIELDS, sizeof(*kv));
+    char (*no)[16] = calloc(BATCH, sizeof(*no));
+    ss_svc_lic_row *rows = calloc(BATCH, sizeof(*rows));
+    ss_svc_lic_result *res = calloc(BATCH, sizeof(*res));
+    ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "import-2026-03", 0, NULL, NULL, "req-b" };
+    ss_svc_lic_summary sum;
+    char first[SS_LIC_ID_MAX + 1];
+
+    assert_true(kv != NULL && no != NULL && rows != NULL && res != NULL);
+    grant(l, &f->oper);
+    for (size_t i = 0; i < BATCH; i++) {
+        row_with(&kv[i * NFIELDS], NULL, NULL);
+        snprintf(no[i], sizeof(no[i]), "33010000%06zu", i);
+        kv[i * NFIELDS + 1].value = no[i];
+        rows[i].kv = &kv[i * NFIELDS];
+        rows[i].n = NFIELDS;
+    }
+    kv[17 * NFIELDS + 0].value = "91350100M000100Y44";   /* check character */
+    kv[500 * NFIELDS + 2].value = "";                    /* a required field empty */
+    kv[999 * NFIELDS + 7].value = "2021-02-30";          /* no such day */
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, BATCH, res, &sum, &err), &err);
+    assert_int_equal(sum.issued, 997);
+    assert_int_equal(sum.failed, 3);
+    assert_int_equal(sum.already, 0);
+    assert_int_equal(res[17].code, SC_EFORMAT);
+    assert_non_null(strstr(res[17].msg, "统一社会信用代码 (uscc)"));
+    assert_int_equal(res[500].code, SC_EFORMAT);
+    assert_non_null(strstr(res[500].msg, "名称 (name)"));
+    assert_int_equal(res[999].code, SC_EFORMAT);
+    assert_non_null(strstr(res[999].msg, "成立日期 (founded)"));
+    assert_int_equal(res[0].code, 0);
+    snprintf(first, sizeof(first), "%s", res[0].zzbs);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 997);
+    assert_int_equal(fx_sql_int(f, "SELECT count(DISTINCT serial) FROM licenses"), 997);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), 997);
+
+    /* the same batch again: nothing new, the same identifiers, the same 3 refusals */
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, BATCH, res, &sum, &err), &err);
+    assert_int_equal(sum.issued, 0);
+    assert_int_equal(sum.already, 997);
+    assert_int_equal(sum.failed, 3);
+    assert_string_equal(res[0].zzbs, first);
+    assert_int_equal(res[0].already, 1);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 997);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), 997);
+    /* the fixed rows only, resumed as part of the same batch */
+    kv[17 * NFIELDS + 0].value = good[0];
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 17, &rows[17], 1, res, &sum, &err), &err);
+    assert_int_equal(sum.issued, 1);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 998);
+    assert_int_equal(fx_audit_ok(f) > 998, 1);
+    free(kv);
+    free(no);
+    free(rows);
+    free(res);
+}
+
 /* ---- status and re-issue ----------------------------------------------------------------- */
 
 typedef struct changes {
@@ -437,6 +503,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(lic_issue__fails_closed_when_the_audit_refuses, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_status__expired_after_the_validity_end, setup,
                                         teardown),

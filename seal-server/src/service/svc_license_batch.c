@@ -1,0 +1,190 @@
+/* svc_license_batch.c: issuing licences from many rows at once (ss_svc_lic_batch): rows
+ * identified by (client, batch id, row number), so running a batch again — after a crash, a
+ * timeout, a partial failure — issues only the rows not issued yet. Per call: the material
+ * loaded once, rows already issued and rows the template refuses sorted out first, serials
+ * for the rest taken in one statement, then licences drawn and sealed with no transaction
+ * open and committed GROUP at a time, each with its audit record (fail closed per group).
+ * Not here: one licence, re-issue (svc_license.c). */
+#include "service_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Licences per transaction: one fsync per group instead of per licence, while a failure
+ * (or a crash) loses at most this many licences' work, which a re-run then redoes. */
+#define GROUP 64
+
+static void set_result(ss_svc_lic_result *r, int code, const sc_err *e)
+{
+    r->code = code;
+    snprintf(r->msg, sizeof(r->msg), "%s", code != 0 && e != NULL ? e->msg : "");
+}
+
+/* The licence an earlier run issued for the row: 1 (result filled), 0 (none), or a failure
+ * put into the result (-1). */
+static int issued_before(ss_svc *svc, int64_t client, const char *batch_id, int64_t row,
+                         ss_svc_lic_result *r)
+{
+    ss_license l;
+    sc_err e = SC_ERR_INIT;
+    int rc = ss_store_lic_by_batch(svc->st, client, batch_id, row, &l, &e);
+
+    if (rc == SC_ENOTFOUND)
+        return 0;
+    if (rc != 0) {
+        set_result(r, rc, &e);
+        return -1;
+    }
+    memcpy(r->zzbs, l.zzbs, sizeof(l.zzbs));
+    r->already = 1;
+    set_result(r, 0, NULL);
+    return 1;
+}
+
+/* Commit the made licences lics[0..n) (rows idx[]) in one transaction. A row a concurrent
+ * run of the batch committed first conflicts: it is reported as issued before. Any other
+ * failure, the audit's included, rolls the group back and fails each of its rows. */
+static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
+                         ss_license *lics, const size_t *idx, size_t n, int64_t first_row,
+                         int64_t now, ss_svc_lic_result *results)
+{
+    ss_store *tx = NULL;
+    sc_err e = SC_ERR_INIT;
+    uint8_t conflict[GROUP] = { 0 };
+    int rc;
+
+    /* the group's files on disk first: a committed row never names a file still in cache */
+    if ((rc = ss_store_lic_files_sync(svc->st, &e)) == 0 &&
+        (rc = ss_store_tx_begin(svc->st, &tx, &e)) == 0 &&
+        (rc = svc__lic_recheck(tx, c, now, &e)) == 0) {
+        for (size_t k = 0; k < n && rc == 0; k++) {
+            sc_err e1 = SC_ERR_INIT;
+            int r1 = svc__lic_record(tx, &lics[k], req->request_id, now, &e1);
+            if (r1 == SS_ECONFLICT)
+                conflict[k] = 1;
+            else if (r1 != 0)
+                rc = sc_err_set(&e, r1, "%s", e1.msg);
+        }
+    }
+    if (tx != NULL)
+        rc = svc__tx_end(tx, rc, &e);
+    for (size_t k = 0; k < n; k++) {
+        ss_svc_lic_result *r = &results[idx[k]];
+        if (rc != 0)
+            set_result(r, rc, &e);
+        else if (conflict[k])
+            issued_before(svc, c->client, req->batch_id, first_row + (int64_t)idx[k], r);
+        else {
+            memcpy(r->zzbs, lics[k].zzbs, sizeof(lics[k].zzbs));
+            set_result(r, 0, NULL);
+        }
+    }
+}
+
+static int check_batch(const ss_svc_actor *actor, const ss_svc_lic_req *req, int64_t first_row,
+                       const ss_svc_lic_row *rows, size_t n, const ss_svc_lic_result *results,
+                       sc_err *err)
+{
+    int rc;
+
+    if ((rc = svc__need_role(actor, SS_ROLE_OPERATOR, "to issue licences", err)) != 0)
+        return rc;
+    if (req == NULL || req->type_code == NULL || rows == NULL || results == NULL)
+        return sc_err_set(err, SC_EINVAL, "licence batch: no request, type, rows or results");
+    if (n == 0 || n > SS_SVC_BATCH_MAX)
+        return sc_err_set(err, n == 0 ? SC_EINVAL : SC_ELIMIT, "licence batch: %zu rows, "
+                          "allowed 1..%d a call (send a longer batch in parts: first_row)", n,
+                          SS_SVC_BATCH_MAX);
+    if (req->batch_id == NULL)
+        return sc_err_set(err, SC_EINVAL, "licence batch: a batch id is required (it makes "
+                          "the batch resumable)");
+    if ((rc = svc__check_token("batch id", req->batch_id, SS_LIC_BATCH_ID_MAX, err)) != 0 ||
+        (req->request_id != NULL &&
+         (rc = svc__check_token("request id", req->request_id, SS_SVC_REQUEST_ID_MAX,
+                                err)) != 0))
+        return rc;
+    if (first_row < 0 || first_row > INT64_MAX - (int64_t)n)
+        return sc_err_set(err, SC_EINVAL, "licence batch: first row %lld",
+                          (long long)first_row);
+    return 0;
+}
+
+int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_req *req,
+                     int64_t first_row, const ss_svc_lic_row *rows, size_t n,
+                     ss_svc_lic_result *results, ss_svc_lic_summary *summary, sc_err *err)
+{
+    svc_lic_ctx c;
+    ss_svc_lic_req one;
+    ss_license *lics = NULL;
+    size_t *todo = NULL, m = 0, idx[GROUP];
+    int64_t now = svc__now(svc), serial = 0;
+    sc_err e = SC_ERR_INIT;
+    int rc;
+
+    memset(&c, 0, sizeof(c));
+    if (summary != NULL)
+        memset(summary, 0, sizeof(*summary));
+    if ((rc = check_batch(actor, req, first_row, rows, n, results, err)) != 0)
+        return rc;
+    memset(results, 0, n * sizeof(*results));
+    if ((rc = svc__lic_open(svc, actor, req->type_code, req->es_id, now, &c, err)) != 0)
+        goto out;
+    if ((todo = malloc(n * sizeof(*todo))) == NULL ||
+        (lics = calloc(GROUP, sizeof(*lics))) == NULL) {
+        rc = sc_err_set(err, SC_ENOMEM, "licence batch: out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        sc_err e1 = SC_ERR_INIT;
+        int r1;
+        if (issued_before(svc, c.client, req->batch_id, first_row + (int64_t)i,
+                          &results[i]) != 0)
+            continue;
+        if ((r1 = sc_lic_row_check(c.tmpl, rows[i].kv, rows[i].n, &e1)) != 0)
+            set_result(&results[i], r1, &e1);
+        else
+            todo[m++] = i;
+    }
+    /* one statement for the serials of every row to issue; a row failing later leaves a gap */
+    if (m > 0 && (rc = ss_store_lic_serial_take(svc->st, c.type.code, c.unit.code,
+                                                (unsigned)m, &serial, &e)) != 0) {
+        for (size_t k = 0; k < m; k++)
+            set_result(&results[todo[k]], rc, &e);
+        m = 0;
+        rc = 0;
+    }
+    one = *req;
+    for (size_t k = 0; k < m;) {
+        size_t made = 0;
+        for (; k < m && made < GROUP; k++) {
+            size_t i = todo[k];
+            sc_err e1 = SC_ERR_INIT;
+            int r1;
+            one.batch_row = first_row + (int64_t)i;
+            if ((r1 = svc__lic_make(svc, &c, &one, rows[i].kv, rows[i].n, serial + (int64_t)k,
+                                    1, now, 1, &lics[made], NULL, NULL, &e1)) != 0) {
+                set_result(&results[i], r1, &e1);
+                continue;
+            }
+            idx[made++] = i;
+        }
+        if (made > 0)
+            commit_group(svc, &c, req, lics, idx, made, first_row, now, results);
+        for (size_t j = 0; j < made; j++)
+            ss_license_clear(&lics[j]);
+    }
+out:
+    for (size_t i = 0; rc == 0 && summary != NULL && i < n; i++) {
+        if (results[i].code != 0)
+            summary->failed++;
+        else if (results[i].already)
+            summary->already++;
+        else
+            summary->issued++;
+    }
+    free(lics);
+    free(todo);
+    svc__lic_close(svc, &c);
+    return rc;
+}
