@@ -5,7 +5,6 @@
  * server's document as it came.
  * Not here: signing (cmd_remote_sign.c), the audit log (cmd_remote_audit.c), listing units,
  * applications, seals and grants (the API has no such endpoints yet). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,25 +20,6 @@
 
 #define MAX_IMAGE (2u * 1024 * 1024)    /* a seal picture: the API takes 4 MiB of JSON */
 #define MAX_STATUS (16u * 1024 * 1024)  /* a signed status list */
-
-static int parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-    char *end;
-    long long v;
-
-    errno = 0;
-    v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int bad_value(const char *prog, const char *opt, const char *arg, const char *want)
-{
-    tool_errorf(prog, "--%s: \"%s\" is not %s", opt, arg, want);
-    return -1;
-}
 
 /* A string member, "" when absent (answers we print are the server's). */
 static const char *jstr(const json_t *o, const char *k)
@@ -160,14 +140,10 @@ static int apply_opt(void *ctx, int c, const char *arg)
     sc_err err = SC_ERR_INIT;
 
     switch (c) {
-    case 'u': return parse_i64(arg, 1, INT64_MAX, &a->unit) ? bad_value(prog, "unit", arg,
-                                                                          "a unit id") : 0;
-    case 't': return parse_i64(arg, 1, 255, &a->type) ? bad_value(prog, "type", arg,
-                                                                  "1..255") : 0;
-    case 'W': return parse_i64(arg, 1, 1000, &a->w) ? bad_value(prog, "width-mm", arg,
-                                                                "1..1000 mm") : 0;
-    case 'H': return parse_i64(arg, 1, 1000, &a->h) ? bad_value(prog, "height-mm", arg,
-                                                                "1..1000 mm") : 0;
+    case 'u': return remote_int_arg(prog, "unit", arg, 1, INT64_MAX, &a->unit);
+    case 't': return remote_int_arg(prog, "type", arg, 1, 255, &a->type);
+    case 'W': return remote_int_arg(prog, "width-mm", arg, 1, 1000, &a->w);
+    case 'H': return remote_int_arg(prog, "height-mm", arg, 1, 1000, &a->h);
     case 'n': a->name = arg; return 0;
     case 'I': a->image = arg; return 0;
     case 'T': a->image_type = arg; return 0;
@@ -297,10 +273,8 @@ static int review(int argc, char **argv, int approve)
 
     if (rc >= 0)
         return rc;
-    if (parse_i64(argv[optind], 1, INT64_MAX, &id) != 0) {
-        tool_errorf(prog, "APPLICATION-ID: \"%s\" is not a number from 1", argv[optind]);
+    if (remote_int_arg(prog, "APPLICATION-ID", argv[optind], 1, INT64_MAX, &id) != 0)
         return EXIT_USAGE;
-    }
     if (!approve && (a.es_id != NULL || a.reason == NULL)) {
         tool_errorf(prog, a.es_id != NULL ? "--es-id goes with approve"
                                           : "--reason TEXT is required");
@@ -465,11 +439,9 @@ static int grant_opt(void *ctx, int c, const char *arg)
     sc_err err = SC_ERR_INIT;
 
     switch (c) {
-    case 'c': return parse_i64(arg, 1, INT64_MAX, &a->client) ? bad_value(prog, "client", arg,
-                                                                         "a client id") : 0;
+    case 'c': return remote_int_arg(prog, "client", arg, 1, INT64_MAX, &a->client);
     case 'e': a->es_id = arg; return 0;
-    case 'u': return parse_i64(arg, 1, INT64_MAX, &a->uses) ? bad_value(prog, "uses", arg,
-                                                                       "a number from 1") : 0;
+    case 'u': return remote_int_arg(prog, "uses", arg, 1, INT64_MAX, &a->uses);
     case 'x':
         if (sc_time_parse(arg, &a->expires, &err) == 0)
             return 0;

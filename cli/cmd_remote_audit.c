@@ -3,7 +3,6 @@
  * as the local forms print a store file (cmd_audit.c), and the choice between the two forms
  * (remote with --server, or $SEALCTL_SERVER without --store).
  * Not here: the chain's rules (store/audit.c, run by the server). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -74,25 +73,17 @@ static int remote_audit_verify(int argc, char **argv)
     return rc;
 }
 
-struct show_args { long long after, limit; };
+struct show_args { int64_t after, limit; };
 
 static int show_opt(void *ctx, int c, const char *arg)
 {
     struct show_args *a = ctx;
-    long long *slot = c == 'a' ? &a->after : c == 'l' ? &a->limit : NULL;
-    long long lo = c == 'a' ? 0 : 1, hi = c == 'a' ? INT64_MAX : SHOW_MAX;
-    char *end;
 
-    if (slot == NULL)
-        return 1;
-    errno = 0;
-    *slot = strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno != 0 || *slot < lo || *slot > hi) {
-        tool_errorf("sealctl audit show", "--%s: \"%s\" is not in %lld..%lld",
-                    c == 'a' ? "after" : "limit", arg, lo, hi);
-        return -1;
-    }
-    return 0;
+    if (c == 'a')
+        return remote_int_arg("sealctl audit show", "after", arg, 0, INT64_MAX, &a->after);
+    if (c == 'l')
+        return remote_int_arg("sealctl audit show", "limit", arg, 1, SHOW_MAX, &a->limit);
+    return 1;
 }
 
 static void print_record(const json_t *r)
@@ -133,7 +124,8 @@ static int remote_audit_show(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    snprintf(path, sizeof(path), "/api/v1/audit?after=%lld&limit=%lld", a.after, a.limit);
+    snprintf(path, sizeof(path), "/api/v1/audit?after=%lld&limit=%lld", (long long)a.after,
+             (long long)a.limit);
     if ((rc = audit_call(prog, &ro, path, &doc)) != 0)
         return rc;
     if (!json_is_array(recs = json_object_get(doc, "records"))) {

@@ -2,7 +2,6 @@
  * applications, seal list, grant list, and grant revoke. One line per item, or with --json
  * the server's page as it came; a full page says on stderr how to ask for the next.
  * Not here: acting on units and seals (cmd_remote.c). */
-#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,34 +15,19 @@
 
 /* The options every listing takes, and the filters of each. */
 struct list_args {
-    long long after, limit, unit, client;
+    int64_t after, limit, unit, client;
     const char *word, *es_id;   /* --state / --status; --es-id */
 };
-
-static int num(const char *opt, const char *arg, long long lo, long long *out)
-{
-    char *end;
-
-    errno = 0;
-    *out = strtoll(arg, &end, 10);
-    if (*arg == '\0' || *end != '\0' || errno != 0 || *out < lo ||
-        (strcmp(opt, "limit") == 0 && *out > 1000)) {
-        tool_errorf("sealctl", "--%s: \"%s\" is not %s", opt, arg,
-                    strcmp(opt, "limit") == 0 ? "1..1000" : "a number in range");
-        return -1;
-    }
-    return 0;
-}
 
 static int list_opt(void *ctx, int c, const char *arg)
 {
     struct list_args *a = ctx;
 
     switch (c) {
-    case 'a': return num("after", arg, 0, &a->after);
-    case 'l': return num("limit", arg, 1, &a->limit);
-    case 'u': return num("unit", arg, 1, &a->unit);
-    case 'c': return num("client", arg, 1, &a->client);
+    case 'a': return remote_int_arg("sealctl", "after", arg, 0, INT64_MAX, &a->after);
+    case 'l': return remote_int_arg("sealctl", "limit", arg, 1, 1000, &a->limit);
+    case 'u': return remote_int_arg("sealctl", "unit", arg, 1, INT64_MAX, &a->unit);
+    case 'c': return remote_int_arg("sealctl", "client", arg, 1, INT64_MAX, &a->client);
     case 's': a->word = arg; return 0;
     case 'e': a->es_id = arg; return 0;
     default: return 1;
@@ -74,8 +58,8 @@ static int list(const char *prog, const remote_opts *ro, const char *path, const
     sc_err err = SC_ERR_INIT;
     int rc;
 
-    if ((size_t)snprintf(url, sizeof(url), "%s?after=%lld&limit=%lld%s", path, a->after,
-                         a->limit, q) >= sizeof(url)) {
+    if ((size_t)snprintf(url, sizeof(url), "%s?after=%lld&limit=%lld%s", path,
+                         (long long)a->after, (long long)a->limit, q) >= sizeof(url)) {
         tool_errorf(prog, "the filters are too long");
         return EXIT_USAGE;
     }
@@ -149,9 +133,9 @@ static void filters(char *q, size_t n, const struct list_args *a, const char *wo
 
     q[0] = '\0';
     if (a->unit > 0)
-        k += (size_t)snprintf(q + k, n - k, "&unit_id=%lld", a->unit);
+        k += (size_t)snprintf(q + k, n - k, "&unit_id=%lld", (long long)a->unit);
     if (a->client > 0 && k < n)
-        k += (size_t)snprintf(q + k, n - k, "&client_id=%lld", a->client);
+        k += (size_t)snprintf(q + k, n - k, "&client_id=%lld", (long long)a->client);
     if (a->word != NULL && k < n) {
         char *e = remote_escape(a->word);
         k += (size_t)snprintf(q + k, n - k, "&%s=%s", word, e != NULL ? e : "");
@@ -235,7 +219,7 @@ int cmd_grant_revoke(int argc, char **argv)
     static const struct option opts[] = { REMOTE_OPTIONS, { "help", 0, NULL, 'h' },
         { NULL, 0, NULL, 0 } };
     remote_opts ro = { 0 };
-    long long id;
+    int64_t id;
     char path[64];
     remote *r = NULL;
     json_t *doc = NULL;
@@ -244,9 +228,9 @@ int cmd_grant_revoke(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if (num("GRANT-ID", argv[optind], 1, &id) != 0)
+    if (remote_int_arg(prog, "GRANT-ID", argv[optind], 1, INT64_MAX, &id) != 0)
         return EXIT_USAGE;
-    snprintf(path, sizeof(path), "/api/v1/grants/%lld", id);
+    snprintf(path, sizeof(path), "/api/v1/grants/%lld", (long long)id);
     if ((rc = remote_begin(prog, &ro, &r)) != 0)
         return rc;
     rc = remote_json(r, "DELETE", path, NULL, &doc, &err);
@@ -255,6 +239,6 @@ int cmd_grant_revoke(int argc, char **argv)
     if (rc != 0)
         return remote_fail(prog, &err);
     if (!ro.json)
-        printf("grant %lld revoked\n", id);
+        printf("grant %lld revoked\n", (long long)id);
     return EXIT_DONE;
 }

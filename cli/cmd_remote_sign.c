@@ -261,7 +261,6 @@ struct batch_args { const char *es_id, *out_dir, *prop; int64_t chunk; };
 static int batch_opt(void *ctx, int c, const char *arg)
 {
     struct batch_args *a = ctx;
-    char *end;
 
     if (c == 'e')
         a->es_id = arg;
@@ -269,13 +268,9 @@ static int batch_opt(void *ctx, int c, const char *arg)
         a->out_dir = arg;
     else if (c == 'p')
         a->prop = arg;
-    else if (c == 'c') {
-        a->chunk = strtoll(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || a->chunk < 1 || a->chunk > 1000) {
-            tool_errorf("sealctl sign batch", "--chunk: \"%s\" is not 1..1000", arg);
-            return -1;
-        }
-    } else
+    else if (c == 'c')
+        return remote_int_arg("sealctl sign batch", "chunk", arg, 1, 1000, &a->chunk);
+    else
         return 1;
     return 0;
 }

@@ -70,6 +70,23 @@ int remote_wanted(int argc, char **argv, const char *local_opt)
     return !local && getenv("SEALCTL_SERVER") != NULL && getenv("SEALCTL_SERVER")[0] != '\0';
 }
 
+int remote_int_arg(const char *prog, const char *opt, const char *arg, int64_t lo, int64_t hi,
+                   int64_t *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(arg, &end, 10);
+    if (*arg != '\0' && *end == '\0' && errno == 0 && v >= lo && v <= hi) {
+        *out = (int64_t)v;
+        return 0;
+    }
+    tool_errorf(prog, "%s%s: \"%s\" is not a number in %lld..%lld", opt[0] >= 'A' && opt[0] <= 'Z' ? "" : "--",
+                opt, arg, (long long)lo, (long long)hi);
+    return -1;
+}
+
 int remote_or_local(int argc, char **argv, const char *local_opt, remote_cmd_fn remote_fn,
                     remote_cmd_fn local_fn)
 {

@@ -72,6 +72,11 @@ typedef int (*remote_opt_fn)(void *ctx, int c, const char *arg);
 int remote_parse(const char *prog, const char *usage, const struct option *opts, int argc,
                  char **argv, remote_opts *ro, remote_opt_fn fn, void *ctx, int npos);
 
+/** arg as an integer in lo..hi into *out: 0, or -1 after saying "prog: --opt: …" (an opt
+ *  in capitals names a positional argument: "GRANT-ID: …"). */
+int remote_int_arg(const char *prog, const char *opt, const char *arg, int64_t lo, int64_t hi,
+                   int64_t *out);
+
 /** Run remote_fn when remote_wanted(argc, argv, local_opt), else local_fn. */
 int remote_or_local(int argc, char **argv, const char *local_opt, remote_cmd_fn remote_fn,
                     remote_cmd_fn local_fn);

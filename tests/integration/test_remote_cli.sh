@@ -110,6 +110,8 @@ ESID=$(sed -n 's/.*approved: seal //p' "$T/stdout")
 [ -n "$ESID" ] && ok || bad "no esID in the approval"
 run 1 "approve again" -- as officer2 seal approve 1
 contains "approve again" "HTTP 409"
+run 2 "approve, not an id" -- as officer2 seal approve 1x
+contains "approve 1x" 'APPLICATION-ID: "1x" is not a number in 1..'
 run 0 "apply, second" -- as officer1 "${APPLY[@]}" --json
 json_ok "seal apply --json"
 run 0 "reject" -- as officer2 seal reject 2 --reason "picture unclear"
@@ -221,6 +223,8 @@ not_contains "no bar unless asked (stderr not a terminal)" "signing ["
 run 1 "sign batch, unknown seal" -- as operator sign batch --es-id 33000099999999 --out "$T/sigs" "$T/in/doc1.txt" "$T/in/doc2.txt"
 contains "batch, unknown seal" "2 items: 0 ok, 2 failed"
 contains "batch, unknown seal" "(ENOTFOUND)"
+run 2 "sign batch --chunk 0" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" --chunk 0 "$T/in"
+contains "--chunk 0" '--chunk: "0" is not a number in 1..1000'
 run 2 "sign batch, --out not a directory" -- as operator sign batch --es-id "$ESID" --out "$T/none" "$T/in/doc1.txt"
 mkdir "$T/in2" && echo other >"$T/in2/doc1.txt"
 run 1 "sign batch, same name twice" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" "$T/in/doc1.txt" "$T/in2/doc1.txt"

@@ -130,27 +130,6 @@ static int q_word(ss_req *req, const char *q, const char *const *names, size_t n
     return -1;
 }
 
-int ss__api_app_list(ss_req *req)
-{
-    ss_svc *svc = ss__api_svc(req);
-    ss_svc_actor act = ss__api_actor(req);
-    int64_t after, limit, unit;
-    int state;
-    sc_err err = SC_ERR_INIT;
-    json_t *arr;
-
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0 ||
-        ss__api_q_int(req, "unit_id", 1, INT64_MAX, 0, &unit) != 0 ||
-        q_word(req, "state", APP_STATES, 4, &state) != 0)
-        return 0;
-    if ((arr = json_array()) == NULL)
-        return SC_ENOMEM;
-    return finish(req, ss_svc_app_list(svc, &act, unit, state, after, (unsigned)limit, on_app,
-                                       arr, &err), &err, arr, "applications", limit);
-}
-
 /* ---- seals ------------------------------------------------------------------------------- */
 
 static const char *const SEAL_STATES[] = { "any", "good", "suspended", "revoked" };
@@ -167,26 +146,34 @@ static int on_seal(void *ctx, const ss_seal *s)
                                  "created", (json_int_t)s->created));
 }
 
-int ss__api_seal_list(ss_req *req)
+/* Applications (apps 1) or seals of one unit (or all) in one state word (or any). */
+static int unit_listing(ss_req *req, int apps)
 {
     ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit, unit;
-    int status;
+    int word;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    int rc;
 
     if (svc == NULL)
         return ss__api_no_service(req);
     if (ss__api_paging(req, &after, &limit) != 0 ||
         ss__api_q_int(req, "unit_id", 1, INT64_MAX, 0, &unit) != 0 ||
-        q_word(req, "status", SEAL_STATES, 4, &status) != 0)
+        q_word(req, apps ? "state" : "status", apps ? APP_STATES : SEAL_STATES, 4, &word) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
-    return finish(req, ss_svc_seal_list(svc, &act, unit, status, after, (unsigned)limit,
-                                        on_seal, arr, &err), &err, arr, "seals", limit);
+    rc = apps ? ss_svc_app_list(svc, &act, unit, word, after, (unsigned)limit, on_app, arr,
+                                &err)
+              : ss_svc_seal_list(svc, &act, unit, word, after, (unsigned)limit, on_seal, arr,
+                                 &err);
+    return finish(req, rc, &err, arr, apps ? "applications" : "seals", limit);
 }
+
+int ss__api_app_list(ss_req *req) { return unit_listing(req, 1); }
+int ss__api_seal_list(ss_req *req) { return unit_listing(req, 0); }
 
 /* ---- grants ------------------------------------------------------------------------------ */
 
