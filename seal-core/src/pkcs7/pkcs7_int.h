@@ -77,6 +77,9 @@ typedef struct sc__p7_spec {
     int no_certs;           /* 1: no [0] certificates (an RFC 3161 request without certReq) */
     const sc_span *chain;   /* DER certificates placed after the signer's */
     size_t nchain;
+    int cert_checked;       /* 1: the caller parsed cert_der and matched it to key once
+                               already (sc_tsa_new does): the per-call OpenSSL parse, most
+                               of an SM2 signature's cost in 3.0, is skipped */
 } sc__p7_spec;
 
 /* sc__p7_sign with every choice spelled out: SignedData over data (SM3 digest, the signed

@@ -366,7 +366,7 @@ int sc__tsa_token(sc_tsa *tsa, const sc__tsa_job *job, uint8_t **token, size_t *
     const sc__p7_spec spec = {
         .pkcs7 = 1, .content_type = { OID_TSTINFO, sizeof(OID_TSTINFO) }, .embed = 1,
         .attrs = &ess, .nattrs = 1, .no_certs = !job->cert_req, .chain = tsa->chain,
-        .nchain = tsa->nchain };
+        .nchain = tsa->nchain, .cert_checked = 1 };   /* read_cert() checked it once */
     int rc;
 
     *token = NULL;
