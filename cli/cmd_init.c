@@ -197,7 +197,7 @@ static int make_config(init_ctx *c)
         (tls = json_pack("{s:s,s:s,s:s,s:s}", "cert", cert, "key", key, "key_password_file",
                          c->pass_file, "client_ca", ca)) == NULL ||
         (root = json_pack("{s:s,s:s,s:o,s:s,s:i,s:b}", "role", "province", "listen", c->listen,
-                          "tls", tls, "store", STORE_NAME, "threads", 8, "anonymous_verify",
+                          "tls", tls, "store", STORE_NAME, "threads", 32, "anonymous_verify",
                           0)) == NULL ||
         (text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) == NULL)
         goto oom;

@@ -66,7 +66,7 @@ static void config_parse__defaults(void **state)
                               "\"store\": \"s\", " TLS "}");
 
     (void)state;
-    assert_int_equal(ss_config_threads(cfg), 8);
+    assert_int_equal(ss_config_threads(cfg), 32);
     assert_int_equal(ss_config_request_timeout_ms(cfg), 30000);
     assert_int_equal(ss_config_idle_timeout_ms(cfg), 5000);
     assert_int_equal(ss_config_shutdown_timeout_ms(cfg), 30000);

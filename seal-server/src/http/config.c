@@ -538,7 +538,7 @@ int ss_config_parse(ss_config **out, const char *json, size_t len, const char *b
         rc = sc_err_set(err, SC_ENOMEM, "config: out of memory");
         goto out;
     }
-    cfg->threads = 8;
+    cfg->threads = 32;   /* CivetWeb holds one worker per keep-alive connection */
     cfg->status_next_update_s = SS_CONFIG_NEXT_UPDATE_DEFAULT_S;
     memcpy(cfg->region_code, SS_CONFIG_REGION_DEFAULT, sizeof(SS_CONFIG_REGION_DEFAULT));
     cfg->request_timeout_ms = 30000;
