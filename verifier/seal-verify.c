@@ -1,7 +1,8 @@
 /* seal-verify: verifies a seal (.esl), a detached seal signature or a signed OFD document
  * offline, from the trust anchors it is given, and prints the report (spec/verify-report.md);
  * with --status-list FILE or --status URL also whether each seal was suspended or revoked
- * at the time judged (the seal_status check, spec/status.asn1).
+ * at the time judged (the seal_status check, spec/status.asn1). An OFD licence also gets
+ * the license check and its fields (spec/license-file.md §6), with its status likewise.
  * Exit: 0 valid; 1 a check failed or could not be done (no anchors, …);
  * 2 the input could not be read or parsed, a status response could not be fetched, or the
  * command line is wrong. */
@@ -36,7 +37,8 @@ static void usage(FILE *f)
             "\n"
             "Verifies FILE offline: a seal (SES_Seal, .esl), a detached seal signature\n"
             "(SES_Signature; V1 GM/T 0031-2014, V4 GB/T 38540, V5), or a signed OFD\n"
-            "document (.ofd: every signature, Seal or Sign, and what they protect).\n"
+            "document (.ofd: every signature, Seal or Sign, and what they protect; an\n"
+            "e-licence also its metadata, identifier and status: the license check).\n"
             "\n"
             "  --trust CA.pem     trust anchor(s), PEM or DER; repeatable\n"
             "  --ca-certs FILE    intermediate CA certificates to build chains (not trusted)\n"
@@ -44,9 +46,11 @@ static void usage(FILE *f)
             "  --at TIME          judge certificates and validity at TIME (ISO 8601)\n"
             "                     instead of the signing time (seals: instead of now)\n"
             "  --status-list FILE the province's signed status list (DER StatusResponse):\n"
-            "                     each seal must have been good at the time judged\n"
+            "                     each seal (and licence) must have been good at the time\n"
+            "                     judged\n"
             "  --status URL       the same from the status server at URL (https://host:port):\n"
-            "                     GET URL/api/v1/seals/<esID>/status for each seal found;\n"
+            "                     GET URL/api/v1/seals/<esID>/status for each seal found\n"
+            "                     (a licence: URL/api/v1/licenses/<identifier>/status);\n"
             "                     http:// only to 127.0.0.1 or localhost, file:// a local copy\n"
             "  --tls-ca FILE      CA certificate(s) of the status server (default: the system's)\n"
             "  --tls-cert FILE    client certificate, when the server asks for one\n"
@@ -244,6 +248,7 @@ int main(int argc, char **argv)
     vo.trust = trust;
     vo.status = list;
     vo.status_fn = fetch != NULL ? sv_fetch_status : NULL;
+    vo.license_status_fn = fetch != NULL ? sv_fetch_license_status : NULL;
     vo.status_ctx = fetch;
     if (data_path != NULL) {
         if (tool_sm3_file(data_path, hash, &err) != 0)

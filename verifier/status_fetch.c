@@ -1,5 +1,6 @@
-/* status_fetch.c: fetches one signed status response per seal for seal-verify --status URL
- * (status_fetch.h): GET <base>/api/v1/seals/<esID>/status with Accept
+/* status_fetch.c: fetches one signed status response per seal (or licence) for seal-verify
+ * --status URL (status_fetch.h): GET <base>/api/v1/seals/<esID>/status (or
+ * /api/v1/licenses/<ZZBS>/status) with Accept
  * application/vnd.sealpki.status+der, TLS verified, no redirects, a timeout and a body limit,
  * and every failure said with the URL, so a person can tell a wrong address from a wrong CA
  * from a server that does not know the seal. Not here: trusting what was fetched (seal-core's
@@ -20,6 +21,7 @@
 #define SNIPPET 160   /* bytes of an error body quoted in a message */
 
 typedef struct seal_entry {
+    int licence;            /* es_id is a licence identifier (ZZBS) */
     char *es_id;
     sc_status_resp *resp;   /* NULL when the fetch failed */
     char *error;            /* why, when it failed */
@@ -251,15 +253,21 @@ void sv_fetch_free(sv_fetch *f)
     curl_global_cleanup();
 }
 
-char *sv_fetch_url(const sv_fetch *f, const char *es_id)
+static char *subject_url(const sv_fetch *f, int licence, const char *subject)
 {
-    /* every byte but A-Z a-z 0-9 - . _ ~ is %-encoded, so an esID cannot change the path */
-    char *esc = curl_easy_escape(NULL, es_id, 0), *url = NULL;
+    /* every byte but A-Z a-z 0-9 - . _ ~ is %-encoded, so a subject cannot change the path */
+    char *esc = curl_easy_escape(NULL, subject, 0), *url = NULL;
 
-    if (esc != NULL && asprintf(&url, "%s/api/v1/seals/%s/status", f->base, esc) < 0)
+    if (esc != NULL && asprintf(&url, "%s/api/v1/%s/%s/status", f->base,
+                                licence ? "licenses" : "seals", esc) < 0)
         url = NULL;
     curl_free(esc);
     return url;
+}
+
+char *sv_fetch_url(const sv_fetch *f, const char *es_id)
+{
+    return subject_url(f, 0, es_id);
 }
 
 /* Up to SNIPPET printable bytes of an error body (servers answer {"error", "message"}),
@@ -274,7 +282,7 @@ static void snippet(const body *b, char *out, size_t n)
 }
 
 /* GET url into a parsed response. @return 0, SC_EIO (err names url and why), SC_ENOMEM */
-static int get(sv_fetch *f, const char *url, sc_status_resp **out, sc_err *err)
+static int get(sv_fetch *f, const char *url, int licence, sc_status_resp **out, sc_err *err)
 {
     body b = { NULL, 0, 0, f->max_body, 0, 0 };
     sc_err pe = SC_ERR_INIT;
@@ -312,7 +320,8 @@ static int get(sv_fetch *f, const char *url, sc_status_resp **out, sc_err *err)
     if (!f->is_file && status != 200) {
         snippet(&b, quote, sizeof(quote));   /* last: a long quote is what gets truncated */
         rc = sc_err_set(err, SC_EIO, "GET %s: HTTP %ld%s%s%s", url, status,
-                        status == 404 ? " (the server has no status for this seal)" : "",
+                        status != 404 ? "" : licence ? " (the server has no status for this "
+                        "licence)" : " (the server has no status for this seal)",
                         quote[0] ? ", the server says: " : "", quote);
         goto out;
     }
@@ -337,7 +346,8 @@ out:
 }
 
 /* GET url?nonce=<fresh 16 bytes> and refuse an answer that does not carry them back. */
-static int get_with_nonce(sv_fetch *f, const char *url, sc_status_resp **out, sc_err *err)
+static int get_with_nonce(sv_fetch *f, const char *url, int licence, sc_status_resp **out,
+                          sc_err *err)
 {
     uint8_t nonce[16];
     char hex[2 * sizeof(nonce) + 1], *full = NULL;
@@ -350,7 +360,7 @@ static int get_with_nonce(sv_fetch *f, const char *url, sc_status_resp **out, sc
         snprintf(hex + 2 * i, 3, "%02x", nonce[i]);
     if (asprintf(&full, "%s?nonce=%s", url, hex) < 0)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
-    rc = get(f, full, out, err);
+    rc = get(f, full, licence, out, err);
     if (rc == 0 && ((info = sc_status_resp_get_info(*out)) == NULL ||
                     info->nonce == NULL || info->nonce_len != sizeof(nonce) ||
                     CRYPTO_memcmp(info->nonce, nonce, sizeof(nonce)) != 0)) {
@@ -364,9 +374,10 @@ static int get_with_nonce(sv_fetch *f, const char *url, sc_status_resp **out, sc
     return rc;
 }
 
-int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc_err *err)
+/* The response for a seal's esID or (licence) a licence identifier, fetched once. */
+static int fetch(sv_fetch *f, int licence, const char *es_id, const sc_status_resp **out,
+                 sc_err *err)
 {
-    sv_fetch *f = ctx;
     seal_entry *e = NULL;
     char *url = NULL;
     sc_err fe = SC_ERR_INIT;
@@ -374,7 +385,7 @@ int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc
 
     *out = NULL;
     for (size_t i = 0; i < f->n; i++)
-        if (strcmp(f->seals[i].es_id, es_id) == 0) {
+        if (f->seals[i].licence == licence && strcmp(f->seals[i].es_id, es_id) == 0) {
             if (f->seals[i].error != NULL)
                 return sc_err_set(err, SC_EIO, "%s", f->seals[i].error);
             *out = f->seals[i].resp;
@@ -393,11 +404,13 @@ int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc
     }
     e = &f->seals[f->n];
     memset(e, 0, sizeof(*e));
-    if ((e->es_id = strdup(es_id)) == NULL || (url = sv_fetch_url(f, es_id)) == NULL) {
+    e->licence = licence;
+    if ((e->es_id = strdup(es_id)) == NULL || (url = subject_url(f, licence, es_id)) == NULL) {
         free(e->es_id);
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
-    rc = f->nonce ? get_with_nonce(f, url, &e->resp, &fe) : get(f, url, &e->resp, &fe);
+    rc = f->nonce ? get_with_nonce(f, url, licence, &e->resp, &fe)
+                  : get(f, url, licence, &e->resp, &fe);
     free(url);
     if (rc == SC_ENOMEM) {
         free(e->es_id);
@@ -412,6 +425,17 @@ int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc
         return sc_err_set(err, rc, "%s", fe.msg);
     *out = e->resp;
     return 0;
+}
+
+int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc_err *err)
+{
+    return fetch(ctx, 0, es_id, out, err);
+}
+
+int sv_fetch_license_status(void *ctx, const char *license_id, const sc_status_resp **out,
+                            sc_err *err)
+{
+    return fetch(ctx, 1, license_id, out, err);
 }
 
 size_t sv_fetch_error_count(const sv_fetch *f)

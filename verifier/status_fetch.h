@@ -50,6 +50,11 @@ void sv_fetch_free(sv_fetch *f);   /* NULL is a no-op; frees every response it h
  *          status, size, not a StatusResponse), SC_ENOMEM */
 int sv_fetch_status(void *ctx, const char *es_id, const sc_status_resp **out, sc_err *err);
 
+/** The same for a licence (sc_verify_opts.license_status_fn, spec/license-file.md §5):
+ *  GET <base>/api/v1/licenses/<license_id>/status; kept and counted with the seals'. */
+int sv_fetch_license_status(void *ctx, const char *license_id, const sc_status_resp **out,
+                            sc_err *err);
+
 /** The failures so far, one message per seal, in the order met (for the report's errors).
  *  Borrowed until sv_fetch_free(); NULL when i >= count. */
 size_t sv_fetch_error_count(const sv_fetch *f);

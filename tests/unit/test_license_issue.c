@@ -356,11 +356,15 @@ static void verifies(const uint8_t *buf, size_t len)
 
     OK(sc_report_new(&rep, "licence.ofd", NULL, &e_));
     OK(sc_verify_ofd_mem(rep, buf, len, &vo, &e_));
-    assert_int_equal(sc_report_item_count(rep), 1);
+    assert_int_equal(sc_report_item_count(rep), 2);   /* the seal signature, the licence */
     for (sc_check c = 0; c < SC_CHECK_COUNT; c++)
-        if (c != SC_CHECK_TIMESTAMP && c != SC_CHECK_SEAL_STATUS &&
+        if (c != SC_CHECK_TIMESTAMP && c != SC_CHECK_SEAL_STATUS && c != SC_CHECK_LICENSE &&
             !sc_test_check_is(rep, 0, c, SC_RESULT_PASSED, NULL, msg, sizeof(msg)))
             fail_msg("%s", msg);
+    /* what the reader and the verifier's license check make of it (spec/license-file.md §6) */
+    if (!sc_test_check_is(rep, 1, SC_CHECK_LICENSE, SC_RESULT_PASSED, "status not asked", msg,
+                          sizeof(msg)))
+        fail_msg("%s", msg);
     assert_true(sc_report_valid(rep));
     sc_report_free(rep);
 

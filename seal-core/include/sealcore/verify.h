@@ -18,7 +18,8 @@
 
 /* The checks. Reports list them in the order of spec/verify-report.md, which is this order
  * except that seal_status follows seal_validity (both say whether the seal could be used at
- * the time judged): it was added last, so the values of the older checks stay as they were. */
+ * the time judged): it was added after the OFD checks, so the values of the older checks stay
+ * as they were. license, added last, is the only check of its own item. */
 typedef enum sc_check {
     SC_CHECK_STRUCTURE,         /* fields consistent, algorithms known, certificates readable */
     SC_CHECK_SIGNER_SIGNATURE,  /* the signer's signature over TBS_Sign as read */
@@ -32,6 +33,9 @@ typedef enum sc_check {
     SC_CHECK_OFD_REFERENCES,    /* OFD: every Reference's CheckValue matches its file */
     SC_CHECK_OFD_SEAL_FILE,     /* OFD: Seal.esl (when referenced) equals the embedded seal */
     SC_CHECK_SEAL_STATUS,       /* the province's signed status: the seal was good at the time */
+    SC_CHECK_LICENSE,           /* OFD licences: metadata signed, consistent with the page, the
+                                   identifier well formed, not expired, status good when asked
+                                   (spec/license-file.md §6); only on an item of kind "license" */
     SC_CHECK_COUNT
 } sc_check;
 
@@ -88,7 +92,8 @@ SC_API int sc_report_to_json(const sc_report *rep, char **out, sc_err *err);
 SC_API int sc_report_to_text(const sc_report *rep, char **out, sc_err *err);
 
 /** Asked, when sc_verify_opts.status is NULL, for the status response that speaks for the
- *  seal es_id (seal-verify --status URL fetches one per seal and keeps it).
+ *  seal es_id (seal-verify --status URL fetches one per seal and keeps it) — or, as
+ *  license_status_fn, for the licence whose identifier (ZZBS) es_id is then.
  *  @param[out] out  a parsed response, borrowed: it must stay valid until the sc_verify_*
  *                   call that asked returns (the same one may serve several seals); NULL:
  *                   none for this seal, seal_status is skipped as if no status was given
@@ -116,7 +121,11 @@ typedef struct sc_verify_opts {
     sc_verify_status_fn status_fn;  /* optional: asked per seal when status is NULL (not
                                        when seal_status is skipped for lack of anchors or of
                                        a signing time) */
-    void *status_ctx;               /* passed to status_fn */
+    void *status_ctx;               /* passed to status_fn and license_status_fn */
+    /* license (OFD licences, spec/license-file.md §6 rule 7): the licence's status comes from
+     * status (looked up by Subject licenseId), else from license_status_fn; neither: the
+     * check may pass and its reason says status was not asked. Judged at `at` (0: now). */
+    sc_verify_status_fn license_status_fn;   /* optional, asked once per licence */
 } sc_verify_opts;
 
 /** Append one item for seal. @return 0 (report made) or SC_ENOMEM. */
@@ -133,7 +142,9 @@ SC_API int sc_verify_der(sc_report *rep, const uint8_t *der, size_t len, const s
 
 /** Verify every signature of an OFD package (spec/verify-report.md, "OFD"): format "ofd", one
  *  item (kind "signature") per Signature in Signatures.xml, in its order, each with extra
- *  fields id, type, page, boundary, provider and stamps; then the report's findings
+ *  fields id, type, page, boundary, provider and stamps; then, when the package is a licence
+ *  (spec/license-file.md §6), one item of kind "license" with its fields and the check
+ *  license; then the report's findings
  *  (extra_bytes, unprotected_file, added_after_signing, unverified_documents,
  *  unreadable_document), which never change the verdict. Type "Sign" signatures carry no
  *  seal: their items have no seal_status. A package whose OFD.xml or

@@ -347,13 +347,13 @@ static int text_object(page *pg, const xmlNode *node, sc_err *err)
 
 /* A Layer or PageBlock and the PageBlocks inside it, in document order; no recursion: the
  * walk goes down into a PageBlock and back up through parent links. */
-static int block(page *pg, const xmlNode *top, sc_err *err)
+static int block(const xmlNode *top, sc__ofd_text_visit visit, void *ctx, sc_err *err)
 {
     const xmlNode *n = top->children;
     int rc;
 
     while (n != NULL) {
-        if (sc__ofd_is(n, "TextObject") && (rc = text_object(pg, n, err)) != 0)
+        if (sc__ofd_is(n, "TextObject") && (rc = visit(ctx, n, err)) != 0)
             return rc;
         if (sc__ofd_is(n, "PageBlock") && n->children != NULL) {
             n = n->children;
@@ -364,6 +364,26 @@ static int block(page *pg, const xmlNode *top, sc_err *err)
         n = n != NULL ? n->next : NULL;
     }
     return 0;
+}
+
+int sc__ofd_text_walk(const xmlDoc *content, sc__ofd_text_visit visit, void *ctx, sc_err *err)
+{
+    const xmlNode *root = content != NULL ? xmlDocGetRootElement(content) : NULL;
+    int rc;
+
+    for (const xmlNode *c = root != NULL ? root->children : NULL; c != NULL; c = c->next) {
+        if (!sc__ofd_is(c, "Content"))
+            continue;
+        for (const xmlNode *l = c->children; l != NULL; l = l->next)
+            if (sc__ofd_is(l, "Layer") && (rc = block(l, visit, ctx, err)) != 0)
+                return rc;
+    }
+    return 0;
+}
+
+static int visit_glyphs(void *ctx, const xmlNode *obj, sc_err *err)
+{
+    return text_object(ctx, obj, err);
 }
 
 /* ---- matching -------------------------------------------------------------------------- */
@@ -420,7 +440,6 @@ int sc__ofd_text_find(const xmlDoc *content, const char *needle, sc__ofd_box **h
     uint32_t nd[SC__OFD_TEXT_MAX_NEEDLE];
     page pg = { NULL, 0, 0, 0 };
     sc__ofd_box *out = NULL;
-    const xmlNode *root;
     size_t m, count = 0, k = 0;
     int rc;
 
@@ -432,14 +451,8 @@ int sc__ofd_text_find(const xmlDoc *content, const char *needle, sc__ofd_box **h
         return sc_err_set(err, SC_EINVAL, "page text: NULL argument");
     if ((rc = needle_cps(needle, nd, &m, err)) != 0)
         return rc;
-    root = xmlDocGetRootElement(content);
-    for (const xmlNode *c = root != NULL ? root->children : NULL; c != NULL; c = c->next) {
-        if (!sc__ofd_is(c, "Content"))
-            continue;
-        for (const xmlNode *l = c->children; l != NULL; l = l->next)
-            if (sc__ofd_is(l, "Layer") && (rc = block(&pg, l, err)) != 0)
-                goto out;
-    }
+    if ((rc = sc__ofd_text_walk(content, visit_glyphs, &pg, err)) != 0)
+        goto out;
     for (size_t i = 0; i < pg.n;)                 /* count, then fill an exact array */
         if (match_at(&pg, i, nd, m))
             count++, i += m;

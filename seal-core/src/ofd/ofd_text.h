@@ -1,4 +1,5 @@
-/* ofd_text.h: finding text on an OFD page (internal; for keyword positioning of seals).
+/* ofd_text.h: finding text on an OFD page (internal; for keyword positioning of seals, and
+ * the page objects a licence's tag entries name).
  *
  * Reads a page's Content.xml (already parsed with sc__ofd_xml_parse) and returns where a
  * keyword is drawn, in page millimetres (origin top-left, y down). */
@@ -55,5 +56,12 @@ typedef struct sc__ofd_box {
  *         the TextObject ID and line), SC_ELIMIT (a SC__OFD_TEXT_MAX_* exceeded), SC_ENOMEM */
 int sc__ofd_text_find(const xmlDoc *content, const char *needle, sc__ofd_box **hits,
                       size_t *n, sc_err *err);
+
+/* Every TextObject of a page's Content.xml (parsed with sc__ofd_xml_parse) in document
+ * order, as sc__ofd_text_find reads them: in every Layer of Content, inside PageBlocks at any
+ * depth (walked without recursion), Visible or not. visit is called with each; a non-zero
+ * return stops the walk and is returned. @return 0 or what visit returned */
+typedef int (*sc__ofd_text_visit)(void *ctx, const xmlNode *text_object, sc_err *err);
+int sc__ofd_text_walk(const xmlDoc *content, sc__ofd_text_visit visit, void *ctx, sc_err *err);
 
 #endif

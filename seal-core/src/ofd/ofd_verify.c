@@ -2,8 +2,9 @@
  * §6, §7): one report item per signature, in Signatures.xml order, with ofd_references (every
  * Reference's CheckValue), the seal-signature checks of verify.c over SignedValue (Type Seal,
  * dataHash = SM3 of Signature.xml as stored) or the SignedData checks of pkcs7/ (Type Sign),
- * and ofd_seal_file; then the report's findings about the package as a whole (bytes outside
- * the zip, files no signature protects, files only a later signature covers).
+ * and ofd_seal_file; then, for a licence, the license item (verify/verify_license.c); then the
+ * report's findings about the package as a whole (bytes outside the zip, files no signature
+ * protects, files only a later signature covers).
  * Not here: reading the zip and the XML (ofd_pkg.c, ofd_model.c), the signature checks
  * themselves (verify/, pkcs7/), stamping (ofd_stamp.c). */
 #include "ofd/ofd_model.h"
@@ -412,6 +413,7 @@ int sc_verify_ofd(sc_report *rep, sc_ofd_pkg *pkg, const sc_verify_opts *o, sc_e
     sc_err e = SC_ERR_INIT;
     uint8_t *seal_ok = NULL;
     digest_memo *memo = NULL;
+    size_t first = sc_report_item_count(rep);
     int rc;
 
     if ((rc = sc_report_set_format(rep, "ofd", err)) != 0)
@@ -442,6 +444,9 @@ int sc_verify_ofd(sc_report *rep, sc_ofd_pkg *pkg, const sc_verify_opts *o, sc_e
         if (rc != 0)
             goto out;
     }
+    /* a licence's check relies on its signatures' verdicts, so it comes after them */
+    if (m->nsigs > 0 && (rc = sc__verify_license(rep, pkg, m, first, o, err)) != 0)
+        goto out;
     rc = add_findings(rep, pkg, m, seal_ok, err);
 out:
     free(memo);

@@ -10,7 +10,7 @@
 static const char *const check_names[SC_CHECK_COUNT] = {
     "structure", "signer_signature", "signer_cert", "cert_chain", "signer_in_seal",
     "seal_signature", "seal_validity", "data_hash", "timestamp",
-    "ofd_references", "ofd_seal_file", "seal_status",
+    "ofd_references", "ofd_seal_file", "seal_status", "license",
 };
 
 /* The order reports list the checks in (spec/verify-report.md): seal_status, added after the
@@ -19,7 +19,7 @@ const sc_check sc__check_order[SC_CHECK_COUNT] = {
     SC_CHECK_STRUCTURE, SC_CHECK_SIGNER_SIGNATURE, SC_CHECK_SIGNER_CERT, SC_CHECK_CERT_CHAIN,
     SC_CHECK_SIGNER_IN_SEAL, SC_CHECK_SEAL_SIGNATURE, SC_CHECK_SEAL_VALIDITY,
     SC_CHECK_SEAL_STATUS, SC_CHECK_DATA_HASH, SC_CHECK_TIMESTAMP, SC_CHECK_OFD_REFERENCES,
-    SC_CHECK_OFD_SEAL_FILE,
+    SC_CHECK_OFD_SEAL_FILE, SC_CHECK_LICENSE,
 };
 
 const char *sc_check_name(sc_check c)

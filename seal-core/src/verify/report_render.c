@@ -1,6 +1,7 @@
 /* report_render.c: the report as JSON (shape in spec/verify-report.md) and as text for people.
  * Not here: the report's data (report.c). */
 #include "verify_int.h"
+#include "sealcore/license_file.h"
 #include "sealcore/time.h"
 
 #include <stdarg.h>
@@ -56,6 +57,11 @@ static json_t *str_or_null(const char *s)
     return s != NULL ? text(s) : json_null();
 }
 
+static int is_license(const sc_item *it)
+{
+    return strcmp(it->kind, "license") == 0;
+}
+
 static json_t *item_json(const sc_item *it)
 {
     json_t *o = json_object(), *checks = json_object(), *reasons = json_object();
@@ -68,12 +74,14 @@ static json_t *item_json(const sc_item *it)
         return NULL;
     }
     json_object_set_new(o, "kind", json_string(it->kind));
-    json_object_set_new(o, "version", json_integer(it->version));
-    json_object_set_new(o, "seal_id", text(it->seal_id));
-    json_object_set_new(o, "seal_name", text(it->seal_name));
-    json_object_set_new(o, "signer", text(it->signer));
-    json_object_set_new(o, "sign_time", it->has_time ? json_string(sc_time_format(it->sign_time,
-                                                          tbuf, sizeof(tbuf))) : json_null());
+    if (!is_license(it)) {   /* a licence item's fields are its own (extra) */
+        json_object_set_new(o, "version", json_integer(it->version));
+        json_object_set_new(o, "seal_id", text(it->seal_id));
+        json_object_set_new(o, "seal_name", text(it->seal_name));
+        json_object_set_new(o, "signer", text(it->signer));
+        json_object_set_new(o, "sign_time", it->has_time ? json_string(sc_time_format(
+                                   it->sign_time, tbuf, sizeof(tbuf))) : json_null());
+    }
     for (int k = 0; k < SC_CHECK_COUNT; k++) {
         sc_check c = sc__check_order[k];
         if (it->res[c] == SC_RESULT_NONE)
@@ -194,6 +202,24 @@ static const char *clean(const char *s, char *buf, size_t n)
     return buf;
 }
 
+/* A licence item: its identifier, then every element as "CODE  名称: value". */
+static void license_text(tbuf *b, const sc_item *it, size_t i)
+{
+    json_t *els = it->extra != NULL ? json_object_get(it->extra, "elements") : NULL;
+    json_t *id = it->extra != NULL ? json_object_get(it->extra, "license_id") : NULL;
+    char c1[1100], c2[1100];
+    const char *k;
+    json_t *v;
+
+    tb_add(b, "\n%s %zu: %s\n", it->kind, i + 1, json_is_string(id)
+           ? clean(json_string_value(id), c1, sizeof(c1)) : "(identifier unknown)");
+    json_object_foreach(els, k, v) {
+        const char *label = sc_lic_element_label(k);
+        tb_add(b, "  %-10s %s%s%s\n", clean(k, c1, sizeof(c1)), label ? label : "",
+               label ? ": " : "", clean(json_string_value(v), c2, sizeof(c2)));
+    }
+}
+
 int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
 {
     char c1[1100], c2[1100];
@@ -210,7 +236,9 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
            r->format ? r->format : "unknown format");
     for (size_t i = 0; i < r->n; i++) {
         const sc_item *it = &r->items[i];
-        if (it->seal_id != NULL || it->seal_name != NULL)
+        if (is_license(it))
+            license_text(&b, it, i);
+        else if (it->seal_id != NULL || it->seal_name != NULL)
             tb_add(&b, "\n%s %zu (V%lld): seal %s \"%s\"\n", it->kind, i + 1,
                    (long long)it->version, clean(it->seal_id, c1, sizeof(c1)),
                    clean(it->seal_name, c2, sizeof(c2)));
@@ -220,7 +248,7 @@ int sc_report_to_text(const sc_report *r, char **out, sc_err *err)
             tb_add(&b, "  signer:    %s\n", clean(it->signer, c1, sizeof(c1)));
         if (it->has_time)
             tb_add(&b, "  signed at: %s\n", sc_time_format(it->sign_time, t, sizeof(t)));
-        if (it->extra != NULL) {
+        if (it->extra != NULL && !is_license(it)) {
             const char *k;
             json_t *v;
             json_object_foreach(it->extra, k, v) {

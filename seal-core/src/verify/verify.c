@@ -234,9 +234,7 @@ static void check_validity(ctx *c, const sc_ses_seal *s)
     }
 }
 
-/* sc_status_at words its reasons for a signing time; a seal alone is judged at the
- * verification time (now, or --at), and the reason must not speak of a signing. */
-static void seal_wording(char *why, size_t n)
+void sc__verify_wording(char *why, size_t n)
 {
     static const char from[] = "the signing time";
     char *p = strstr(why, from), rest[600];
@@ -328,7 +326,7 @@ static int check_status(ctx *c, const sc_ses_seal *s, sc_err *err)
         return 0;
     }
     if (strcmp(c->it->kind, "seal") == 0)
-        seal_wording(why, sizeof(why));
+        sc__verify_wording(why, sizeof(why));
     /* the reason is kept when it passes too: it says which status and time were relied on */
     sc__item_set(c->it, SC_CHECK_SEAL_STATUS, v.good ? SC_RESULT_PASSED : SC_RESULT_FAILED,
                  "%s", why);

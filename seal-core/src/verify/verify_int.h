@@ -88,4 +88,17 @@ int sc__verify_chain_one(const sc_trust *trust, X509 *x, int64_t at, const char 
 int sc__verify_timestamp(sc_item *it, const sc_trust *trust, const uint8_t *token, size_t len,
                          const uint8_t *value, size_t value_len, sc_err *err);
 
+/* sc_status_at words its reasons for a signing time; a seal alone, or a licence, is judged
+ * at the verification time (now, or --at), and the reason must not speak of a signing:
+ * "the signing time" in why (n bytes) becomes "the verification time". */
+void sc__verify_wording(char *why, size_t n);
+
+/* The license check (verify_license.c, spec/license-file.md §6): when pkg is a licence, one
+ * item of kind "license" with its fields and the check. m is pkg's model; the report's items
+ * first .. first + m->nsigs - 1 are its signatures, already verified (rule 1 relies on them).
+ * Nothing is added for a package that is no licence. @return 0 or SC_ENOMEM (err) */
+struct sc__ofd_model;
+int sc__verify_license(sc_report *rep, sc_ofd_pkg *pkg, const struct sc__ofd_model *m,
+                       size_t first, const sc_verify_opts *o, sc_err *err);
+
 #endif

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# test_license_cli.sh: seal-verify on a signed OFD that is a licence by its metadata
+# (spec/license-file.md §6) but lacks the signed tag file: the report gets a license item
+# with the licence's fields, in text and JSON, and the license check fails naming what is
+# missing (exit 1); the same document without licence metadata gets no license item.
+# Complete licences (the check passing, each tampering named): tests/unit/test_license_verify.c.
+# Prints "N passed, N failed".
+set -u
+: "${SEALCTL:?run through meson test}" "${SEAL_VERIFY:?}" "${SC_MAKE_DEV_PKI:?}" "${SC_TEST_DATA:?}"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh" license-cli
+
+P=$T/pki
+ID=1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
+"$SC_MAKE_DEV_PKI" "$P" >/dev/null || { echo "make-dev-pki failed"; exit 1; }
+PW=(--key-pass-file "$P/key-password")
+"$SEALCTL" seal make --maker-cert "$P/seal-maker.pem" --maker-key "$P/seal-maker.key" "${PW[@]}" \
+  --cert "$P/signer-prov.pem" --id 33000020260001 --name "某省市场监督管理局" --type 1 \
+  --image "$SC_TEST_DATA/seal.png" --width-mm 42 --height-mm 42 \
+  --valid-from 2026-01-01 --valid-to 2099-12-31 -o "$T/s.esl" 2>/dev/null || { echo "seal make failed"; exit 1; }
+"$SEALCTL" ofd new -o "$T/lic.ofd" --text "20,30,5,营业执照" --meta "ZZBS=$ID" \
+  --meta "ZZMC=营业执照" --meta "CZZT=某某科技有限公司" --meta "KZ_FDDBR=张三" \
+  2>/dev/null || { echo "ofd new failed"; exit 1; }
+"$SEALCTL" ofd new -o "$T/plain.ofd" --text "20,30,5,营业执照" 2>/dev/null || { echo "ofd new failed"; exit 1; }
+for f in lic plain; do
+  "$SEALCTL" sign ofd --seal "$T/s.esl" --cert "$P/signer-prov.pem" --key "$P/signer-prov.key" \
+    "${PW[@]}" -i "$T/$f.ofd" -o "$T/$f-signed.ofd" --page 1 --x 100 --y 100 >/dev/null 2>&1 \
+    || { echo "sign ofd $f failed"; exit 1; }
+done
+V=(--trust "$P/root-ca.pem" --ca-certs "$P/seal-ca.pem")
+
+expect 1 "licence, text" -- "$SEAL_VERIFY" "${V[@]}" "$T/lic-signed.ofd"
+contains "licence, text" "license 2: $ID"
+contains "licence, text" "CZZT       持证主体: 某某科技有限公司"
+contains "licence, text" "KZ_FDDBR   扩展项: 张三"
+contains "licence, text" "[FAIL] license          the signed tag file cannot be read: Doc_0/Document.xml has no CustomTags"
+contains "licence, text" "[ok  ] ofd_references"
+expect 1 "licence, JSON" -- "$SEAL_VERIFY" "${V[@]}" --json "$T/lic-signed.ofd"
+contains "licence, JSON" "\"kind\": \"license\""
+contains "licence, JSON" "\"license_id\": \"$ID\""
+contains "licence, JSON" "\"holder\": \"某某科技有限公司\""
+contains "licence, JSON" "\"KZ_FDDBR\": \"张三\""
+contains "licence, JSON" "\"license\": \"failed\""
+expect 0 "no licence" -- "$SEAL_VERIFY" "${V[@]}" --json "$T/plain-signed.ofd"
+if grep -qF '"license"' "$T/out"; then bad "no licence: a license item or check"; else ok; fi
+finish
