@@ -268,17 +268,17 @@ static void python_reads_metadata(const uint8_t *buf, size_t len, const char *zz
     assert_int_equal(sc_test_sh("python3 '%s' '%s' '%s' '%s'", py, ofd, tsv, doc_id), 0);
 }
 
-/* Module index of a path coordinate v (mm, from the code box's corner; v >= 0). */
-static long grid(double v, double m)
+/* Module index of a path coordinate v (whole modules from the code box's corner, quiet zone
+ * included; v >= 0). */
+static long grid(double v)
 {
-    return (long)(v / m + 0.5) - SC_OFD_DOC_QR_QUIET;
+    return (long)(v + 0.5) - SC_OFD_DOC_QR_QUIET;
 }
 
-/* The dark modules drawn by path data d (rectangles one module high, as "M x y L ... C",
- * relative to the code's box of side size, quiet zone included) as a w x w matrix. */
-static uint8_t *qr_modules(const char *d, double size, size_t w)
+/* The dark modules drawn by path data d (rectangles one module high, "M x y L ... C", in
+ * modules: the object's CTM scales them to mm) as a w x w matrix. */
+static uint8_t *qr_modules(const char *d, size_t w)
 {
-    const double m = size / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);
     double x[4], y[4];
     uint8_t *mx = calloc(w * w, 1);
     int used = 0;
@@ -286,10 +286,11 @@ static uint8_t *qr_modules(const char *d, double size, size_t w)
     assert_non_null(mx);
     while (sscanf(d, " M %lf %lf L %lf %lf L %lf %lf L %lf %lf C%n", &x[0], &y[0], &x[1],
                   &y[1], &x[2], &y[2], &x[3], &y[3], &used) == 8) {
-        long c0 = grid(x[0], m), c1 = grid(x[1], m), r = grid(y[0], m);
-        assert_true(r >= 0 && (size_t)r < w && c0 >= 0 && c0 < c1 && (size_t)c1 <= w);
-        assert_true(grid(y[2], m) == r + 1 && y[2] == y[3] &&
-                    y[0] == y[1] && x[1] == x[2] && x[0] == x[3]);
+        long c0 = grid(x[0]), c1 = grid(x[1]), r = grid(y[0]);
+        if (r < 0 || (size_t)r >= w || c0 < 0 || c0 >= c1 || (size_t)c1 > w ||
+            grid(y[2]) != r + 1 || y[2] != y[3] || y[0] != y[1] || x[1] != x[2] ||
+            x[0] != x[3])
+            fail_msg("not one row of modules of a %zu-module code: \"%.*s\"", w, used, d);
         for (long c = c0; c < c1; c++)
             mx[(size_t)r * w + (size_t)c] = 1;
         d += used;
@@ -300,7 +301,8 @@ static uint8_t *qr_modules(const char *d, double size, size_t w)
     return mx;
 }
 
-/* The QR code on the page (the last PathObject: its dark modules) holds payload. */
+/* The QR code on the page (the last PathObject: its dark modules, a module scaled by its CTM
+ * to the template's 30 mm over the code and its quiet zone) holds payload. */
 static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
 {
     size_t n;
@@ -308,6 +310,7 @@ static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
     QRcode *want = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
     size_t w;
     uint8_t *mx;
+    double ctm[6];
 
     assert_non_null(page);
     assert_non_null(want);
@@ -317,13 +320,21 @@ static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
                                                                            "<ofd:PathObject"))
         at = p;
     assert_non_null(strstr(at, "Boundary=\"245 8 30 30\""));   /* the template's Code box */
+    assert_non_null(strstr(at, "CTM=\""));
+    assert_int_equal(sscanf(strstr(at, "CTM=\"") + 5, "%lf %lf %lf %lf %lf %lf", &ctm[0],
+                            &ctm[1], &ctm[2], &ctm[3], &ctm[4], &ctm[5]), 6);
+    if (ctm[0] != ctm[3] || ctm[1] != 0 || ctm[2] != 0 || ctm[4] != 0 || ctm[5] != 0 ||
+        ctm[0] < 30.0 / (double)(w + 2 * SC_OFD_DOC_QR_QUIET) - 0.0005 ||
+        ctm[0] > 30.0 / (double)(w + 2 * SC_OFD_DOC_QR_QUIET) + 0.0005)
+        fail_msg("CTM %g %g %g %g %g %g does not scale %zu modules to 30 mm", ctm[0], ctm[1],
+                 ctm[2], ctm[3], ctm[4], ctm[5], w + 2 * SC_OFD_DOC_QR_QUIET);
     at = strstr(at, "<ofd:AbbreviatedData>");
     assert_non_null(at);
     at += strlen("<ofd:AbbreviatedData>");
     end = strstr(at, "</ofd:AbbreviatedData>");
     assert_non_null(end);
     *end = '\0';
-    mx = qr_modules(at, 30, w);
+    mx = qr_modules(at, w);
     for (size_t k = 0; k < w * w; k++)
         if (mx[k] != (want->data[k] & 1))
             fail_msg("module %zu differs from libqrencode's encoding of %s", k, payload);
