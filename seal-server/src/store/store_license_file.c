@@ -1,5 +1,5 @@
 /* store_license_file.c: where licence files (sealed OFD) are kept: a content-addressed
- * directory next to the database, "<store>.files/ab/cd/<SM3 hex>.ofd" (README.md "Licence
+ * directory next to the database, "<store>.files/ab/<SM3 hex>.ofd" (README.md "Licence
  * files" says why not BLOBs). A file is complete on disk (temporary file, fsync, rename,
  * fsync of the directory) before the licence row naming it commits, and every read checks its
  * size and SM3 against the row. Not here: the rows (store_license.c, sqlite_license.c). */
@@ -18,7 +18,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#define LOC_LEN (2 + 1 + 2 + 1 + 64 + 4)   /* "ab/cd/<64 hex>.ofd" */
+#define LOC_LEN (2 + 1 + 64 + 4)   /* "ab/<64 hex>.ofd" */
 
 static int sm3(const ss_store *st, const uint8_t *p, size_t n, uint8_t out[32], sc_err *err)
 {
@@ -125,14 +125,13 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
         return rc;
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-    /* two levels of 256: a million files leave ~15 per directory */
-    snprintf(loc, SS_LIC_LOC_MAX + 1, "%.2s/%.2s/%s.ofd", hex, hex + 2, hex);
+    /* one level of 256: a million files are ~4,000 a directory, which ext4's hashed
+     * directories look up in one step; a second level cost a mkdir for nearly every file of
+     * the first 10^5 (measured: the largest kernel cost of a batch) */
+    snprintf(loc, SS_LIC_LOC_MAX + 1, "%.2s/%s.ofd", hex, hex);
     if ((rc = make_dir(dir, err)) != 0)
         return rc;
     snprintf(sub, sizeof(sub), "%s/%.2s", dir, hex);
-    if ((rc = make_dir(sub, err)) != 0)
-        return rc;
-    snprintf(sub, sizeof(sub), "%s/%.2s/%.2s", dir, hex, hex + 2);
     if ((rc = make_dir(sub, err)) != 0)
         return rc;
     snprintf(path, sizeof(path), "%s/%s", dir, loc);
@@ -169,9 +168,9 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
 static int loc_ok(const char *loc)
 {
     if (strlen(loc) != LOC_LEN || strcmp(loc + LOC_LEN - 4, ".ofd") != 0 || loc[2] != '/' ||
-        loc[5] != '/' || strncmp(loc, loc + 6, 2) != 0 || strncmp(loc + 3, loc + 8, 2) != 0)
+        strncmp(loc, loc + 3, 2) != 0)
         return 0;
-    for (size_t i = 6; i < LOC_LEN - 4; i++)
+    for (size_t i = 3; i < LOC_LEN - 4; i++)
         if (!((loc[i] >= '0' && loc[i] <= '9') || (loc[i] >= 'a' && loc[i] <= 'f')))
             return 0;
     return 1;
