@@ -3,13 +3,17 @@
  * timeout, a partial failure — issues only the rows not issued yet. Per call: the material
  * loaded once, rows already issued and rows the template refuses sorted out first, serials
  * for the rest taken in one statement, then licences drawn and sealed with no transaction
- * open and committed GROUP at a time, each with its audit record (fail closed per group).
+ * open (on one thread per CPU, up to MAKERS) and committed GROUP at a time, each with its
+ * audit record (fail closed per group).
  * Not here: one licence, re-issue (svc_license.c). */
 #include "service_int.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Licences per transaction: one fsync per group instead of per licence, while a failure
  * (or a crash) loses at most this many licences' work, which a re-run then redoes. */
@@ -42,7 +46,8 @@ static int issued_before(ss_svc *svc, int64_t client, const char *batch_id, int6
     return 1;
 }
 
-/* Commit the made licences lics[0..n) (rows idx[]) in one transaction. A row a concurrent
+/* Commit the made licences lics[0..n) (rows idx[]; a slot with no identifier failed and is
+ * skipped) in one transaction. A row a concurrent
  * run of the batch committed first conflicts: it is reported as issued before. Any other
  * failure, the audit's included, rolls the group back and fails each of its rows. */
 static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
@@ -60,7 +65,8 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
         (rc = svc__lic_recheck(tx, c, now, &e)) == 0) {
         for (size_t k = 0; k < n && rc == 0; k++) {
             sc_err e1 = SC_ERR_INIT;
-            int r1 = svc__lic_record(tx, &lics[k], req->request_id, now, &e1);
+            int r1 = lics[k].zzbs[0] == '\0' ? 0 :   /* not made: its result says why */
+                     svc__lic_record(tx, &lics[k], req->request_id, now, &e1);
             if (r1 == SS_ECONFLICT)
                 conflict[k] = 1;
             else if (r1 != 0)
@@ -71,6 +77,8 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
         rc = svc__tx_end(tx, rc, &e);
     for (size_t k = 0; k < n; k++) {
         ss_svc_lic_result *r = &results[idx[k]];
+        if (lics[k].zzbs[0] == '\0')
+            continue;
         if (rc != 0)
             set_result(r, rc, &e);
         else if (conflict[k])
@@ -80,6 +88,60 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
             set_result(r, 0, NULL);
         }
     }
+}
+
+/* Drawing and sealing a group's licences on several threads: each takes the next slot. */
+typedef struct maker {
+    ss_svc *svc;
+    const svc_lic_ctx *c;
+    ss_svc_lic_req one;           /* the request; batch_row set per row */
+    const ss_svc_lic_row *rows;
+    const size_t *idx;            /* the group's rows */
+    size_t n;
+    int64_t serial;               /* the group's first serial: slot k gets serial + k */
+    int64_t first_row, now;
+    ss_license *lics;             /* slot k; zzbs "" when it failed */
+    ss_svc_lic_result *results;
+    _Atomic size_t next;
+} maker;
+
+static void *make_slots(void *arg)
+{
+    maker *m = arg;
+    size_t k;
+
+    while ((k = atomic_fetch_add(&m->next, 1)) < m->n) {
+        size_t i = m->idx[k];
+        ss_svc_lic_req one = m->one;
+        sc_err e = SC_ERR_INIT;
+        int rc;
+        one.batch_row = m->first_row + (int64_t)i;
+        /* the files are flushed together before the commit (commit_group) */
+        if ((rc = svc__lic_make(m->svc, m->c, &one, m->rows[i].kv, m->rows[i].n,
+                                m->serial + (int64_t)k, 1, m->now, 1, &m->lics[k], NULL, NULL,
+                                &e)) != 0)
+            set_result(&m->results[i], rc, &e);
+    }
+    return NULL;
+}
+
+/* Run make_slots on up to MAKERS threads, the caller's included (it alone when a thread
+ * cannot be started): the SM2 and drawing work is CPU-bound and independent per licence. */
+#define MAKERS 8
+static void make_group(maker *m)
+{
+    pthread_t t[MAKERS - 1];
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t want = cpus < 1 ? 1 : cpus > MAKERS ? MAKERS : (size_t)cpus, started = 0;
+
+    if (want > m->n)
+        want = m->n;
+    atomic_store(&m->next, 0);
+    while (started + 1 < want && pthread_create(&t[started], NULL, make_slots, m) == 0)
+        started++;
+    make_slots(m);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
 }
 
 static int check_batch(const ss_svc_actor *actor, const ss_svc_lic_req *req, int64_t first_row,
@@ -115,14 +177,15 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
                      ss_svc_lic_result *results, ss_svc_lic_summary *summary, sc_err *err)
 {
     svc_lic_ctx c;
-    ss_svc_lic_req one;
+    maker mk;
     ss_license *lics = NULL;
-    size_t *todo = NULL, m = 0, idx[GROUP];
+    size_t *todo = NULL, m = 0;
     int64_t now = svc__now(svc), serial = 0;
     sc_err e = SC_ERR_INIT;
     int rc;
 
     memset(&c, 0, sizeof(c));
+    memset(&mk, 0, sizeof(mk));
     if (summary != NULL)
         memset(summary, 0, sizeof(*summary));
     if ((rc = check_batch(actor, req, first_row, rows, n, results, err)) != 0)
@@ -154,24 +217,21 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
         m = 0;
         rc = 0;
     }
-    one = *req;
-    for (size_t k = 0; k < m;) {
-        size_t made = 0;
-        for (; k < m && made < GROUP; k++) {
-            size_t i = todo[k];
-            sc_err e1 = SC_ERR_INIT;
-            int r1;
-            one.batch_row = first_row + (int64_t)i;
-            if ((r1 = svc__lic_make(svc, &c, &one, rows[i].kv, rows[i].n, serial + (int64_t)k,
-                                    1, now, 1, &lics[made], NULL, NULL, &e1)) != 0) {
-                set_result(&results[i], r1, &e1);
-                continue;
-            }
-            idx[made++] = i;
-        }
-        if (made > 0)
-            commit_group(svc, &c, req, lics, idx, made, first_row, now, results);
-        for (size_t j = 0; j < made; j++)
+    mk.svc = svc;
+    mk.c = &c;
+    mk.one = *req;
+    mk.rows = rows;
+    mk.first_row = first_row;
+    mk.now = now;
+    mk.lics = lics;
+    mk.results = results;
+    for (size_t k = 0; k < m; k += GROUP) {
+        mk.idx = &todo[k];
+        mk.n = m - k < GROUP ? m - k : GROUP;
+        mk.serial = serial + (int64_t)k;
+        make_group(&mk);
+        commit_group(svc, &c, req, lics, mk.idx, mk.n, first_row, now, results);
+        for (size_t j = 0; j < mk.n; j++)
             ss_license_clear(&lics[j]);
     }
 out:
