@@ -9,10 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 
 #define REALM "Bearer realm=\"sealpki\""
 /* RFC 6750 §3: no error attribute when no credential was sent; invalid_token when one was. */
@@ -196,39 +193,5 @@ int ss_auth_decide(const ss_auth_lookup *lk, const ss_auth_input *in, uint32_t a
 int ss_auth_cert_identity(X509 *cert, char *subject, size_t n, uint8_t sha256[32],
                           sc_err *err)
 {
-    BIO *mem = NULL;
-    unsigned char *der = NULL;
-    char *p;
-    long len;
-    int dlen, rc = 0;
-    unsigned int mdlen = 0;
-
-    ERR_clear_error();
-    if (n == 0) {
-        rc = sc_err_set(err, SC_EINVAL, "client certificate: no room for the subject");
-        goto out;
-    }
-    if ((mem = BIO_new(BIO_s_mem())) == NULL ||
-        X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
-        rc = sc_err_set(err, SC_ENOMEM, "client certificate: cannot print the subject");
-        goto out;
-    }
-    len = BIO_get_mem_data(mem, &p);
-    if (len < 0 || (size_t)len >= n) {
-        rc = sc_err_set(err, SC_ELIMIT, "client certificate: subject longer than %zu bytes",
-                        n - 1);
-        goto out;
-    }
-    memcpy(subject, p, (size_t)len);
-    subject[len] = '\0';
-    if ((dlen = i2d_X509(cert, &der)) <= 0 ||
-        !EVP_Digest(der, (size_t)dlen, sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
-        rc = sc_err_set(err, SC_ECRYPTO, "client certificate: cannot compute its SHA-256");
-        goto out;
-    }
-out:
-    ERR_clear_error();        /* the next request on this thread must not inherit entries */
-    OPENSSL_free(der);
-    BIO_free(mem);
-    return rc;
+    return ss_cert_identity(cert, subject, n, sha256, err);   /* store.h: one definition */
 }

@@ -68,7 +68,8 @@ int ss_auth_decide(const ss_auth_lookup *lk, const ss_auth_input *in, uint32_t a
                    int anonymous_verify, ss_auth_result *res);
 
 /** The identity of a client certificate as the store keys it: the subject as
- *  X509_NAME_print_ex(XN_FLAG_RFC2253) writes it, and the SHA-256 of the DER.
+ *  X509_NAME_print_ex(XN_FLAG_RFC2253) writes it, and the SHA-256 of the DER: the store's
+ *  ss_cert_identity() (client registration computes it there too).
  *  @param subject, n  receives the subject, NUL-terminated; n >= SS_SUBJECT_MAX + 1
  *  @return 0, SC_ELIMIT (subject longer than n - 1), SC_ECRYPTO, SC_ENOMEM */
 int ss_auth_cert_identity(X509 *cert, char *subject, size_t n, uint8_t sha256[32],

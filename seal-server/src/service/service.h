@@ -1,6 +1,6 @@
 /* service.h: the seal server's business logic, without HTTP (ARCHITECTURE.md "service/"):
- * units, seal applications and their review, seal making (unit key, signer certificate,
- * SES_Seal), seal status, grants, and signing (data, OFD, batches) with idempotency.
+ * units, API clients, seal applications and their review, seal making (unit key, signer
+ * certificate, SES_Seal), seal status, grants, and signing (data, OFD, batches) with idempotency.
  *
  * Callers (api/ handlers) authenticate the client, then call one function per request with
  * the acting client (id + roles). The service decides authorisation (SS_EFORBIDDEN), checks
@@ -274,6 +274,52 @@ int ss_svc_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t grant_id
 int ss_svc_grant_list(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
                       const char *es_id, int64_t after_id, unsigned limit, ss_grant_cb cb,
                       void *ctx, sc_err *err);
+
+/* ---- API clients (role admin) ---------------------------------------------------------
+ * Who may call the API: a name, roles, and credentials (a client certificate registered by
+ * its RFC 2253 subject and SHA-256 fingerprint, as ss_cert_identity() computes them, and/or
+ * a bearer token made here, handed out once, kept as its SHA-256). Every change is one
+ * transaction with its audit record (client.add, client.disable, client.enable,
+ * client.token.rotate); neither a token nor its hash is ever in a record, a message or a
+ * client handed out (ss_client.token_hash is zero in every answer). */
+
+#define SS_SVC_CLIENT_CERT_MAX (128u * 1024)   /* a client certificate, PEM or DER */
+
+typedef struct ss_svc_client_req {
+    const char *name;             /* 1..SS_NAME_MAX bytes of UTF-8, unique */
+    uint32_t roles;               /* SS_ROLE_* bits, at least one */
+    const uint8_t *cert;          /* a client certificate, PEM or DER; NULL: none; read */
+    size_t cert_len;              /* during the call only */
+    int token;                    /* 1: make a bearer token */
+} ss_svc_client_req;
+
+/** Add an API client with a certificate, a token, or both.
+ *  @param id     the new client's id (may be NULL)
+ *  @param token  with req->token: receives the token (NUL-terminated), shown once: the
+ *                caller hands it to the client and wipes it (OPENSSL_cleanse); wiped here
+ *                on failure. May be NULL without req->token.
+ *  @return 0, SS_EFORBIDDEN, SC_EINVAL (no credential, roles, name), SC_ELIMIT (name or
+ *          certificate too long), SC_EFORMAT (not a certificate), SS_ECONFLICT (name,
+ *          certificate or token registered already), SC_EIO, SS_EBUSY, SC_ECRYPTO */
+int ss_svc_client_add(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_client_req *req,
+                      int64_t *id, char token[SS_TOKEN_BUF], sc_err *err);
+/** @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
+int ss_svc_client_get(ss_svc *svc, const ss_svc_actor *actor, int64_t id, ss_client *out,
+                      sc_err *err);
+/** Paging as ss_store_client_list. */
+int ss_svc_client_list(ss_svc *svc, const ss_svc_actor *actor, int64_t after_id,
+                       unsigned limit, ss_client_cb cb, void *ctx, sc_err *err);
+/** Disable (1) or enable (0) a client: a disabled client's credentials are refused from the
+ *  commit on. An admin cannot disable itself, nor the last enabled admin.
+ *  @return 0, SS_EFORBIDDEN (role; itself), SC_ENOTFOUND, SS_ESTATE (already so; the last
+ *          enabled admin), SC_EINVAL, SC_EIO, SS_EBUSY */
+int ss_svc_client_set_disabled(ss_svc *svc, const ss_svc_actor *actor, int64_t id,
+                               int disabled, sc_err *err);
+/** A new bearer token for the client (one that had none gets its first); the old one is
+ *  refused from the commit on. token as ss_svc_client_add's.
+ *  @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SC_EINVAL, SC_EIO, SS_EBUSY, SC_ECRYPTO */
+int ss_svc_client_rotate_token(ss_svc *svc, const ss_svc_actor *actor, int64_t id,
+                               char token[SS_TOKEN_BUF], sc_err *err);
 
 /* ---- signing (role operator, with a grant for the seal) -------------------------------- */
 

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 const char *ss_err_name(int code)
 {
@@ -333,6 +335,47 @@ int ss_token_hash(const char *token, uint8_t hash[32], sc_err *err)
     if ((strchr(b64url, token[SS_TOKEN_LEN - 1]) - b64url) & 3)
         return sc_err_set(err, SC_EFORMAT, "bearer token: not an encoding of 32 bytes");
     return sha256(token, len, hash, err);
+}
+
+int ss_cert_identity(const X509 *cert, char *subject, size_t n, uint8_t sha256[32],
+                     sc_err *err)
+{
+    BIO *mem = NULL;
+    unsigned char *der = NULL;
+    char *p;
+    long len;
+    int dlen, rc = 0;
+    unsigned int mdlen = 0;
+
+    ERR_clear_error();
+    if (cert == NULL || subject == NULL || n == 0) {
+        rc = sc_err_set(err, SC_EINVAL, "client certificate: no certificate or no room for "
+                        "the subject");
+        goto out;
+    }
+    if ((mem = BIO_new(BIO_s_mem())) == NULL ||
+        X509_NAME_print_ex(mem, X509_get_subject_name(cert), 0, XN_FLAG_RFC2253) < 0) {
+        rc = sc_err_set(err, SC_ENOMEM, "client certificate: cannot print the subject");
+        goto out;
+    }
+    len = BIO_get_mem_data(mem, &p);
+    if (len < 0 || (size_t)len >= n) {
+        rc = sc_err_set(err, SC_ELIMIT, "client certificate: subject longer than %zu bytes",
+                        n - 1);
+        goto out;
+    }
+    memcpy(subject, p, (size_t)len);
+    subject[len] = '\0';
+    if ((dlen = i2d_X509(cert, &der)) <= 0 ||
+        !EVP_Digest(der, (size_t)dlen, sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+        rc = sc_err_set(err, SC_ECRYPTO, "client certificate: cannot compute its SHA-256");
+        goto out;
+    }
+out:
+    ERR_clear_error();        /* the next request on this thread must not inherit entries */
+    OPENSSL_free(der);
+    BIO_free(mem);
+    return rc;
 }
 
 static const char *const role_names[] = { "admin", "seal-officer", "operator", "auditor",

@@ -127,6 +127,17 @@ int ss_token_new(char out[SS_TOKEN_BUF], uint8_t hash[32], sc_err *err);
  *  ss_store_client_by_token_hash(). @return 0, SC_EFORMAT (never quotes the token), SC_ECRYPTO */
 int ss_token_hash(const char *token, uint8_t hash[32], sc_err *err);
 
+struct x509_st;   /* OpenSSL's X509 */
+
+/** A client certificate's identity as clients are registered and looked up: its subject as
+ *  X509_NAME_print_ex(XN_FLAG_RFC2253) writes it, into subject (n bytes, NUL-terminated), and
+ *  the SHA-256 of its DER. The server's TLS layer, sealctl init and client registration all
+ *  call this, so a registered certificate matches the one presented.
+ *  @return 0, SC_EINVAL (n is 0), SC_ELIMIT (subject longer than n - 1), SC_ENOMEM,
+ *          SC_ECRYPTO */
+int ss_cert_identity(const struct x509_st *cert, char *subject, size_t n, uint8_t sha256[32],
+                     sc_err *err);
+
 enum {
     SS_ROLE_ADMIN = 1u << 0,        /* units, clients, grants */
     SS_ROLE_SEAL_OFFICER = 1u << 1, /* review applications, make seals, change status */
