@@ -9,20 +9,10 @@
 
 #include "sealcore/license_file.h"
 #include "tool.h"
+#include "yyzz_row.h"
 
 #define MAX_FILES 8
 
-static const sc_lic_kv row[] = {
-    { "uscc", "91350100M000100Y43" }, { "licence_no", "330100000012345" },
-    { "name", "某某科技有限公司" }, { "kind", "有限责任公司（自然人投资或控股）" },
-    { "legal_rep", "张三" },
-    { "scope", "软件开发；信息技术咨询服务；数据处理和存储支持服务；计算机系统服务；"
-               "网络技术服务；人工智能应用软件开发。（依法须经批准的项目，经相关部门批准后方可"
-               "开展经营活动）" },
-    { "capital", "壹佰万元整" }, { "founded", "2020-01-02" }, { "term_start", "2020-01-02" },
-    { "term_end", "长期" }, { "address", "浙江省杭州市西湖区文三路1号" },
-    { "issued_on", "2026-03-04" },
-};
 
 int main(int argc, char **argv)
 {
@@ -32,7 +22,7 @@ int main(int argc, char **argv)
     sc_lic_template *t = NULL;
     sc_ses_seal *seal = NULL;
     sc_key *key = NULL;
-    sc_lic_issue_params p = { .row = row, .row_len = sizeof(row) / sizeof(row[0]),
+    sc_lic_issue_params p = { .row = yyzz_row, .row_len = YYZZ_ROW_LEN,
         .issuer = "某某市市场监督管理局", .issuer_code = "11330105002500287C",
         .serial = "2026000001", .version = 1, .area_code = "330105",
         .verify_url = "https://zz.example.gov.cn/v", .files = files };
