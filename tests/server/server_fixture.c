@@ -458,8 +458,10 @@ int sf_http(const sf_server *s, const sf_req *q, sf_resp *r)
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
     curl_easy_setopt(c, CURLOPT_CAINFO, sc_test_path(e->pki, "tls-ca.pem"));
     if (q->cert != SF_CERT_NONE) {
-        curl_easy_setopt(c, CURLOPT_SSLCERT, sc_test_path(pki, "tls-client.pem"));
-        curl_easy_setopt(c, CURLOPT_SSLKEY, sc_test_path(pki, "tls-client.key"));
+        curl_easy_setopt(c, CURLOPT_SSLCERT, q->cert_file != NULL ? q->cert_file
+                                             : sc_test_path(pki, "tls-client.pem"));
+        curl_easy_setopt(c, CURLOPT_SSLKEY, q->key_file != NULL ? q->key_file
+                                            : sc_test_path(pki, "tls-client.key"));
         curl_easy_setopt(c, CURLOPT_KEYPASSWD, e->password);  /* one password for both */
     }
     if (q->ssl_version != 0)

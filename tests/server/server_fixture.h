@@ -83,6 +83,8 @@ typedef struct sf_req {
     const char *token;       /* Authorization: Bearer TOKEN; NULL: none */
     const char *authorization;  /* a raw Authorization value (overrides token) */
     int cert;                /* enum sf_cert */
+    const char *cert_file;   /* with cert: this PEM certificate and key instead of the */
+    const char *key_file;    /* PKI's tls-client pair (key plain or with its password) */
     const char *content_type;
     const char *body;
     size_t body_len;

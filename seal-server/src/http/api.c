@@ -266,6 +266,13 @@ static const ss_route ROUTES[] = {
     { "GET", "/api/v1/seals", ANYROLE, 0, NULL, ss__api_seal_list },
     { "GET", "/api/v1/grants", ADM, 0, NULL, ss__api_grant_list },
     { "DELETE", "/api/v1/grants/{id}", ADM, 0, NULL, ss__api_grant_delete },
+    { "POST", "/api/v1/clients", ADM, 256 * 1024, JSON, ss__api_client_add },
+    { "GET", "/api/v1/clients", ADM, 0, NULL, ss__api_client_list },
+    { "GET", "/api/v1/clients/{id}", ADM, 0, NULL, ss__api_client_get },
+    { "POST", "/api/v1/clients/{id}/disable", ADM, 64 * 1024, JSON, ss__api_client_disable },
+    { "POST", "/api/v1/clients/{id}/enable", ADM, 64 * 1024, JSON, ss__api_client_enable },
+    { "POST", "/api/v1/clients/{id}/rotate-token", ADM, 64 * 1024, JSON,
+      ss__api_client_rotate },
 };
 
 const ss_route *ss_api_routes(size_t *n)

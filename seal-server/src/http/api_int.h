@@ -1,8 +1,9 @@
 /* api_int.h: what the /api/v1 handler files share (ss__api_*), and their handlers.
  * api.c has the helpers and the route table; the handlers live by topic: api_seal.c (units,
  * applications, seals and their status changes, grants), api_sign.c (sign/data, sign/batch,
- * sign/ofd), api_status.c (seal status, the status list, /tsa) and api_verify.c (verify,
- * verify/ofd). Nothing outside those five files includes this; the server sees api.h.
+ * sign/ofd), api_status.c (seal status, the status list, /tsa), api_verify.c (verify,
+ * verify/ofd), api_audit.c, api_list.c and api_client.c (API clients). Nothing outside
+ * those files includes this; the server sees api.h.
  *
  * Helpers that answer: those returning -1 (or NULL) have already answered 400/404/503, and
  * the handler then returns 0 (answered) without another word. */
@@ -98,6 +99,12 @@ int ss__api_app_list(ss_req *req);
 int ss__api_seal_list(ss_req *req);
 int ss__api_grant_list(ss_req *req);
 int ss__api_grant_delete(ss_req *req);
+int ss__api_client_add(ss_req *req);    /* api_client.c: API clients, role admin */
+int ss__api_client_list(ss_req *req);
+int ss__api_client_get(ss_req *req);
+int ss__api_client_disable(ss_req *req);
+int ss__api_client_enable(ss_req *req);
+int ss__api_client_rotate(ss_req *req);
 
 /* Paging (api_list.c). A query integer in lo..hi (def when absent): 0, or -1 after answering
  * 400. ss__api_paging reads after (0..) and limit (1..SS_LIST_MAX, default 100) alike. */
