@@ -307,6 +307,45 @@ static void lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice(void **stat
     free(res);
 }
 
+static int count_lic(void *ctx, const ss_license *l)
+{
+    assert_null(l->fields);   /* lists leave the fields */
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void lic_batch__a_refused_audit_fails_the_group_and_commits_nothing(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[3][NFIELDS];
+    ss_svc_lic_row rows[3];
+    ss_svc_lic_result res[3];
+    ss_svc_lic_summary sum;
+    ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "b-audit", 0, NULL, NULL, NULL };
+    int n = 0;
+
+    grant(l, &f->oper);
+    for (int i = 0; i < 3; i++) {
+        row_with(kv[i], NULL, NULL);
+        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
+    }
+    assert_int_equal(fx_sql(f, FAIL_AUDIT), 0);
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, 3, res, &sum, &err), &err);
+    assert_int_equal(sum.failed, 3);
+    assert_int_equal(sum.issued, 0);
+    assert_non_null(strstr(res[2].msg, "audit refused"));
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 0);
+    assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, 3, res, &sum, &err), &err);
+    assert_int_equal(sum.issued, 3);   /* the re-run issues them */
+    OK(ss_svc_lic_list(f->svc, &f->oper, TYPE, SS_LIC_VALID, 0, 10, count_lic, &n, &err), &err);
+    assert_int_equal(n, 3);
+    EXPECT(ss_svc_lic_list(f->svc, &f->auditor, NULL, SS_LIC_ANY, 0, 10, count_lic, &n, &err),
+           &err, SS_EFORBIDDEN, NULL);
+}
+
 /* ---- status and re-issue ----------------------------------------------------------------- */
 
 typedef struct changes {
@@ -513,6 +552,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lic_batch__a_refused_audit_fails_the_group_and_commits_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_status__expired_after_the_validity_end, setup,
                                         teardown),

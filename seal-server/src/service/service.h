@@ -495,6 +495,14 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
  *  seal-officer, operator. @return 0, SS_EFORBIDDEN, SC_ENOTFOUND, SC_EINVAL, SC_EIO */
 int ss_svc_lic_get(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, ss_license *out,
                    sc_err *err);
+/** Licences with id > after_id, of one type (NULL: all) and status (SS_LIC_ANY: all); paging
+ *  as ss_store_unit_list, fields not loaded. Roles as ss_svc_lic_get. */
+int ss_svc_lic_list(ss_svc *svc, const ss_svc_actor *actor, const char *type_code, int status,
+                    int64_t after_id, unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
+/** Licence grants with id > after_id, of one client (0: all). Role admin. */
+int ss_svc_lic_grant_list(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
+                          int64_t after_id, unsigned limit, ss_lic_grant_cb cb, void *ctx,
+                          sc_err *err);
 /** The licence's OFD file, checked against the size and SM3 recorded (new buffer, free()).
  *  Roles as ss_svc_lic_get. @return as ss_svc_lic_get, SS_ETAMPERED (file changed on disk) */
 int ss_svc_lic_file(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, uint8_t **file,

@@ -1,4 +1,4 @@
-/* svc_license_status.c: reading licences (row, file) and their status: suspend, resume and
+/* svc_license_status.c: reading licences (row, list, file, grants) and their status: suspend, resume and
  * revoke with their audit records, the status at a time by spec/status.asn1's rule and the
  * history of changes for the status publisher (service.h "licences"). Not here: issuing
  * (svc_license.c, svc_license_batch.c). */
@@ -19,6 +19,27 @@ int ss_svc_lic_get(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, ss_
     if ((rc = svc__need_role(actor, ROLE_READ, "to read licences", err)) != 0)
         return rc;
     return ss_store_lic_get(svc->st, zzbs, out, err);
+}
+
+int ss_svc_lic_list(ss_svc *svc, const ss_svc_actor *actor, const char *type_code, int status,
+                    int64_t after_id, unsigned limit, ss_license_cb cb, void *ctx, sc_err *err)
+{
+    int rc;
+
+    if ((rc = svc__need_role(actor, ROLE_READ, "to list licences", err)) != 0)
+        return rc;
+    return ss_store_lic_list(svc->st, type_code, status, after_id, limit, cb, ctx, err);
+}
+
+int ss_svc_lic_grant_list(ss_svc *svc, const ss_svc_actor *actor, int64_t client_id,
+                          int64_t after_id, unsigned limit, ss_lic_grant_cb cb, void *ctx,
+                          sc_err *err)
+{
+    int rc;
+
+    if ((rc = svc__need_role(actor, SS_ROLE_ADMIN, "to list licence grants", err)) != 0)
+        return rc;
+    return ss_store_lic_grant_list(svc->st, client_id, after_id, limit, cb, ctx, err);
 }
 
 int ss_svc_lic_file(ss_svc *svc, const ss_svc_actor *actor, const char *zzbs, uint8_t **file,
