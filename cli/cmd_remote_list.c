@@ -1,6 +1,6 @@
 /* cmd_remote_list.c: what a seal-server holds, page by page (remote.h): unit list, seal
- * applications, seal list, grant list, and grant revoke. One line per item, or with --json
- * the server's page as it came; a full page says on stderr how to ask for the next.
+ * applications, seal list, grant list, client list, and grant revoke. One line per item, or
+ * with --json the server's page as it came; a full page says on stderr how to ask for the next.
  * Not here: acting on units and seals (cmd_remote.c). */
 #include <getopt.h>
 #include <stdint.h>
@@ -208,6 +208,37 @@ int cmd_grant_list(int argc, char **argv)
         return rc;
     filters(q, sizeof(q), &a, NULL);
     return list(prog, &ro, "/api/v1/grants", q, &a, "grants", print_grant);
+}
+
+/* ---- client list ------------------------------------------------------------------------- */
+
+static void print_client(const json_t *c)
+{
+    const json_t *roles = json_object_get(c, "roles"), *r;
+    size_t i;
+
+    printf("%lld  %s  ", i_(c, "id"), s_(c, "name"));
+    json_array_foreach(roles, i, r)
+        printf("%s%s", i > 0 ? "," : "", json_string_value(r) != NULL ? json_string_value(r)
+                                                                      : "?");
+    printf("  %s%s%s%s\n", json_is_true(json_object_get(c, "disabled")) ? "DISABLED  " : "",
+           json_is_true(json_object_get(c, "has_token")) ? "token" : "",
+           s_(c, "cert_subject")[0] && json_is_true(json_object_get(c, "has_token")) ? ", " : "",
+           s_(c, "cert_subject")[0] ? s_(c, "cert_subject") : "");
+}
+
+int cmd_client_list(int argc, char **argv)
+{
+    static const char *prog = "sealctl client list";
+    static const char *usage = "usage: sealctl client list --server URL [--after ID] "
+                               "[--limit N]\n"
+                               "The API clients: roles, credentials, disabled (role admin).\n";
+    static const struct option opts[] = { LIST_OPTIONS, { NULL, 0, NULL, 0 } };
+    remote_opts ro = { 0 };
+    struct list_args a = { .limit = 100 };
+    int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
+
+    return rc >= 0 ? rc : list(prog, &ro, "/api/v1/clients", "", &a, "clients", print_client);
 }
 
 int cmd_grant_revoke(int argc, char **argv)

@@ -160,6 +160,11 @@ int cmd_seal_applications(int argc, char **argv);
 int cmd_seal_list(int argc, char **argv);
 int cmd_grant_list(int argc, char **argv);
 int cmd_grant_revoke(int argc, char **argv);
+int cmd_client_list(int argc, char **argv);
+int cmd_client_add(int argc, char **argv);         /* cmd_remote_client.c */
+int cmd_client_disable(int argc, char **argv);
+int cmd_client_enable(int argc, char **argv);
+int cmd_client_rotate(int argc, char **argv);
 int cmd_status_get(int argc, char **argv);
 int cmd_status_list(int argc, char **argv);
 int cmd_sign_data_any(int argc, char **argv);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_remote_cli.sh: sealctl's remote commands (--server) against a real province: sealctl init,
 # seal-server on a free 127.0.0.1 port with TLS, API clients for two seal officers, an operator
-# and an auditor added to the store (the API has no client endpoint yet). The whole lifecycle
+# and an auditor added with sealctl client add (tokens to 0600 files), client list, rotate-token,
+# disable/enable, a client registered by certificate (mTLS). The whole lifecycle
 # through sealctl: unit, application, four-eyes approval, grant, sign data (checked by
 # seal-verify with the served status), sign ofd, a batch with a bad item, status, status list;
 # wrong token, missing --server, mTLS identity, --json; audit verify --server before and after
@@ -39,16 +40,6 @@ run() {
 D=$T/prov
 PORT=$(free_port)
 expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --region-code 330000
-newtok() { openssl rand -base64 32 | tr '+/' '-_' | tr -d '=\n'; }
-add_client() {   # NAME ROLES -> token file $T/NAME.token
-  local tok; tok=$(newtok)
-  printf '%s\n' "$tok" >"$T/$1.token"
-  sqlite3 "$D/store.db" "INSERT INTO api_clients (name, roles, token_hash, created) VALUES ('$1', $2,
-    x'$(printf %s "$tok" | openssl dgst -sha256 -r | cut -d' ' -f1)', 0)" || bad "add client $1"
-  sqlite3 "$D/store.db" "SELECT id FROM api_clients WHERE name = '$1'"
-}
-OFF1=$(add_client officer1 2); OFF2=$(add_client officer2 2)
-OPER=$(add_client operator 4); AUD=$(add_client auditor 8)
 start_server() {
   "$SEAL_SERVER" --config "$D/seal-server.json" 2>"$T/server.log" &
   SERVER_PID=$!
@@ -70,6 +61,62 @@ export SEALCTL_SERVER=https://127.0.0.1:$PORT
 CA=(--cacert "$D/pki/tls-ca.pem")
 as() { local who=$1; shift; "$SEALCTL" "$@" "${CA[@]}" --token-file "$T/$who.token"; }
 cp "$D/admin.token" "$T/admin.token"
+
+# ---- API clients through sealctl client ---------------------------------------------------------
+jget() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" <"$T/stdout"; }
+add_client() {   # NAME ROLES -> its id; the token in $T/NAME.token (0600)
+  as admin client add --json --name "$1" --role "$2" --token-out "$T/$1.token" >"$T/stdout" 2>"$T/stderr" ||
+    { bad "client add $1: $(cat "$T/stderr")"; return; }
+  jget id
+}
+OFF1=$(add_client officer1 seal-officer); OFF2=$(add_client officer2 seal-officer)
+OPER=$(add_client operator operator); AUD=$(add_client auditor auditor,verifier)
+[ "$(stat -c %a "$T/operator.token")" = 600 ] && ok || bad "token file mode $(stat -c %a "$T/operator.token")"
+[ "$(wc -c <"$T/operator.token")" = 44 ] && ok || bad "token file: $(wc -c <"$T/operator.token") bytes, expected 43 + newline"
+if grep -qF -- "$(cat "$T/auditor.token")" "$T/stdout"; then bad "client add --json --token-out printed the token"; else ok; fi
+run 0 "client list" -- as admin client list
+contains "client list" "$AUD  auditor  auditor,verifier  token"
+contains "client list" "$OPER  operator  operator  token"
+not_contains "client list" "$(cat "$T/operator.token")"
+run 0 "client add, token on stdout" -- as admin client add --name spare --role operator --token
+TOK=$(tail -n 1 "$T/stdout")
+[ "${#TOK}" = 43 ] && ok || bad "client add --token: last line \"$TOK\" is not a token"
+printf '%s\n' "$TOK" >"$T/spare.token"
+SPARE=$(sed -n 's/^client \([0-9]*\) "spare" added$/\1/p' "$T/stdout")
+[ -n "$SPARE" ] && ok || bad "client add: no \"client N \"spare\" added\" line"
+run 1 "client list as operator" -- as operator client list
+contains "client list as operator" "(forbidden, HTTP 403)"
+run 2 "client add without a credential" -- as admin client add --name x --role operator
+run 2 "client add, unknown role" -- as admin client add --name x --role root --token
+contains "unknown role" "--role root: not one of"
+run 1 "client add, same name" -- as admin client add --name operator --role operator --token
+contains "same name" "(conflict, HTTP 409)"
+cp "$T/spare.token" "$T/spare-old.token"
+run 0 "client rotate-token" -- as admin client rotate-token "$SPARE" --token-out "$T/spare.token"
+contains "rotate-token" "client $SPARE: new bearer token written to $T/spare.token (mode 0600)"
+cmp -s "$T/spare.token" "$T/spare-old.token" && bad "rotate-token wrote the old token" || ok
+run 1 "old token after rotation" -- as spare-old seal list
+contains "old token" "unknown or rotated"
+run 0 "new token after rotation" -- as spare seal list
+run 0 "client disable" -- as admin client disable "$SPARE"
+contains "client disable" "client $SPARE \"spare\" disabled"
+run 1 "disabled client" -- as spare seal list
+contains "disabled client" "disabled API client"
+run 0 "client enable" -- as admin client enable "$SPARE"
+run 0 "enabled again" -- as spare seal list
+run 1 "admin disables itself" -- as admin client disable 1
+contains "admin disables itself" "cannot disable itself"
+# a client certificate from the province's TLS CA, registered by sealctl client add --client-cert
+openssl ecparam -name prime256v1 -genkey -noout -out "$T/aud.key" 2>/dev/null &&
+  openssl req -new -key "$T/aud.key" -subj "/O=sealpki test/CN=auditor by certificate" -out "$T/aud.csr" &&
+  openssl x509 -req -in "$T/aud.csr" -CA "$D/pki/tls-ca.pem" -CAkey "$D/pki/tls-ca.key" \
+    -passin "file:$D/pki/key-password" -set_serial 4242 -days 2 -out "$T/aud.pem" 2>/dev/null && ok ||
+  bad "openssl: cannot make a client certificate"
+run 1 "unregistered certificate" -- "$SEALCTL" audit verify "${CA[@]}" --cert "$T/aud.pem" --key "$T/aud.key"
+contains "unregistered certificate" "not registered"
+run 0 "client add --client-cert" -- as admin client add --name aud-cert --role auditor --client-cert "$T/aud.pem"
+contains "client add --client-cert" "certificate CN=auditor by certificate,O=sealpki test"
+run 0 "audit verify over mTLS as the new client" -- "$SEALCTL" audit verify "${CA[@]}" --cert "$T/aud.pem" --key "$T/aud.key"
 
 # ---- usage and credentials ----------------------------------------------------------------------
 run 2 "no --server" -- env -u SEALCTL_SERVER "$SEALCTL" unit add --code 11330000MB0000000X --name x \
