@@ -25,6 +25,19 @@ static int64_t client_id(ss_req *req)
     return (int64_t)v;
 }
 
+/* What every /clients/{id} handler starts with: the service and the id; NULL after
+ * answering (503 without a service, 404 for a malformed id). */
+static ss_svc *begin_id(ss_req *req, int64_t *id)
+{
+    ss_svc *svc = ss__api_svc(req);
+
+    if (svc == NULL) {
+        ss__api_no_service(req);
+        return NULL;
+    }
+    return (*id = client_id(req)) > 0 ? svc : NULL;
+}
+
 /* A client as the API shows it: never its token hash, only whether it has a token. */
 static json_t *client_json(const ss_client *c)
 {
@@ -134,16 +147,14 @@ out:
 
 int ss__api_client_get(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     ss_client c;
     sc_err err = SC_ERR_INIT;
-    int64_t id;
+    int64_t id = 0;
+    ss_svc *svc = begin_id(req, &id);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((id = client_id(req)) < 0)
         return 0;
     if ((rc = ss_svc_client_get(svc, &act, id, &c, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
@@ -181,16 +192,14 @@ int ss__api_client_list(ss_req *req)
 
 static int h_set_disabled(ss_req *req, int disabled)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     ss_client c;
     sc_err err = SC_ERR_INIT;
-    int64_t id;
+    int64_t id = 0;
+    ss_svc *svc = begin_id(req, &id);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((id = client_id(req)) < 0)
         return 0;
     if ((rc = ss_svc_client_set_disabled(svc, &act, id, disabled, &err)) != 0 ||
         (rc = ss_svc_client_get(svc, &act, id, &c, &err)) != 0)
@@ -203,16 +212,14 @@ int ss__api_client_enable(ss_req *req) { return h_set_disabled(req, 0); }
 
 int ss__api_client_rotate(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     char token[SS_TOKEN_BUF] = "";
     sc_err err = SC_ERR_INIT;
-    int64_t id;
+    int64_t id = 0;
+    ss_svc *svc = begin_id(req, &id);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((id = client_id(req)) < 0)
         return 0;
     if ((rc = ss_svc_client_rotate_token(svc, &act, id, token, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
