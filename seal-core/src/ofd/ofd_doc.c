@@ -261,9 +261,9 @@ int sc_ofd_doc_add_page(sc_ofd_doc *doc, size_t *index, sc_err *err)
         return sc_err_set(err, SC_ELIMIT, "OFD document: more than %u pages",
                           SC_OFD_DOC_MAX_PAGES);
     if ((rc = sc__ofd_doc_grow((void **)&doc->pages, doc->npages, &doc->cpages,
-                               sizeof(sc__ofd_page), err)) != 0)
+                               sizeof(sc__ofd_doc_page), err)) != 0)
         return rc;
-    doc->pages[doc->npages] = (sc__ofd_page){ doc->next_id, doc->next_id + 1, NULL, 0, 0 };
+    doc->pages[doc->npages] = (sc__ofd_doc_page){ doc->next_id, doc->next_id + 1, NULL, 0, 0 };
     doc->next_id += 2;
     if (index != NULL)
         *index = doc->npages;
@@ -273,7 +273,7 @@ int sc_ofd_doc_add_page(sc_ofd_doc *doc, size_t *index, sc_err *err)
 
 int sc__ofd_doc_new_obj(sc_ofd_doc *doc, size_t pg, sc__ofd_obj **o, sc_err *err)
 {
-    sc__ofd_page *p;
+    sc__ofd_doc_page *p;
     int rc;
 
     if (pg >= doc->npages)

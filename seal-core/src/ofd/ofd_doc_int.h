@@ -36,11 +36,11 @@ typedef struct sc__ofd_obj {
     uint32_t qr_width;
 } sc__ofd_obj;
 
-typedef struct sc__ofd_page {
+typedef struct sc__ofd_doc_page {
     uint32_t id, layer;
     sc__ofd_obj *objs;
     size_t n, cap;
-} sc__ofd_page;
+} sc__ofd_doc_page;
 
 typedef struct sc__ofd_font {
     uint32_t id;
@@ -77,7 +77,7 @@ struct sc_ofd_doc {
     char *info[SC__OFD_DOC_FIELDS];    /* by sc_ofd_doc_field; NULL = not set */
     sc__ofd_custom *customs;           /* n*: used, c*: allocated */
     size_t ncustom, ccustom;
-    sc__ofd_page *pages;
+    sc__ofd_doc_page *pages;
     size_t npages, cpages;
     sc__ofd_font *fonts;
     size_t nfonts, cfonts;

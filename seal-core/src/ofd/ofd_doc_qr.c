@@ -84,7 +84,7 @@ int sc_ofd_doc_add_qr(sc_ofd_doc *doc, size_t page, double x_mm, double y_mm, do
 {
     QRcode *qr = NULL;
     uint8_t *matrix = NULL;
-    sc__ofd_page *p;
+    sc__ofd_doc_page *p;
     sc__ofd_obj *bg, *fg;
     size_t n, w;
     double module;

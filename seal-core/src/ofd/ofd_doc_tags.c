@@ -55,7 +55,7 @@ static int type_index(sc_ofd_doc *doc, const char *t, size_t *ix, sc_err *err)
 
 /* id is an object of page p: objects are appended with increasing IDs, so p->objs is
  * sorted by ID and a binary search finds it. */
-static int on_page(const sc__ofd_page *p, uint32_t id)
+static int on_page(const sc__ofd_doc_page *p, uint32_t id)
 {
     size_t lo = 0, hi = p->n;
 

@@ -2,10 +2,12 @@
  * GB/T 33190-2016 §7, the element order of its XSDs, spec/ofd-signature.md §2): each XML part
  * built with libxml2's tree API, which escapes text and attribute values (and writes CR, tab
  * and LF in attributes as character references), so a reader gets back what the caller gave;
- * then the package through the zip writer. Numbers are formatted here with integers, never
+ * then the package through the zip writer, or the parts in memory for sc__ofd_sign_doc
+ * (ofd_doc_sign.h). Numbers are formatted here with integers, never
  * printf("%f"), whose decimal separator follows the process locale.
  * Not here: recording and checking input (ofd_doc.c), zip output (ofd_zipw.c). */
 #include "ofd/ofd_doc_int.h"
+#include "ofd/ofd_doc_sign.h"
 #include "ofd/ofd_zipw.h"
 #include "sc_int.h"
 
@@ -16,6 +18,8 @@
 #include <libxml/tree.h>
 
 #define OFD_NS "http://www.ofdspec.org/2016"
+#define DOC_ROOT "Doc_0/Document.xml"    /* OFD.xml's DocRoot, and its entry */
+#define PAGE_ENTRY "Doc_0/Pages/Page_%zu/Content.xml"
 
 /* ---- numbers ------------------------------------------------------------------------- */
 
@@ -223,8 +227,45 @@ static void xb_color(xb *b, xmlNode *parent, const char *name, sc_ofd_rgb c)
     xb_attr_nums(b, xb_el(b, parent, name, NULL), "Value", v, 3);
 }
 
-/* Serialize, free the tree, add it to the zip (deflated). */
-static int xb_write(xb *b, sc__zipw *zw, const char *entry, sc_err *err)
+/* Where the parts go: the zip writer (sc_ofd_doc_write) or a list (sc__ofd_doc_parts). */
+typedef struct dest {
+    sc__zipw *zw;
+    sc__ofd_parts *parts;
+} dest;
+
+/* One part to d; xml (NULL for the document's own bytes) is data, owned by libxml2: freed
+ * here, or kept by the list. */
+static int put_part(dest *d, const char *entry, xmlChar *xml, const uint8_t *data, size_t len,
+                    int deflate, sc_err *err)
+{
+    sc__ofd_parts *ps = d->parts;
+    sc__ofd_part *pt;
+    int rc;
+
+    if (d->zw != NULL) {
+        rc = sc__zipw_add(d->zw, entry, data, len, deflate, err);
+        xmlFree(xml);
+        return rc;
+    }
+    if ((rc = sc__ofd_doc_grow((void **)&ps->p, ps->n, &ps->cap, sizeof(*pt), err)) != 0) {
+        xmlFree(xml);
+        return rc;
+    }
+    pt = &ps->p[ps->n];
+    if ((pt->name = sc__ofd_doc_dup(entry, err)) == NULL) {
+        xmlFree(xml);
+        return SC_ENOMEM;
+    }
+    pt->data = data;
+    pt->len = len;
+    pt->deflate = deflate;
+    pt->own = (uint8_t *)xml;
+    ps->n++;
+    return 0;
+}
+
+/* Serialize, free the tree, hand the XML on (deflated in a zip). */
+static int xb_write(xb *b, dest *d, const char *entry, sc_err *err)
 {
     xmlChar *mem = NULL;
     int len = 0, rc;
@@ -239,12 +280,12 @@ static int xb_write(xb *b, sc__zipw *zw, const char *entry, sc_err *err)
         rc = sc_err_set(err, SC_ELIMIT, "%s: %d bytes of XML, more than the %u a reader takes",
                         entry, len, SC_OFD_MAX_XML);
     else
-        rc = sc__zipw_add(zw, entry, mem, (size_t)len, 1, err);
+        return put_part(d, entry, mem, mem, (size_t)len, 1, err);
     xmlFree(mem);
     return rc;
 }
 
-static int write_ofd_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+static int write_ofd_xml(const sc_ofd_doc *doc, dest *d, sc_err *err)
 {
     const char *const *names = sc__ofd_doc_field_names;
     /* CT_DocInfo order: DocID Title Author Subject Abstract CreationDate ModDate DocUsage
@@ -269,11 +310,11 @@ static int write_ofd_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
             xb_attr(&b, xb_el(&b, cds, "CustomData", doc->customs[i].value), "Name",
                     doc->customs[i].name);
     }
-    xb_el(&b, body, "DocRoot", "Doc_0/Document.xml");
-    return xb_write(&b, zw, "OFD.xml", err);
+    xb_el(&b, body, "DocRoot", DOC_ROOT);
+    return xb_write(&b, d, "OFD.xml", err);
 }
 
-static int write_document_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+static int write_document_xml(const sc_ofd_doc *doc, dest *d, sc_err *err)
 {
     double box[4] = { 0, 0, doc->w, doc->h };
     char loc[64], s[8 * 24];
@@ -290,16 +331,16 @@ static int write_document_xml(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
     pages = xb_el(&b, root, "Pages", NULL);
     for (size_t i = 0; i < doc->npages; i++) {
         xmlNode *p = xb_el(&b, pages, "Page", NULL);
-        snprintf(loc, sizeof(loc), "Pages/Page_%zu/Content.xml", i);
+        snprintf(loc, sizeof(loc), PAGE_ENTRY + 6, i);   /* relative to Doc_0/ */
         xb_attr_id(&b, p, "ID", doc->pages[i].id);
         xb_attr(&b, p, "BaseLoc", loc);
     }
     if (doc->ntags > 0)     /* XSD order: ... Annotations CustomTags Attachments Extensions */
         xb_el(&b, root, "CustomTags", "Tags/CustomTags.xml");
-    return xb_write(&b, zw, "Doc_0/Document.xml", err);
+    return xb_write(&b, d, DOC_ROOT, err);
 }
 
-static int write_res_xml(const sc_ofd_doc *doc, sc__zipw *zw, int fonts, sc_err *err)
+static int write_res_xml(const sc_ofd_doc *doc, dest *d, int fonts, sc_err *err)
 {
     char file[64];
     xb b;
@@ -332,12 +373,12 @@ static int write_res_xml(const sc_ofd_doc *doc, sc__zipw *zw, int fonts, sc_err 
             xb_el(&b, m, "MediaFile", file);
         }
     }
-    return xb_write(&b, zw, fonts ? "Doc_0/PublicRes.xml" : "Doc_0/DocumentRes.xml", err);
+    return xb_write(&b, d, fonts ? "Doc_0/PublicRes.xml" : "Doc_0/DocumentRes.xml", err);
 }
 
 /* ---- custom tags (spec/ofd-writer.md "Custom tags") ------------------------------------ */
 
-static int write_custom_tags(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
+static int write_custom_tags(const sc_ofd_doc *doc, dest *d, sc_err *err)
 {
     char file[SC_OFD_DOC_MAX_TYPE_ID + 16];
     xb b;
@@ -351,13 +392,13 @@ static int write_custom_tags(const sc_ofd_doc *doc, sc__zipw *zw, sc_err *err)
         xb_attr(&b, t, "NameSpace", SC_OFD_DOC_TAGS_NS);
         xb_el(&b, t, "FileLoc", file);
     }
-    return xb_write(&b, zw, "Doc_0/Tags/CustomTags.xml", err);
+    return xb_write(&b, d, "Doc_0/Tags/CustomTags.xml", err);
 }
 
 /* Tag_<TypeID>.xml: sc:Tags/sc:Tag@Name (sc:Value?, ofd:ObjectRef@PageRef*), the shape of
  * vendors' tag documents (field element, ofd:ObjectRef leaves) with the field's name in an
  * attribute, so that any UTF-8 name fits and a reader needs one fixed XPath. */
-static int write_tag_doc(const sc_ofd_doc *doc, size_t type, sc__zipw *zw, sc_err *err)
+static int write_tag_doc(const sc_ofd_doc *doc, size_t type, dest *d, sc_err *err)
 {
     char entry[SC_OFD_DOC_MAX_TYPE_ID + 32], id[16];
     xb b;
@@ -386,7 +427,7 @@ static int write_tag_doc(const sc_ofd_doc *doc, size_t type, sc__zipw *zw, sc_er
         b.ns = own;
     }
     snprintf(entry, sizeof(entry), "Doc_0/Tags/Tag_%s.xml", doc->tag_types[type]);
-    return xb_write(&b, zw, entry, err);
+    return xb_write(&b, d, entry, err);
 }
 
 /* DeltaX for a text: one advance per character but the last (Size/2 after ASCII). */
@@ -467,9 +508,9 @@ static void write_obj(xb *b, xmlNode *layer, const sc__ofd_obj *o, const char *e
     }
 }
 
-static int write_page(const sc_ofd_doc *doc, size_t i, sc__zipw *zw, sc_err *err)
+static int write_page(const sc_ofd_doc *doc, size_t i, dest *d, sc_err *err)
 {
-    const sc__ofd_page *p = &doc->pages[i];
+    const sc__ofd_doc_page *p = &doc->pages[i];
     char entry[64];
     xb b;
     xmlNode *root = xb_root(&b, "Page"), *layer;
@@ -488,56 +529,119 @@ static int write_page(const sc_ofd_doc *doc, size_t i, sc__zipw *zw, sc_err *err
             write_obj(&b, layer, o, extra);
         free(extra);
     }
-    snprintf(entry, sizeof(entry), "Doc_0/Pages/Page_%zu/Content.xml", i);
+    snprintf(entry, sizeof(entry), PAGE_ENTRY, i);
     if (rc != 0) {
         xmlFreeDoc(b.doc);
         return rc;
     }
-    return xb_write(&b, zw, entry, err);
+    return xb_write(&b, d, entry, err);
 }
 
-int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err *err)
+/* Every part in package order. */
+static int write_parts(const sc_ofd_doc *doc, dest *d, sc_err *err)
 {
-    sc__zipw *zw = NULL;
     char entry[64];
     int rc;
 
     if (doc->npages == 0)
         return sc_err_set(err, SC_EINVAL, "OFD document: no pages");
-    if ((rc = sc__zipw_new(&zw, sink, ctx, err)) != 0)
+    if ((rc = write_ofd_xml(doc, d, err)) != 0 || (rc = write_document_xml(doc, d, err)) != 0 ||
+        (rc = write_res_xml(doc, d, 1, err)) != 0 || (rc = write_res_xml(doc, d, 0, err)) != 0)
         return rc;
-    if ((rc = write_ofd_xml(doc, zw, err)) != 0 || (rc = write_document_xml(doc, zw, err)) != 0 ||
-        (rc = write_res_xml(doc, zw, 1, err)) != 0 || (rc = write_res_xml(doc, zw, 0, err)) != 0)
-        goto out;
     for (size_t i = 0; i < doc->npages; i++)
-        if ((rc = write_page(doc, i, zw, err)) != 0)
-            goto out;
-    if (doc->ntags > 0 && (rc = write_custom_tags(doc, zw, err)) != 0)
-        goto out;
+        if ((rc = write_page(doc, i, d, err)) != 0)
+            return rc;
+    if (doc->ntags > 0 && (rc = write_custom_tags(doc, d, err)) != 0)
+        return rc;
     for (size_t i = 0; i < doc->ntag_types; i++)
-        if ((rc = write_tag_doc(doc, i, zw, err)) != 0)
-            goto out;
+        if ((rc = write_tag_doc(doc, i, d, err)) != 0)
+            return rc;
     for (size_t i = 0; i < doc->nimages; i++) {
         const sc__ofd_image *im = &doc->images[i];
         snprintf(entry, sizeof(entry), "Doc_0/Res/image_%u.%s", (unsigned)im->id, im->ext);
-        if ((rc = sc__zipw_add(zw, entry, im->data, im->len, strcmp(im->ext, "bmp") == 0,
-                               err)) != 0)
-            goto out;
+        if ((rc = put_part(d, entry, NULL, im->data, im->len, strcmp(im->ext, "bmp") == 0,
+                           err)) != 0)
+            return rc;
     }
     for (size_t i = 0; i < doc->nfonts; i++) {
         const sc__ofd_font *f = &doc->fonts[i];
         if (f->file == NULL)
             continue;
         snprintf(entry, sizeof(entry), "Doc_0/Res/font_%u.%s", (unsigned)f->id, f->ext);
-        if ((rc = sc__zipw_add(zw, entry, f->file, f->file_len, 0, err)) != 0)
-            goto out;
+        if ((rc = put_part(d, entry, NULL, f->file, f->file_len, 0, err)) != 0)
+            return rc;
     }
-    rc = sc__zipw_finish(zw, err);
-out:
-    sc__zipw_free(zw);
+    return 0;
+}
+
+int sc_ofd_doc_write(const sc_ofd_doc *doc, sc_ofd_sink sink, void *ctx, sc_err *err)
+{
+    dest d = { NULL, NULL };
+    int rc;
+
+    if (doc->npages == 0)
+        return sc_err_set(err, SC_EINVAL, "OFD document: no pages");
+    if ((rc = sc__zipw_new(&d.zw, sink, ctx, err)) != 0)
+        return rc;
+    if ((rc = write_parts(doc, &d, err)) == 0)
+        rc = sc__zipw_finish(d.zw, err);
+    sc__zipw_free(d.zw);
     if (rc != 0)
         sc_err_prefix(err, "writing the OFD document");
     return rc;
+}
+
+void sc__ofd_parts_free(sc__ofd_parts *ps)
+{
+    if (ps == NULL)
+        return;
+    for (size_t i = 0; i < ps->n; i++) {
+        free(ps->p[i].name);
+        xmlFree(ps->p[i].own);
+    }
+    free(ps->p);
+    memset(ps, 0, sizeof(*ps));
+}
+
+int sc__ofd_doc_parts(const sc_ofd_doc *doc, sc__ofd_parts *out, sc_err *err)
+{
+    dest d = { NULL, out };
+    int rc = write_parts(doc, &d, err);
+
+    if (rc != 0) {
+        sc__ofd_parts_free(out);
+        sc_err_prefix(err, "writing the OFD document");
+    }
+    return rc;
+}
+
+/* The reading side of what write_ofd_xml and write_document_xml say, for the stamper. */
+int sc__ofd_doc_model(const sc_ofd_doc *doc, sc__ofd_model **out, sc_err *err)
+{
+    sc__ofd_model *m;
+    char entry[64];
+
+    *out = NULL;
+    if ((m = calloc(1, sizeof(*m))) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    m->ndocbody = 1;
+    m->box[2] = doc->w;
+    m->box[3] = doc->h;
+    m->max_unit_id = doc->next_id - 1;
+    if ((m->doc_root = sc__ofd_doc_dup(DOC_ROOT, err)) == NULL ||
+        (doc->npages > 0 && (m->pages = calloc(doc->npages, sizeof(*m->pages))) == NULL))
+        goto oom;
+    for (size_t i = 0; i < doc->npages; i++, m->npages++) {
+        snprintf(entry, sizeof(entry), PAGE_ENTRY, i);
+        m->pages[i].id = doc->pages[i].id;
+        if ((m->pages[i].entry = sc__ofd_doc_dup(entry, err)) == NULL)
+            goto oom;
+    }
+    *out = m;
+    return 0;
+oom:
+    sc__ofd_model_free(m);
+    return sc_err_set(err, SC_ENOMEM, "out of memory");
 }
 
 typedef struct mem_out {

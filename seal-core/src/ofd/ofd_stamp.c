@@ -6,7 +6,10 @@
  *
  * Two passes over the input, both streamed: the first hashes every entry for the References
  * (sc_ofd_pkg_sm3, 64 KiB at a time), the second copies each unchanged entry as its raw
- * stored bytes (sc__zipw_copy). Between them everything is decided and signed, so a refusal
+ * stored bytes (sc__zipw_copy). A document stamped as it is written (sc__ofd_sign_doc,
+ * ofd_doc_sign.h) goes through the same steps with its parts in memory as the input
+ * (sc__ofd_src): hashed and zipped from those bytes, its model taken from the document.
+ * Between the passes everything is decided and signed, so a refusal
  * never reaches the sink, and the sink sees one forward pass. Only OFD.xml (first signature)
  * and Signatures.xml are replaced; both are edited as bytes (ofd_stamp_xml.c). Neither is
  * covered by an earlier signature: OFD.xml is only edited when there is none, and
@@ -29,7 +32,8 @@
 #define MAX_SIGN_DIRS 100000u            /* Sign_<n> indexes tried */
 
 typedef struct job {
-    sc_ofd_pkg *pkg;
+    sc__ofd_src src;
+    int level;                    /* deflate level of the output; 0: the zip writer's */
     const sc_ofd_sign_params *p;
     sc__ofd_model *m;
     int64_t t;                    /* signing time */
@@ -50,6 +54,53 @@ typedef struct job {
     size_t nrefs;
     sc_ses_sig *ses;
 } job;
+
+/* ---- the input ---------------------------------------------------------------------------- */
+
+size_t sc__ofd_src_count(const sc__ofd_src *s)
+{
+    return s->pkg != NULL ? sc_ofd_pkg_count(s->pkg) : s->nparts;
+}
+
+const char *sc__ofd_src_name(const sc__ofd_src *s, size_t i)
+{
+    return s->pkg != NULL ? sc_ofd_pkg_name(s->pkg, i) : s->parts[i].name;
+}
+
+int sc__ofd_src_find(const sc__ofd_src *s, const char *loc, size_t *ix, sc_err *err)
+{
+    char name[NAME_CAP];
+    int rc;
+
+    if (s->pkg != NULL)
+        return sc_ofd_pkg_find(s->pkg, NULL, loc, ix, err);
+    if ((rc = sc_ofd_path_resolve(NULL, loc, name, sizeof(name), err)) != 0)
+        return rc;
+    for (size_t i = 0; i < s->nparts; i++)
+        if (strcmp(s->parts[i].name, name) == 0) {
+            *ix = i;
+            return 0;
+        }
+    return sc_err_set(err, SC_ENOTFOUND, "OFD entry \"%.200s\" not found", name);
+}
+
+int sc__ofd_src_read(const sc__ofd_src *s, size_t i, uint8_t **buf, size_t *len, sc_err *err)
+{
+    const sc__ofd_part *pt = &s->parts[i];
+
+    if (s->pkg != NULL)
+        return sc_ofd_pkg_read(s->pkg, i, SC_OFD_MAX_XML, buf, len, err);
+    *buf = NULL;
+    if (pt->len > SC_OFD_MAX_XML)
+        return sc_err_set(err, SC_ELIMIT, "OFD entry \"%.200s\": %zu bytes, more than the %u "
+                          "allowed", pt->name, pt->len, SC_OFD_MAX_XML);
+    if ((*buf = sc__malloc(pt->len + 1, err)) == NULL)
+        return SC_ENOMEM;
+    memcpy(*buf, pt->data, pt->len);
+    (*buf)[pt->len] = '\0';
+    *len = pt->len;
+    return 0;
+}
 
 /* ---- checks ----------------------------------------------------------------------------- */
 
@@ -95,16 +146,18 @@ static int check_signer(const job *j, sc_err *err)
  * encrypted, stored or deflated. */
 static int check_entries(job *j, sc_err *err)
 {
-    size_t n = sc_ofd_pkg_count(j->pkg);
+    size_t n = sc__ofd_src_count(&j->src);
 
     for (size_t i = 0; i < n; i++) {
-        const char *name = sc_ofd_pkg_name(j->pkg, i);
+        const char *name = sc__ofd_src_name(&j->src, i);
         struct zip_file *zf = NULL;
         sc__ofd_raw_stat st;
         int rc;
         if ((rc = sc__ofd_xml_name_ok(name, err)) != 0)
             return sc_err_prefix(err, "entry: a Reference cannot name it");
-        rc = sc__ofd_pkg_raw_open(j->pkg, i, &st, &zf, err);
+        if (j->src.pkg == NULL)   /* parts: bytes in memory, zipped by us */
+            continue;
+        rc = sc__ofd_pkg_raw_open(j->src.pkg, i, &st, &zf, err);
         if (zf != NULL)
             zip_fclose(zf);
         if (rc == SC_EUNSUPPORTED)
@@ -181,12 +234,12 @@ static int join(char out[NAME_CAP], const char *lead, const char *dir, const cha
 }
 
 /* 1 when an entry is dir or lies inside it. */
-static int dir_used(sc_ofd_pkg *pkg, const char *dir)
+static int dir_used(const sc__ofd_src *src, const char *dir)
 {
-    size_t n = sc_ofd_pkg_count(pkg), k = strlen(dir);
+    size_t n = sc__ofd_src_count(src), k = strlen(dir);
 
     for (size_t i = 0; i < n; i++) {
-        const char *name = sc_ofd_pkg_name(pkg, i);
+        const char *name = sc__ofd_src_name(src, i);
         if (strncmp(name, dir, k) == 0 && (name[k] == '\0' || name[k] == '/'))
             return 1;
     }
@@ -205,12 +258,12 @@ static int choose_names(job *j, sc_err *err)
         sc__ofd_dirname(j->m->doc_root, dir, sizeof(dir));
         if ((rc = join(j->sigs, "", dir, "Signs/Signatures.xml", err)) != 0)
             return rc;
-        if (sc_ofd_pkg_find(j->pkg, NULL, j->sigs, &ix, NULL) == 0)
+        if (sc__ofd_src_find(&j->src, j->sigs, &ix, NULL) == 0)
             return sc_err_set(err, SC_EFORMAT, "%s exists but OFD.xml does not name it: "
                               "refusing to replace it", j->sigs);
     } else {
         snprintf(j->sigs, sizeof(j->sigs), "%s", j->m->sigs_entry);
-        if ((rc = sc_ofd_pkg_find(j->pkg, NULL, j->sigs, &j->sigs_ix, err)) != 0)
+        if ((rc = sc__ofd_src_find(&j->src, j->sigs, &j->sigs_ix, err)) != 0)
             return rc;
     }
     sc__ofd_dirname(j->sigs, signs, sizeof(signs));
@@ -221,7 +274,7 @@ static int choose_names(job *j, sc_err *err)
         snprintf(leaf, sizeof(leaf), "Sign_%u", n);
         if ((rc = join(sign_dir, "", signs, leaf, err)) != 0)
             return rc;
-        if (!dir_used(j->pkg, sign_dir))
+        if (!dir_used(&j->src, sign_dir))
             break;
     }
     if ((rc = join(j->seal_loc, "/", sign_dir, "Seal.esl", err)) != 0 ||
@@ -235,9 +288,9 @@ static int choose_names(job *j, sc_err *err)
 
 static int read_raw(job *j, size_t ix, uint8_t **buf, size_t *len, sc_err *err)
 {
-    int rc = sc_ofd_pkg_read(j->pkg, ix, SC_OFD_MAX_XML, buf, len, err);
+    int rc = sc__ofd_src_read(&j->src, ix, buf, len, err);
     if (rc != 0)
-        sc_err_prefix(err, "%s", sc_ofd_pkg_name(j->pkg, ix));
+        sc_err_prefix(err, "%s", sc__ofd_src_name(&j->src, ix));
     return rc;
 }
 
@@ -275,7 +328,12 @@ static int add_ref(job *j, const char *entry, const uint8_t *data, size_t len, s
     int rc;
 
     r->entry = entry;
-    rc = data != NULL ? sc__sm3(data, len, r->sm3, err) : sc_ofd_pkg_sm3(j->pkg, ix, r->sm3, err);
+    if (data == NULL && j->src.pkg == NULL) {   /* a part: hashed from its bytes */
+        data = j->src.parts[ix].data;
+        len = j->src.parts[ix].len;
+    }
+    rc = data != NULL ? sc__sm3(data, len, r->sm3, err)
+                      : sc_ofd_pkg_sm3(j->src.pkg, ix, r->sm3, err);
     if (rc != 0)
         return sc_err_prefix(err, "hashing %s", entry);
     j->nrefs++;
@@ -286,7 +344,7 @@ static int add_ref(job *j, const char *entry, const uint8_t *data, size_t len, s
  * signature's Signature.xml and SignedValue.dat; directory entries are not files. */
 static int make_refs(job *j, sc_err *err)
 {
-    size_t n = sc_ofd_pkg_count(j->pkg);
+    size_t n = sc__ofd_src_count(&j->src);
     size_t seal_len;
     const uint8_t *seal = sc_ses_seal_get_der(j->p->seal, &seal_len);
     int rc = 0;
@@ -294,7 +352,7 @@ static int make_refs(job *j, sc_err *err)
     if ((j->refs = calloc(n + 2, sizeof(*j->refs))) == NULL)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = sc_ofd_pkg_name(j->pkg, i);
+        const char *name = sc__ofd_src_name(&j->src, i);
         if (name[0] == '\0' || name[strlen(name) - 1] == '/')
             continue;
         if (i == j->sigs_ix)
@@ -356,22 +414,26 @@ static int sign(job *j, sc_err *err)
 
 static int write_out(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
 {
-    size_t n = sc_ofd_pkg_count(j->pkg), seal_len, value_len;
+    size_t n = sc__ofd_src_count(&j->src), seal_len, value_len;
     const uint8_t *seal = sc_ses_seal_get_der(j->p->seal, &seal_len);
     const uint8_t *value = sc_ses_sig_get_der(j->ses, &value_len);
     sc__zipw *w = NULL;
     int rc;
 
-    if ((rc = sc__zipw_new(&w, sink, ctx, err)) != 0)
-        return rc;
+    if ((rc = sc__zipw_new(&w, sink, ctx, err)) != 0 ||
+        (j->level != 0 && (rc = sc__zipw_set_level(w, j->level, err)) != 0))
+        goto out;
     for (size_t i = 0; i < n && rc == 0; i++) {
-        const char *name = sc_ofd_pkg_name(j->pkg, i);
+        const char *name = sc__ofd_src_name(&j->src, i);
+        const sc__ofd_part *pt = j->src.pkg == NULL ? &j->src.parts[i] : NULL;
         if (i == j->sigs_ix)
             rc = sc__zipw_add(w, name, j->sigs_xml, j->sigs_xml_len, 1, err);
         else if (j->first && i == j->ofd_ix)
             rc = sc__zipw_add(w, name, j->ofd_xml, j->ofd_xml_len, 1, err);
+        else if (pt != NULL)
+            rc = sc__zipw_add(w, name, pt->data, pt->len, pt->deflate, err);
         else
-            rc = sc__zipw_copy(w, j->pkg, i, err);
+            rc = sc__zipw_copy(w, j->src.pkg, i, err);
     }
     if (rc == 0 && j->first)
         rc = sc__zipw_add(w, j->sigs, j->sigs_xml, j->sigs_xml_len, 1, err);
@@ -379,6 +441,7 @@ static int write_out(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
         (rc = sc__zipw_add(w, j->sig_loc + 1, j->sig_xml, j->sig_xml_len, 1, err)) == 0 &&
         (rc = sc__zipw_add(w, j->value_loc + 1, value, value_len, 0, err)) == 0)
         rc = sc__zipw_finish(w, err);
+out:
     sc__zipw_free(w);
     return rc;
 }
@@ -407,20 +470,47 @@ static int run(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
 
     if ((rc = check_signer(j, err)) != 0 || (rc = check_entries(j, err)) != 0)
         return rc;
-    if (sc_ofd_pkg_find(j->pkg, NULL, "OFD.xml", &j->ofd_ix, NULL) != 0)
+    if (sc__ofd_src_find(&j->src, "OFD.xml", &j->ofd_ix, NULL) != 0)
         return sc_err_set(err, SC_EFORMAT, "not an OFD package: no OFD.xml entry");
-    if ((rc = sc__ofd_model_load(j->pkg, &j->m, err)) != 0)
+    if (j->m == NULL && (rc = sc__ofd_model_load(j->src.pkg, &j->m, err)) != 0)
         return rc;
     if (j->m->doc_problem != NULL)
         return sc_err_set(err, SC_EFORMAT, "%s", j->m->doc_problem);
     j->first = j->m->sigs_entry == NULL;
-    if ((rc = sc__ofd_stamp_place(j->pkg, j->m, j->p, j->w, j->h, &j->stamps, &j->nstamps,
+    if ((rc = sc__ofd_stamp_place(&j->src, j->m, j->p, j->w, j->h, &j->stamps, &j->nstamps,
                                   err)) != 0 ||
         (rc = check_sigs(j, err)) != 0 || (rc = choose_names(j, err)) != 0 ||
         (rc = make_index_files(j, err)) != 0 || (rc = make_refs(j, err)) != 0 ||
         (rc = sign(j, err)) != 0)
         return rc;
     return write_out(j, sink, ctx, err);
+}
+
+/* j->src (and j->m for a document) set: the rest of j is filled here and freed. */
+static int stamp(job *j, const sc_ofd_sign_params *p, sc_ofd_sink sink, void *ctx,
+                 sc_ofd_sign_info *info, sc_err *err)
+{
+    int rc;
+
+    j->p = p;
+    j->sigs_ix = SIZE_MAX;
+    j->t = p->sign_time != 0 ? p->sign_time : (int64_t)time(NULL);
+    seal_size(p, &j->w, &j->h);
+    rc = run(j, sink, ctx, err);
+    if (rc == 0 && info != NULL) {
+        snprintf(info->id, sizeof(info->id), "%" PRIu64, j->id);
+        snprintf(info->signature_xml, sizeof(info->signature_xml), "%s", j->sig_loc + 1);
+        info->stamps = j->nstamps;
+        info->references = j->nrefs;
+    }
+    sc__ofd_model_free(j->m);
+    free(j->stamps);
+    free(j->ofd_xml);
+    free(j->sigs_xml);
+    free(j->sig_xml);
+    free(j->refs);
+    sc_ses_sig_free(j->ses);
+    return rc;
 }
 
 int sc_ofd_sign(sc_ofd_pkg *in, const sc_ofd_sign_params *p, sc_ofd_sink sink, void *ctx,
@@ -434,24 +524,28 @@ int sc_ofd_sign(sc_ofd_pkg *in, const sc_ofd_sign_params *p, sc_ofd_sink sink, v
         return sc_err_set(err, SC_EINVAL, "OFD signing: no package or no sink");
     if ((rc = check_params(p, err)) != 0)
         return rc;
-    j.pkg = in;
-    j.p = p;
-    j.sigs_ix = SIZE_MAX;
-    j.t = p->sign_time != 0 ? p->sign_time : (int64_t)time(NULL);
-    seal_size(p, &j.w, &j.h);
-    rc = run(&j, sink, ctx, err);
-    if (rc == 0 && info != NULL) {
-        snprintf(info->id, sizeof(info->id), "%" PRIu64, j.id);
-        snprintf(info->signature_xml, sizeof(info->signature_xml), "%s", j.sig_loc + 1);
-        info->stamps = j.nstamps;
-        info->references = j.nrefs;
+    j.src.pkg = in;
+    return stamp(&j, p, sink, ctx, info, err);
+}
+
+int sc__ofd_sign_doc(const sc_ofd_doc *doc, const sc_ofd_sign_params *p, sc_ofd_sink sink,
+                     void *ctx, sc_ofd_sign_info *info, sc_err *err)
+{
+    sc__ofd_parts parts = { NULL, 0, 0 };
+    job j;
+    int rc;
+
+    memset(&j, 0, sizeof(j));
+    if (doc == NULL || sink == NULL)
+        return sc_err_set(err, SC_EINVAL, "OFD signing: no document or no sink");
+    if ((rc = check_params(p, err)) != 0 || (rc = sc__ofd_doc_parts(doc, &parts, err)) != 0)
+        return rc;
+    if ((rc = sc__ofd_doc_model(doc, &j.m, err)) == 0) {
+        j.src.parts = parts.p;
+        j.src.nparts = parts.n;
+        j.level = 1;   /* small generated XML, made in bulk (sc__zipw_set_level) */
+        rc = stamp(&j, p, sink, ctx, info, err);
     }
-    sc__ofd_model_free(j.m);
-    free(j.stamps);
-    free(j.ofd_xml);
-    free(j.sigs_xml);
-    free(j.sig_xml);
-    free(j.refs);
-    sc_ses_sig_free(j.ses);
+    sc__ofd_parts_free(&parts);
     return rc;
 }

@@ -1,14 +1,32 @@
 /* ofd_stamp_int.h: what the stamper's three files share (internal): ofd_stamp.c runs the
- * signing (sealcore/ofd_sign.h), ofd_stamp_pos.c places the seal on pages, ofd_stamp_xml.c
- * edits OFD.xml / Signatures.xml in place and writes Signature.xml. Not exported. */
+ * signing (sealcore/ofd_sign.h, and sc__ofd_sign_doc of ofd_doc_sign.h), ofd_stamp_pos.c
+ * places the seal on pages, ofd_stamp_xml.c edits OFD.xml / Signatures.xml in place and
+ * writes Signature.xml. Not exported. */
 #ifndef SC_OFD_STAMP_INT_H
 #define SC_OFD_STAMP_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ofd/ofd_doc_sign.h"
 #include "ofd/ofd_model.h"
 #include "sealcore/ofd_sign.h"
+
+/* What is stamped: a package (sc_ofd_sign), or a document's parts in memory, uncompressed
+ * (sc__ofd_sign_doc). Entry i is the package's entry i or parts[i]. */
+typedef struct sc__ofd_src {
+    sc_ofd_pkg *pkg;                /* NULL: parts */
+    const sc__ofd_part *parts;
+    size_t nparts;
+} sc__ofd_src;
+
+size_t sc__ofd_src_count(const sc__ofd_src *s);
+const char *sc__ofd_src_name(const sc__ofd_src *s, size_t i);
+/* The entry an ST_Loc names, as sc_ofd_pkg_find. @return 0, SC_ENOTFOUND, resolve errors */
+int sc__ofd_src_find(const sc__ofd_src *s, const char *loc, size_t *ix, sc_err *err);
+/* Entry i whole, at most SC_OFD_MAX_XML bytes, as sc_ofd_pkg_read (a part is copied).
+ * @param[out] buf new, free(); NUL after len */
+int sc__ofd_src_read(const sc__ofd_src *s, size_t i, uint8_t **buf, size_t *len, sc_err *err);
 
 /* One StampAnnot to write. */
 typedef struct sc__ofd_stamp {
@@ -23,7 +41,7 @@ typedef struct sc__ofd_stamp {
 /* Where p says the seal goes, as new stamps (ids 0) in page order; w, h: the seal's size.
  * @param[out] out new array, free(); NULL on failure
  * @return 0, SC_EINVAL, SC_ENOTFOUND, SC_EFORMAT, SC_ELIMIT, SC_ENOMEM (see ofd_sign.h) */
-int sc__ofd_stamp_place(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_params *p,
+int sc__ofd_stamp_place(const sc__ofd_src *src, const sc__ofd_model *m, const sc_ofd_sign_params *p,
                         double w, double h, sc__ofd_stamp **out, size_t *n, sc_err *err);
 
 /* OFD.xml with <P:Signatures>loc</P:Signatures> inserted before the first DocBody's end tag

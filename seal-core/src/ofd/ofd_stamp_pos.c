@@ -56,7 +56,7 @@ static int add(stamps *s, const sc__ofd_model *m, size_t page_ix, const double b
  * NULL, the page parsed (*doc, caller frees). When only the box is wanted a page whose bytes
  * never mention PhysicalBox is not parsed: the box is the document's (parsing a page costs
  * as much as a tenth of the SM2 signature in a 1-page stamp). */
-static int read_page(sc_ofd_pkg *pkg, const sc__ofd_model *m, size_t page_ix, xmlDoc **doc,
+static int read_page(const sc__ofd_src *src, const sc__ofd_model *m, size_t page_ix, xmlDoc **doc,
                      double box[4], sc_err *err)
 {
     const sc__ofd_page *pg = &m->pages[page_ix];
@@ -70,8 +70,8 @@ static int read_page(sc_ofd_pkg *pkg, const sc__ofd_model *m, size_t page_ix, xm
     if (doc != NULL)
         *doc = NULL;
     memcpy(box, m->box, 4 * sizeof(double));
-    if ((rc = sc_ofd_pkg_find(pkg, NULL, pg->entry, &ix, err)) == 0 &&
-        (rc = sc_ofd_pkg_read(pkg, ix, SC_OFD_MAX_XML, &raw, &len, err)) == 0) {
+    if ((rc = sc__ofd_src_find(src, pg->entry, &ix, err)) == 0 &&
+        (rc = sc__ofd_src_read(src, ix, &raw, &len, err)) == 0) {
         if (doc == NULL && memmem(raw, len, "PhysicalBox", 11) == NULL) {
             free(raw);
             return 0;
@@ -114,7 +114,7 @@ static void centred(double cx, double cy, double w, double h, double box[4])
     box[3] = h;
 }
 
-static int page_xy(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_params *p,
+static int page_xy(const sc__ofd_src *src, const sc__ofd_model *m, const sc_ofd_sign_params *p,
                    double w, double h, stamps *s, sc_err *err)
 {
     double pb[4], box[4];
@@ -127,7 +127,7 @@ static int page_xy(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_pa
         fabs(p->y_mm) > MAX_COORD)
         return sc_err_set(err, SC_EINVAL, "seal position (%g, %g) mm: not a number within "
                           "+-%g", p->x_mm, p->y_mm, MAX_COORD);
-    if ((rc = read_page(pkg, m, p->page - 1, NULL, pb, err)) != 0)
+    if ((rc = read_page(src, m, p->page - 1, NULL, pb, err)) != 0)
         return rc;
     centred(p->x_mm, p->y_mm, w, h, box);
     /* Touching only an edge shows nothing either; a seal partly on the page is the
@@ -141,7 +141,7 @@ static int page_xy(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_pa
     return add(s, m, p->page - 1, box, NULL, err);
 }
 
-static int keyword(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_params *p,
+static int keyword(const sc__ofd_src *src, const sc__ofd_model *m, const sc_ofd_sign_params *p,
                    double w, double h, stamps *s, sc_err *err)
 {
     const int occ = p->occurrence;
@@ -159,7 +159,7 @@ static int keyword(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_pa
         sc__ofd_box *hits = NULL;
         size_t nh = 0;
         double pb[4];
-        if ((rc = read_page(pkg, m, i, &doc, pb, err)) == 0 &&
+        if ((rc = read_page(src, m, i, &doc, pb, err)) == 0 &&
             (rc = sc__ofd_text_find(doc, p->keyword, &hits, &nh, err)) != 0)
             sc_err_prefix(err, "keyword \"%.100s\" on page %zu", p->keyword, i + 1);
         for (size_t k = 0; k < nh && rc == 0 && !done; k++) {
@@ -190,7 +190,7 @@ static int keyword(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_pa
     return add(s, m, chosen_page - 1, chosen, NULL, err);
 }
 
-static int riding(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_params *p,
+static int riding(const sc__ofd_src *src, const sc__ofd_model *m, const sc_ofd_sign_params *p,
                   double w, double h, stamps *s, sc_err *err)
 {
     size_t first = p->first_page, last = p->last_page, k, sides;
@@ -214,7 +214,7 @@ static int riding(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_par
     const double sw = w / (double)k;   /* one slice */
     for (size_t i = 0; i < k && rc == 0; i++) {
         double pb[4], box[4], clip[4];
-        if ((rc = read_page(pkg, m, first - 1 + i, NULL, pb, err)) != 0)
+        if ((rc = read_page(src, m, first - 1 + i, NULL, pb, err)) != 0)
             break;
         box[1] = pb[1] + pb[3] / 2 - h / 2;
         box[2] = w;
@@ -236,7 +236,7 @@ static int riding(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_par
     return rc;
 }
 
-int sc__ofd_stamp_place(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_sign_params *p,
+int sc__ofd_stamp_place(const sc__ofd_src *src, const sc__ofd_model *m, const sc_ofd_sign_params *p,
                         double w, double h, sc__ofd_stamp **out, size_t *n, sc_err *err)
 {
     stamps s = { NULL, 0, 0 };
@@ -248,13 +248,13 @@ int sc__ofd_stamp_place(sc_ofd_pkg *pkg, const sc__ofd_model *m, const sc_ofd_si
         return sc_err_set(err, SC_EFORMAT, "%s: the document has no pages", m->doc_root);
     switch (p->place) {
     case SC_OFD_PLACE_PAGE_XY:
-        rc = page_xy(pkg, m, p, w, h, &s, err);
+        rc = page_xy(src, m, p, w, h, &s, err);
         break;
     case SC_OFD_PLACE_KEYWORD:
-        rc = keyword(pkg, m, p, w, h, &s, err);
+        rc = keyword(src, m, p, w, h, &s, err);
         break;
     case SC_OFD_PLACE_RIDING:
-        rc = riding(pkg, m, p, w, h, &s, err);
+        rc = riding(src, m, p, w, h, &s, err);
         break;
     default:
         rc = sc_err_set(err, SC_EINVAL, "placement %d: not PAGE_XY, KEYWORD or RIDING",

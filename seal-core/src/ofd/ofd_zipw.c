@@ -53,6 +53,7 @@ struct sc__zipw {
     z_stream zs;            /* one deflate state for every entry: deflateInit2 allocates and
                                clears ~270 KB, a third of a small stamp's non-SM2 time */
     int zs_ready;
+    int level;              /* zlib level of the stream */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -251,7 +252,7 @@ static int deflate_all(sc__zipw *w, const uint8_t *p, size_t n, uint8_t **out, s
     *out = NULL;
     if (!w->zs_ready) {
         memset(zs, 0, sizeof(*zs));
-        if (deflateInit2(zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        if (deflateInit2(zs, w->level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
             return sc_err_set(err, SC_ENOMEM, "zlib: deflateInit2 failed");
         w->zs_ready = 1;
     } else if (deflateReset(zs) != Z_OK) {
@@ -298,6 +299,7 @@ int sc__zipw_new_limits(sc__zipw **out, sc_ofd_sink sink, void *ctx, const sc__o
     if (w->lim.max_entries > 0xFFFFu)     /* the end record counts entries in 16 bits */
         w->lim.max_entries = 0xFFFFu;
     w->max_offset = max_offset < ZIP32_MAX ? max_offset : ZIP32_MAX;
+    w->level = 6;
     *out = w;
     return 0;
 }
@@ -318,6 +320,18 @@ void sc__zipw_free(sc__zipw *w)
     if (w->zs_ready)
         deflateEnd(&w->zs);
     free(w);
+}
+
+int sc__zipw_set_level(sc__zipw *w, int level, sc_err *err)
+{
+    if (level < 1 || level > 9)
+        return sc_err_set(err, SC_EINVAL, "zip writer: deflate level %d is not 1..9", level);
+    if (w->zs_ready && level != w->level) {   /* the next entry starts a stream at level */
+        deflateEnd(&w->zs);
+        w->zs_ready = 0;
+    }
+    w->level = level;
+    return 0;
 }
 
 int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len, int deflate,
