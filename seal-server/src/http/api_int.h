@@ -1,8 +1,9 @@
 /* api_int.h: what the /api/v1 handler files share (ss__api_*), and their handlers.
  * api.c has the helpers and the route table; the handlers live by topic: api_seal.c (units,
  * applications, seals and their status changes, grants), api_sign.c (sign/data, sign/batch,
- * sign/ofd), api_status.c (seal status, the status list, /tsa), api_verify.c (verify,
- * verify/ofd), api_audit.c, api_list.c and api_client.c (API clients). Nothing outside
+ * sign/ofd), api_status.c (seal and licence status, the status list, /tsa), api_verify.c
+ * (verify, verify/ofd), api_audit.c, api_list.c, api_client.c (API clients), api_license.c
+ * and api_license_batch.c (e-licences). Nothing outside
  * those files includes this; the server sees api.h.
  *
  * Helpers that answer: those returning -1 (or NULL) have already answered 400/404/503, and
@@ -74,6 +75,28 @@ int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_
                        const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
                        sc_err *err);
 
+/** How a status change (suspend, resume, revoke of a seal or a licence) starts: the
+ *  service and the optional body {"text", "reason"} (*b, a new reference): for revoke the
+ *  reason is a status.asn1 name ("keyCompromise", …) into *reason (default unspecified),
+ *  else a note that stands for an absent text. *text is borrowed from *b.
+ *  @return the service, or NULL after answering (503, 400) (api_seal.c) */
+ss_svc *ss__api_change_begin(ss_req *req, int revoke, json_t **b, const char **text,
+                             int *reason);
+
+/* Licences (api_license.c). */
+/** A data row from a JSON object of string values into *kv (new array, free(); names and
+ *  values borrowed from o); empty values are left out (absent). @return 0, SC_ENOMEM, or
+ *  SC_EINVAL with why (wn bytes) */
+int ss__api_lic_row(const json_t *o, sc_lic_kv **kv, size_t *n, char *why, size_t wn);
+/** lr's area code (area_code, else the config's license_area_code), verification URL (the
+ *  config's license_verify_url) and request id: 0, or -1 after answering 400. */
+int ss__api_lic_req(ss_req *req, const char *area_code, ss_svc_lic_req *lr);
+/** Stamp es_id's seal onto the OFD body at pos as POST /api/v1/sign/ofd does (the signing
+ *  grant, audit, the signed package streamed back) and answer (api_sign.c).
+ *  @return as a handler */
+int ss__api_stamp_ofd(ss_req *req, ss_svc *svc, const char *es_id,
+                      const sc_ofd_sign_params *pos, const uint8_t *body, size_t len);
+
 /* The handlers of the route table (api.c). */
 int ss__api_unit_add(ss_req *req);
 int ss__api_app_apply(ss_req *req);
@@ -105,6 +128,25 @@ int ss__api_client_get(ss_req *req);
 int ss__api_client_disable(ss_req *req);
 int ss__api_client_enable(ss_req *req);
 int ss__api_client_rotate(ss_req *req);
+int ss__api_lic_type_add(ss_req *req);   /* api_license.c: licence types, grants, licences */
+int ss__api_lic_type_list(ss_req *req);
+int ss__api_lic_type_get(ss_req *req);
+int ss__api_lic_type_disable(ss_req *req);
+int ss__api_lic_type_enable(ss_req *req);
+int ss__api_lic_grant_add(ss_req *req);
+int ss__api_lic_grant_list(ss_req *req);
+int ss__api_lic_grant_delete(ss_req *req);
+int ss__api_lic_issue(ss_req *req);
+int ss__api_lic_list(ss_req *req);
+int ss__api_lic_get(ss_req *req);
+int ss__api_lic_file(ss_req *req);
+int ss__api_lic_suspend(ss_req *req);
+int ss__api_lic_resume(ss_req *req);
+int ss__api_lic_revoke(ss_req *req);
+int ss__api_lic_reissue(ss_req *req);
+int ss__api_lic_batch(ss_req *req);      /* api_license_batch.c: batches, stamping files */
+int ss__api_lic_seal(ss_req *req);
+int ss__api_license_status(ss_req *req); /* api_status.c */
 
 /* Paging (api_list.c). A query integer in lo..hi (def when absent): 0, or -1 after answering
  * 400. ss__api_paging reads after (0..) and limit (1..SS_LIST_MAX, default 100) alike. */
@@ -115,5 +157,9 @@ int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit);
  *  is full (limit items), else null. arr is taken. */
 int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *key,
                        int64_t limit);
+/** A listing's end: rc 0 answers the page (ss__api_reply_page), else the service's error
+ *  (arr released; SC_ENOMEM returned, not answered). */
+int ss__api_page_done(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
+                      const char *key, int64_t limit);
 
 #endif

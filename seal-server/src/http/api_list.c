@@ -49,15 +49,20 @@ int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *k
                                                  next != NULL ? next : json_null()));
 }
 
-/* A listing: the page's array (cb appends to it), then the answer or the service's error. */
-static int finish(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
-                  int64_t limit)
+int ss__api_page_done(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
+                      const char *key, int64_t limit)
 {
     if (rc != 0) {
         json_decref(arr);
         return rc == SC_ENOMEM ? rc : ss__api_reply_svc(req, rc, err);
     }
-    return ss__api_reply_page(req, arr, name, "id", limit);
+    return ss__api_reply_page(req, arr, name, key, limit);
+}
+
+static int finish(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
+                  int64_t limit)
+{
+    return ss__api_page_done(req, rc, err, arr, name, "id", limit);
 }
 
 static int append(json_t *arr, json_t *o)

@@ -189,38 +189,50 @@ static const struct { const char *name; int value; } REASONS[] = {
     { "cessationOfOperation", SS_SVC_REASON_CESSATION_OF_OPERATION },
 };
 
+ss_svc *ss__api_change_begin(ss_req *req, int revoke, json_t **b, const char **text,
+                             int *reason)
+{
+    const char *r = NULL;
+    size_t i;
+    ss_svc *svc = ss__api_begin(req, SS__API_BODY_OPTIONAL, b);
+
+    *text = NULL;
+    *reason = SS_SVC_REASON_UNSPECIFIED;
+    if (svc == NULL)
+        return NULL;
+    if (ss__api_opt_str(req, *b, "text", text) != 0 ||
+        ss__api_opt_str(req, *b, "reason", &r) != 0)
+        goto bad;
+    if (!revoke || r == NULL) {
+        if (r != NULL && *text == NULL)
+            *text = r;   /* suspend/resume: the reason is the officer's note */
+        return svc;
+    }
+    for (i = 0; i < sizeof(REASONS) / sizeof(REASONS[0]); i++)
+        if (strcmp(REASONS[i].name, r) == 0) {
+            *reason = REASONS[i].value;
+            return svc;
+        }
+    ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"reason\": one of unspecified, "
+                       "keyCompromise, affiliationChanged, superseded, cessationOfOperation");
+bad:
+    json_decref(*b);
+    *b = NULL;
+    return NULL;
+}
+
 static int h_seal_change(ss_req *req, int what)
 {
     ss_svc_actor act = ss__api_actor(req);
-    const char *es_id = ss_req_param(req, "esID"), *text = NULL, *reason = NULL;
+    const char *es_id = ss_req_param(req, "esID"), *text;
     sc_err err = SC_ERR_INIT;
-    int r = SS_SVC_REASON_UNSPECIFIED, rc;
+    int r, rc;
     ss_svc_status_info st;
     json_t *b;
-    ss_svc *svc = ss__api_begin(req, SS__API_BODY_OPTIONAL, &b);
+    ss_svc *svc = ss__api_change_begin(req, what == CH_REVOKE, &b, &text, &r);
 
     if (svc == NULL)
         return 0;
-    if (ss__api_opt_str(req, b, "text", &text) != 0 ||
-        ss__api_opt_str(req, b, "reason", &reason) != 0) {
-        json_decref(b);
-        return 0;
-    }
-    if (what == CH_REVOKE && reason != NULL) {
-        size_t i;
-        for (i = 0; i < sizeof(REASONS) / sizeof(REASONS[0]); i++)
-            if (strcmp(REASONS[i].name, reason) == 0)
-                break;
-        if (i == sizeof(REASONS) / sizeof(REASONS[0])) {
-            json_decref(b);
-            return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"reason\": one of "
-                                      "unspecified, keyCompromise, affiliationChanged, "
-                                      "superseded, cessationOfOperation");
-        }
-        r = REASONS[i].value;
-    } else if (reason != NULL && text == NULL) {
-        text = reason;   /* suspend/resume: the reason is the officer's note */
-    }
     rc = what == CH_SUSPEND ? ss_svc_seal_suspend(svc, &act, es_id, text, &err)
          : what == CH_RESUME ? ss_svc_seal_resume(svc, &act, es_id, text, &err)
                              : ss_svc_seal_revoke(svc, &act, es_id, r, text, &err);

@@ -338,40 +338,28 @@ static int ofd_position(ss_req *req, sc_ofd_sign_params *p, char *kw, size_t kwn
     return 0;
 }
 
-int ss__api_sign_ofd(ss_req *req)
+int ss__api_stamp_ofd(ss_req *req, ss_svc *svc, const char *es_id,
+                      const sc_ofd_sign_params *pos, const uint8_t *body, size_t len)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     ss_svc_sign_opts so = { ss_req_id(req), ss_req_header(req, "Idempotency-Key") };
-    sc_ofd_sign_params pos;
     ss_svc_ofd_req orq;
     struct ofd_sink k = { req, 0 };
-    char es[SS_ES_ID_MAX + 1], kw[512];
     uint8_t sm3[32];
     unsigned int hl = 0;
     sc_ofd_pkg *pkg = NULL;
     sc_err err = SC_ERR_INIT;
-    size_t len;
-    const uint8_t *body = ss_req_body(req, &len);
     int rc, replayed = 0;
 
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss_req_query(req, "es_id", es, sizeof(es)) < 1)
-        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "es_id: required (query)");
-    if (len == 0)
-        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the OFD package is the body");
-    if (ofd_position(req, &pos, kw, sizeof(kw)) != 0)
-        return 0;
     if (EVP_Digest(body, len, sm3, &hl, EVP_sm3(), NULL) != 1)
         return SC_ECRYPTO;
     if ((rc = sc_ofd_pkg_open_mem(&pkg, body, len, &err)) != 0)
         return rc == SC_ENOMEM ? rc : ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST,
                                                          "not an OFD package: %s", err.msg);
-    orq.es_id = es;
+    orq.es_id = es_id;
     orq.pkg = pkg;
     orq.doc_sm3 = sm3;
-    orq.pos = &pos;
+    orq.pos = pos;
     rc = ss_svc_sign_ofd(svc, &act, &orq, &so, ofd_out, &k, NULL, &replayed, &err);
     sc_ofd_pkg_free(pkg);
     if (k.begun) {
@@ -385,4 +373,23 @@ int ss__api_sign_ofd(ss_req *req)
     if (rc == 0)   /* nothing written: an empty package cannot be, but answer anyway */
         return ss_req_reply_error(req, 500, SS_HE_INTERNAL, "the signed package is empty");
     return ss__api_reply_sign(req, rc, &err);
+}
+
+int ss__api_sign_ofd(ss_req *req)
+{
+    ss_svc *svc = ss__api_svc(req);
+    sc_ofd_sign_params pos;
+    char es[SS_ES_ID_MAX + 1], kw[512];
+    size_t len;
+    const uint8_t *body = ss_req_body(req, &len);
+
+    if (svc == NULL)
+        return ss__api_no_service(req);
+    if (ss_req_query(req, "es_id", es, sizeof(es)) < 1)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "es_id: required (query)");
+    if (len == 0)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the OFD package is the body");
+    if (ofd_position(req, &pos, kw, sizeof(kw)) != 0)
+        return 0;
+    return ss__api_stamp_ofd(req, svc, es, &pos, body, len);
 }

@@ -1,9 +1,9 @@
-/* api_status.c: publishing seal status (spec/status.asn1): one seal's signed entry (or JSON
- * with Accept: application/json), the whole signed list, and RFC 3161 time-stamps at /tsa
- * (api_int.h).
- * Not here: changing a seal's status (api_seal.c). The status is the service's (rule 4 of
- * status.asn1 over the stored changes); here it is put into a response and signed with the
- * status_signer key. */
+/* api_status.c: publishing seal and licence status (spec/status.asn1): one seal's or one
+ * licence's signed entry (or JSON with Accept: application/json), the whole signed list
+ * (every seal, then every licence), and RFC 3161 time-stamps at /tsa (api_int.h).
+ * Not here: changing a seal's or a licence's status (api_seal.c, api_license.c). The status
+ * is the service's (rule 4 of status.asn1 over the stored changes); here it is put into a
+ * response and signed with the status_signer key. */
 #include "api_int.h"
 
 #include <stdio.h>
@@ -33,7 +33,7 @@ static int on_change(void *ctx, const ss_svc_status_change *c)
     /* The service lets a seal change without bound, the format does not. Not the client's
      * fault: the server's (500), named in its log. */
     if (h->n == SC_STATUS_MAX_HISTORY)
-        return sc_err_set(h->err, SC_EUNSUPPORTED, "seal %s: more than %d status changes, "
+        return sc_err_set(h->err, SC_EUNSUPPORTED, "%s: more than %d status changes, "
                           "more than a signed status entry carries (spec/status.asn1)",
                           h->es_id, SC_STATUS_MAX_HISTORY);
     h->c[h->n].status = (sc_status_code)c->status;
@@ -42,39 +42,58 @@ static int on_change(void *ctx, const ss_svc_status_change *c)
     return 0;
 }
 
-/* The entry for es_id at now, into b. The history is read only for a seal that changed: in
- * a status list most never did, and ss_svc_seal_status() has counted them already. */
-static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64_t now,
-                     unsigned next_s, sc_err *err)
+/* The entry for a seal (kind SC_STATUS_ESID: digest the SES_Seal's SM3, validEnd the seal's)
+ * or a licence (SC_STATUS_LICENSE_ID: digest the file's SM3, validEnd the end of ZZYXQJZRQ's
+ * day, none for 长期) at now, into b. The history is read only for a subject that changed: in
+ * a status list most never did, and the service's status call has counted them already. */
+static int add_subject(ss_svc *svc, sc_status_builder *b, int kind, const char *subject,
+                       int64_t now, unsigned next_s, sc_err *err)
 {
-    ss_svc_status_info info;
+    ss_svc_status_info si;
+    ss_svc_lic_status_info li;
     struct hist h;
     sc_status_entry e;
-    int rc;
+    size_t changes;
+    int rc, seal = kind == SC_STATUS_ESID;
 
     h.n = 0;
-    h.es_id = es_id;
+    h.es_id = subject;
     h.err = err;
-    if ((rc = ss_svc_seal_status(svc, es_id, now, &info, err)) != 0)
-        return rc;
     memset(&e, 0, sizeof(e));
-    e.kind = SC_STATUS_ESID;
-    e.subject = es_id;
-    e.status = (sc_status_code)info.status;
+    if ((rc = seal ? ss_svc_seal_status(svc, subject, now, &si, err)
+                   : ss_svc_lic_status(svc, subject, now, &li, err)) != 0)
+        return rc;
+    e.kind = (sc_status_subject)kind;
+    e.subject = subject;
+    e.status = (sc_status_code)(seal ? si.status : li.status);
     e.this_update = now;
     e.has_next_update = 1;
     e.next_update = now + next_s;
-    if (info.status != SS_SVC_UNKNOWN) {
-        if (info.changes > 0 &&
-            (rc = ss_svc_seal_history(svc, es_id, on_change, &h, err)) != 0)
+    changes = seal ? si.changes : li.changes;
+    if (e.status != SC_STATUS_UNKNOWN) {
+        if (changes > 0 && (rc = seal ? ss_svc_seal_history(svc, subject, on_change, &h, err)
+                                      : ss_svc_lic_history(svc, subject, on_change, &h,
+                                                           err)) != 0)
             return rc;
-        e.digest = info.seal_sm3;
-        e.has_valid_end = 1;
-        e.valid_end = info.valid_end;
+        e.digest = seal ? si.seal_sm3 : li.file_sm3;
+        e.has_valid_end = seal || li.valid_to != 0;
+        e.valid_end = seal ? si.valid_end : li.valid_to;
         e.history = h.n > 0 ? h.c : NULL;
         e.history_len = h.n;
     }
     return sc_status_builder_add(b, &e, err);
+}
+
+static int add_entry(ss_svc *svc, sc_status_builder *b, const char *es_id, int64_t now,
+                     unsigned next_s, sc_err *err)
+{
+    return add_subject(svc, b, SC_STATUS_ESID, es_id, now, next_s, err);
+}
+
+static int add_license(ss_svc *svc, sc_status_builder *b, const char *zzbs, int64_t now,
+                       unsigned next_s, sc_err *err)
+{
+    return add_subject(svc, b, SC_STATUS_LICENSE_ID, zzbs, now, next_s, err);
 }
 
 /* Sign with the status signer; its CA (the seal CA) follows it in certs. */
@@ -124,19 +143,30 @@ static int reply_status(ss_req *req, int rc, uint8_t *der, size_t len, const sc_
     return rc;
 }
 
-int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
-                       const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
-                       sc_err *err)
+typedef int (*add_fn)(ss_svc *svc, sc_status_builder *b, const char *subject, int64_t now,
+                      unsigned next_s, sc_err *err);
+
+/* One subject's signed response: a seal's (add_entry) or a licence's (add_license). */
+static int status_one(ss_api_svc *a, add_fn add, unsigned next_s, const char *subject,
+                      int64_t now, const uint8_t *nonce, size_t nonce_len, uint8_t **der,
+                      size_t *len, sc_err *err)
 {
     sc_status_builder *b = NULL;
     int rc;
 
     if ((rc = sc_status_builder_new(&b, now, err)) == 0 &&
         (nonce == NULL || (rc = sc_status_builder_set_nonce(b, nonce, nonce_len, err)) == 0) &&
-        (rc = add_entry(a->svc, b, es_id, now, next_s, err)) == 0)
+        (rc = add(a->svc, b, subject, now, next_s, err)) == 0)
         rc = sign_status(a, b, der, len, err);
     sc_status_builder_free(b);
     return rc;
+}
+
+int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_t now,
+                       const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
+                       sc_err *err)
+{
+    return status_one(a, add_entry, next_s, es_id, now, nonce, nonce_len, der, len, err);
 }
 
 /* ?nonce=HEX (1..SC_STATUS_MAX_NONCE bytes): echoed in the signed answer, so a verifier that
@@ -166,6 +196,12 @@ static int read_nonce(ss_req *req, uint8_t out[SC_STATUS_MAX_NONCE])
     return (int)(len / 2);
 }
 
+static void hex32(const uint8_t d[32], char hex[65])
+{
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+}
+
 /* One seal: a signed entry, or with Accept: application/json the same facts unsigned (no
  * history: that answer needs only the status, not the builder). */
 int ss__api_seal_status(ss_req *req)
@@ -189,8 +225,7 @@ int ss__api_seal_status(ss_req *req)
         char hex[65];
         if ((rc = ss_svc_seal_status(a->svc, es_id, now, &st, &err)) != 0)
             return ss__api_reply_svc(req, rc, &err);
-        for (int i = 0; i < 32; i++)
-            snprintf(hex + 2 * i, 3, "%02x", st.seal_sm3[i]);
+        hex32(st.seal_sm3, hex);
         return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:s?}",
                                                      "es_id", es_id, "status",
                                                      ss_svc_status_name(st.status), "reason",
@@ -207,6 +242,47 @@ int ss__api_seal_status(ss_req *req)
     rc = ss__api_status_one(a, next_s, es_id, now, nlen > 0 ? nonce : NULL, (size_t)nlen, &der,
                             &len, &err);
     return reply_status(req, rc, der, len, &err);
+}
+
+/* One licence (spec/license-file.md §5): a signed entry with Subject licenseId, or with
+ * Accept: application/json the same facts unsigned; ?nonce= as for a seal. A licence never
+ * issued here is "unknown" (200), as an unknown seal. */
+int ss__api_license_status(ss_req *req)
+{
+    ss_api_svc *a = status_api(req);
+    const char *id = ss_req_param(req, "id");
+    int64_t now = (int64_t)time(NULL);
+    unsigned next_s = ss_config_status_next_update_s(ss_server_config(ss_req_server(req)));
+    ss_svc_lic_status_info st;
+    uint8_t *der = NULL, nonce[SC_STATUS_MAX_NONCE];
+    size_t len = 0;
+    char hex[65];
+    sc_err err = SC_ERR_INIT;
+    int rc, nlen;
+
+    if (a == NULL || (nlen = read_nonce(req, nonce)) < 0)
+        return 0;
+    if (!wants_json(req)) {
+        rc = status_one(a, add_license, next_s, id, now, nlen > 0 ? nonce : NULL,
+                        (size_t)nlen, &der, &len, &err);
+        return reply_status(req, rc, der, len, &err);
+    }
+    if ((rc = ss_svc_lic_status(a->svc, id, now, &st, &err)) != 0)
+        return ss__api_reply_svc(req, rc, &err);
+    hex32(st.file_sm3, hex);
+    return ss__api_reply_doc(req, 200,
+                             json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:I,s:I,s:I,s:s?,s:s?}",
+                                       "id", id, "status", sc_status_name(st.status), "reason",
+                                       st.reason >= 0 ? sc_status_reason_name(st.reason) : NULL,
+                                       "text", st.text[0] != '\0' ? st.text : NULL,
+                                       "since", (json_int_t)st.since,
+                                       "this_update", (json_int_t)now,
+                                       "next_update", (json_int_t)(now + next_s),
+                                       "valid_from", (json_int_t)st.valid_from,
+                                       "valid_to", (json_int_t)st.valid_to,
+                                       "file_sm3", st.status != SC_STATUS_UNKNOWN ? hex : NULL,
+                                       "replaced_by",
+                                       st.replaced_by[0] != '\0' ? st.replaced_by : NULL));
 }
 
 struct es_list {
@@ -232,7 +308,44 @@ static int on_seal(void *ctx, const ss_seal *s)
     return 0;
 }
 
-/* The full list, one entry per seal made here. listSequence is the audit chain's head: every
+/* A page of licence identifiers (ss_store_lic_list), added to the list after the page is
+ * read: the store's connection is given back before each licence's status is asked. */
+#define LIC_PAGE 1000
+
+struct lic_page {
+    char (*ids)[SS_LIC_ID_MAX + 1];
+    size_t n;
+    int64_t last;
+};
+
+static int on_license(void *ctx, const ss_license *l)
+{
+    struct lic_page *p = ctx;
+
+    memcpy(p->ids[p->n++], l->zzbs, sizeof(l->zzbs));
+    p->last = l->id;
+    return 0;
+}
+
+static int add_licenses(ss_api_svc *a, ss_store *store, sc_status_builder *b, int64_t now,
+                        unsigned next_s, sc_err *err)
+{
+    struct lic_page p = { malloc(LIC_PAGE * sizeof(*p.ids)), 0, 0 };
+    int rc = p.ids != NULL ? 0 : sc_err_set(err, SC_ENOMEM, "status list: out of memory");
+
+    while (rc == 0) {
+        p.n = 0;
+        rc = ss_store_lic_list(store, NULL, SS_LIC_ANY, p.last, LIC_PAGE, on_license, &p, err);
+        for (size_t i = 0; rc == 0 && i < p.n; i++)
+            rc = add_license(a->svc, b, p.ids[i], now, next_s, err);
+        if (p.n < LIC_PAGE)
+            break;
+    }
+    free(p.ids);
+    return rc;
+}
+
+/* The full list, one entry per seal made here, then one per licence issued here. listSequence is the audit chain's head: every
  * status change (and every other act) appends a record, so it grows with every change. */
 int ss__api_status_list(ss_req *req)
 {
@@ -259,6 +372,8 @@ int ss__api_status_list(ss_req *req)
         rc = sc_status_builder_set_list_sequence(b, seq, &err);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
         rc = add_entry(a->svc, b, l.ids[i], now, next_s, &err);
+    if (rc == 0)
+        rc = add_licenses(a, store, b, now, next_s, &err);
     if (rc == 0)
         rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);

@@ -47,6 +47,8 @@ struct ss_config {
     char *key_password_file, *unit_key_password_file;
     char region_code[8];
     char *tsa_policy;
+    char *lic_verify_url;      /* license_verify_url, or NULL */
+    char lic_area_code[8];     /* license_area_code, or "" */
     unsigned status_next_update_s;
     char *trust[SS_CONFIG_TRUST_FILES_MAX];   /* trust_anchors; ntrust 0: absent */
     size_t ntrust;
@@ -397,6 +399,34 @@ static int parse_pair(struct ctx *c, ss_config *cfg, const json_t *root, int i)
     return need(c, cfg->pair_key[i], kk, " (encrypted PKCS#8 PEM)");
 }
 
+/* license_verify_url (the licences' 2-D code: "<url>?id=<ZZBS>") and license_area_code
+ * (their ZZSSGXSD): spec/license-file.md §2, §4. */
+static int parse_license(struct ctx *c, ss_config *cfg, const json_t *root)
+{
+    const char *url = NULL, *area = NULL;
+    int rc;
+
+    if ((rc = get_str(c, root, "license_verify_url", "license_verify_url", &url)) != 0 ||
+        (rc = get_str(c, root, "license_area_code", "license_area_code", &area)) != 0)
+        return rc;
+    if (url != NULL) {
+        size_t n = strlen(url);
+        if ((strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) || n > 512 ||
+            strcspn(url, " \t\r\n\"<>") != n)
+            return bad(c, SC_EINVAL, "license_verify_url", "expected an http(s) URL of at "
+                       "most 512 characters without spaces");
+        if ((cfg->lic_verify_url = strdup(url)) == NULL)
+            return sc_err_set(c->err, SC_ENOMEM, "config: out of memory");
+    }
+    if (area != NULL) {
+        if (strlen(area) != 6 || strspn(area, "0123456789") != 6)
+            return bad(c, SC_EINVAL, "license_area_code", "\"%.16s\" is not 6 digits "
+                       "(GB/T 2260)", area);
+        memcpy(cfg->lic_area_code, area, 7);
+    }
+    return 0;
+}
+
 static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
 {
     const char *region = NULL, *policy = NULL;
@@ -413,7 +443,8 @@ static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
         (rc = get_str(c, root, "region_code", "region_code", &region)) != 0 ||
         (rc = get_str(c, root, "tsa_policy", "tsa_policy", &policy)) != 0 ||
         (rc = get_uint(c, root, "status_next_update_s", "status_next_update_s", 60,
-                       SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0)
+                       SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0 ||
+        (rc = parse_license(c, cfg, root)) != 0)
         return rc;
     cfg->status_next_update_s = (unsigned)next;
     if (policy != NULL) {
@@ -449,7 +480,8 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
                                         "seal_maker", "status_signer", "tsa",
                                         "key_password_file", "unit_key_password_file",
                                         "region_code", "status_next_update_s", "tsa_policy",
-                                        "trust_anchors", NULL };
+                                        "trust_anchors", "license_verify_url",
+                                        "license_area_code", NULL };
     const char *role = NULL, *listen = NULL;
     const json_t *tls, *v;
     unsigned long long threads = cfg->threads;
@@ -615,6 +647,7 @@ void ss_config_free(ss_config *cfg)
     free(cfg->key_password_file);
     free(cfg->unit_key_password_file);
     free(cfg->tsa_policy);
+    free(cfg->lic_verify_url);
     for (size_t i = 0; i < cfg->nbody; i++)
         free(cfg->body[i].route);
     for (size_t i = 0; i < cfg->ntrust; i++)
@@ -696,6 +729,11 @@ int ss_config_has_service(const ss_config *cfg)
            cfg->pair_cert[SS_CONFIG_SEAL_MAKER] != NULL;
 }
 const char *ss_config_tsa_policy(const ss_config *cfg) { return cfg->tsa_policy; }
+const char *ss_config_license_verify_url(const ss_config *cfg) { return cfg->lic_verify_url; }
+const char *ss_config_license_area_code(const ss_config *cfg)
+{
+    return cfg->lic_area_code[0] != '\0' ? cfg->lic_area_code : NULL;
+}
 size_t ss_config_trust_anchor_count(const ss_config *cfg) { return cfg->ntrust; }
 const char *ss_config_trust_anchor(const ss_config *cfg, size_t i)
 {

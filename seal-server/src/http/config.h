@@ -96,6 +96,11 @@ const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default 
 unsigned ss_config_status_next_update_s(const ss_config *cfg);
 /** The TSA policy OID (dotted) for POST /tsa; NULL: not configured (POST /tsa answers 503). */
 const char *ss_config_tsa_policy(const ss_config *cfg);
+/* Licences (spec/license-file.md): the verification URL their 2-D code carries
+ * ("<url>?id=<ZZBS>") and their 管辖属地 ZZSSGXSD (6 digits); NULL when not configured (the
+ * code then carries the identifier alone; a request may name its area_code). */
+const char *ss_config_license_verify_url(const ss_config *cfg);
+const char *ss_config_license_area_code(const ss_config *cfg);
 /* POST /api/v1/verify's trust anchors ("trust_anchors": files of PEM or DER certificates).
  * count 0: the key is absent, and the seal CA (seal_ca.cert) is the anchor. */
 size_t ss_config_trust_anchor_count(const ss_config *cfg);

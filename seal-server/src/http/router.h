@@ -29,8 +29,8 @@ typedef struct ss_route {
     uint32_t roles;                   /* SS_ROLE_* bits (store.h) allowed; 0: no credential
                                          needed */
     size_t max_body;                  /* bytes; the config may override per route */
-    const char *content_type;         /* media type a body must have ("application/json");
-                                         NULL: the route takes no body */
+    const char *content_type;         /* media type a body must have ("application/json"),
+                                         or several separated by ','; NULL: no body */
     ss_handler_fn handler;
 } ss_route;
 

@@ -111,6 +111,7 @@ static int authenticate(ss_server *s, ss_req *req)
 }
 
 /* "application/json; charset=utf-8" has media type "application/json". */
+/* want is one media type or several separated by ',' (a route that reads either). */
 static int media_type_is(const char *header, const char *want)
 {
     size_t n;
@@ -120,7 +121,12 @@ static int media_type_is(const char *header, const char *want)
     while (*header == ' ' || *header == '\t')
         header++;
     n = strcspn(header, "; \t");
-    return n == strlen(want) && strncasecmp(header, want, n) == 0;
+    for (const char *w = want; *w != '\0'; w += strcspn(w, ",") + (w[strcspn(w, ",")] == ',')) {
+        size_t wl = strcspn(w, ",");
+        if (n == wl && strncasecmp(header, w, n) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 /* Read the body within the route's limit. Returns 0 when read, 1 when it answered. */
