@@ -544,25 +544,17 @@ static void print_json_body(const remote *r, const uint8_t *p, size_t n)
         fputc('\n', stdout);
 }
 
-int remote_json(remote *r, const char *method, const char *path, const json_t *body,
-                json_t **out, sc_err *err)
+/* method path with body b; a 2xx JSON answer into *out. */
+static int json_call(remote *r, const char *method, const char *path, const req_body *b,
+                     json_t **out, sc_err *err)
 {
     sink s = { .max = REMOTE_MAX_JSON, .fd = -1 };
-    req_body b = { 0 };
-    char *text = NULL;
     json_error_t je;
     long status;
     int rc;
 
     *out = NULL;
-    if (body != NULL) {
-        if ((text = json_dumps(body, JSON_COMPACT)) == NULL)
-            return sc_err_set(err, SC_ENOMEM, "out of memory");
-        b.ctype = "application/json";
-        b.mem = text;
-        b.len = strlen(text);
-    }
-    if ((rc = perform(r, method, path, &b, &s, &status, err)) != 0)
+    if ((rc = perform(r, method, path, b, &s, &status, err)) != 0)
         goto out;
     print_json_body(r, s.p, s.n);
     if (status < 200 || status > 299) {
@@ -574,9 +566,36 @@ int remote_json(remote *r, const char *method, const char *path, const json_t *b
         rc = sc_err_set(err, REMOTE_ESERVER, "%s%s: the answer is not JSON (%s)", r->base, path,
                         je.text);
 out:
-    free(text);
     free(s.p);
     return rc;
+}
+
+int remote_json(remote *r, const char *method, const char *path, const json_t *body,
+                json_t **out, sc_err *err)
+{
+    req_body b = { 0 };
+    char *text = NULL;
+    int rc;
+
+    *out = NULL;
+    if (body != NULL) {
+        if ((text = json_dumps(body, JSON_COMPACT)) == NULL)
+            return sc_err_set(err, SC_ENOMEM, "out of memory");
+        b.ctype = "application/json";
+        b.mem = text;
+        b.len = strlen(text);
+    }
+    rc = json_call(r, method, path, &b, out, err);
+    free(text);
+    return rc;
+}
+
+int remote_post_mem(remote *r, const char *path, const char *ctype, const void *data,
+                    size_t len, json_t **out, sc_err *err)
+{
+    req_body b = { .ctype = ctype, .mem = data, .len = len };
+
+    return json_call(r, "POST", path, &b, out, err);
 }
 
 int remote_get_bytes(remote *r, const char *path, const char *accept, size_t max,

@@ -108,6 +108,10 @@ const char *remote_server(const remote *r);
 int remote_json(remote *r, const char *method, const char *path, const json_t *body,
                 json_t **out, sc_err *err);
 
+/** POST len bytes of data as ctype (text/csv, …) to path; the answer as remote_json's. */
+int remote_post_mem(remote *r, const char *path, const char *ctype, const void *data,
+                    size_t len, json_t **out, sc_err *err);
+
 /** The same, the answer in binary (accept: its media type): on 200 *body is a new buffer
  *  (free()) of *len bytes, at most max. Errors as remote_json. Nothing printed. */
 int remote_get_bytes(remote *r, const char *path, const char *accept, size_t max,
@@ -172,5 +176,14 @@ int cmd_sign_ofd_any(int argc, char **argv);
 int cmd_sign_batch(int argc, char **argv);
 int cmd_audit_verify_any(int argc, char **argv);
 int cmd_audit_show_any(int argc, char **argv);
+int cmd_license_type(int argc, char **argv);       /* cmd_license.c: e-licences */
+int cmd_license_grant(int argc, char **argv);
+int cmd_license_issue(int argc, char **argv);
+int cmd_license_suspend(int argc, char **argv);
+int cmd_license_resume(int argc, char **argv);
+int cmd_license_revoke(int argc, char **argv);
+int cmd_license_status(int argc, char **argv);
+int cmd_license_seal(int argc, char **argv);
+int cmd_license_batch(int argc, char **argv);      /* cmd_license_batch.c */
 
 #endif

@@ -52,6 +52,22 @@ static const struct {
       cmd_client_rotate },
     { "status", "get", "a seal's status; -o saves the signed response", cmd_status_get },
     { "status-list", NULL, "save the signed list of every seal's status", cmd_status_list },
+    { "license", "type", "licence types: add TEMPLATE.xml [--file NAME=PATH]... | list",
+      cmd_license_type },
+    { "license", "grant", "add: let a client issue a licence type with a seal (admin)",
+      cmd_license_grant },
+    { "license", "issue", "issue one licence from a JSON row, save its OFD (operator)",
+      cmd_license_issue },
+    { "license", "batch", "issue a licence per CSV row, 1000 a request, resumable",
+      cmd_license_batch },
+    { "license", "suspend", "suspend a licence (seal-officer, admin)", cmd_license_suspend },
+    { "license", "resume", "resume a suspended licence (seal-officer, admin)",
+      cmd_license_resume },
+    { "license", "revoke", "revoke a licence, final (seal-officer, admin)", cmd_license_revoke },
+    { "license", "status", "a licence's status; -o saves the signed response",
+      cmd_license_status },
+    { "license", "seal", "stamp the seal onto existing licence OFDs (存量证照加盖)",
+      cmd_license_seal },
 };
 
 static void usage(FILE *f)
