@@ -193,6 +193,57 @@ static void zipw_add__deflates_each_entry_as_a_fresh_stream(void **state)
     free(b.buf);
 }
 
+/* sc__zipw_set_deflate: entries under min_len stored though deflate was asked, longer ones
+ * deflated at the level set (level 1 gives other bytes than 6, both read back the same);
+ * levels outside 1..9 refused. */
+static void zipw_set_deflate__level_and_small_entries_stored(void **state)
+{
+    struct mem a = { 0 }, b = { 0 };
+    size_t big_len, doc_len, la, lb, len;
+    uint8_t *big = sample_data(5, &big_len), *doc = sample_data(0, &doc_len), *ra, *rb, *got;
+    sc__zipw *w;
+    sc_ofd_pkg *pa, *pb;
+    sc__ofd_raw_stat st;
+    struct zip_file *zf = NULL;
+
+    (void)state;
+    w = zw_new(&b, NULL, 0xFFFFFFFFu);
+    REFUSES(SC_EINVAL, "deflate level 0", sc__zipw_set_deflate(w, 0, 0, &e_));
+    REFUSES(SC_EINVAL, "deflate level 10", sc__zipw_set_deflate(w, 10, 0, &e_));
+    OK(sc__zipw_set_deflate(w, 1, doc_len + 1, &e_));
+    OK(sc__zipw_add(w, "big.bin", big, big_len, 1, &e_));
+    OK(sc__zipw_add(w, "x.xml", doc, doc_len, 1, &e_));
+    zw_finish(w);
+    pb = open_ok(b.buf, b.len);
+    rb = stored_bytes(pb, 0, &lb);
+    w = zw_new(&a, NULL, 0xFFFFFFFFu);   /* the default level */
+    OK(sc__zipw_add(w, "big.bin", big, big_len, 1, &e_));
+    zw_finish(w);
+    pa = open_ok(a.buf, a.len);
+    ra = stored_bytes(pa, 0, &la);
+    assert_true(la != lb || memcmp(ra, rb, la) != 0);   /* level 1, not 6 */
+    free(ra);
+    free(rb);
+    sc_ofd_pkg_free(pa);
+    free(a.buf);
+    got = read_ix(pb, 0, &len);
+    assert_int_equal(len, big_len);
+    assert_memory_equal(got, big, len);
+    free(got);
+    OK(sc__ofd_pkg_raw_open(pb, 1, &st, &zf, &e_));
+    zip_fclose(zf);
+    assert_int_equal(st.method, 0);                   /* shorter than min_len: stored */
+    got = read_ix(pb, 1, &len);
+    assert_int_equal(len, doc_len);
+    assert_memory_equal(got, doc, len);
+    free(got);
+    external_readers_accept(b.buf, b.len, "level1.zip");
+    sc_ofd_pkg_free(pb);
+    free(b.buf);
+    free(big);
+    free(doc);
+}
+
 static void zipw_copy__keeps_every_entry_of_each_vector(void **state)
 {
     char paths[32][512];
@@ -402,6 +453,7 @@ int main(void)
         cmocka_unit_test(zipw_add__round_trips_through_each_reader),
         cmocka_unit_test(zipw_add__same_input_gives_same_bytes),
         cmocka_unit_test(zipw_add__deflates_each_entry_as_a_fresh_stream),
+        cmocka_unit_test(zipw_set_deflate__level_and_small_entries_stored),
         cmocka_unit_test(zipw_copy__keeps_every_entry_of_each_vector),
         cmocka_unit_test(zipw_add__refuses_each_bad_name),
         cmocka_unit_test(zipw_add__limits_name_at_n_and_n_plus_1),

@@ -9,7 +9,7 @@
  * written once. The stamping itself is sc_ofd_sign's code (ofd_stamp.c): the output has the
  * same entries, in the same order, with the same uncompressed bytes as stamping the written
  * package (but for the randomised SM2 value in SignedValue.dat); only the deflate level of
- * its XML differs (1, see sc__zipw_set_level). */
+ * its XML differs (level 1, parts under 4 KiB stored: sc__zipw_set_deflate). */
 #ifndef SC_OFD_DOC_SIGN_H
 #define SC_OFD_DOC_SIGN_H
 

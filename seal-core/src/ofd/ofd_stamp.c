@@ -34,6 +34,7 @@
 typedef struct job {
     sc__ofd_src src;
     int level;                    /* deflate level of the output; 0: the zip writer's */
+    size_t min_deflate;           /* with level: shorter entries are stored */
     const sc_ofd_sign_params *p;
     sc__ofd_model *m;
     int64_t t;                    /* signing time */
@@ -421,7 +422,7 @@ static int write_out(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
     int rc;
 
     if ((rc = sc__zipw_new(&w, sink, ctx, err)) != 0 ||
-        (j->level != 0 && (rc = sc__zipw_set_level(w, j->level, err)) != 0))
+        (j->level != 0 && (rc = sc__zipw_set_deflate(w, j->level, j->min_deflate, err)) != 0))
         goto out;
     for (size_t i = 0; i < n && rc == 0; i++) {
         const char *name = sc__ofd_src_name(&j->src, i);
@@ -543,7 +544,8 @@ int sc__ofd_sign_doc(const sc_ofd_doc *doc, const sc_ofd_sign_params *p, sc_ofd_
     if ((rc = sc__ofd_doc_model(doc, &j.m, err)) == 0) {
         j.src.parts = parts.p;
         j.src.nparts = parts.n;
-        j.level = 1;   /* small generated XML, made in bulk (sc__zipw_set_level) */
+        j.level = 1;   /* small generated XML, made in bulk (sc__zipw_set_deflate) */
+        j.min_deflate = 4096;
         rc = stamp(&j, p, sink, ctx, info, err);
     }
     sc__ofd_parts_free(&parts);

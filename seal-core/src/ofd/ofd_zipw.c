@@ -54,6 +54,7 @@ struct sc__zipw {
                                clears ~270 KB, a third of a small stamp's non-SM2 time */
     int zs_ready;
     int level;              /* zlib level of the stream */
+    size_t min_deflate;     /* entries shorter than this are stored */
 };
 
 static void put16(uint8_t *p, uint32_t v)
@@ -322,7 +323,7 @@ void sc__zipw_free(sc__zipw *w)
     free(w);
 }
 
-int sc__zipw_set_level(sc__zipw *w, int level, sc_err *err)
+int sc__zipw_set_deflate(sc__zipw *w, int level, size_t min_len, sc_err *err)
 {
     if (level < 1 || level > 9)
         return sc_err_set(err, SC_EINVAL, "zip writer: deflate level %d is not 1..9", level);
@@ -331,6 +332,7 @@ int sc__zipw_set_level(sc__zipw *w, int level, sc_err *err)
         w->zs_ready = 0;
     }
     w->level = level;
+    w->min_deflate = min_len;
     return 0;
 }
 
@@ -345,6 +347,8 @@ int sc__zipw_add(sc__zipw *w, const char *name, const uint8_t *data, size_t len,
         return rc;
     if (data == NULL && len > 0)
         return sc_err_set(err, SC_EINVAL, "zip entry \"%.200s\": NULL data", name);
+    if (len < w->min_deflate)
+        deflate = 0;
     /* Sizes first without compressing: a refused entry costs nothing. */
     if ((rc = check_entry(w, name, len, deflate ? 0 : len, err)) != 0)
         goto out;
