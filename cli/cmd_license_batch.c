@@ -75,6 +75,7 @@ static int split(const char *p, size_t len, records *r)
 
 typedef struct tally {
     size_t issued, already, failed, written, kept, fetch_failed;
+    double issue_s;      /* in the batch requests (the rest: fetching files) */
     char **why;          /* per failed row: "row N (line L): message" */
 } tally;
 
@@ -203,7 +204,8 @@ static void summary(const char *prog, const tally *t, size_t rows, double secs)
     fprintf(stderr, "; files: %zu written, %zu already there", t->written, t->kept);
     if (t->fetch_failed > 0)
         fprintf(stderr, ", %zu not fetched", t->fetch_failed);
-    fprintf(stderr, "; %.1f s, %.0f rows/s\n", secs, secs > 0 ? (double)rows / secs : 0.0);
+    fprintf(stderr, "; issuing %.1f s; %.1f s, %.0f rows/s\n", t->issue_s, secs,
+            secs > 0 ? (double)rows / secs : 0.0);
     for (size_t i = 0; i < t->failed; i++)
         fprintf(stderr, "%s: %s\n", prog, t->why[i] != NULL ? t->why[i] : "(out of memory)");
 }
@@ -281,8 +283,10 @@ int cmd_license_batch(int argc, char **argv)
     for (size_t first = 0; first < rows && rc == 0; first += CHUNK) {
         size_t n = rows - first < CHUNK ? rows - first : CHUNK;
         json_t *doc = NULL;
-        if ((rc = post_chunk(r, base, (const char *)csv, &rec, first, n, &doc, &err)) == 0 &&
-            take_results(r, doc, &rec, first, n, a.out, &t, &bar, &done) != 0)
+        double p0 = now_s();
+        rc = post_chunk(r, base, (const char *)csv, &rec, first, n, &doc, &err);
+        t.issue_s += now_s() - p0;
+        if (rc == 0 && take_results(r, doc, &rec, first, n, a.out, &t, &bar, &done) != 0)
             rc = sc_err_set(&err, REMOTE_ESERVER, "the server's answer for rows %zu..%zu is "
                             "not a batch result", first + 1, first + n);
         json_decref(doc);

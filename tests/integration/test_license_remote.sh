@@ -142,7 +142,7 @@ contains "batch" "files: 997 written, 0 already there"
 contains "batch" "row 100 (line 101): 统一社会信用代码 (uscc): check character"
 contains "batch" "row 500 (line 501): "
 contains "batch" "row 900 (line 901): "
-RATE=$(sed -n 's/.*; \([0-9.]*\) s, \([0-9]*\) rows\/s$/\2 rows\/s in \1 s/p' "$T/stderr")
+RATE=$(sed -n 's/.*; issuing \([0-9.]*\) s; \([0-9.]*\) s, \([0-9]*\) rows\/s$/\3 rows\/s (\2 s; issuing alone \1 s)/p' "$T/stderr")
 [ "$(ls "$T/lics" | grep -c '\.ofd$')" = 997 ] && ok || bad "$(ls "$T/lics" | grep -c '\.ofd$') files in --out, expected 997"
 ls -a "$T/lics" | grep -q '\.tmp' && bad "temporary files left in --out" || ok
 COUNT() { sqlite3 "file:$D/store.db?mode=ro" "SELECT count(*) FROM licenses"; }

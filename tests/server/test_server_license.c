@@ -5,7 +5,8 @@
  * its status; the signed status (DER, Subject licenseId, nonce echoed) and the status list;
  * role boundaries (401, 403); malformed CSV and JSON (400), oversized bodies (413); a small
  * CSV batch with a bad row reported and a re-run that issues nothing twice; an unsealed OFD
- * stamped at the template's seal position. */
+ * stamped at the template's seal position; suspend, resume, re-issue, an Idempotency-Key,
+ * a JSON batch. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -395,6 +396,84 @@ static void test_license_batch_csv_rerun(void **state)
     json_decref(first_ids[2]);
 }
 
+/* Suspend and resume, re-issue (the old one voided naming the new), an Idempotency-Key
+ * issuing once, a JSON batch. */
+static void test_license_changes_reissue_idempotent(void **state)
+{
+    char es_id[64], id[256], path[512], next[256];
+    json_t *doc = NULL, *rows;
+    sf_req q = { .method = "POST", .path = "/api/v1/licenses", .token = NULL,
+                 .content_type = "application/json", .header = "Idempotency-Key: lic-k1" };
+    sf_resp r;
+    char *body;
+
+    (void)state;
+    prepare('Q', es_id, sizeof(es_id));
+    q.token = env()->tok_operator;
+    doc = json_pack("{s:s,s:s,s:o}", "type", TYPE, "es_id", es_id, "row", row(NULL, NULL));
+    body = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    q.body = body;
+    q.body_len = strlen(body);
+    for (int i = 0; i < 2; i++) {   /* the retry answers the first licence, 200 */
+        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(r.status, i == 0 ? 201 : 200);
+        doc = json_loads(r.body, 0, NULL);
+        sf_resp_free(&r);
+        if (i == 0)
+            snprintf(id, sizeof(id), "%s", sfa_jstr(doc, "id"));
+        assert_string_equal(sfa_jstr(doc, "id"), id);
+        assert_int_equal(json_is_true(json_object_get(doc, "replayed")), i);
+        json_decref(doc);
+    }
+    free(body);
+
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s/suspend", id);
+    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_officer, NULL, &doc,
+                              "{\"reason\": \"under review\"}"), 200);
+    assert_string_equal(sfa_jstr(doc, "status"), "suspended");
+    json_decref(doc);
+    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_officer, NULL, NULL, NULL), 409);
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s/resume", id);
+    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_admin, NULL, &doc, NULL), 200);
+    assert_string_equal(sfa_jstr(doc, "status"), "good");
+    json_decref(doc);
+
+    /* re-issue with a changed name: a new identifier, version 002; the old one voided */
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s/reissue", id);
+    doc = json_pack("{s:o}", "row", row("name", "某某科技股份有限公司"));
+    assert_int_equal(send_json("POST", path, env()->tok_operator, doc, &doc), 201);
+    snprintf(next, sizeof(next), "%s", sfa_jstr(doc, "id"));
+    assert_string_equal(sfa_jstr(doc, "replaces"), id);
+    json_decref(doc);
+    assert_non_null(strstr(next, ".002."));
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s", id);
+    assert_int_equal(sfa_call(&srv, "GET", path, env()->tok_officer, NULL, &doc, NULL), 200);
+    assert_string_equal(sfa_jstr(doc, "status"), "voided");
+    assert_string_equal(sfa_jstr(doc, "replaced_by"), next);
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s", next);
+    assert_int_equal(sfa_call(&srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);
+    assert_string_equal(sfa_jstr(doc, "holder_name"), "某某科技股份有限公司");
+    json_decref(doc);
+
+    /* a JSON batch: rows 0 and 1, the second without a required field */
+    rows = json_pack("[o,{s:s}]", row(NULL, NULL), "uscc", "91350100M000100Y43");
+    doc = json_pack("{s:s,s:s,s:s,s:o}", "type", TYPE, "es_id", es_id, "batch_id", "json-1",
+                    "rows", rows);
+    assert_int_equal(send_json("POST", "/api/v1/licenses/batch", env()->tok_operator, doc,
+                               &doc), 200);
+    assert_int_equal(sfa_jint(doc, "issued"), 1);
+    assert_int_equal(sfa_jint(doc, "failed"), 1);
+    assert_string_equal(sfa_jstr(json_array_get(json_object_get(doc, "results"), 1), "error"),
+                        "EFORMAT");
+    json_decref(doc);
+    assert_int_equal(sfa_call(&srv, "GET", "/api/v1/licenses?status=voided", env()->tok_admin,
+                              NULL, &doc, NULL), 200);
+    assert_int_equal(json_array_size(json_object_get(doc, "licenses")), 1);
+    json_decref(doc);
+}
+
 /* 存量证照加盖: an unsealed OFD stamped at the type's seal position, with a signing grant. */
 static void test_license_seal_existing(void **state)
 {
@@ -430,6 +509,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_license_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_license_batch_csv_rerun, setup, teardown),
         cmocka_unit_test_setup_teardown(test_license_seal_existing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_license_changes_reissue_idempotent, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -206,14 +206,13 @@ int ss__api_lic_type_get(ss_req *req)
     if ((rc = ss_svc_lic_type_get(svc, &act, ss_req_param(req, "code"), &t, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
     doc = type_json(&t);
+    /* the stored template was parsed when added: a failure here is memory */
     fields = fields_json(&t, &err);
-    if (doc != NULL && fields != NULL &&
-        (json_object_set_new(doc, "template", json_stringn((const char *)t.tmpl,
-                                                            t.tmpl_len)) != 0 ||
-         json_object_set_new(doc, "fields", fields) != 0)) {
-        json_decref(doc);
-        doc = NULL;
-    } else if (fields == NULL) {
+    if (doc == NULL)
+        json_decref(fields);   /* set_new below takes it, also when it fails */
+    if (doc == NULL || fields == NULL || json_object_set_new(doc, "fields", fields) != 0 ||
+        json_object_set_new(doc, "template", json_stringn((const char *)t.tmpl,
+                                                           t.tmpl_len)) != 0) {
         json_decref(doc);
         doc = NULL;
     }
