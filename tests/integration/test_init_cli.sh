@@ -15,9 +15,7 @@ for tool in curl sqlite3 openssl; do
   command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup)"; exit 77; }
 done
 
-SERVER_PID=
-stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_PID=; fi; }
-trap 'stop_server 2>/dev/null; rm -rf "$T"' EXIT
+. "$(dirname "${BASH_SOURCE[0]}")/server.sh"
 
 mode_is() {   # WANT PATH
   local m; m=$(stat -c %a "$2" 2>/dev/null)
@@ -29,15 +27,6 @@ same_tree() {   # WHAT DIR SUMFILE
 }
 no_stage() {    # WHAT PARENT: no staging directory left behind
   if ls -A "$2" | grep -q 'sealctl-init'; then bad "$1: staging left in $2: $(ls -A "$2")"; else ok; fi
-}
-# A port nobody listens on (bash only: no python or ss needed); a lost race shows as a bind error.
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 0
 }
 
 # ---- a province from nothing ------------------------------------------------------------------
@@ -88,26 +77,7 @@ want_subj=$(openssl x509 -in "$D/pki/tls-client.pem" -noout -subject -nameopt RF
 if grep -qaF -- "$TOKEN" "$D/store.db"; then bad "the token is stored in clear"; else ok; fi
 
 # ---- the real server with this config ---------------------------------------------------------
-start_server() {   # CONFIG
-  local i
-  "$SEAL_SERVER" --config "$1" 2>"$T/server.log" &
-  SERVER_PID=$!
-  for i in $(seq 100); do
-    grep -q '"event":"listening"' "$T/server.log" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { wait "$SERVER_PID"; SERVER_PID=; return 1; }
-    sleep 0.1
-  done
-  return 1
-}
-started=0
-for attempt in 1 2 3; do
-  if start_server "$D/seal-server.json"; then started=1; break; fi
-  grep -q "in use" "$T/server.log" || break          # only a lost port race is retried
-  NEW=$(free_port)
-  sed -i "s/127.0.0.1:$PORT/127.0.0.1:$NEW/" "$D/seal-server.json"
-  PORT=$NEW
-done
-if [ $started = 1 ]; then ok; else bad "seal-server did not start:"; sed 's/^/    /' "$T/server.log"; fi
+start_server "$D/seal-server.json"
 URL=https://127.0.0.1:$PORT
 CURL=(curl -sS --max-time 10 --cacert "$D/pki/tls-ca.pem" -o "$T/body" -w '%{http_code}')
 http() {   # WANT WHAT curl-args...

@@ -15,48 +15,15 @@ unset SEALCTL_SERVER SEALCTL_TOKEN_FILE
 for tool in sqlite3 openssl python3; do
   command -v $tool >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup)"; exit 77; }
 done
-SERVER_PID=
-stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_PID=; fi; }
-trap 'stop_server 2>/dev/null; rm -rf "$T"' EXIT
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 0
-}
+. "$(dirname "${BASH_SOURCE[0]}")/server.sh"
 not_contains() { if grep -qF -- "$2" "$T/out"; then bad "$1: output has \"$2\""; else ok; fi; }
 json_ok() { if python3 -m json.tool <"$T/stdout" >/dev/null 2>&1; then ok; else bad "$1: stdout is not one JSON document:"; sed 's/^/    /' "$T/stdout"; fi; }
-# run CODE WHAT -- cmd...: like expect, stdout alone also kept in $T/stdout
-run() {
-  local want=$1 what=$2; shift 3
-  "$@" >"$T/stdout" 2>"$T/stderr"; local got=$?
-  cat "$T/stdout" "$T/stderr" >"$T/out"
-  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
-}
 
 # ---- a province and its clients -----------------------------------------------------------------
 D=$T/prov
 PORT=$(free_port)
 expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --region-code 330000
-start_server() {
-  "$SEAL_SERVER" --config "$D/seal-server.json" 2>"$T/server.log" &
-  SERVER_PID=$!
-  for _ in $(seq 100); do
-    grep -q '"event":"listening"' "$T/server.log" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || { wait "$SERVER_PID"; SERVER_PID=; return 1; }
-    sleep 0.1
-  done
-  return 1
-}
-started=0
-for attempt in 1 2 3; do
-  if start_server; then started=1; break; fi
-  grep -q "in use" "$T/server.log" || break
-  NEW=$(free_port); sed -i "s/127.0.0.1:$PORT/127.0.0.1:$NEW/" "$D/seal-server.json"; PORT=$NEW
-done
-[ $started = 1 ] && ok || { bad "seal-server did not start:"; sed 's/^/    /' "$T/server.log"; finish; exit 1; }
+start_server "$D/seal-server.json" || { finish; exit 1; }
 export SEALCTL_SERVER=https://127.0.0.1:$PORT
 CA=(--cacert "$D/pki/tls-ca.pem")
 as() { local who=$1; shift; "$SEALCTL" "$@" "${CA[@]}" --token-file "$T/$who.token"; }
