@@ -500,6 +500,34 @@ static void test_license_seal_existing(void **state)
                           &r), 400);
     sf_resp_free(&r);
     free(ofd);
+
+    /* a file carrying our metadata must be of the type named: an issued licence of TYPE
+     * sent as another type (the same template under another code) is refused, naming it */
+    {
+        json_t *t = type_body(), *doc = NULL;
+        char *xml = sf_replace(json_string_value(json_object_get(t, "template")),
+                               "code=\"" TYPE "\"", "code=\"11100000000013127D002\"");
+        char lic[512];
+        json_object_set_new(t, "template", json_string(xml));
+        free(xml);
+        assert_int_equal(send_json("POST", "/api/v1/license-types", env()->tok_admin, t, NULL),
+                         201);
+        assert_int_equal(issue(es_id, row(NULL, NULL), &doc), 201);
+        snprintf(lic, sizeof(lic), "/api/v1/licenses/%s/file", sfa_jstr(doc, "id"));
+        json_decref(doc);
+        assert_int_equal(send("GET", lic, env()->tok_operator, NULL, NULL, 0, &r), 200);
+        ofd = (uint8_t *)r.body;
+        len = r.len;
+        r.body = NULL;
+        sf_resp_free(&r);
+        snprintf(path, sizeof(path), "/api/v1/licenses/seal?type=11100000000013127D002&es_id=%s",
+                 es_id);
+        assert_int_equal(send("POST", path, env()->tok_operator, "application/ofd",
+                              (const char *)ofd, len, &r), 400);
+        assert_non_null(strstr(r.body, "its type ZZLXDM is " TYPE ", not 11100000000013127D002"));
+        sf_resp_free(&r);
+        free(ofd);
+    }
 }
 
 int main(void)
