@@ -3,8 +3,9 @@
 # free_port, start_server CONFIG (retried when another process took the port first: the
 # config's 127.0.0.1:$PORT moves to a new port and $PORT follows), stop_server (also on exit),
 # and run, which keeps stdout apart. Needs $SEAL_SERVER.
-SERVER_PID=
-stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_PID=; fi; }
+SERVER_PID= SERVER_RC=
+# SERVER_RC: its exit status (0 after a clean drain; under ASan a leak or an error makes it not)
+stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_RC=$?; SERVER_PID=; fi; }
 trap 'stop_server 2>/dev/null; rm -rf "$T"' EXIT
 # A port nobody listens on (bash only: no python or ss needed); a lost race shows as a bind error.
 free_port() {

@@ -174,5 +174,6 @@ run 0 "license seal again: kept" -- as operator license seal --type $TYPE --es-i
 contains "seal again" "1 files: 0 sealed, 1 already there, 0 failed"
 
 stop_server
+[ "$SERVER_RC" = 0 ] && ok || { bad "seal-server exit $SERVER_RC after SIGTERM"; sed 's/^/    /' "$T/server.log" | tail -40; }
 echo "batch of 1000 rows through the API: ${RATE:-?}"
 finish
