@@ -149,6 +149,14 @@ contains "tampered" "[FAIL] license"
 contains "tampered" "CZZT (持证主体) reads"
 
 # ---- revoke: the status makes seal-verify fail -------------------------------------------------
+run 0 "suspend" -- as officer1 license suspend "$ONE" --reason "under review"
+contains "suspend" "licence $ONE: suspended"
+expect 1 "seal-verify while suspended" -- "$SEAL_VERIFY" "${TRUST[@]}" "${STATUS[@]}" "$T/one.ofd"
+contains "seal-verify while suspended" "[FAIL] license"
+run 1 "suspend again" -- as officer1 license suspend "$ONE" --reason again
+contains "suspend again" "HTTP 409"
+run 0 "resume" -- as officer2 license resume "$ONE" --reason "cleared"
+contains "resume" "licence $ONE: good"
 run 1 "revoke as operator" -- as operator license revoke "$ONE" --reason keyCompromise
 run 0 "revoke" -- as officer1 license revoke "$ONE" --reason cessationOfOperation --text "business closed"
 contains "revoke" "licence $ONE: revoked"
