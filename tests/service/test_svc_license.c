@@ -139,6 +139,13 @@ static void lic_type_add__refuses_a_bad_template_with_its_message(void **state)
     EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, l->files,
                                1, NULL, &err), &err, SC_EINVAL,
            "the template names file \"yyzz-a4.png\", which was not given");
+    /* a font the OFD writer would refuse at every issue is refused now, by name */
+    ss_lic_type_file broken[2] = { l->files[0], l->files[1] };
+    broken[0].data = (const uint8_t *)"not a font at all";
+    broken[0].len = 17;
+    EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, broken, 2,
+                               NULL, &err), &err, SC_EFORMAT,
+           "font file \"NotoSerifCJKsc-Regular.otf\"");
     EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->oper, (uint8_t *)bad, l->xml_len, l->files,
                                2, NULL, &err), &err, SS_EFORBIDDEN, "admin");
     EXPECT(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (uint8_t *)bad, l->xml_len, l->files,

@@ -6,6 +6,8 @@
  * (svc_license_status.c), the file format (seal-core license_file.h), SQL (store/). */
 #include "service_int.h"
 
+#include "sealcore/ofd_doc.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,30 @@ static int check_files(const sc_lic_template *t, const ss_lic_type_file *files, 
     return rc;
 }
 
+/* Every font file must be one the OFD writer embeds (an sfnt whose table directory fits the
+ * file): checked here, by the writer itself on a scratch document, so a bad font is refused
+ * when the type is added instead of failing every licence of the type later. */
+static int check_fonts(const sc_lic_template *t, const ss_lic_type_file *files, size_t n,
+                       sc_err *err)
+{
+    const char *bg = sc_lic_template_get_background(t);
+    int rc = 0;
+
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sc_ofd_doc *doc = NULL;
+
+        if (bg != NULL && strcmp(files[i].name, bg) == 0)
+            continue;
+        if ((rc = sc_ofd_doc_new(&doc, 10, 10, err)) == 0 &&
+            (rc = sc_ofd_doc_add_font_file(doc, "check", NULL, files[i].data, files[i].len,
+                                           err)) != 0)
+            sc_err_prefix(err, "licence type %s: font file \"%s\"",
+                          sc_lic_template_get_type_code(t), files[i].name);
+        sc_ofd_doc_free(doc);
+    }
+    return rc;
+}
+
 int ss_svc_lic_type_add(ss_svc *svc, const ss_svc_actor *actor, const uint8_t *xml,
                         size_t len, const ss_lic_type_file *files, size_t n,
                         char code[SS_LIC_CODE_MAX + 1], sc_err *err)
@@ -94,7 +120,7 @@ int ss_svc_lic_type_add(ss_svc *svc, const ss_svc_actor *actor, const uint8_t *x
             return sc_err_set(err, SC_EINVAL, "licence type: file %zu has no name", i + 1);
     if ((rc = sc_lic_template_parse(&t, xml, len, err)) != 0)
         return sc_err_prefix(err, "licence type template");
-    if ((rc = check_files(t, files, n, err)) != 0)
+    if ((rc = check_files(t, files, n, err)) != 0 || (rc = check_fonts(t, files, n, err)) != 0)
         goto out;
     memset(&in, 0, sizeof(in));
     if (strlen(sc_lic_template_get_type_code(t)) > SS_LIC_CODE_MAX ||
