@@ -526,6 +526,16 @@ static void test_license_seal_existing(void **state)
                               (const char *)ofd, len, &r), 400);
         assert_non_null(strstr(r.body, "its type ZZLXDM is " TYPE ", not 11100000000013127D002"));
         sf_resp_free(&r);
+        /* of the right type but issued by another unit: its seal may not vouch for it */
+        char es2[64];
+        sfa_make_seal(&srv, 'R', "other unit", es2, sizeof(es2));
+        sfa_grant(&srv, es2, 0);
+        snprintf(path, sizeof(path), "/api/v1/licenses/seal?type=" TYPE "&es_id=%s", es2);
+        assert_int_equal(send("POST", path, env()->tok_operator, "application/ofd",
+                              (const char *)ofd, len, &r), 400);
+        assert_non_null(strstr(r.body, "its issuer ZZBFJGDM is "));
+        assert_non_null(strstr(r.body, "belongs to unit"));
+        sf_resp_free(&r);
         free(ofd);
     }
 }

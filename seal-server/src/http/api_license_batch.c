@@ -18,6 +18,7 @@
 #include <strings.h>
 
 #include "sealcore/license_file.h"
+#include "server.h"
 
 /* ---- CSV --------------------------------------------------------------------------------- */
 
@@ -392,9 +393,11 @@ int ss__api_lic_batch(ss_req *req)
 /* ---- stamping an existing licence file --------------------------------------------------- */
 
 /* When the file carries licence metadata (ours, sc_lic_read), it must be consistent (rules
- * 2-6 of spec/license-file.md §6) and of this type, or the seal would vouch for a wrong
- * licence. A file without it is sealed as it is. @return 0, or -1 after answering 400 */
-static int check_metadata(ss_req *req, const uint8_t *body, size_t len, const char *type)
+ * 2-6 of spec/license-file.md §6), of this type and issued by the seal's own unit (issuer
+ * code ZZBFJGDM), or the seal would vouch for a wrong licence or another body's. A file
+ * without it is sealed as it is. @return 0, or -1 after answering 400 */
+static int check_metadata(ss_req *req, const uint8_t *body, size_t len, const char *type,
+                          const char *es_id, const char *issuer_code)
 {
     sc_ofd_pkg *pkg = NULL;
     sc_lic_info *info = NULL;
@@ -416,11 +419,32 @@ static int check_metadata(ss_req *req, const uint8_t *body, size_t len, const ch
     if (rc == 0 && ((lt = sc_lic_info_get(info, "ZZLXDM")) == NULL || strcmp(lt, type) != 0))
         rc = sc_err_set(&err, SC_EFORMAT, "its type ZZLXDM is %s, not %s", lt ? lt : "absent",
                         type);
+    if (rc == 0 && ((lt = sc_lic_info_get(info, "ZZBFJGDM")) == NULL ||
+                    strcmp(lt, issuer_code) != 0))
+        rc = sc_err_set(&err, SC_EFORMAT, "its issuer ZZBFJGDM is %s, but seal %s belongs to "
+                        "unit %s", lt ? lt : "absent", es_id, issuer_code);
     sc_lic_info_free(info);
     if (rc == 0)
         return 0;
     ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the licence's metadata: %s", err.msg);
     return -1;
+}
+
+/* The code of the unit the seal belongs to (read from the store: an operator may not read
+ * units through the service, but the issuer of what it seals is not a secret). */
+static int issuer_of(ss_req *req, const char *es_id, char code[SS_USCC_LEN + 1], sc_err *err)
+{
+    ss_store *st = ss_server_store(ss_req_server(req));
+    ss_seal s;
+    ss_unit u;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    if ((rc = ss_store_seal_get(st, es_id, &s, err)) == 0 &&
+        (rc = ss_store_unit_get(st, s.unit_id, &u, err)) == 0)
+        memcpy(code, u.code, SS_USCC_LEN + 1);
+    ss_seal_clear(&s);
+    return rc;
 }
 
 int ss__api_lic_seal(ss_req *req)
@@ -429,6 +453,7 @@ int ss__api_lic_seal(ss_req *req)
     ss_svc_actor act = ss__api_actor(req);
     char qt[SS_LIC_CODE_MAX + 2], qe[SS_ES_ID_MAX + 2];
     const char *type, *es_id;
+    char issuer[SS_USCC_LEN + 1];
     sc_ofd_sign_params pos;
     sc_lic_template *tm = NULL;
     ss_lic_type t;
@@ -456,7 +481,9 @@ int ss__api_lic_seal(ss_req *req)
     pos.page = 1;
     sc_lic_template_get_seal(tm, &pos.x_mm, &pos.y_mm);
     sc_lic_template_free(tm);
-    if (check_metadata(req, body, len, type) != 0)
+    if (issuer_of(req, es_id, issuer, &err) != 0)
+        return ss__api_reply_svc(req, err.code, &err);
+    if (check_metadata(req, body, len, type, es_id, issuer) != 0)
         return 0;
     return ss__api_stamp_ofd(req, svc, es_id, &pos, body, len);
 }
