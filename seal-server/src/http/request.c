@@ -115,6 +115,28 @@ static int keep_alive(const ss_req *req)
     return ri->http_version != NULL && strcmp(ri->http_version, "1.1") == 0;
 }
 
+/* Head and body in one mg_write: over TLS each mg_write is at least one record (and one
+ * send), so a small answer written in two costs a second record's MAC, framing and syscall
+ * for nothing. Larger bodies go in two writes rather than copy them. */
+#define SS_REQ_ONE_WRITE_MAX ((size_t)64 * 1024)
+
+/* 1 when head and body went out in one write, 0 when not tried (no memory: the caller
+ * writes them in two), SC_EIO when the peer went away. */
+static int write_whole(struct mg_connection *c, const char *head, size_t hlen,
+                       const char *body, size_t len)
+{
+    char *buf = malloc(hlen + len);
+    int ok;
+
+    if (buf == NULL)
+        return 0;
+    memcpy(buf, head, hlen);
+    memcpy(buf + hlen, body, len);
+    ok = mg_write(c, buf, hlen + len) == (int)(hlen + len);
+    free(buf);
+    return ok ? 1 : SC_EIO;
+}
+
 /* The status line and headers are written by hand, not with mg_response_header_*: those
  * refuse to start once anything was written, and "100 Continue" (server.c) is written
  * before the real answer. */
@@ -125,6 +147,7 @@ static int send_answer(ss_req *req, int status, const char *ctype, const char *b
     char head[2048], date[64];
     time_t now = time(NULL);
     struct tm tm;
+    const char *method;
     int keep, n, w;
 
     if (req->status != 0)
@@ -158,11 +181,14 @@ static int send_answer(ss_req *req, int status, const char *ctype, const char *b
         return SC_ELIMIT;             /* our own headers are short; a bug if ever hit */
     memcpy(head + n, "\r\n", 2);
     n += 2;
+    method = mg_get_request_info(c)->request_method;
+    if (strcmp(method != NULL ? method : "", "HEAD") == 0)
+        len = 0;                  /* HEAD: the headers say what the body would be */
+    else if (len > 0 && len <= SS_REQ_ONE_WRITE_MAX &&
+             (w = write_whole(c, head, (size_t)n, body, len)) != 0)
+        return w < 0 ? w : 0;
     if (mg_write(c, head, (size_t)n) != n)
         return SC_EIO;
-    if (strcmp(mg_get_request_info(c)->request_method != NULL ?
-               mg_get_request_info(c)->request_method : "", "HEAD") == 0)
-        return 0;                 /* HEAD: the headers say what the body would be */
     if (len == SS_REQ_CHUNKED) {
         req->streaming = 1;
         return 0;
