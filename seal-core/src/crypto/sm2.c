@@ -5,11 +5,30 @@
 #include "crypto_int.h"
 #include "der/der_int.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
 #include <openssl/ec.h>
+
+static pthread_once_t sm3_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sm3_md;
+
+/* SM3 fetched once for the process: EVP_sm3() makes every EVP_DigestSignInit look SM3 up in
+ * the provider store again (a locked query per signature). Never freed: it lives as long as
+ * the library, and the pointer keeps it reachable. */
+static void fetch_sm3(void)
+{
+    sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
+    ERR_clear_error();        /* a failed fetch falls back to EVP_sm3(), which reports it */
+}
+
+static const EVP_MD *sm3(void)
+{
+    pthread_once(&sm3_once, fetch_sm3);
+    return sm3_md != NULL ? sm3_md : EVP_sm3();
+}
 
 static int md_ctx_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const EVP_MD *md, int sign,
                        sc_err *err)
@@ -19,7 +38,10 @@ static int md_ctx_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const EVP_MD *md, int s
     int ok;
 
     if (md == NULL || is_sm2)
-        md = EVP_sm3();
+        md = sm3();
+    /* One signature or verification per context: without this flag the final step copies
+     * the whole provider context first, so that the context could be finalised again. */
+    EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);
     ok = sign ? EVP_DigestSignInit(mctx, &pctx, md, NULL, pkey)
               : EVP_DigestVerifyInit(mctx, &pctx, md, NULL, pkey);
     if (ok != 1)
@@ -51,10 +73,14 @@ int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, 
     }
     if ((rc = md_ctx_init(mctx, pkey, NULL, 1, err)) != 0)
         goto out;
-    if (EVP_DigestSign(mctx, NULL, &n, msg, len) != 1) {
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
+    /* No sizing call: the key knows its largest signature (72 bytes for SM2), and a call
+     * with no buffer costs a pass through the provider. The buffer must be that large:
+     * EVP_DigestSignFinal does not tell the provider how large it is. */
+    if (EVP_PKEY_get_size(pkey) <= 0) {
+        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed: the key has no size");
         goto out;
     }
+    n = (size_t)EVP_PKEY_get_size(pkey);
     if ((buf = sc__malloc(n, err)) == NULL) {
         rc = SC_ENOMEM;
         goto out;
