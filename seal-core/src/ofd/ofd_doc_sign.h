@@ -26,7 +26,7 @@ typedef struct sc__ofd_part {
     const uint8_t *data;     /* its bytes: own below, or the document's (an image, a font) */
     size_t len;
     int deflate;             /* 1: compressed in the zip (XML, BMP), 0: stored */
-    uint8_t *own;            /* XML serialised by libxml2 (xmlFree); NULL: data is borrowed */
+    uint8_t *own;            /* the XML written (free()); NULL: data is borrowed */
 } sc__ofd_part;
 
 typedef struct sc__ofd_parts {
