@@ -4,9 +4,11 @@
  * for sizes, memory or the sink. Not here: serialization (ofd_doc_xml.c), zip output
  * (ofd_zipw.c), reading (ofd_pkg.c, ofd_model.c), signing (ofd_stamp.c). */
 #include "ofd/ofd_doc_int.h"
+#include "ofd/ofd_doc_sign.h"
 #include "sc_int.h"
 
 #include <math.h>                   /* isfinite only: seal-core does not link libm */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -519,3 +521,31 @@ out:
     return rc;
 }
 
+/* The reading side of what ofd_doc_xml.c writes in OFD.xml and Document.xml, for the stamper. */
+int sc__ofd_doc_model(const sc_ofd_doc *doc, sc__ofd_model **out, sc_err *err)
+{
+    sc__ofd_model *m;
+    char entry[64];
+
+    *out = NULL;
+    if ((m = calloc(1, sizeof(*m))) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    m->ndocbody = 1;
+    m->box[2] = doc->w;
+    m->box[3] = doc->h;
+    m->max_unit_id = doc->next_id - 1;
+    if ((m->doc_root = sc__ofd_doc_dup(SC__OFD_DOC_ROOT, err)) == NULL ||
+        (doc->npages > 0 && (m->pages = calloc(doc->npages, sizeof(*m->pages))) == NULL))
+        goto oom;
+    for (size_t i = 0; i < doc->npages; i++, m->npages++) {
+        snprintf(entry, sizeof(entry), SC__OFD_DOC_PAGE_ENTRY, i);
+        m->pages[i].id = doc->pages[i].id;
+        if ((m->pages[i].entry = sc__ofd_doc_dup(entry, err)) == NULL)
+            goto oom;
+    }
+    *out = m;
+    return 0;
+oom:
+    sc__ofd_model_free(m);
+    return sc_err_set(err, SC_ENOMEM, "out of memory");
+}

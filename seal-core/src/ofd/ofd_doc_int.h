@@ -10,6 +10,8 @@
 #include "sealcore/ofd_doc.h"
 
 #define SC__OFD_DOC_FIELDS 6       /* sc_ofd_doc_field values */
+#define SC__OFD_DOC_ROOT "Doc_0/Document.xml"   /* OFD.xml's DocRoot, and its entry */
+#define SC__OFD_DOC_PAGE_ENTRY "Doc_0/Pages/Page_%zu/Content.xml"
 
 enum { SC__OFD_TEXT, SC__OFD_IMAGE, SC__OFD_PATH };
 

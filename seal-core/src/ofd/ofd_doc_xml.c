@@ -19,8 +19,6 @@
 #include <string.h>
 
 #define OFD_NS "http://www.ofdspec.org/2016"
-#define DOC_ROOT "Doc_0/Document.xml"    /* OFD.xml's DocRoot, and its entry */
-#define PAGE_ENTRY "Doc_0/Pages/Page_%zu/Content.xml"
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 
 /* ---- numbers ------------------------------------------------------------------------- */
@@ -341,7 +339,7 @@ static int write_ofd_xml(const sc_ofd_doc *doc, dest *d, sc_err *err)
         xw_end(&b, "CustomDatas");
     }
     xw_end(&b, "DocInfo");
-    xw_el(&b, "DocRoot", DOC_ROOT);
+    xw_el(&b, "DocRoot", SC__OFD_DOC_ROOT);
     xw_end(&b, "DocBody");
     return xw_write(&b, "OFD", d, "OFD.xml", err);
 }
@@ -365,7 +363,8 @@ static int write_document_xml(const sc_ofd_doc *doc, dest *d, sc_err *err)
     xw_end(&b, "CommonData");
     xw_start(&b, "Pages");
     for (size_t i = 0; i < doc->npages; i++) {
-        snprintf(loc, sizeof(loc), PAGE_ENTRY + 6, i);   /* relative to Doc_0/ */
+        /* relative to Doc_0/ */
+        snprintf(loc, sizeof(loc), SC__OFD_DOC_PAGE_ENTRY + 6, i);
         xw_start(&b, "Page");
         xw_attr_id(&b, "ID", doc->pages[i].id);
         xw_attr(&b, "BaseLoc", loc);
@@ -374,7 +373,7 @@ static int write_document_xml(const sc_ofd_doc *doc, dest *d, sc_err *err)
     xw_end(&b, "Pages");
     if (doc->ntags > 0)     /* XSD order: ... Annotations CustomTags Attachments Extensions */
         xw_el(&b, "CustomTags", "Tags/CustomTags.xml");
-    return xw_write(&b, "Document", d, DOC_ROOT, err);
+    return xw_write(&b, "Document", d, SC__OFD_DOC_ROOT, err);
 }
 
 static int write_res_xml(const sc_ofd_doc *doc, dest *d, int fonts, sc_err *err)
@@ -676,7 +675,7 @@ static int write_page(const sc_ofd_doc *doc, size_t i, dest *d, sc_err *err)
         write_obj(&b, &p->objs[j]);
     xw_end(&b, "Layer");
     xw_end(&b, "Content");
-    snprintf(entry, sizeof(entry), PAGE_ENTRY, i);
+    snprintf(entry, sizeof(entry), SC__OFD_DOC_PAGE_ENTRY, i);
     return xw_write(&b, "Page", d, entry, err);
 }
 
@@ -756,35 +755,6 @@ int sc__ofd_doc_parts(const sc_ofd_doc *doc, sc__ofd_parts *out, sc_err *err)
         sc_err_prefix(err, "writing the OFD document");
     }
     return rc;
-}
-
-/* The reading side of what write_ofd_xml and write_document_xml say, for the stamper. */
-int sc__ofd_doc_model(const sc_ofd_doc *doc, sc__ofd_model **out, sc_err *err)
-{
-    sc__ofd_model *m;
-    char entry[64];
-
-    *out = NULL;
-    if ((m = calloc(1, sizeof(*m))) == NULL)
-        return sc_err_set(err, SC_ENOMEM, "out of memory");
-    m->ndocbody = 1;
-    m->box[2] = doc->w;
-    m->box[3] = doc->h;
-    m->max_unit_id = doc->next_id - 1;
-    if ((m->doc_root = sc__ofd_doc_dup(DOC_ROOT, err)) == NULL ||
-        (doc->npages > 0 && (m->pages = calloc(doc->npages, sizeof(*m->pages))) == NULL))
-        goto oom;
-    for (size_t i = 0; i < doc->npages; i++, m->npages++) {
-        snprintf(entry, sizeof(entry), PAGE_ENTRY, i);
-        m->pages[i].id = doc->pages[i].id;
-        if ((m->pages[i].entry = sc__ofd_doc_dup(entry, err)) == NULL)
-            goto oom;
-    }
-    *out = m;
-    return 0;
-oom:
-    sc__ofd_model_free(m);
-    return sc_err_set(err, SC_ENOMEM, "out of memory");
 }
 
 static int to_mem(void *ctx, const uint8_t *p, size_t n, sc_err *err)
