@@ -11,6 +11,7 @@
 
 struct svc_seal_count {
     struct svc_seal_count *next;
+    size_t hash;                  /* of es_id: kept, so growing the table rehashes nothing */
     uint64_t sigs, refusals;
     char es_id[SS_ES_ID_MAX + 1];
 };
@@ -52,8 +53,8 @@ static void grow(svc_stats *s)
     for (size_t i = 0; i < s->nbuckets; i++)
         for (struct svc_seal_count *c = s->buckets[i], *next; c != NULL; c = next) {
             next = c->next;
-            c->next = b[hash(c->es_id) & (n - 1)];
-            b[hash(c->es_id) & (n - 1)] = c;
+            c->next = b[c->hash & (n - 1)];
+            b[c->hash & (n - 1)] = c;
         }
     free(s->buckets);
     s->buckets = b;
@@ -62,20 +63,23 @@ static void grow(svc_stats *s)
 
 static struct svc_seal_count *find_or_add(svc_stats *s, const char *es_id)
 {
-    struct svc_seal_count *c;
+    size_t h = hash(es_id);
+    struct svc_seal_count *c, **head;
 
-    if (s->count >= s->nbuckets)
+    if (s->count >= s->nbuckets && s->count < SVC_SEAL_STATS_MAX)
         grow(s);
     if (s->nbuckets == 0)
         return NULL;
-    for (c = s->buckets[hash(es_id) & (s->nbuckets - 1)]; c != NULL; c = c->next)
-        if (strcmp(c->es_id, es_id) == 0)
+    head = &s->buckets[h & (s->nbuckets - 1)];
+    for (c = *head; c != NULL; c = c->next)
+        if (c->hash == h && strcmp(c->es_id, es_id) == 0)
             return c;
     if (s->count >= SVC_SEAL_STATS_MAX || (c = calloc(1, sizeof(*c))) == NULL)
         return NULL;
     snprintf(c->es_id, sizeof(c->es_id), "%s", es_id);
-    c->next = s->buckets[hash(es_id) & (s->nbuckets - 1)];
-    s->buckets[hash(es_id) & (s->nbuckets - 1)] = c;
+    c->hash = h;
+    c->next = *head;
+    *head = c;
     s->count++;
     return c;
 }
@@ -83,13 +87,15 @@ static struct svc_seal_count *find_or_add(svc_stats *s, const char *es_id)
 void svc__stats_add(svc_stats *s, const char *es_id, int signed_ok)
 {
     struct svc_seal_count *c;
+    uint64_t *n;
 
     pthread_mutex_lock(&s->mu);
     c = find_or_add(s, es_id);
     if (c != NULL)
-        (signed_ok ? &c->sigs : &c->refusals)[0]++;
+        n = signed_ok ? &c->sigs : &c->refusals;
     else
-        (signed_ok ? &s->other_sigs : &s->other_refusals)[0]++;
+        n = signed_ok ? &s->other_sigs : &s->other_refusals;
+    (*n)++;
     pthread_mutex_unlock(&s->mu);
 }
 
