@@ -36,4 +36,11 @@ SC_API size_t sc_trust_anchor_count(const sc_trust *trust);
 SC_API int sc_cert_subject(const uint8_t *der, size_t len, char *buf, size_t buflen,
                            sc_err *err);
 
+/** Does the DER certificate's signature verify with the public key of the DER certificate
+ *  issuer (SM2 with the GM distinguishing ID, as the issuer signed it)? Validity, extensions
+ *  and chains are not looked at (sc_verify_* do that); for checking what another CA returned.
+ *  @return 0 yes; SC_ECRYPTO no (err says so); SC_EFORMAT either is unreadable; SC_ENOMEM */
+SC_API int sc_cert_signed_by(const uint8_t *der, size_t len, const uint8_t *issuer,
+                             size_t issuer_len, sc_err *err);
+
 #endif

@@ -92,3 +92,20 @@ int sc_cert_subject(const uint8_t *der, size_t len, char *buf, size_t buflen, sc
     X509_free(x);
     return 0;
 }
+
+int sc_cert_signed_by(const uint8_t *der, size_t len, const uint8_t *issuer, size_t issuer_len,
+                      sc_err *err)
+{
+    X509 *x = sc__cert_parse(der, len, "certificate", err), *ca = NULL;
+    int rc = 0;
+
+    if (x == NULL || (ca = sc__cert_parse(issuer, issuer_len, "issuer certificate", err)) == NULL)
+        rc = err != NULL && err->code == SC_ENOMEM ? SC_ENOMEM : SC_EFORMAT;
+    else if (X509_verify(x, X509_get0_pubkey(ca)) != 1)
+        rc = sc_err_set(err, SC_ECRYPTO, "the certificate's signature does not verify with the "
+                        "issuer certificate's public key");
+    X509_free(ca);
+    X509_free(x);
+    ERR_clear_error();
+    return rc;
+}

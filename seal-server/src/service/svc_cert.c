@@ -7,31 +7,11 @@
 
 #include <string.h>
 
+#include "sealcore/trust.h"
+
 #include <openssl/asn1.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
-
-/* The certificate's signature verifies with the CA certificate's key (SM2 with the GM ID). */
-static int signed_by(X509 *x, const uint8_t *ca_der, size_t ca_len, sc_err *err)
-{
-    const uint8_t *p = ca_der;
-    X509 *ca = d2i_X509(NULL, &p, (long)ca_len);
-    ASN1_OCTET_STRING *id = ASN1_OCTET_STRING_new();
-    int ok;
-
-    if (ca == NULL || id == NULL || !ASN1_OCTET_STRING_set(id, (const uint8_t *)"1234567812345678",
-                                                           16)) {
-        ASN1_OCTET_STRING_free(id);
-        X509_free(ca);
-        return sc_err_set(err, SC_ENOMEM, "external CA: cannot read the CA certificate");
-    }
-    X509_set0_distinguishing_id(x, id);   /* set0: x owns id */
-    ok = X509_verify(x, X509_get0_pubkey(ca)) == 1;
-    X509_free(ca);
-    ERR_clear_error();
-    return ok ? 0 : sc_err_set(err, SC_ECRYPTO, "external CA: the certificate it returned is "
-                               "not signed by the configured seal CA certificate");
-}
 
 static int check_external(const ss_svc *svc, const sc_key *key, const sc_cert_issue_params *cp,
                           const uint8_t *der, size_t len, sc_err *err)
@@ -53,9 +33,10 @@ static int check_external(const ss_svc *svc, const sc_key *key, const sc_cert_is
         return sc_err_set(err, SC_EINVAL, "external CA: the certificate it returned is for "
                           "another key than the one in the request");
     }
-    if ((rc = signed_by(x, svc->ca_cert, svc->ca_cert_len, err)) != 0) {
+    if ((rc = sc_cert_signed_by(der, len, svc->ca_cert, svc->ca_cert_len, err)) != 0) {
         X509_free(x);
-        return rc;
+        return sc_err_prefix(err, "external CA: the certificate it returned is not signed by "
+                             "the configured seal CA certificate");
     }
     if ((want = ASN1_TIME_set(NULL, (time_t)cp->not_after)) == NULL ||
         !ASN1_TIME_diff(&day, &sec, want, X509_get0_notAfter(x)))
