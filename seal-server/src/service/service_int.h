@@ -248,6 +248,25 @@ int svc__check_token(const char *what, const char *s, size_t max, sc_err *err);
 int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_info *out,
                    sc_err *err);
 
+/* status.asn1 rule 4 over one subject's changes as its history hands them (oldest first),
+ * for seals and licences alike (SS_SVC_* and sc_status_code share their values): the last
+ * change at or before at is in force; revoked and voided are final. The fields point into
+ * the caller's status info (SVC_WALK); svc__walk_cb is an ss_svc_change_cb. */
+typedef struct svc_walk {
+    int64_t at;
+    int *status;
+    int64_t *since;
+    int *reason;
+    char *text;                      /* SS_REASON_MAX + 1 bytes */
+    size_t *changes;
+    int changed;                     /* a change is in force: *since is its time */
+} svc_walk;
+#define SVC_WALK(at_, out_) { (at_), &(out_)->status, &(out_)->since, &(out_)->reason, \
+                              (out_)->text, &(out_)->changes, 0 }
+int svc__walk_cb(void *ctx, const ss_svc_status_change *c);
+/* After the walk: a subject not in a final status is expired from valid_end (0: none) on. */
+void svc__walk_expire(svc_walk *w, int64_t valid_end);
+
 /* ---- licences (svc_license.c, svc_license_batch.c, svc_license_status.c) --------------- */
 
 /* What issuing under one (type, seal) needs, loaded once per call by svc__lic_open: the grant

@@ -158,34 +158,12 @@ static int lhist_cb(void *ctx, const ss_lic_status_entry *e)
     return h->cb(h->ctx, &c);
 }
 
-/* status.asn1's rule over the changes, oldest first: the last at or before at is in force;
- * revoked and voided are final. */
-typedef struct lwalk {
-    int64_t at;
-    ss_svc_lic_status_info *out;
-} lwalk;
-
-static int lwalk_cb(void *ctx, const ss_svc_status_change *c)
-{
-    lwalk *w = ctx;
-
-    w->out->changes++;
-    if (c->at > w->at || w->out->status == SC_STATUS_REVOKED ||
-        w->out->status == SC_STATUS_VOIDED)
-        return 0;
-    w->out->status = c->status;
-    w->out->since = c->at;
-    w->out->reason = c->reason;
-    memcpy(w->out->text, c->text, sizeof(w->out->text));
-    return 0;
-}
-
 int ss_svc_lic_status(ss_svc *svc, const char *zzbs, int64_t at, ss_svc_lic_status_info *out,
                       sc_err *err)
 {
     ss_license l;
-    lwalk w;
-    lhist h;
+    svc_walk w = SVC_WALK(at != 0 ? at : svc__now(svc), out);
+    lhist h = { svc__walk_cb, &w, 0 };
     int rc;
 
     if (out == NULL)
@@ -201,11 +179,6 @@ int ss_svc_lic_status(ss_svc *svc, const char *zzbs, int64_t at, ss_svc_lic_stat
     }
     if (rc != 0)
         return rc;
-    w.at = at != 0 ? at : svc__now(svc);
-    w.out = out;
-    h.cb = lwalk_cb;
-    h.ctx = &w;
-    h.rows = 0;
     out->status = SC_STATUS_GOOD;
     out->since = l.created;
     out->issued = l.created;
@@ -213,14 +186,8 @@ int ss_svc_lic_status(ss_svc *svc, const char *zzbs, int64_t at, ss_svc_lic_stat
     out->valid_to = l.valid_to;
     memcpy(out->file_sm3, l.file_sm3, 32);
     memcpy(out->replaced_by, l.replaced_by, sizeof(out->replaced_by));
-    rc = ss_store_lic_history(svc->st, zzbs, lhist_cb, &h, err);
-    if (rc == 0 && out->status != SC_STATUS_REVOKED && out->status != SC_STATUS_VOIDED &&
-        l.valid_to != 0 && w.at > l.valid_to) {
-        out->status = SC_STATUS_EXPIRED;
-        out->since = l.valid_to;
-        out->reason = SC_STATUS_NO_REASON;
-        out->text[0] = '\0';
-    }
+    if ((rc = ss_store_lic_history(svc->st, zzbs, lhist_cb, &h, err)) == 0)
+        svc__walk_expire(&w, l.valid_to);
     ss_license_clear(&l);
     return rc;
 }

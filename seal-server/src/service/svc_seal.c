@@ -603,35 +603,49 @@ static int history_cb(void *ctx, const ss_status_entry *e)
     return h->cb(h->ctx, &c);
 }
 
-/* status.asn1 rule 4 over the changes as they arrive (oldest first): the last one at or
- * before at is in force, and a revocation is final. */
-typedef struct status_walk {
-    int64_t at;
-    ss_svc_status_info *out;
-    int changed;                    /* a change is in force: out->since is its time */
-} status_walk;
+_Static_assert((int)SS_SVC_GOOD == (int)SC_STATUS_GOOD &&
+               (int)SS_SVC_SUSPENDED == (int)SC_STATUS_SUSPENDED &&
+               (int)SS_SVC_REVOKED == (int)SC_STATUS_REVOKED &&
+               (int)SS_SVC_EXPIRED == (int)SC_STATUS_EXPIRED &&
+               SS_SVC_NO_REASON == SC_STATUS_NO_REASON,
+               "svc_walk serves seals and licences: their status values must agree");
 
-static int rule4_cb(void *ctx, const ss_svc_status_change *c)
+static int walk_final(const svc_walk *w)
 {
-    status_walk *w = ctx;
+    return *w->status == SC_STATUS_REVOKED || *w->status == SC_STATUS_VOIDED;
+}
 
-    w->out->changes++;
-    if (c->at > w->at || w->out->status == SS_SVC_REVOKED)
+int svc__walk_cb(void *ctx, const ss_svc_status_change *c)
+{
+    svc_walk *w = ctx;
+
+    (*w->changes)++;
+    if (c->at > w->at || walk_final(w))
         return 0;
     w->changed = 1;
-    w->out->status = c->status;
-    w->out->since = c->at;
-    w->out->reason = c->reason;
-    memcpy(w->out->text, c->text, sizeof(w->out->text));
+    *w->status = c->status;
+    *w->since = c->at;
+    *w->reason = c->reason;
+    memcpy(w->text, c->text, SS_REASON_MAX + 1);
     return 0;
+}
+
+void svc__walk_expire(svc_walk *w, int64_t valid_end)
+{
+    if (walk_final(w) || valid_end == 0 || w->at <= valid_end)
+        return;
+    *w->status = SC_STATUS_EXPIRED;
+    *w->since = valid_end;
+    *w->reason = SC_STATUS_NO_REASON;
+    w->text[0] = '\0';
 }
 
 int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_info *out,
                    sc_err *err)
 {
     ss_seal s;
-    status_walk w = { at != 0 ? at : (int64_t)time(NULL), out, 0 };
-    history_ctx h = { rule4_cb, &w, 0, 0 };
+    svc_walk w = SVC_WALK(at != 0 ? at : (int64_t)time(NULL), out);
+    history_ctx h = { svc__walk_cb, &w, 0, 0 };
     int rc;
 
     memset(out, 0, sizeof(*out));
@@ -652,12 +666,7 @@ int svc__status_at(ss_store *st, const char *es_id, int64_t at, ss_svc_status_in
         (rc = ss_store_seal_history(st, es_id, history_cb, &h, err)) == 0) {
         if (!w.changed)
             out->since = h.made;    /* good from its making */
-        if (out->status != SS_SVC_REVOKED && w.at > s.valid_end) {
-            out->status = SS_SVC_EXPIRED;
-            out->since = s.valid_end;
-            out->reason = SS_SVC_NO_REASON;
-            out->text[0] = '\0';
-        }
+        svc__walk_expire(&w, s.valid_end);
     }
     ss_seal_clear(&s);
     return rc;
