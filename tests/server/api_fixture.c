@@ -17,6 +17,27 @@
 #include "sealcore/ses.h"
 #include "testutil.h"
 
+sf_server sfa_srv;
+
+int sfa_setup(void **state)
+{
+    sf_opts o = { .service = 1 };
+
+    (void)state;
+    memset(&sfa_srv, 0, sizeof(sfa_srv));
+    return sf_server_start(&sfa_srv, &o);
+}
+
+int sfa_teardown(void **state)
+{
+    int rc;
+
+    (void)state;
+    rc = sf_server_stop(&sfa_srv);
+    sf_server_kill(&sfa_srv);
+    return rc;
+}
+
 long sfa_call(const sf_server *s, const char *method, const char *path, const char *token,
               const char *header, json_t **out, const char *fmt, ...)
 {

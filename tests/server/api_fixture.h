@@ -15,6 +15,13 @@
 #include "sealcore/verify.h"
 #include "server_fixture.h"
 
+/** The program's server: sfa_setup() starts it with the seal service (sf_opts.service) on a
+ *  zeroed sfa_srv; sfa_teardown() stops it (failing when it did not exit 0, its log printed)
+ *  and kills it if it still runs. For cmocka's setup/teardown, per test or per group. */
+extern sf_server sfa_srv;
+int sfa_setup(void **state);
+int sfa_teardown(void **state);
+
 /** One request; the body (application/json) is printf(fmt, ...), none when fmt is NULL.
  *  @param header  one extra "Name: value" header or NULL
  *  @param[out] out  the JSON answer (new reference, NULL if not JSON); may be NULL

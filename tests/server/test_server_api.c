@@ -25,29 +25,8 @@
 #include "server_fixture.h"
 #include "testutil.h"
 
-static sf_server srv;
-
-static int setup(void **state)
-{
-    sf_opts o = { .service = 1 };
-
-    (void)state;
-    memset(&srv, 0, sizeof(srv));
-    return sf_server_start(&srv, &o);
-}
-
-static int teardown(void **state)
-{
-    int rc;
-
-    (void)state;
-    rc = sf_server_stop(&srv);
-    sf_server_kill(&srv);
-    return rc;
-}
-
 /* One call on this program's server (api_fixture.h). */
-#define call(...) sfa_call(&srv, __VA_ARGS__)
+#define call(...) sfa_call(&sfa_srv, __VA_ARGS__)
 
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
@@ -61,14 +40,14 @@ static char unit_letter(const char *tag)
 /* A unit and an approved seal; es_id out. */
 static int64_t make_seal(const char *tag, char *es_id, size_t n)
 {
-    return sfa_make_seal(&srv, unit_letter(tag), tag, es_id, n);
+    return sfa_make_seal(&sfa_srv, unit_letter(tag), tag, es_id, n);
 }
 
 /* make_seal(), and a grant of the seal to the operator. */
 static void granted_seal(const char *tag, char *es_id, size_t n)
 {
     make_seal(tag, es_id, n);
-    sfa_grant(&srv, es_id, 0);
+    sfa_grant(&sfa_srv, es_id, 0);
 }
 
 static void test_api_lifecycle_and_sign(void **state)
@@ -96,10 +75,10 @@ static void test_api_lifecycle_and_sign(void **state)
                           "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, data_b64), 403);
     assert_int_equal(call("POST", "/api/v1/grants", e->tok_operator, NULL, NULL,
                           "{\"client_id\": %lld, \"es_id\": \"%s\"}",
-                          (long long)sfa_operator_id(&srv), es), 403);
+                          (long long)sfa_operator_id(&sfa_srv), es), 403);
     assert_int_equal(call("POST", "/api/v1/grants", e->tok_admin, NULL, NULL,
                           "{\"client_id\": %lld, \"es_id\": \"%s\"}",
-                          (long long)sfa_operator_id(&srv), es), 201);
+                          (long long)sfa_operator_id(&sfa_srv), es), 201);
 
     /* Signed, verified; the retry with the same key is the same signature. */
     snprintf(idem, sizeof(idem), "Idempotency-Key: life-%d", (int)getpid());
@@ -243,7 +222,7 @@ static long sign_ofd(const char *query, const uint8_t *in, size_t len, const cha
                  .body_len = len, .header = header };
 
     snprintf(path, sizeof(path), "/api/v1/sign/ofd?%s", query);
-    assert_int_equal(sf_http(&srv, &q, r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, r), 0);
     if (r->status != 200)
         print_message("sign/ofd?%s -> %ld %s\n", query, r->status, r->body);
     return r->status;
@@ -270,7 +249,7 @@ static long long metric(const char *series)
     sf_resp r;
     long long v;
 
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 200);
     v = (long long)sf_metric(r.body, series);
     sf_resp_free(&r);
@@ -323,7 +302,7 @@ static void test_api_sign_ofd(void **state)
 static int log_has(const char *needle)
 {
     for (int i = 0; i < 200; i++) {
-        char *log = sf_server_log(&srv);
+        char *log = sf_server_log(&sfa_srv);
         int found = strstr(log, needle) != NULL;
         struct timespec ts = { 0, 10 * 1000000L };
 
@@ -373,12 +352,12 @@ static void test_api_sign_ofd_client_gone(void **state)
     granted_seal("gone", es, sizeof(es));
     snprintf(path, sizeof(path), "/api/v1/sign/ofd?es_id=%s&page=1&x=150&y=250", es);
     snprintf(idem, sizeof(idem), "Idempotency-Key: gone-%d", (int)getpid());
-    assert_int_equal(sf_http(&srv, &q, &r), CURLE_WRITE_ERROR);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), CURLE_WRITE_ERROR);
     assert_int_equal(r.status, 200);
     sf_resp_free(&r);
     assert_true(log_has("after the answer began: the client went away"));
     q.read_max = 0;
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 200);
     assert_true(r.len > len);
     verify_ofd((const uint8_t *)r.body, r.len);
@@ -402,7 +381,7 @@ static void test_api_status(void **state)
                      200);
 
     snprintf(path, sizeof(path), "/api/v1/seals/%s/status", es);
-    r = sfa_get_status(&srv, path);
+    r = sfa_get_status(&sfa_srv, path);
     assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
     assert_int_equal(en->status, SC_STATUS_SUSPENDED);
     assert_int_equal(en->history_len, 1);
@@ -415,13 +394,13 @@ static void test_api_status(void **state)
     assert_string_equal(sfa_jstr(j, "reason"), "certificateHold");
     json_decref(j);
     /* A seal never made here: unknown, still a signed answer. */
-    r = sfa_get_status(&srv, "/api/v1/seals/33000099999999/status");
+    r = sfa_get_status(&sfa_srv, "/api/v1/seals/33000099999999/status");
     assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, "33000099999999")->status,
                      SC_STATUS_UNKNOWN);
     sc_status_resp_free(r);
 
     /* The list: every seal; listSequence grows with a change. */
-    r = sfa_get_status(&srv, "/api/v1/status-list");
+    r = sfa_get_status(&sfa_srv, "/api/v1/status-list");
     assert_true(sc_status_resp_get_info(r)->has_list_sequence);
     seq1 = sc_status_resp_get_info(r)->list_sequence;
     assert_non_null(en = sc_status_resp_find(r, SC_STATUS_ESID, es));
@@ -429,7 +408,7 @@ static void test_api_status(void **state)
     sc_status_resp_free(r);
     snprintf(path, sizeof(path), "/api/v1/seals/%s/resume", es);
     assert_int_equal(call("POST", path, e->tok_officer, NULL, NULL, NULL), 200);
-    r = sfa_get_status(&srv, "/api/v1/status-list");
+    r = sfa_get_status(&sfa_srv, "/api/v1/status-list");
     seq2 = sc_status_resp_get_info(r)->list_sequence;
     assert_true(seq2 > seq1);
     assert_int_equal(sc_status_resp_find(r, SC_STATUS_ESID, es)->status, SC_STATUS_GOOD);
@@ -457,7 +436,7 @@ static void test_api_status_nonce_and_token(void **state)
     (void)state;
     granted_seal("nonce", es, sizeof(es));
     snprintf(path, sizeof(path), "/api/v1/seals/%s/status?nonce=00ff10ab", es);
-    r = sfa_get_status(&srv, path);
+    r = sfa_get_status(&sfa_srv, path);
     info = sc_status_resp_get_info(r);
     assert_int_equal(info->nonce_len, 4);
     assert_memory_equal(info->nonce, "\x00\xff\x10\xab", 4);
@@ -485,7 +464,7 @@ static void test_api_status_nonce_and_token(void **state)
                                    strlen(e->tok_verifier)), 0);
     snprintf(cmd_tail, sizeof(cmd_tail), "--trust '%s/seal-ca.pem' --status https://127.0.0.1:%u "
              "--tls-ca '%s/tls-ca.pem' --data '%s/doc.txt' '%s/doc.sig' > '%s/out' 2>&1",
-             e->pki, srv.port, e->pki, file, file, file);
+             e->pki, sfa_srv.port, e->pki, file, file, file);
     /* the token and a nonce: the seal was good */
     assert_int_equal(sc_test_sh("'%s' --status-token-file '%s/verifier.token' --status-nonce %s",
                                 getenv("SEAL_VERIFY"), file, cmd_tail), 0);
@@ -535,7 +514,7 @@ static void test_api_tsa(void **state)
     memcpy(tsq, hdr, sizeof(hdr));
     memset(tsq + sizeof(hdr), 0xab, 32);
     memcpy(tsq + sizeof(hdr) + 32, "\x01\x01\xff", 3);
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 200);
     assert_string_equal(r.content_type, "application/timestamp-reply");
     assert_true(r.len > 100 && (uint8_t)r.body[0] == 0x30 && (uint8_t)r.body[1] == 0x82);
@@ -543,11 +522,11 @@ static void test_api_tsa(void **state)
     sf_resp_free(&r);
     q.body = "junk";
     q.body_len = 4;
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 400);
     sf_resp_free(&r);
     q.content_type = "application/json";
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 415);
     sf_resp_free(&r);
 }
@@ -656,5 +635,5 @@ int main(void)
         cmocka_unit_test(test_api_status_after_65_changes),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sfa_setup, sfa_teardown);
 }

@@ -23,28 +23,7 @@
 #include "server_fixture.h"
 #include "testutil.h"
 
-static sf_server srv;
-
-static int setup(void **state)
-{
-    sf_opts o = { .service = 1 };
-
-    (void)state;
-    memset(&srv, 0, sizeof(srv));
-    return sf_server_start(&srv, &o);
-}
-
-static int teardown(void **state)
-{
-    int rc;
-
-    (void)state;
-    rc = sf_server_stop(&srv);
-    sf_server_kill(&srv);
-    return rc;
-}
-
-#define call(...) sfa_call(&srv, __VA_ARGS__)
+#define call(...) sfa_call(&sfa_srv, __VA_ARGS__)
 
 /* POST /api/v1/clients as the admin token with body (taken); the answer in *out. */
 static long add_client(json_t *body, json_t **out)
@@ -68,7 +47,7 @@ static long get_as(const char *path, const char *token, const char *cert, const 
     sf_resp r;
     long st;
 
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     st = r.status;
     if (body != NULL) {
         *body = r.body;
@@ -148,7 +127,7 @@ static void test_clients_token_roles_rotate_disable(void **state)
     }
     json_decref(j);
     /* nor does the server's log */
-    body = sf_server_log(&srv);
+    body = sf_server_log(&sfa_srv);
     assert_non_null(body);
     assert_non_null(strstr(body, "/rotate-token"));
     assert_null(strstr(body, tok));
@@ -321,7 +300,7 @@ static void test_clients_admin_rules_and_refusals(void **state)
                      .content_type = "application/json", .body = big,
                      .body_len = strlen(big) };
         sf_resp r;
-        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
         assert_int_equal(r.status, 413);
         sf_resp_free(&r);
     }
@@ -341,12 +320,12 @@ static void test_clients_admin_rules_and_refusals(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_clients_token_roles_rotate_disable, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_clients_token_roles_rotate_disable, sfa_setup,
+                                        sfa_teardown),
         cmocka_unit_test_setup_teardown(test_clients_cert_registered_authenticates_over_mtls,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(test_clients_admin_rules_and_refusals, setup,
-                                        teardown),
+                                        sfa_setup, sfa_teardown),
+        cmocka_unit_test_setup_teardown(test_clients_admin_rules_and_refusals, sfa_setup,
+                                        sfa_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

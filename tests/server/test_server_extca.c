@@ -25,7 +25,6 @@
 #include "server_fixture.h"
 #include "testutil.h"
 
-static sf_server srv;
 static pid_t est_pid;
 static char work[700];
 
@@ -92,14 +91,12 @@ static int requests(void)
 static void start_with_est(unsigned port)
 {
     const char *pki = sf_env_get()->pki;
-    sf_opts o = { .service = 1 };
     json_t *cfg, *ca;
     char url[128];
 
-    memset(&srv, 0, sizeof(srv));
-    assert_int_equal(sf_server_start(&srv, &o), 0);
-    assert_int_equal(sf_server_stop(&srv), 0);
-    assert_non_null(cfg = json_load_file(srv.cfg, 0, NULL));
+    assert_int_equal(sfa_setup(NULL), 0);
+    assert_int_equal(sf_server_stop(&sfa_srv), 0);
+    assert_non_null(cfg = json_load_file(sfa_srv.cfg, 0, NULL));
     assert_non_null(ca = json_object_get(cfg, "seal_ca"));
     json_object_del(ca, "key");
     snprintf(url, sizeof(url), "https://127.0.0.1:%u/.well-known/est", port);
@@ -107,15 +104,15 @@ static void start_with_est(unsigned port)
                                              sc_test_path(pki, "tls-ca.pem"), "client_cert",
                                              sc_test_path(pki, "tls-client.pem"), "client_key",
                                              sc_test_path(pki, "tls-client.key")));
-    assert_int_equal(json_dump_file(cfg, srv.cfg, JSON_INDENT(1)), 0);
+    assert_int_equal(json_dump_file(cfg, sfa_srv.cfg, JSON_INDENT(1)), 0);
     json_decref(cfg);
-    assert_int_equal(sf_server_restart(&srv), 0);
+    assert_int_equal(sf_server_restart(&sfa_srv), 0);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    sf_server_kill(&srv);
+    sf_server_kill(&sfa_srv);
     est_stop();
     return 0;
 }
@@ -129,11 +126,11 @@ static void extca__est_issues_and_the_seal_signs(void **state)
 
     (void)state;
     start_with_est(est_start("good"));
-    sfa_make_seal(&srv, 'E', "extca", es, sizeof(es));
+    sfa_make_seal(&sfa_srv, 'E', "extca", es, sizeof(es));
     assert_int_equal(requests(), 1);
-    sfa_grant(&srv, es, 0);
+    sfa_grant(&sfa_srv, es, 0);
     b64 = sfa_b64((const uint8_t *)doc, sizeof(doc) - 1);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/sign/data", sf_env_get()->tok_operator,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/sign/data", sf_env_get()->tok_operator,
                               NULL, &j, "{\"es_id\": \"%s\", \"data_b64\": \"%s\"}", es, b64),
                      200);
     sfa_verify_sig(sfa_jstr(j, "signature_b64"), (const uint8_t *)doc, sizeof(doc) - 1);
@@ -142,7 +139,7 @@ static void extca__est_issues_and_the_seal_signs(void **state)
     /* the seal's signer certificate is the one the EST server issued (its fixed serial) */
     char path[128];
     snprintf(path, sizeof(path), "/api/v1/seals/%s", es);
-    assert_int_equal(sfa_call(&srv, "GET", path, sf_env_get()->tok_verifier, NULL, &j, NULL),
+    assert_int_equal(sfa_call(&sfa_srv, "GET", path, sf_env_get()->tok_verifier, NULL, &j, NULL),
                      200);
     size_t n = 0;
     uint8_t *der = sfa_unb64(sfa_jstr(j, "signer_cert_b64"), &n);
@@ -153,7 +150,7 @@ static void extca__est_issues_and_the_seal_signs(void **state)
     X509_free(x);
     free(der);
     json_decref(j);
-    assert_int_equal(sf_server_stop(&srv), 0);
+    assert_int_equal(sf_server_stop(&sfa_srv), 0);
 }
 
 /* Apply and approve by hand: the approval must fail with frag, the application stay pending. */
@@ -171,12 +168,12 @@ static void approval_fails(const char *mode, const char *frag)
     start_with_est(est_start(mode));
     assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len), 0);
     img = sfa_b64(png, png_len);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/units", e->tok_admin, NULL, &j,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/units", e->tok_admin, NULL, &j,
                               "{\"code\": \"913300%011d%c\", \"name\": \"Unit %s\"}",
                               (int)getpid(), mode[0] == 'p' ? 'P' : 'G', mode), 201);
     unit = sfa_jint(j, "id");
     json_decref(j);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/seals/applications", e->tok_admin, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/seals/applications", e->tok_admin, NULL,
                               &j, "{\"unit_id\": %lld, \"seal_type\": 1, \"name\": \"Seal\", "
                               "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": "
                               "42, \"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}",
@@ -184,7 +181,7 @@ static void approval_fails(const char *mode, const char *frag)
     app = sfa_jint(j, "id");
     json_decref(j);
     snprintf(path, sizeof(path), "/api/v1/seals/applications/%lld/approve", (long long)app);
-    st = sfa_call(&srv, "POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"ok\"}");
+    st = sfa_call(&sfa_srv, "POST", path, e->tok_officer, NULL, &j, "{\"reason\": \"ok\"}");
     assert_int_equal(st, 502);
     assert_string_equal(sfa_jstr(j, "error"), "bad_gateway");
     if (strstr(sfa_jstr(j, "message"), frag) == NULL)
@@ -198,7 +195,7 @@ static void approval_fails(const char *mode, const char *frag)
                                 "application_id = %lld\")\" = 0", e->store, (long long)app), 0);
     free(img);
     free(png);
-    assert_int_equal(sf_server_stop(&srv), 0);
+    assert_int_equal(sf_server_stop(&sfa_srv), 0);
     est_stop();
 }
 

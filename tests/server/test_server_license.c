@@ -26,27 +26,6 @@
 
 #define TYPE "11100000000013127D001"
 
-static sf_server srv;
-
-static int setup(void **state)
-{
-    sf_opts o = { .service = 1 };
-
-    (void)state;
-    memset(&srv, 0, sizeof(srv));
-    return sf_server_start(&srv, &o);
-}
-
-static int teardown(void **state)
-{
-    int rc;
-
-    (void)state;
-    rc = sf_server_stop(&srv);
-    sf_server_kill(&srv);
-    return rc;
-}
-
 #define env() sf_env_get()
 
 /* One request with a body of any type; the answer in r (sf_resp_free). @return its status */
@@ -56,7 +35,7 @@ static long send(const char *method, const char *path, const char *token, const 
     sf_req q = { .method = method, .path = path, .token = token, .content_type = ctype,
                  .body = body, .body_len = len };
 
-    assert_int_equal(sf_http(&srv, &q, r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, r), 0);
     if (r->status >= 400)
         print_message("%s %s -> %ld %s\n", method, path, r->status, r->body ? r->body : "");
     return r->status;
@@ -130,10 +109,10 @@ static void prepare(char letter, char *es_id, size_t n)
     json_t *g;
     long st;
 
-    sfa_make_seal(&srv, letter, "licences", es_id, n);
+    sfa_make_seal(&sfa_srv, letter, "licences", es_id, n);
     st = send_json("POST", "/api/v1/license-types", env()->tok_admin, type_body(), NULL);
     assert_true(st == 201 || st == 409);
-    g = json_pack("{s:I,s:s,s:s}", "client_id", (json_int_t)sfa_operator_id(&srv), "es_id",
+    g = json_pack("{s:I,s:s,s:s}", "client_id", (json_int_t)sfa_operator_id(&sfa_srv), "es_id",
                   es_id, "type", TYPE);
     assert_int_equal(send_json("POST", "/api/v1/license-grants", env()->tok_admin, g, NULL),
                      201);
@@ -156,7 +135,8 @@ static json_t *seal_verify(const char *file, int *ex)
     *ex = sc_test_sh("'%s' --trust '%s/seal-ca.pem' --status https://127.0.0.1:%u --tls-ca "
                      "'%s/tls-ca.pem' --tls-cert '%s/tls-client.pem' --tls-key "
                      "'%s/tls-client.key' --tls-key-pass-file '%s/key-password' --json '%s' > "
-                     "'%s'", getenv("SEAL_VERIFY"), pki, srv.port, pki, pki, pki, pki, file, out);
+                     "'%s'", getenv("SEAL_VERIFY"), pki, sfa_srv.port, pki, pki, pki, pki, file,
+                     out);
     if ((rep = json_load_file(out, 0, NULL)) == NULL)
         fail_msg("seal-verify %s: no JSON report", file);
     return rep;
@@ -193,7 +173,7 @@ static void test_license_issue_verify_revoke(void **state)
     assert_int_equal(send_json("POST", "/api/v1/license-types", env()->tok_operator,
                                type_body(), NULL), 403);
     assert_int_equal(send_json("POST", "/api/v1/license-types", NULL, type_body(), NULL), 401);
-    assert_int_equal(sfa_call(&srv, "GET", "/api/v1/license-types/" TYPE, env()->tok_verifier,
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/license-types/" TYPE, env()->tok_verifier,
                               NULL, &doc, NULL), 200);
     assert_string_equal(sfa_jstr(doc, "name"), "营业执照");
     assert_int_equal(json_array_size(json_object_get(doc, "fields")), 12);
@@ -228,7 +208,7 @@ static void test_license_issue_verify_revoke(void **state)
 
     /* the signed status: Subject licenseId, good, the nonce echoed */
     snprintf(nonce_path, sizeof(nonce_path), "/api/v1/licenses/%s/status?nonce=0a0b0c", path);
-    resp = sfa_get_status(&srv, nonce_path);
+    resp = sfa_get_status(&sfa_srv, nonce_path);
     assert_int_equal(sc_status_resp_get_info(resp)->entry_count, 1);
     assert_int_equal(sc_status_resp_get_info(resp)->nonce_len, 3);
     assert_memory_equal(sc_status_resp_get_info(resp)->nonce, "\x0a\x0b\x0c", 3);
@@ -240,16 +220,16 @@ static void test_license_issue_verify_revoke(void **state)
 
     /* revoke: officers and admins; the file now fails seal-verify's license check */
     snprintf(file, sizeof(file), "/api/v1/licenses/%s/revoke", path);
-    assert_int_equal(sfa_call(&srv, "POST", file, env()->tok_operator, NULL, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", file, env()->tok_operator, NULL, NULL,
                               "{\"reason\": \"keyCompromise\"}"), 403);
-    assert_int_equal(sfa_call(&srv, "POST", file, env()->tok_officer, NULL, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", file, env()->tok_officer, NULL, NULL,
                               "{\"reason\": \"nonsense\"}"), 400);
-    assert_int_equal(sfa_call(&srv, "POST", file, env()->tok_officer, NULL, &doc,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", file, env()->tok_officer, NULL, &doc,
                               "{\"reason\": \"cessationOfOperation\", \"text\": \"closed\"}"),
                      200);
     assert_string_equal(sfa_jstr(doc, "status"), "revoked");
     json_decref(doc);
-    assert_int_equal(sfa_call(&srv, "POST", file, env()->tok_officer, NULL, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", file, env()->tok_officer, NULL, NULL,
                               "{\"reason\": \"unspecified\"}"), 409);
     snprintf(file, sizeof(file), "%s/licence.ofd", env()->dir);
     rep = seal_verify(file, &ex);
@@ -265,7 +245,7 @@ static void test_license_issue_verify_revoke(void **state)
     {
         sf_req q = { .path = file, .token = env()->tok_verifier,
                      .header = "Accept: application/json" };
-        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
         assert_int_equal(r.status, 200);
         doc = json_loads(r.body, 0, NULL);
         sf_resp_free(&r);
@@ -273,13 +253,13 @@ static void test_license_issue_verify_revoke(void **state)
         assert_string_equal(sfa_jstr(doc, "reason"), "cessationOfOperation");
         json_decref(doc);
     }
-    resp = sfa_get_status(&srv, "/api/v1/status-list");
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list");
     assert_non_null(e = sc_status_resp_find(resp, SC_STATUS_LICENSE_ID, path));
     assert_int_equal(e->status, SC_STATUS_REVOKED);
     assert_non_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
     sc_status_resp_free(resp);
     /* an identifier never issued: unknown, as a seal never made */
-    resp = sfa_get_status(&srv, "/api/v1/licenses/1.2.156.3005.2.X.Y.Z.001.0/status");
+    resp = sfa_get_status(&sfa_srv, "/api/v1/licenses/1.2.156.3005.2.X.Y.Z.001.0/status");
     assert_non_null(e = sc_status_resp_get_entry(resp, 0));
     assert_int_equal(e->status, SC_STATUS_UNKNOWN);
     sc_status_resp_free(resp);
@@ -300,13 +280,13 @@ static void test_license_refusals(void **state)
     assert_int_equal(issue(es_id, row("uscc", "91350100M000100Y44"), &doc), 400);
     assert_non_null(strstr(sfa_jstr(doc, "message"), "uscc"));
     json_decref(doc);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/licenses", env()->tok_operator, NULL, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/licenses", env()->tok_operator, NULL, NULL,
                               "{\"type\": \"" TYPE "\", \"es_id\": \"%s\", \"row\": [1]}", es_id),
                      400);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/licenses", env()->tok_operator, NULL, NULL,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/licenses", env()->tok_operator, NULL, NULL,
                               "{\"type\": "), 400);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/licenses", NULL, NULL, NULL, "{}"), 401);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/license-grants", env()->tok_operator,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/licenses", NULL, NULL, NULL, "{}"), 401);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/license-grants", env()->tok_operator,
                               NULL, NULL, "{}"), 403);
     /* batches: malformed CSV, a short row, no batch id, JSON rows that are no array */
     snprintf(big_path, sizeof(big_path), "/api/v1/licenses/batch?type=" TYPE "&es_id=%s"
@@ -325,7 +305,7 @@ static void test_license_refusals(void **state)
     assert_int_equal(send("POST", big_path, env()->tok_operator, "text/plain", short_csv,
                           sizeof(short_csv) - 1, &r), 415);
     sf_resp_free(&r);
-    assert_int_equal(sfa_call(&srv, "POST", "/api/v1/licenses/batch", env()->tok_operator,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/licenses/batch", env()->tok_operator,
                               NULL, NULL, "{\"type\": \"" TYPE "\", \"es_id\": \"%s\", "
                               "\"batch_id\": \"j\", \"rows\": {}}", es_id), 400);
     /* oversized: one licence's body is limited to 1 MiB */
@@ -388,7 +368,7 @@ static void test_license_batch_csv_rerun(void **state)
     }
     /* the quoted cell came through whole: the holder's name with its comma */
     snprintf(path, sizeof(path), "/api/v1/licenses/%s", json_string_value(first_ids[0]));
-    assert_int_equal(sfa_call(&srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);
     assert_string_equal(sfa_jstr(doc, "holder_name"), "某某公司, 第1");
     assert_string_equal(sfa_jstr(json_object_get(doc, "fields"), "scope"), "软件开发；\"咨询\"");
     json_decref(doc);
@@ -416,7 +396,7 @@ static void test_license_changes_reissue_idempotent(void **state)
     q.body = body;
     q.body_len = strlen(body);
     for (int i = 0; i < 2; i++) {   /* the retry answers the first licence, 200 */
-        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
         assert_int_equal(r.status, i == 0 ? 201 : 200);
         doc = json_loads(r.body, 0, NULL);
         sf_resp_free(&r);
@@ -429,13 +409,13 @@ static void test_license_changes_reissue_idempotent(void **state)
     free(body);
 
     snprintf(path, sizeof(path), "/api/v1/licenses/%s/suspend", id);
-    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_officer, NULL, &doc,
+    assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, &doc,
                               "{\"reason\": \"under review\"}"), 200);
     assert_string_equal(sfa_jstr(doc, "status"), "suspended");
     json_decref(doc);
-    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_officer, NULL, NULL, NULL), 409);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, NULL, NULL), 409);
     snprintf(path, sizeof(path), "/api/v1/licenses/%s/resume", id);
-    assert_int_equal(sfa_call(&srv, "POST", path, env()->tok_admin, NULL, &doc, NULL), 200);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_admin, NULL, &doc, NULL), 200);
     assert_string_equal(sfa_jstr(doc, "status"), "good");
     json_decref(doc);
 
@@ -448,12 +428,12 @@ static void test_license_changes_reissue_idempotent(void **state)
     json_decref(doc);
     assert_non_null(strstr(next, ".002."));
     snprintf(path, sizeof(path), "/api/v1/licenses/%s", id);
-    assert_int_equal(sfa_call(&srv, "GET", path, env()->tok_officer, NULL, &doc, NULL), 200);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", path, env()->tok_officer, NULL, &doc, NULL), 200);
     assert_string_equal(sfa_jstr(doc, "status"), "voided");
     assert_string_equal(sfa_jstr(doc, "replaced_by"), next);
     json_decref(doc);
     snprintf(path, sizeof(path), "/api/v1/licenses/%s", next);
-    assert_int_equal(sfa_call(&srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);
     assert_string_equal(sfa_jstr(doc, "holder_name"), "某某科技股份有限公司");
     json_decref(doc);
 
@@ -468,7 +448,7 @@ static void test_license_changes_reissue_idempotent(void **state)
     assert_string_equal(sfa_jstr(json_array_get(json_object_get(doc, "results"), 1), "error"),
                         "EFORMAT");
     json_decref(doc);
-    assert_int_equal(sfa_call(&srv, "GET", "/api/v1/licenses?status=voided", env()->tok_admin,
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/licenses?status=voided", env()->tok_admin,
                               NULL, &doc, NULL), 200);
     assert_int_equal(json_array_size(json_object_get(doc, "licenses")), 1);
     json_decref(doc);
@@ -489,7 +469,7 @@ static void test_license_seal_existing(void **state)
     assert_int_equal(send("POST", path, env()->tok_operator, "application/ofd",
                           (const char *)ofd, len, &r), 403);   /* no signing grant yet */
     sf_resp_free(&r);
-    sfa_grant(&srv, es_id, 0);
+    sfa_grant(&sfa_srv, es_id, 0);
     assert_int_equal(send("POST", path, env()->tok_operator, "application/ofd",
                           (const char *)ofd, len, &r), 200);
     assert_int_equal(sc_ofd_pkg_open_mem(&pkg, (const uint8_t *)r.body, r.len, NULL), 0);
@@ -528,8 +508,8 @@ static void test_license_seal_existing(void **state)
         sf_resp_free(&r);
         /* of the right type but issued by another unit: its seal may not vouch for it */
         char es2[64];
-        sfa_make_seal(&srv, 'R', "other unit", es2, sizeof(es2));
-        sfa_grant(&srv, es2, 0);
+        sfa_make_seal(&sfa_srv, 'R', "other unit", es2, sizeof(es2));
+        sfa_grant(&sfa_srv, es2, 0);
         snprintf(path, sizeof(path), "/api/v1/licenses/seal?type=" TYPE "&es_id=%s", es2);
         assert_int_equal(send("POST", path, env()->tok_operator, "application/ofd",
                               (const char *)ofd, len, &r), 400);
@@ -543,12 +523,12 @@ static void test_license_seal_existing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_license_issue_verify_revoke, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_license_refusals, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_license_batch_csv_rerun, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_license_seal_existing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_license_changes_reissue_idempotent, setup,
-                                        teardown),
+#define T(f) cmocka_unit_test_setup_teardown(f, sfa_setup, sfa_teardown)
+        T(test_license_issue_verify_revoke),
+        T(test_license_refusals),
+        T(test_license_batch_csv_rerun),
+        T(test_license_seal_existing),
+        T(test_license_changes_reissue_idempotent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

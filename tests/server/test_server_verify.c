@@ -25,27 +25,6 @@
 #include "store.h"
 #include "testutil.h"
 
-static sf_server srv;
-
-static int setup(void **state)
-{
-    sf_opts o = { .service = 1 };
-
-    (void)state;
-    memset(&srv, 0, sizeof(srv));
-    return sf_server_start(&srv, &o);
-}
-
-static int teardown(void **state)
-{
-    int rc;
-
-    (void)state;
-    rc = sf_server_stop(&srv);
-    sf_server_kill(&srv);
-    return rc;
-}
-
 /* POST body (a JSON document, released here) to path on s; the answer as JSON (NULL when it
  * is not JSON) in *out. @return the HTTP status */
 static long post_json(const sf_server *s, const char *path, const char *token, json_t *body,
@@ -87,8 +66,8 @@ static void granted_seal(char *es, size_t n)
 {
     static int seq;
 
-    sfa_make_seal(&srv, "TUWXY"[seq++ % 5], "verify", es, n);
-    sfa_grant(&srv, es, 0);
+    sfa_make_seal(&sfa_srv, "TUWXY"[seq++ % 5], "verify", es, n);
+    sfa_grant(&sfa_srv, es, 0);
 }
 
 /* sign/data through the API: the signature's base64 (new). */
@@ -97,7 +76,7 @@ static char *sign_data(const char *es, const char *data)
     json_t *j = NULL;
     char *sig;
 
-    assert_int_equal(post_json(&srv, "/api/v1/sign/data", sf_env_get()->tok_operator,
+    assert_int_equal(post_json(&sfa_srv, "/api/v1/sign/data", sf_env_get()->tok_operator,
                                json_pack("{s:s,s:o}", "es_id", es, "data_b64",
                                          b64_json(data, strlen(data))), &j), 200);
     assert_non_null(sig = strdup(member(j, "signature_b64")));
@@ -110,7 +89,7 @@ static json_t *verify(json_t *body)
 {
     json_t *rep = NULL;
 
-    assert_int_equal(post_json(&srv, "/api/v1/verify", sf_env_get()->tok_verifier, body, &rep),
+    assert_int_equal(post_json(&sfa_srv, "/api/v1/verify", sf_env_get()->tok_verifier, body, &rep),
                      200);
     assert_non_null(rep);
     return rep;
@@ -177,7 +156,7 @@ static json_t *seal_verify(const char *file, const char *data)
     sc_test_sh("'%s' --trust '%s/seal-ca.pem' --status https://127.0.0.1:%u --tls-ca "
                "'%s/tls-ca.pem' --tls-cert '%s/tls-client.pem' --tls-key '%s/tls-client.key' "
                "--tls-key-pass-file '%s/key-password' --json %s '%s' > '%s'",
-               getenv("SEAL_VERIFY"), pki, srv.port, pki, pki, pki, pki, data_opt, file, out);
+               getenv("SEAL_VERIFY"), pki, sfa_srv.port, pki, pki, pki, pki, data_opt, file, out);
     if ((rep = json_load_file(out, 0, NULL)) == NULL)
         fail_msg("seal-verify %s: no JSON report", file);
     return rep;
@@ -285,7 +264,7 @@ static void test_verify_seal_and_unreadable(void **state)
     (void)state;
     granted_seal(es, sizeof(es));
     snprintf(path, sizeof(path), "/api/v1/seals/%s", es);
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_non_null(j = json_loads(r.body, 0, NULL));
     sf_resp_free(&r);
     rep = verify(json_pack("{s:O}", "seal_b64", json_object_get(j, "seal_b64")));
@@ -357,7 +336,7 @@ static void test_verify_status_before_and_after_suspension(void **state)
     before = sign_data(es, doc);
     nanosleep(&second, NULL);     /* the status has a resolution of one second */
     snprintf(path, sizeof(path), "/api/v1/seals/%s/suspend", es);
-    assert_int_equal(post_json(&srv, path, e->tok_officer, json_pack("{s:s}", "text", "audit"),
+    assert_int_equal(post_json(&sfa_srv, path, e->tok_officer, json_pack("{s:s}", "text", "audit"),
                                NULL), 200);
     nanosleep(&second, NULL);
     after = sign_with_stolen_key(es, doc);
@@ -395,7 +374,7 @@ static long post_ofd(const char *path, const char *token, const char *ctype, con
     sf_req q = { .method = "POST", .path = path, .token = token, .content_type = ctype,
                  .body = body, .body_len = len };
 
-    assert_int_equal(sf_http(&srv, &q, r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, r), 0);
     return r->status;
 }
 
@@ -474,7 +453,7 @@ static void test_verify_refusals(void **state)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         q.body = bad[i].body;
         q.body_len = strlen(bad[i].body);
-        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
         if (r.status != 400 || strstr(r.body, bad[i].msg) == NULL ||
             strstr(r.body, "\"bad_request\"") == NULL)
             fail_msg("%s: %ld %s (expected 400 \"%s\")", bad[i].body, r.status, r.body,
@@ -485,7 +464,7 @@ static void test_verify_refusals(void **state)
     q.body = "{}";
     q.body_len = 2;
     q.content_type = "text/plain";
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 415);
     sf_resp_free(&r);
     assert_int_equal(post_ofd("/api/v1/verify/ofd", e->tok_verifier, "application/json", "{}",
@@ -502,7 +481,7 @@ static void test_verify_refusals(void **state)
     q.content_type = "application/json";
     q.body = huge;
     q.body_len = big;
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 413);
     sf_resp_free(&r);
     free(huge);
@@ -510,13 +489,13 @@ static void test_verify_refusals(void **state)
     q.body = "{\"signature_b64\": \"MAMCAQE=\"}";
     q.body_len = strlen(q.body);
     q.token = NULL;
-    assert_int_equal(sf_http(&srv, &q, &r), 0);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
     assert_int_equal(r.status, 401);
     sf_resp_free(&r);
     const char *others[] = { e->tok_operator, e->tok_admin, e->tok_officer, e->tok_auditor };
     for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
         q.token = others[i];
-        assert_int_equal(sf_http(&srv, &q, &r), 0);
+        assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
         assert_int_equal(r.status, 403);
         assert_non_null(j = json_loads(r.body, 0, NULL));
         assert_string_equal(member(j, "error"), "forbidden");
@@ -647,5 +626,5 @@ int main(void)
         cmocka_unit_test(test_verify_trust_anchors_used),
     };
 
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, sfa_setup, sfa_teardown);
 }
