@@ -18,21 +18,9 @@ done
 . "$(dirname "${BASH_SOURCE[0]}")/server.sh"
 
 # ---- a province, its clients, a seal ----------------------------------------------------------
-D=$T/prov
-PORT=$(free_port)
-expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --region-code 330000
-start_server "$D/seal-server.json" || { finish; exit 1; }
-export SEALCTL_SERVER=https://127.0.0.1:$PORT
-CA=(--cacert "$D/pki/tls-ca.pem")
-as() { local who=$1; shift; "$SEALCTL" "$@" "${CA[@]}" --token-file "$T/$who.token"; }
-cp "$D/admin.token" "$T/admin.token"
-add_client() {   # NAME ROLES -> its id; the token in $T/NAME.token
-  as admin client add --json --name "$1" --role "$2" --token-out "$T/$1.token" >"$T/stdout" 2>"$T/stderr" ||
-    { bad "client add $1: $(cat "$T/stderr")"; return; }
-  python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])' <"$T/stdout"
-}
-add_client officer1 seal-officer >/dev/null; add_client officer2 seal-officer >/dev/null
-OPER=$(add_client operator operator)
+province || { finish; exit 1; }
+add_client officer1 seal-officer; add_client officer2 seal-officer
+add_client operator operator OPER
 run 0 "unit add" -- as admin unit add --code 11330000MB0000000X --name 某市市场监督管理局
 run 0 "seal apply" -- as officer1 seal apply --unit 1 --type 1 --name 某市市场监督管理局 \
   --image "$SC_TEST_DATA/seal.png" --width-mm 42 --height-mm 42 --valid-from 2026-01-01 --valid-to 2030-12-31

@@ -20,24 +20,11 @@ not_contains() { if grep -qF -- "$2" "$T/out"; then bad "$1: output has \"$2\"";
 json_ok() { if python3 -m json.tool <"$T/stdout" >/dev/null 2>&1; then ok; else bad "$1: stdout is not one JSON document:"; sed 's/^/    /' "$T/stdout"; fi; }
 
 # ---- a province and its clients -----------------------------------------------------------------
-D=$T/prov
-PORT=$(free_port)
-expect 0 "init" -- "$SEALCTL" init --dir "$D" --listen "127.0.0.1:$PORT" --region-code 330000
-start_server "$D/seal-server.json" || { finish; exit 1; }
-export SEALCTL_SERVER=https://127.0.0.1:$PORT
-CA=(--cacert "$D/pki/tls-ca.pem")
-as() { local who=$1; shift; "$SEALCTL" "$@" "${CA[@]}" --token-file "$T/$who.token"; }
-cp "$D/admin.token" "$T/admin.token"
+province || { finish; exit 1; }
 
 # ---- API clients through sealctl client ---------------------------------------------------------
-jget() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1" <"$T/stdout"; }
-add_client() {   # NAME ROLES -> its id; the token in $T/NAME.token (0600)
-  as admin client add --json --name "$1" --role "$2" --token-out "$T/$1.token" >"$T/stdout" 2>"$T/stderr" ||
-    { bad "client add $1: $(cat "$T/stderr")"; return; }
-  jget id
-}
-OFF1=$(add_client officer1 seal-officer); OFF2=$(add_client officer2 seal-officer)
-OPER=$(add_client operator operator); AUD=$(add_client auditor auditor,verifier)
+add_client officer1 seal-officer; add_client officer2 seal-officer
+add_client operator operator OPER; add_client auditor auditor,verifier AUD
 [ "$(stat -c %a "$T/operator.token")" = 600 ] && ok || bad "token file mode $(stat -c %a "$T/operator.token")"
 [ "$(wc -c <"$T/operator.token")" = 44 ] && ok || bad "token file: $(wc -c <"$T/operator.token") bytes, expected 43 + newline"
 if grep -qF -- "$(cat "$T/auditor.token")" "$T/stdout"; then bad "client add --json --token-out printed the token"; else ok; fi
