@@ -13,5 +13,16 @@ expect() {
   if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
 }
 contains() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: output lacks \"$2\""; sed 's/^/    /' "$T/out"; fi; }
+# dev_seal NAME: a development PKI in P=$T/pki (PW its --key-pass-file) and a seal named NAME
+# in $T/s.esl (signer-prov, valid 2026 to 2099); the script exits 1 when either fails.
+dev_seal() {
+  P=$T/pki
+  "$SC_MAKE_DEV_PKI" "$P" >/dev/null || { echo "make-dev-pki failed"; exit 1; }
+  PW=(--key-pass-file "$P/key-password")
+  "$SEALCTL" seal make --maker-cert "$P/seal-maker.pem" --maker-key "$P/seal-maker.key" "${PW[@]}" \
+    --cert "$P/signer-prov.pem" --id 33000020260001 --name "$1" --type 1 \
+    --image "$SC_TEST_DATA/seal.png" --width-mm 42 --height-mm 42 \
+    --valid-from 2026-01-01 --valid-to 2099-12-31 -o "$T/s.esl" 2>/dev/null || { echo "seal make failed"; exit 1; }
+}
 # The last line of a script: the tally, and its exit status.
 finish() { echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; }

@@ -9,14 +9,8 @@ set -u
 : "${SEALCTL:?run through meson test}" "${SEAL_VERIFY:?}" "${SC_MAKE_DEV_PKI:?}" "${SC_TEST_DATA:?}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" license-cli
 
-P=$T/pki
 ID=1.2.156.3005.2.11100000000013338W011.11430000006122244L.20230000403.001.U
-"$SC_MAKE_DEV_PKI" "$P" >/dev/null || { echo "make-dev-pki failed"; exit 1; }
-PW=(--key-pass-file "$P/key-password")
-"$SEALCTL" seal make --maker-cert "$P/seal-maker.pem" --maker-key "$P/seal-maker.key" "${PW[@]}" \
-  --cert "$P/signer-prov.pem" --id 33000020260001 --name "某省市场监督管理局" --type 1 \
-  --image "$SC_TEST_DATA/seal.png" --width-mm 42 --height-mm 42 \
-  --valid-from 2026-01-01 --valid-to 2099-12-31 -o "$T/s.esl" 2>/dev/null || { echo "seal make failed"; exit 1; }
+dev_seal "某省市场监督管理局"
 "$SEALCTL" ofd new -o "$T/lic.ofd" --text "20,30,5,营业执照" --meta "ZZBS=$ID" \
   --meta "ZZMC=营业执照" --meta "CZZT=某某科技有限公司" --meta "KZ_FDDBR=张三" \
   2>/dev/null || { echo "ofd new failed"; exit 1; }

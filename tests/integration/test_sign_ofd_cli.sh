@@ -9,13 +9,7 @@ set -u
 : "${SEALCTL:?run through meson test}" "${SEAL_VERIFY:?}" "${SC_MAKE_DEV_PKI:?}" "${SC_TEST_DATA:?}"
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh" sign-ofd-cli
 
-P=$T/pki
-"$SC_MAKE_DEV_PKI" "$P" >/dev/null || { echo "make-dev-pki failed"; exit 1; }
-PW=(--key-pass-file "$P/key-password")
-"$SEALCTL" seal make --maker-cert "$P/seal-maker.pem" --maker-key "$P/seal-maker.key" "${PW[@]}" \
-  --cert "$P/signer-prov.pem" --id 33000020260001 --name "某省人力资源和社会保障厅" --type 1 \
-  --image "$SC_TEST_DATA/seal.png" --width-mm 42 --height-mm 42 \
-  --valid-from 2026-01-01 --valid-to 2099-12-31 -o "$T/s.esl" 2>/dev/null || { echo "seal make failed"; exit 1; }
+dev_seal "某省人力资源和社会保障厅"
 "$SEALCTL" ofd new -o "$T/doc.ofd" --pages 3 --text "20,30,5,电子证照" \
   --text "3:20,60,5,电子证照 副本" 2>/dev/null || { echo "ofd new failed"; exit 1; }
 cp "$T/doc.ofd" "$T/doc.orig"
