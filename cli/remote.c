@@ -20,6 +20,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "curlbuf.h"
 #include "sealctl.h"
 #include "tool.h"
 
@@ -359,10 +360,9 @@ const char *remote_server(const remote *r)
 /* Where an answer goes: memory (up to max), or, for a 200, a file descriptor. */
 typedef struct sink {
     CURL *curl;
-    uint8_t *p;
-    size_t n, cap, max;
+    curlbuf mem;            /* an answer kept in memory (mem.max set by the caller) */
     int fd;                 /* -1: memory only */
-    int decided, to_fd, too_big, oom, io;
+    int decided, to_fd, io;
 } sink;
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
@@ -391,25 +391,7 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
         }
         return n;
     }
-    if (n > s->max - s->n) {
-        s->too_big = 1;
-        return 0;   /* aborts the transfer: CURLE_WRITE_ERROR */
-    }
-    if (s->n + n > s->cap) {
-        size_t cap = s->cap != 0 ? s->cap : 4096;
-        while (cap < s->n + n)
-            cap = cap > s->max / 2 ? s->max : cap * 2;
-        uint8_t *q = realloc(s->p, cap + 1);
-        if (q == NULL) {
-            s->oom = 1;
-            return 0;
-        }
-        s->p = q;
-        s->cap = cap;
-    }
-    memcpy(s->p + s->n, data, n);
-    s->n += n;
-    return n;
+    return curlbuf_write(data, size, nmemb, &s->mem);
 }
 
 /* An answer that is not 2xx: "MESSAGE (CODE, HTTP nnn)" from the error shape, or a snippet of
@@ -437,11 +419,11 @@ static int transfer_error(const remote *r, CURLcode c, const sink *s, const char
 {
     const char *why = r->errbuf[0] != '\0' ? r->errbuf : curl_easy_strerror(c);
 
-    if (s->oom)
+    if (s->mem.oom)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
-    if (s->too_big)
+    if (s->mem.too_big)
         return sc_err_set(err, REMOTE_ESERVER, "%s: the answer is larger than %zu bytes", url,
-                          s->max);
+                          s->mem.max);
     if (s->io != 0)
         return sc_err_set(err, SC_EIO, "writing the answer: %s", strerror(s->io));
     switch (c) {
@@ -548,7 +530,7 @@ static void print_json_body(const remote *r, const uint8_t *p, size_t n)
 static int json_call(remote *r, const char *method, const char *path, const req_body *b,
                      json_t **out, sc_err *err)
 {
-    sink s = { .max = REMOTE_MAX_JSON, .fd = -1 };
+    sink s = { .mem.max = REMOTE_MAX_JSON, .fd = -1 };
     json_error_t je;
     long status;
     int rc;
@@ -556,17 +538,17 @@ static int json_call(remote *r, const char *method, const char *path, const req_
     *out = NULL;
     if ((rc = perform(r, method, path, b, &s, &status, err)) != 0)
         goto out;
-    print_json_body(r, s.p, s.n);
+    print_json_body(r, s.mem.p, s.mem.n);
     if (status < 200 || status > 299) {
-        rc = http_error(r, status, s.p, s.n, err);
+        rc = http_error(r, status, s.mem.p, s.mem.n, err);
         goto out;
     }
-    *out = s.n == 0 ? json_null() : json_loadb((const char *)s.p, s.n, 0, &je);
+    *out = s.mem.n == 0 ? json_null() : json_loadb((const char *)s.mem.p, s.mem.n, 0, &je);
     if (*out == NULL)
         rc = sc_err_set(err, REMOTE_ESERVER, "%s%s: the answer is not JSON (%s)", r->base, path,
                         je.text);
 out:
-    free(s.p);
+    free(s.mem.p);
     return rc;
 }
 
@@ -601,7 +583,7 @@ int remote_post_mem(remote *r, const char *path, const char *ctype, const void *
 int remote_get_bytes(remote *r, const char *path, const char *accept, size_t max,
                      uint8_t **body, size_t *len, sc_err *err)
 {
-    sink s = { .max = max, .fd = -1 };
+    sink s = { .mem.max = max, .fd = -1 };
     req_body b = { .accept = accept };
     long status;
     int rc;
@@ -609,13 +591,13 @@ int remote_get_bytes(remote *r, const char *path, const char *accept, size_t max
     *body = NULL;
     *len = 0;
     if ((rc = perform(r, "GET", path, &b, &s, &status, err)) == 0 && status != 200)
-        rc = http_error(r, status, s.p, s.n, err);
+        rc = http_error(r, status, s.mem.p, s.mem.n, err);
     if (rc == 0) {
-        *body = s.p;
-        *len = s.n;
+        *body = s.mem.p;
+        *len = s.mem.n;
         return 0;
     }
-    free(s.p);
+    free(s.mem.p);
     return rc;
 }
 
@@ -644,7 +626,7 @@ static int temp_beside(const char *out, char **tmp, sc_err *err)
 int remote_post_file(remote *r, const char *path, const char *ctype, const char *in,
                      const char *out, sc_err *err)
 {
-    sink s = { .max = ERROR_BODY_MAX, .fd = -1 };
+    sink s = { .mem.max = ERROR_BODY_MAX, .fd = -1 };
     req_body b = { .ctype = ctype, .accept = "*/*" };
     struct stat sb;
     char *tmp = NULL;
@@ -663,7 +645,7 @@ int remote_post_file(remote *r, const char *path, const char *ctype, const char 
         goto out;
     }
     if ((rc = perform(r, "POST", path, &b, &s, &status, err)) == 0 && status != 200)
-        rc = http_error(r, status, s.p, s.n, err);
+        rc = http_error(r, status, s.mem.p, s.mem.n, err);
     if (rc == 0 && fsync(s.fd) != 0)
         rc = sc_err_set(err, SC_EIO, "%s: %s", out, strerror(errno));
     if (close(s.fd) != 0 && rc == 0)
@@ -676,7 +658,7 @@ out:
     if (b.file != NULL)
         fclose(b.file);
     free(tmp);
-    free(s.p);
+    free(s.mem.p);
     return rc;
 }
 

@@ -16,6 +16,8 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "curlbuf.h"
+
 /* A document names few seals; a crafted one must not make us send thousands of requests. */
 #define MAX_SEALS 256
 #define SNIPPET 160   /* bytes of an error body quoted in a message */
@@ -38,38 +40,6 @@ struct sv_fetch {
     size_t n, cap;
     char errbuf[CURL_ERROR_SIZE];
 };
-
-typedef struct body {
-    uint8_t *p;
-    size_t n, cap, max;
-    int too_big, oom;
-} body;
-
-static size_t on_data(char *data, size_t size, size_t nmemb, void *ud)
-{
-    body *b = ud;
-    size_t n = nmemb;   /* libcurl documents size as always 1 */
-
-    if (size != 1 || n > b->max - b->n) {
-        b->too_big = 1;
-        return 0;   /* anything but n aborts the transfer (CURLE_WRITE_ERROR) */
-    }
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n)
-            cap = cap > b->max / 2 ? b->max : cap * 2;
-        uint8_t *q = realloc(b->p, cap);
-        if (q == NULL) {
-            b->oom = 1;
-            return 0;
-        }
-        b->p = q;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, data, n);
-    b->n += n;
-    return n;
-}
 
 static int loopback(const char *host)
 {
@@ -215,7 +185,7 @@ int sv_fetch_new(sv_fetch **out, const sv_fetch_opts *o, sc_err *err)
     c = c ? c : curl_easy_setopt(f->curl, CURLOPT_SSL_VERIFYHOST, 2L);
     c = c ? c : curl_easy_setopt(f->curl, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
     c = c ? c : curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, f->errbuf);
-    c = c ? c : curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, on_data);
+    c = c ? c : curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, curlbuf_write);
     if (o->tls_ca != NULL)
         c = c ? c : curl_easy_setopt(f->curl, CURLOPT_CAINFO, o->tls_ca);
     if (o->tls_cert != NULL) {
@@ -272,7 +242,7 @@ char *sv_fetch_url(const sv_fetch *f, const char *es_id)
 
 /* Up to SNIPPET printable bytes of an error body (servers answer {"error", "message"}),
  * so the message says what the server said; control bytes become '?'. */
-static void snippet(const body *b, char *out, size_t n)
+static void snippet(const curlbuf *b, char *out, size_t n)
 {
     size_t k = 0, i;
 
@@ -284,7 +254,7 @@ static void snippet(const body *b, char *out, size_t n)
 /* GET url into a parsed response. @return 0, SC_EIO (err names url and why), SC_ENOMEM */
 static int get(sv_fetch *f, const char *url, int licence, sc_status_resp **out, sc_err *err)
 {
-    body b = { NULL, 0, 0, f->max_body, 0, 0 };
+    curlbuf b = { .max = f->max_body };
     sc_err pe = SC_ERR_INIT;
     char *ctype = NULL, quote[SNIPPET + 1], got[96];
     long status = 0;
