@@ -126,26 +126,36 @@ static void print_seal(const json_t *s)
            sc_time_format(i_(s, "valid_end"), t, sizeof(t)));
 }
 
-/* "&unit_id=U&WORD=W" from the filters (W checked by the server). */
-static void filters(char *q, size_t n, const struct list_args *a, const char *word)
+/* "&unit_id=U&WORD=W" from the filters (W checked by the server) into q[n].
+ * @return 0, or the exit code after saying why (a cut filter would select other rows). */
+static int filters(const char *prog, char *q, size_t n, const struct list_args *a,
+                   const char *word)
 {
+    char *w = a->word != NULL ? remote_escape(a->word) : NULL;
+    char *e = a->es_id != NULL ? remote_escape(a->es_id) : NULL;
     size_t k = 0;
+    int rc = 0;
 
     q[0] = '\0';
-    if (a->unit > 0)
+    if ((a->word != NULL && w == NULL) || (a->es_id != NULL && e == NULL)) {
+        tool_errorf(prog, "out of memory");
+        rc = EXIT_FAILED;
+    }
+    if (rc == 0 && a->unit > 0)
         k += (size_t)snprintf(q + k, n - k, "&unit_id=%lld", (long long)a->unit);
-    if (a->client > 0 && k < n)
+    if (rc == 0 && a->client > 0 && k < n)
         k += (size_t)snprintf(q + k, n - k, "&client_id=%lld", (long long)a->client);
-    if (a->word != NULL && k < n) {
-        char *e = remote_escape(a->word);
-        k += (size_t)snprintf(q + k, n - k, "&%s=%s", word, e != NULL ? e : "");
-        free(e);
+    if (rc == 0 && w != NULL && k < n)
+        k += (size_t)snprintf(q + k, n - k, "&%s=%s", word, w);
+    if (rc == 0 && e != NULL && k < n)
+        k += (size_t)snprintf(q + k, n - k, "&es_id=%s", e);
+    if (rc == 0 && k >= n) {
+        tool_errorf(prog, "the filters are too long");
+        rc = EXIT_USAGE;
     }
-    if (a->es_id != NULL && k < n) {
-        char *e = remote_escape(a->es_id);
-        snprintf(q + k, n - k, "&es_id=%s", e != NULL ? e : "");
-        free(e);
-    }
+    free(w);
+    free(e);
+    return rc;
 }
 
 static int seal_listing(int argc, char **argv, int apps)
@@ -167,7 +177,8 @@ static int seal_listing(int argc, char **argv, int apps)
 
     if (rc >= 0)
         return rc;
-    filters(q, sizeof(q), &a, apps ? "state" : "status");
+    if ((rc = filters(prog, q, sizeof(q), &a, apps ? "state" : "status")) != 0)
+        return rc;
     return apps ? list(prog, &ro, "/api/v1/seals/applications", q, &a, "applications",
                        print_app)
                 : list(prog, &ro, "/api/v1/seals", q, &a, "seals", print_seal);
@@ -206,7 +217,8 @@ int cmd_grant_list(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    filters(q, sizeof(q), &a, NULL);
+    if ((rc = filters(prog, q, sizeof(q), &a, NULL)) != 0)
+        return rc;
     return list(prog, &ro, "/api/v1/grants", q, &a, "grants", print_grant);
 }
 
