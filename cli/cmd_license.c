@@ -497,7 +497,16 @@ int cmd_license_seal(int argc, char **argv)
     for (int i = optind; i < argc; i++, remote_bar_set(&bar, ++done)) {
         const char *base = strrchr(argv[i], '/') != NULL ? strrchr(argv[i], '/') + 1 : argv[i];
         sc_err err = SC_ERR_INIT;
-        snprintf(out, sizeof(out), "%s/%s", a.out, base);
+        if (*base == '\0' ||
+            (size_t)snprintf(out, sizeof(out), "%s/%s", a.out, base) >= sizeof(out)) {
+            /* a cut path would name another file (or the directory itself) */
+            remote_bar_end(&bar);
+            tool_errorf(prog, "%s: %s", argv[i], *base == '\0' ? "not a file name"
+                        : "the output path would be too long");
+            failed++;
+            remote_bar_start(&bar, ro.progress, total, "sealing");
+            continue;
+        }
         if (stat(out, &sb) == 0) {
             skipped++;
             continue;
