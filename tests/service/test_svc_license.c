@@ -353,6 +353,79 @@ static void lic_batch__a_refused_audit_fails_the_group_and_commits_nothing(void 
            &err, SS_EFORBIDDEN, NULL);
 }
 
+/* A template admitting rows larger than a licence keeps: the yyzz one as type ...D002 with
+ * 40 more optional fields of 4,096 characters. */
+#define BIG_TYPE "11100000000013127D002"
+#define BIG_EXTRA 40
+#define BIG_CHARS 4096
+
+static void add_big_type(lfx *l)
+{
+    static const char field[] = "<Field name=\"x%02d\" label=\"x%02d\" maxLength=\"4096\">"
+                                "<Layout x=\"20\" y=\"20\" width=\"10\" font=\"SimSun\" "
+                                "size=\"3\"/></Field>\n";
+    const char *end = strstr((const char *)l->xml, "</Fields>");
+    const char *code = strstr((const char *)l->xml, TYPE);
+    size_t head, cap = l->xml_len + BIG_EXTRA * sizeof(field) + 1, n;
+    char *xml = malloc(cap), code_out[SS_LIC_CODE_MAX + 1];
+    sc_err err = SC_ERR_INIT;
+
+    assert_non_null(xml);
+    assert_non_null(end);
+    assert_non_null(code);
+    head = (size_t)(end - (const char *)l->xml);
+    memcpy(xml, l->xml, head);
+    memcpy(xml + (code - (const char *)l->xml), BIG_TYPE, strlen(BIG_TYPE));
+    n = head;
+    for (int i = 0; i < BIG_EXTRA; i++)
+        n += (size_t)snprintf(xml + n, cap - n, field, i, i);
+    memcpy(xml + n, end, l->xml_len - head);
+    n += l->xml_len - head;
+    OK(ss_svc_lic_type_add(l->f->svc, &l->f->admin, (const uint8_t *)xml, n, l->files, 2,
+                           code_out, &err), &err);
+    assert_string_equal(code_out, BIG_TYPE);
+    OK(ss_svc_lic_grant_add(l->f->svc, &l->f->admin, l->f->oper.client_id, l->es, BIG_TYPE, 0,
+                            NULL, &err), &err);
+    free(xml);
+}
+
+static void lic_batch__a_row_too_large_to_keep_fails_alone_not_its_group(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[3][NFIELDS + BIG_EXTRA];
+    char names_x[BIG_EXTRA][4], *big = malloc(4 * BIG_CHARS + 1);
+    ss_svc_lic_row rows[3];
+    ss_svc_lic_result res[3];
+    ss_svc_lic_summary sum;
+    ss_svc_lic_req req = { BIG_TYPE, l->es, NULL, 0, "b-big", 0, NULL, NULL, NULL };
+
+    assert_non_null(big);
+    for (int i = 0; i < BIG_CHARS; i++)
+        memcpy(big + 4 * i, "\xF0\xA0\x80\x80", 4);   /* U+20000: 4 bytes in UTF-8 */
+    big[4 * BIG_CHARS] = '\0';
+    add_big_type(l);
+    for (int i = 0; i < 3; i++) {
+        row_with(kv[i], NULL, NULL);
+        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
+    }
+    for (int j = 0; j < BIG_EXTRA; j++) {   /* row 1: 40 x 16 KiB, more than 512 KiB */
+        snprintf(names_x[j], sizeof(names_x[j]), "x%02d", j);
+        kv[1][NFIELDS + j] = (sc_lic_kv){ names_x[j], big };
+    }
+    rows[1].n = NFIELDS + BIG_EXTRA;
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, 3, res, &sum, &err), &err);
+    assert_int_equal(res[1].code, SC_ELIMIT);
+    assert_non_null(strstr(res[1].msg, "as JSON"));
+    assert_int_equal(res[0].code, 0);
+    assert_int_equal(res[2].code, 0);
+    assert_int_equal(sum.issued, 2);
+    assert_int_equal(sum.failed, 1);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 2);
+    free(big);
+}
+
 /* ---- status and re-issue ----------------------------------------------------------------- */
 
 typedef struct changes {
@@ -561,6 +634,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             lic_batch__a_refused_audit_fails_the_group_and_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lic_batch__a_row_too_large_to_keep_fails_alone_not_its_group, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_status__expired_after_the_validity_end, setup,
                                         teardown),

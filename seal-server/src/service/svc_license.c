@@ -416,6 +416,11 @@ static int row_json(const sc_lic_kv *row, size_t n, ss_license *lic, sc_err *err
         return sc_err_set(err, SC_ENOMEM, "licence: cannot write the row as JSON");
     lic->fields = (uint8_t *)text;
     lic->fields_len = strlen(text);
+    /* a row the template admits (64 fields of 4,096 characters) can still be more than the
+     * store keeps: refused here, it fails alone, not its whole batch group at the commit */
+    if (lic->fields_len > SS_LIC_FIELDS_MAX)
+        return sc_err_set(err, SC_ELIMIT, "licence: the row is %zu bytes as JSON, more than "
+                          "the %u a licence keeps", lic->fields_len, SS_LIC_FIELDS_MAX);
     return 0;
 }
 
@@ -463,8 +468,15 @@ int svc__lic_make(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
     p.cert_len = c->entry->cert_len;
     p.tsa = svc->tsa;
     p.tsa_ctx = svc->tsa_ctx;
-    if ((rc = sc_lic_issue_mem(&p, id, &buf, &len, err)) != 0)
-        return rc;
+    /* the row's own checks before the drawing and the SM2 signature they would waste */
+    if ((rc = holder(lic->holder_name, sizeof(lic->holder_name),
+                     meta_value(c->tmpl, row, n, "CZZT"), "持证主体 (CZZT)", err)) != 0 ||
+        (rc = holder(lic->holder_code, sizeof(lic->holder_code),
+                     meta_value(c->tmpl, row, n, "CZZTDM"), "持证主体代码 (CZZTDM)",
+                     err)) != 0 ||
+        (rc = row_json(row, n, lic, err)) != 0 ||
+        (rc = sc_lic_issue_mem(&p, id, &buf, &len, err)) != 0)
+        goto out;
     if (strlen(id) > SS_LIC_ID_MAX) {
         rc = sc_err_set(err, SC_ELIMIT, "licence identifier longer than %d", SS_LIC_ID_MAX);
         goto out;
@@ -482,13 +494,7 @@ int svc__lic_make(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
         snprintf(lic->batch_id, sizeof(lic->batch_id), "%s", req->batch_id);
         lic->batch_row = req->batch_row;
     }
-    if ((rc = holder(lic->holder_name, sizeof(lic->holder_name),
-                     meta_value(c->tmpl, row, n, "CZZT"), "持证主体 (CZZT)", err)) != 0 ||
-        (rc = holder(lic->holder_code, sizeof(lic->holder_code),
-                     meta_value(c->tmpl, row, n, "CZZTDM"), "持证主体代码 (CZZTDM)",
-                     err)) != 0 ||
-        (rc = row_json(row, n, lic, err)) != 0 ||
-        (rc = ss_store_lic_file_put_opts(svc->st, buf, len, nosync, lic->file_sm3,
+    if ((rc = ss_store_lic_file_put_opts(svc->st, buf, len, nosync, lic->file_sm3,
                                          lic->file_loc, err)) != 0)
         goto out;
     if (file != NULL) {
