@@ -106,6 +106,8 @@ if openssl ts -query -data "$D/seal-server.json" -sm3 -cert -out "$T/q.tsq" 2>/d
     --data-binary @"$T/q.tsq" "$URL/tsa"
   openssl ts -reply -in "$T/body" -text 2>/dev/null | grep -q "Policy OID: $POLICY" && ok ||
     bad "the TSA's reply does not carry the policy $POLICY"
+else
+  bad "openssl ts -query -sm3 failed: the TSA's policy is not checked"
 fi
 WRONG=$(printf %43s | tr ' ' A)
 http 401 "healthz, wrong token" -H "Authorization: Bearer $WRONG" "$URL/healthz"

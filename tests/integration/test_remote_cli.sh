@@ -150,6 +150,7 @@ contains "no grant" "HTTP 403"
 run 0 "grant add" -- as admin grant add --client "$OPER" --es-id "$ESID"
 contains "grant add" "client $OPER may sign with seal $ESID"
 GRANT=$(sed -n 's/^grant \([0-9]*\):.*/\1/p' "$T/stdout")
+[ -n "$GRANT" ] && ok || bad "grant add: no \"grant N:\" line"
 run 0 "sign data" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/doc.sig"
 contains "sign data" "signed with seal $ESID on $SEALCTL_SERVER"
 TRUST=(--trust "$D/pki/root-ca.pem" --ca-certs "$D/pki/seal-ca.pem")
