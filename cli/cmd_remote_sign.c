@@ -316,6 +316,12 @@ static int collect(const char *prog, char **args, int n, const char *out_dir, it
                 break;
             if (asprintf(&p, "%s/%s", args[0], de->d_name) < 0)
                 p = NULL;
+            else if (stat(p, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+                /* a subdirectory, a fifo: not a file to sign (one that cannot be read, a
+                 * dangling link, stays an item and fails with its reason) */
+                free(p);
+                continue;
+            }
         } else if (i < n) {
             p = strdup(args[i]);
         } else {
@@ -329,6 +335,7 @@ static int collect(const char *prog, char **args, int n, const char *out_dir, it
             free(v);
             v = NULL;
             tool_errorf(prog, "out of memory");
+            from_dir = 0;   /* said why: not "no files" too */
             break;
         }
         v = grown;
