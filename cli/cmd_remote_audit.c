@@ -118,28 +118,10 @@ static int remote_audit_show(int argc, char **argv)
         { "limit", 1, NULL, 'l' }, { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     remote_opts ro = { 0 };
     struct show_args a = { 0, SHOW_DEFAULT };
-    char path[96];
-    json_t *doc = NULL, *recs, *next;
     int rc = remote_parse(prog, usage, opts, argc, argv, &ro, show_opt, &a, 0);
 
-    if (rc >= 0)
-        return rc;
-    snprintf(path, sizeof(path), "/api/v1/audit?after=%lld&limit=%lld", (long long)a.after,
-             (long long)a.limit);
-    if ((rc = audit_call(prog, &ro, path, &doc)) != 0)
-        return rc;
-    if (!json_is_array(recs = json_object_get(doc, "records"))) {
-        tool_errorf(prog, "the server's answer has no \"records\"");
-        json_decref(doc);
-        return EXIT_NO_ANSWER;
-    }
-    for (size_t i = 0; !ro.json && i < json_array_size(recs); i++)
-        print_record(json_array_get(recs, i));
-    if (json_is_integer(next = json_object_get(doc, "next_after")))
-        fprintf(stderr, "%s: %zu records shown; more may follow: --after %lld\n", prog,
-                json_array_size(recs), (long long)json_integer_value(next));
-    json_decref(doc);
-    return EXIT_DONE;
+    return rc >= 0 ? rc : remote_list(prog, &ro, "/api/v1/audit", a.after, a.limit, "",
+                                      "records", print_record);
 }
 
 int cmd_audit_verify_any(int argc, char **argv)

@@ -1,7 +1,7 @@
 /* cmd_remote_list.c: what a seal-server holds, page by page (remote.h): unit list, seal
- * applications, seal list, grant list, client list, and grant revoke. One line per item, or
- * with --json the server's page as it came; a full page says on stderr how to ask for the next.
- * Not here: acting on units and seals (cmd_remote.c). */
+ * applications, seal list, grant list, client list, and grant revoke; remote_list() also pages
+ * audit show. One line per item, or with --json the server's page as it came; a full page says
+ * on stderr how to ask for the next. Not here: acting on units and seals (cmd_remote.c). */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,8 +34,6 @@ static int list_opt(void *ctx, int c, const char *arg)
     }
 }
 
-typedef void (*print_fn)(const json_t *item);
-
 static const char *s_(const json_t *o, const char *k)
 {
     const char *s = json_string_value(json_object_get(o, k));
@@ -48,9 +46,8 @@ static long long i_(const json_t *o, const char *k)
     return (long long)json_integer_value(json_object_get(o, k));
 }
 
-/* GET path?after&limit[&q] and print member's items. @return the exit code */
-static int list(const char *prog, const remote_opts *ro, const char *path, const char *q,
-                const struct list_args *a, const char *member, print_fn print)
+int remote_list(const char *prog, const remote_opts *ro, const char *path, int64_t after,
+                int64_t limit, const char *q, const char *member, remote_print_fn print)
 {
     char url[512];
     remote *r = NULL;
@@ -59,7 +56,7 @@ static int list(const char *prog, const remote_opts *ro, const char *path, const
     int rc;
 
     if ((size_t)snprintf(url, sizeof(url), "%s?after=%lld&limit=%lld%s", path,
-                         (long long)a->after, (long long)a->limit, q) >= sizeof(url)) {
+                         (long long)after, (long long)limit, q) >= sizeof(url)) {
         tool_errorf(prog, "the filters are too long");
         return EXIT_USAGE;
     }
@@ -77,8 +74,8 @@ static int list(const char *prog, const remote_opts *ro, const char *path, const
     for (size_t i = 0; !ro->json && i < json_array_size(items); i++)
         print(json_array_get(items, i));
     if (json_is_integer(next = json_object_get(doc, "next_after")))
-        fprintf(stderr, "%s: %zu shown; more may follow: --after %lld\n", prog,
-                json_array_size(items), (long long)json_integer_value(next));
+        fprintf(stderr, "%s: %zu %s shown; more may follow: --after %lld\n", prog,
+                json_array_size(items), member, (long long)json_integer_value(next));
     json_decref(doc);
     return EXIT_DONE;
 }
@@ -104,7 +101,8 @@ int cmd_unit_list(int argc, char **argv)
     struct list_args a = { .limit = 100 };
     int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
 
-    return rc >= 0 ? rc : list(prog, &ro, "/api/v1/units", "", &a, "units", print_unit);
+    return rc >= 0 ? rc : remote_list(prog, &ro, "/api/v1/units", a.after, a.limit, "",
+                                      "units", print_unit);
 }
 
 /* ---- seal applications, seal list -------------------------------------------------------- */
@@ -179,9 +177,10 @@ static int seal_listing(int argc, char **argv, int apps)
         return rc;
     if ((rc = filters(prog, q, sizeof(q), &a, apps ? "state" : "status")) != 0)
         return rc;
-    return apps ? list(prog, &ro, "/api/v1/seals/applications", q, &a, "applications",
-                       print_app)
-                : list(prog, &ro, "/api/v1/seals", q, &a, "seals", print_seal);
+    return apps ? remote_list(prog, &ro, "/api/v1/seals/applications", a.after, a.limit, q,
+                              "applications", print_app)
+                : remote_list(prog, &ro, "/api/v1/seals", a.after, a.limit, q, "seals",
+                              print_seal);
 }
 
 int cmd_seal_applications(int argc, char **argv) { return seal_listing(argc, argv, 1); }
@@ -219,7 +218,8 @@ int cmd_grant_list(int argc, char **argv)
         return rc;
     if ((rc = filters(prog, q, sizeof(q), &a, NULL)) != 0)
         return rc;
-    return list(prog, &ro, "/api/v1/grants", q, &a, "grants", print_grant);
+    return remote_list(prog, &ro, "/api/v1/grants", a.after, a.limit, q, "grants",
+                       print_grant);
 }
 
 /* ---- client list ------------------------------------------------------------------------- */
@@ -250,7 +250,8 @@ int cmd_client_list(int argc, char **argv)
     struct list_args a = { .limit = 100 };
     int rc = remote_parse(prog, usage, opts, argc, argv, &ro, list_opt, &a, 0);
 
-    return rc >= 0 ? rc : list(prog, &ro, "/api/v1/clients", "", &a, "clients", print_client);
+    return rc >= 0 ? rc : remote_list(prog, &ro, "/api/v1/clients", a.after, a.limit, "",
+                                      "clients", print_client);
 }
 
 int cmd_grant_revoke(int argc, char **argv)

@@ -108,6 +108,15 @@ const char *remote_server(const remote *r);
 int remote_json(remote *r, const char *method, const char *path, const json_t *body,
                 json_t **out, sc_err *err);
 
+typedef void (*remote_print_fn)(const json_t *item);
+
+/** One page of a listing (cmd_remote_list.c): GET path?after=A&limit=N&q (q "" or
+ *  "&name=value…", escaped), each item of the answer's array member printed (nothing with
+ *  --json: the document is), and "more may follow: --after K" on stderr when the server says
+ *  so. @return the exit code */
+int remote_list(const char *prog, const remote_opts *ro, const char *path, int64_t after,
+                int64_t limit, const char *q, const char *member, remote_print_fn print);
+
 /** POST len bytes of data as ctype (text/csv, …) to path; the answer as remote_json's. */
 int remote_post_mem(remote *r, const char *path, const char *ctype, const void *data,
                     size_t len, json_t **out, sc_err *err);
