@@ -34,23 +34,6 @@ static long long jint(const json_t *o, const char *k)
     return (long long)json_integer_value(json_object_get(o, k));
 }
 
-/* One call: open, send, close. *doc the answer (with --json also printed as it came).
- * @return 0, or the exit code after the message. */
-static int call(const char *prog, const remote_opts *ro, const char *method, const char *path,
-                const json_t *body, json_t **doc)
-{
-    remote *r = NULL;
-    sc_err err = SC_ERR_INIT;
-    int rc;
-
-    *doc = NULL;
-    if ((rc = remote_begin(prog, ro, &r)) != 0)
-        return rc;
-    rc = remote_json(r, method, path, body, doc, &err);
-    remote_free(r);
-    return rc != 0 ? remote_fail(prog, &err) : 0;
-}
-
 /* prefix + seg percent-encoded + suffix: a new string, NULL when out of memory. */
 static char *path_of(const char *prefix, const char *seg, const char *suffix)
 {
@@ -74,7 +57,7 @@ static int call_on(const char *prog, const remote_opts *ro, const char *method,
     *doc = NULL;
     if (path == NULL)
         return EXIT_FAILED;
-    rc = call(prog, ro, method, path, body, doc);
+    rc = remote_call(prog, ro, method, path, body, doc);
     free(path);
     return rc;
 }
@@ -117,7 +100,7 @@ int cmd_unit_add(int argc, char **argv)
     }
     if ((body = json_pack("{s:s,s:s}", "code", a.code, "name", a.name)) == NULL)
         return EXIT_FAILED;
-    rc = call(prog, &ro, "POST", "/api/v1/units", body, &doc);
+    rc = remote_call(prog, &ro, "POST", "/api/v1/units", body, &doc);
     json_decref(body);
     if (rc == 0 && doc != NULL && !ro.json)
         printf("unit %lld: %s %s\n", jint(doc, "id"), jstr(doc, "code"), jstr(doc, "name"));
@@ -230,7 +213,7 @@ int cmd_seal_apply(int argc, char **argv)
     free(b64);
     if (body == NULL)
         return EXIT_FAILED;
-    rc = call(prog, &ro, "POST", "/api/v1/seals/applications", body, &doc);
+    rc = remote_call(prog, &ro, "POST", "/api/v1/seals/applications", body, &doc);
     json_decref(body);
     if (rc == 0 && doc != NULL && !ro.json)
         printf("application %lld: %s\n", jint(doc, "id"), jstr(doc, "state"));
@@ -477,7 +460,7 @@ int cmd_grant_add(int argc, char **argv)
                      "expires_at", (json_int_t)a.expires, "use_limit", (json_int_t)a.uses);
     if (body == NULL)
         return EXIT_FAILED;
-    rc = call(prog, &ro, "POST", "/api/v1/grants", body, &doc);
+    rc = remote_call(prog, &ro, "POST", "/api/v1/grants", body, &doc);
     json_decref(body);
     if (rc == 0 && doc != NULL && !ro.json)
         printf("grant %lld: client %lld may sign with seal %s\n", jint(doc, "id"),

@@ -17,21 +17,6 @@
 #define SHOW_DEFAULT 100
 #define SHOW_MAX 1000   /* the server's page maximum (SS_LIST_MAX) */
 
-/* One exchange with the open server; the exit code after a message on failure, else 0. */
-static int audit_call(const char *prog, const remote_opts *ro, const char *path, json_t **doc)
-{
-    remote *r = NULL;
-    sc_err err = SC_ERR_INIT;
-    int rc;
-
-    *doc = NULL;
-    if ((rc = remote_begin(prog, ro, &r)) != 0)
-        return rc;
-    rc = remote_json(r, "GET", path, NULL, doc, &err);
-    remote_free(r);
-    return rc != 0 ? remote_fail(prog, &err) : 0;
-}
-
 static int remote_audit_verify(int argc, char **argv)
 {
     static const char *prog = "sealctl audit verify";
@@ -48,7 +33,7 @@ static int remote_audit_verify(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    if ((rc = audit_call(prog, &ro, "/api/v1/audit/verify", &doc)) != 0)
+    if ((rc = remote_call(prog, &ro, "GET", "/api/v1/audit/verify", NULL, &doc)) != 0)
         return rc;
     if (!json_is_boolean(intact = json_object_get(doc, "intact"))) {
         tool_errorf(prog, "the server's answer has no \"intact\"");

@@ -23,17 +23,9 @@ static int call_quiet(const char *prog, const remote_opts *ro, const char *path,
                       const json_t *body, json_t **doc)
 {
     remote_opts quiet = *ro;
-    remote *r = NULL;
-    sc_err err = SC_ERR_INIT;
-    int rc;
 
-    *doc = NULL;
     quiet.json = 0;
-    if ((rc = remote_begin(prog, &quiet, &r)) != 0)
-        return rc;
-    rc = remote_json(r, "POST", path, body, doc, &err);
-    remote_free(r);
-    return rc != 0 ? remote_fail(prog, &err) : 0;
+    return remote_call(prog, &quiet, "POST", path, body, doc);
 }
 
 /* The answer's token: to token_out (0600) or stdout; with --json the document is printed

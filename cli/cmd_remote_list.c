@@ -50,9 +50,7 @@ int remote_list(const char *prog, const remote_opts *ro, const char *path, int64
                 int64_t limit, const char *q, const char *member, remote_print_fn print)
 {
     char url[512];
-    remote *r = NULL;
     json_t *doc = NULL, *items, *next;
-    sc_err err = SC_ERR_INIT;
     int rc;
 
     if ((size_t)snprintf(url, sizeof(url), "%s?after=%lld&limit=%lld%s", path,
@@ -60,12 +58,8 @@ int remote_list(const char *prog, const remote_opts *ro, const char *path, int64
         tool_errorf(prog, "the filters are too long");
         return EXIT_USAGE;
     }
-    if ((rc = remote_begin(prog, ro, &r)) != 0)
+    if ((rc = remote_call(prog, ro, "GET", url, NULL, &doc)) != 0)
         return rc;
-    rc = remote_json(r, "GET", url, NULL, &doc, &err);
-    remote_free(r);
-    if (rc != 0)
-        return remote_fail(prog, &err);
     if (!json_is_array(items = json_object_get(doc, member))) {
         tool_errorf(prog, "the server's answer has no \"%s\"", member);
         json_decref(doc);

@@ -135,6 +135,21 @@ int remote_begin(const char *prog, const remote_opts *o, remote **out)
     return err.code == SC_EINVAL ? EXIT_USAGE : remote_exit(err.code);
 }
 
+int remote_call(const char *prog, const remote_opts *o, const char *method, const char *path,
+                const json_t *body, json_t **doc)
+{
+    remote *r = NULL;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    *doc = NULL;
+    if ((rc = remote_begin(prog, o, &r)) != 0)
+        return rc;
+    rc = remote_json(r, method, path, body, doc, &err);
+    remote_free(r);
+    return rc != 0 ? remote_fail(prog, &err) : 0;
+}
+
 char *remote_escape(const char *s)
 {
     size_t n = 3 * strlen(s) + 1, k = 0;

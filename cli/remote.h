@@ -84,6 +84,12 @@ int remote_or_local(int argc, char **argv, const char *local_opt, remote_cmd_fn 
 /** remote_open() under a command's name: 0, or the exit code after printing why. */
 int remote_begin(const char *prog, const remote_opts *o, remote **out);
 
+/** One request on its own handle: remote_begin(), remote_json(), remote_free(). *doc the 2xx
+ *  answer (a new reference; with o->json also printed as it came), else NULL.
+ *  @return 0, or the exit code after printing why */
+int remote_call(const char *prog, const remote_opts *o, const char *method, const char *path,
+                const json_t *body, json_t **doc);
+
 /** 1 when argv asks for the remote form of a command that also works locally: --server is
  *  given, or $SEALCTL_SERVER is set and the local form's key option (local_opt, e.g.
  *  "--seal") is absent. */
