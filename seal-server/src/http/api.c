@@ -8,6 +8,7 @@
  * the answer. */
 #include "api_int.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +115,36 @@ ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body)
         return NULL;
     }
     return ss__api_body(req, need, body) == 0 ? svc : NULL;
+}
+
+int64_t ss__api_param_id(ss_req *req, const char *what)
+{
+    const char *p = ss_req_param(req, "id");
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = p != NULL ? strtoll(p, &end, 10) : 0;
+    /* past INT64_MAX strtoll says LLONG_MAX: no row has that id, so it is not found here
+     * rather than looked up as another number */
+    if (p == NULL || *p == '\0' || *end != '\0' || errno != 0 || v <= 0) {
+        ss_req_reply_error(req, 404, SS_HE_NOT_FOUND, "no such %s: %s", what,
+                           p != NULL ? p : "");
+        return -1;
+    }
+    return (int64_t)v;
+}
+
+ss_svc *ss__api_begin_id(ss_req *req, const char *what, int64_t *id)
+{
+    ss_svc *svc = ss__api_svc(req);
+
+    *id = 0;
+    if (svc == NULL) {
+        ss__api_no_service(req);
+        return NULL;
+    }
+    return (*id = ss__api_param_id(req, what)) > 0 ? svc : NULL;
 }
 
 int ss__api_str(const json_t *o, const char *k, int required, const char **out, char *why,

@@ -10,34 +10,6 @@
 
 #include <openssl/crypto.h>
 
-/* {id} as a positive client id; -1 after answering 404. */
-static int64_t client_id(ss_req *req)
-{
-    const char *p = ss_req_param(req, "id");
-    char *end;
-    long long v = p != NULL ? strtoll(p, &end, 10) : 0;
-
-    if (p == NULL || *p == '\0' || *end != '\0' || v <= 0) {
-        ss_req_reply_error(req, 404, SS_HE_NOT_FOUND, "no such API client: %s",
-                           p != NULL ? p : "");
-        return -1;
-    }
-    return (int64_t)v;
-}
-
-/* What every /clients/{id} handler starts with: the service and the id; NULL after
- * answering (503 without a service, 404 for a malformed id). */
-static ss_svc *begin_id(ss_req *req, int64_t *id)
-{
-    ss_svc *svc = ss__api_svc(req);
-
-    if (svc == NULL) {
-        ss__api_no_service(req);
-        return NULL;
-    }
-    return (*id = client_id(req)) > 0 ? svc : NULL;
-}
-
 /* A client as the API shows it: never its token hash, only whether it has a token. */
 static json_t *client_json(const ss_client *c)
 {
@@ -151,7 +123,7 @@ int ss__api_client_get(ss_req *req)
     ss_client c;
     sc_err err = SC_ERR_INIT;
     int64_t id = 0;
-    ss_svc *svc = begin_id(req, &id);
+    ss_svc *svc = ss__api_begin_id(req, "API client", &id);
     int rc;
 
     if (svc == NULL)
@@ -196,7 +168,7 @@ static int h_set_disabled(ss_req *req, int disabled)
     ss_client c;
     sc_err err = SC_ERR_INIT;
     int64_t id = 0;
-    ss_svc *svc = begin_id(req, &id);
+    ss_svc *svc = ss__api_begin_id(req, "API client", &id);
     int rc;
 
     if (svc == NULL)
@@ -216,7 +188,7 @@ int ss__api_client_rotate(ss_req *req)
     char token[SS_TOKEN_BUF] = "";
     sc_err err = SC_ERR_INIT;
     int64_t id = 0;
-    ss_svc *svc = begin_id(req, &id);
+    ss_svc *svc = ss__api_begin_id(req, "API client", &id);
     int rc;
 
     if (svc == NULL)

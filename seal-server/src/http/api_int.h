@@ -45,6 +45,12 @@ int ss__api_body(ss_req *req, enum ss__api_body need, json_t **out);
 /** How a handler with a JSON body starts: the service and the body, as ss__api_body().
  *  @return the service, or NULL after answering (503 without a service, 400 for the body) */
 ss_svc *ss__api_begin(ss_req *req, enum ss__api_body need, json_t **body);
+/** {id} of the route as a positive integer: the id, or -1 after answering 404 "no such
+ *  <what>" (not digits, 0, negative, past INT64_MAX: no row can have it). */
+int64_t ss__api_param_id(ss_req *req, const char *what);
+/** How a handler of /…/{id} starts: the service, then the id (ss__api_param_id).
+ *  @return the service, or NULL after answering (503 without a service, 404) */
+ss_svc *ss__api_begin_id(ss_req *req, const char *what, int64_t *id);
 /** A string member of o (which may be NULL or no object: every member is then absent): 0
  *  (*out borrowed from o; NULL when absent or null and not required), or SC_EINVAL with why
  *  (n bytes) saying what to fix. */

@@ -218,19 +218,14 @@ int ss__api_grant_list(ss_req *req)
 
 int ss__api_grant_delete(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
-    const char *p = ss_req_param(req, "id");
-    char *end;
-    long long id = p != NULL ? strtoll(p, &end, 10) : 0;
     sc_err err = SC_ERR_INIT;
+    int64_t id;
+    ss_svc *svc = ss__api_begin_id(req, "grant", &id);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if (p == NULL || *p == '\0' || *end != '\0' || id <= 0)
-        return ss_req_reply_error(req, 404, SS_HE_NOT_FOUND, "no such grant: %s",
-                                  p != NULL ? p : "");
+        return 0;
     if ((rc = ss_svc_grant_delete(svc, &act, id, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
     return ss__api_reply_doc(req, 200, json_pack("{s:I,s:b}", "id", (json_int_t)id,

@@ -7,21 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* {id} or {esID} as a positive integer id; -1 after answering 404. */
-static int64_t param_id(ss_req *req, const char *name)
-{
-    const char *p = ss_req_param(req, name);
-    char *end;
-    long long v = p != NULL ? strtoll(p, &end, 10) : 0;
-
-    if (p == NULL || *p == '\0' || *end != '\0' || v <= 0) {
-        ss_req_reply_error(req, 404, SS_HE_NOT_FOUND, "no such %s: %s", name,
-                           p != NULL ? p : "");
-        return -1;
-    }
-    return (int64_t)v;
-}
-
 /* ---- units ------------------------------------------------------------------------------- */
 
 int ss__api_unit_add(ss_req *req)
@@ -111,18 +96,16 @@ out:
 
 static int h_app_review(ss_req *req, int approve)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     const char *reason = NULL, *es_id = NULL;
     char es[SS_ES_ID_MAX + 1] = "";
     sc_err err = SC_ERR_INIT;
     int64_t id;
     json_t *b = NULL;
+    ss_svc *svc = ss__api_begin_id(req, "seal application", &id);
     int rc;
 
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if ((id = param_id(req, "id")) < 0 ||
+    if (svc == NULL ||
         ss__api_body(req, approve ? SS__API_BODY_OPTIONAL : SS__API_BODY_REQUIRED, &b) != 0)
         return 0;
     if (ss__api_opt_str(req, b, "reason", &reason) != 0 ||
