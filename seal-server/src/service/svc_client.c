@@ -33,13 +33,7 @@ static json_t *roles_json(uint32_t roles)
 /* 1 when p holds "-----BEGIN" anywhere (PEM may follow explanatory text). */
 static int looks_pem(const uint8_t *p, size_t len)
 {
-    static const char begin[] = "-----BEGIN";
-    size_t n = sizeof(begin) - 1;
-
-    for (size_t i = 0; len >= n && i <= len - n; i++)
-        if (p[i] == '-' && memcmp(p + i, begin, n) == 0)
-            return 1;
-    return 0;
+    return memmem(p, len, "-----BEGIN", 10) != NULL;
 }
 
 /* PEM (the first CERTIFICATE block) or DER into an X509; SC_EFORMAT when it is neither. */
