@@ -338,6 +338,60 @@ static void ofd_doc_text__round_trips_each_special_string(void **state)
     }
 }
 
+/* The exact bytes of escaped text and attribute values (libxml2 2.9's serialiser, which
+ * ofd_doc_xml.c reproduces so that earlier documents' hashes hold): text escapes & < > and
+ * CR; an attribute also " and LF, TAB; ' and UTF-8 are copied. A change here changes every
+ * document's bytes even where a parser reads the same values back. */
+static void ofd_doc_write__escapes_to_the_exact_bytes(void **state)
+{
+    static const char raw[] = "a<b>c&d\"e'f\rg\nh\ti 电子证照";
+#define TXT "a&lt;b&gt;c&amp;d\"e'f&#13;g\nh\ti 电子证照"
+#define ATT "a&lt;b&gt;c&amp;d&quot;e'f&#13;g&#10;h&#9;i 电子证照"
+    static const char ofd_xml[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<ofd:OFD xmlns:ofd=\"" NS "\" Version=\"1.0\" DocType=\"OFD\"><ofd:DocBody>"
+        "<ofd:DocInfo><ofd:DocID>" DOC_ID "</ofd:DocID><ofd:Title>" TXT "</ofd:Title>"
+        "<ofd:CustomDatas><ofd:CustomData Name=\"" ATT "\">" TXT "</ofd:CustomData>"
+        "<ofd:CustomData Name=\"n\"></ofd:CustomData></ofd:CustomDatas></ofd:DocInfo>"
+        "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>\n";
+    static const char *const in_part[][2] = {
+        { "Doc_0/PublicRes.xml", " FontName=\"" ATT "\" FamilyName=\"" ATT "\"" },
+        { "Doc_0/Pages/Page_0/Content.xml", ">" TXT "</ofd:TextCode>" },
+    };
+#undef TXT
+#undef ATT
+    sc_ofd_doc *doc = doc_new(1);
+    uint8_t *out, *part;
+    size_t len, plen;
+    sc_ofd_pkg *pkg;
+
+    (void)state;
+    text(doc, 0, raw, raw);
+    OK(sc_ofd_doc_set_info(doc, SC_OFD_DOC_TITLE, raw, &e_));
+    OK(sc_ofd_doc_add_custom(doc, raw, raw, &e_));
+    OK(sc_ofd_doc_add_custom(doc, "n", "", &e_));   /* "" text: an end tag */
+    pkg = write_open(doc, &out, &len);
+    part = read_entry(pkg, "OFD.xml", &plen);
+    if (plen != sizeof(ofd_xml) - 1 || memcmp(part, ofd_xml, plen) != 0)
+        fail_msg("OFD.xml is\n%.*s\nwant\n%s", (int)plen, (const char *)part, ofd_xml);
+    free(part);
+    for (size_t i = 0; i < NROWS(in_part); i++) {
+        const char *want = in_part[i][1];
+        size_t wl = strlen(want), at = 0;
+
+        part = read_entry(pkg, in_part[i][0], &plen);
+        while (at + wl <= plen && memcmp(part + at, want, wl) != 0)
+            at++;
+        if (at + wl > plen)
+            fail_msg("%s has no %s:\n%.*s", in_part[i][0], want, (int)plen,
+                     (const char *)part);
+        free(part);
+    }
+    sc_ofd_pkg_free(pkg);
+    free(out);
+    sc_ofd_doc_free(doc);
+}
+
 static void ofd_doc__refuses_each_bad_string(void **state)
 {
     static const struct {
@@ -515,6 +569,7 @@ int main(void)
         cmocka_unit_test(ofd_doc_write__one_page_has_the_spec_structure),
         cmocka_unit_test(ofd_doc_write__hundred_pages_share_one_image),
         cmocka_unit_test(ofd_doc_text__round_trips_each_special_string),
+        cmocka_unit_test(ofd_doc_write__escapes_to_the_exact_bytes),
         cmocka_unit_test(ofd_doc__refuses_each_bad_string),
         cmocka_unit_test(ofd_doc__refuses_each_bad_argument),
         cmocka_unit_test(ofd_doc_write__same_calls_give_same_bytes),
