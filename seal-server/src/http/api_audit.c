@@ -41,7 +41,7 @@ static int add_record(void *ctx, const ss_audit_record *r)
     json_object_set_new(o, "hash", hex_json(r->hash));
     if (r->malformed)
         json_object_set_new(o, "malformed", json_true());
-    return json_array_append_new(arr, o) == 0 ? 0 : SC_ENOMEM;
+    return ss__api_append(arr, o);
 }
 
 int ss__api_audit_list(ss_req *req)
@@ -56,11 +56,8 @@ int ss__api_audit_list(ss_req *req)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
-    if ((rc = ss_audit_list(st, after, (unsigned)limit, add_record, arr, &err)) != 0) {
-        json_decref(arr);
-        return rc == SC_ENOMEM ? rc : ss__api_reply_svc(req, rc, &err);
-    }
-    return ss__api_reply_page(req, arr, "records", "seq", limit);
+    rc = ss_audit_list(st, after, (unsigned)limit, add_record, arr, &err);
+    return ss__api_page_done(req, rc, &err, arr, "records", "seq", limit);
 }
 
 int ss__api_audit_verify(ss_req *req)

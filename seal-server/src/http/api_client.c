@@ -135,31 +135,24 @@ int ss__api_client_get(ss_req *req)
 
 static int on_client(void *ctx, const ss_client *c)
 {
-    json_t *o = client_json(c);
-
-    return o != NULL && json_array_append_new(ctx, o) == 0 ? 0 : SC_ENOMEM;
+    return ss__api_append(ctx, client_json(c));
 }
 
 int ss__api_client_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
-    if ((rc = ss_svc_client_list(svc, &act, after, (unsigned)limit, on_client, arr, &err)) != 0) {
-        json_decref(arr);
-        return rc == SC_ENOMEM ? rc : ss__api_reply_svc(req, rc, &err);
-    }
-    return ss__api_reply_page(req, arr, "clients", "id", limit);
+    rc = ss_svc_client_list(svc, &act, after, (unsigned)limit, on_client, arr, &err);
+    return ss__api_page_done(req, rc, &err, arr, "clients", "id", limit);
 }
 
 static int h_set_disabled(ss_req *req, int disabled)

@@ -159,6 +159,12 @@ int ss__api_license_status(ss_req *req); /* api_status.c */
 int ss__api_q_int(ss_req *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out);
 int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit);
+/** How a listing starts: the service, then the paging (ss__api_paging).
+ *  @return the service, or NULL after answering (503 without a service, 400) */
+ss_svc *ss__api_list_begin(ss_req *req, int64_t *after, int64_t *limit);
+/** A listing callback's step: o (taken; NULL when it could not be made) appended to arr.
+ *  @return 0 or SC_ENOMEM */
+int ss__api_append(json_t *arr, json_t *o);
 /** Answer {name: arr, next_after}: next_after is member key of the last item when the page
  *  is full (limit items), else null. arr is taken. */
 int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *key,

@@ -136,23 +136,19 @@ static json_t *type_json(const ss_lic_type *t)
 
 static int on_type(void *ctx, const ss_lic_type *t)
 {
-    json_t *o = type_json(t);
-
-    return o != NULL && json_array_append_new(ctx, o) == 0 ? 0 : SC_ENOMEM;
+    return ss__api_append(ctx, type_json(t));
 }
 
 int ss__api_lic_type_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
     int rc;
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
@@ -272,26 +268,23 @@ out:
 
 static int on_grant(void *ctx, const ss_lic_grant *g)
 {
-    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)g->id, "client_id",
-                          (json_int_t)g->client_id, "es_id", g->es_id, "type", g->type_code,
-                          "expires_at", (json_int_t)g->expires_at, "created",
-                          (json_int_t)g->created);
-
-    return o != NULL && json_array_append_new(ctx, o) == 0 ? 0 : SC_ENOMEM;
+    return ss__api_append(ctx, json_pack("{s:I,s:I,s:s,s:s,s:I,s:I}", "id", (json_int_t)g->id,
+                                         "client_id", (json_int_t)g->client_id, "es_id",
+                                         g->es_id, "type", g->type_code, "expires_at",
+                                         (json_int_t)g->expires_at, "created",
+                                         (json_int_t)g->created));
 }
 
 int ss__api_lic_grant_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit, client;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
     int rc;
 
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0 ||
+    if (svc == NULL ||
         ss__api_q_int(req, "client_id", 0, INT64_MAX, 0, &client) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
@@ -466,26 +459,23 @@ struct lic_list {
 static int on_license(void *ctx, const ss_license *l)
 {
     struct lic_list *ll = ctx;
-    json_t *o = license_json(l, ll->now);
 
-    return o != NULL && json_array_append_new(ll->arr, o) == 0 ? 0 : SC_ENOMEM;
+    return ss__api_append(ll->arr, license_json(l, ll->now));
 }
 
 static const char *const LIC_STATES[] = { "any", "valid", "suspended", "revoked", "voided" };
 
 int ss__api_lic_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     struct lic_list ll = { NULL, (int64_t)time(NULL) };
     int64_t after, limit;
     char type[SS_LIC_CODE_MAX + 2], st[16];
     int tl = ss_req_query(req, "type", type, sizeof(type)), status = SS_LIC_ANY, rc;
     sc_err err = SC_ERR_INIT;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0)
         return 0;
     if (tl == -2 || tl == 0)
         return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "type: a licence type code");

@@ -38,6 +38,24 @@ int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit)
            ss__api_q_int(req, "limit", 1, SS_LIST_MAX, PAGE_DEFAULT, limit) != 0 ? -1 : 0;
 }
 
+ss_svc *ss__api_list_begin(ss_req *req, int64_t *after, int64_t *limit)
+{
+    ss_svc *svc = ss__api_svc(req);
+
+    if (svc == NULL) {
+        ss__api_no_service(req);
+        return NULL;
+    }
+    return ss__api_paging(req, after, limit) == 0 ? svc : NULL;
+}
+
+int ss__api_append(json_t *arr, json_t *o)
+{
+    if (o != NULL && json_array_append_new(arr, o) == 0)
+        return 0;
+    return SC_ENOMEM;   /* append_new released o */
+}
+
 int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *key,
                        int64_t limit)
 {
@@ -65,30 +83,23 @@ static int finish(ss_req *req, int rc, const sc_err *err, json_t *arr, const cha
     return ss__api_page_done(req, rc, err, arr, name, "id", limit);
 }
 
-static int append(json_t *arr, json_t *o)
-{
-    return o != NULL && json_array_append_new(arr, o) == 0 ? 0 : SC_ENOMEM;
-}
-
 /* ---- units ------------------------------------------------------------------------------- */
 
 static int on_unit(void *ctx, const ss_unit *u)
 {
-    return append(ctx, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)u->id, "code", u->code,
+    return ss__api_append(ctx, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)u->id, "code", u->code,
                                  "name", u->name, "created", (json_int_t)u->created));
 }
 
 int ss__api_unit_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
 
     if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0)
         return 0;
     if ((arr = json_array()) == NULL)
         return SC_ENOMEM;
@@ -102,7 +113,7 @@ static const char *const APP_STATES[] = { "any", "pending", "approved", "rejecte
 
 static int on_app(void *ctx, const ss_app *a)
 {
-    return append(ctx, json_pack("{s:I,s:I,s:I,s:i,s:s,s:s,s:i,s:i,s:I,s:I,s:s,s:I,s:s,s:I,"
+    return ss__api_append(ctx, json_pack("{s:I,s:I,s:I,s:i,s:s,s:s,s:i,s:i,s:I,s:I,s:s,s:I,s:s,s:I,"
                                  "s:I,s:s}", "id", (json_int_t)a->id, "unit_id",
                                  (json_int_t)a->unit_id, "applicant_id",
                                  (json_int_t)a->applicant_id, "seal_type", a->seal_type,
@@ -141,7 +152,7 @@ static const char *const SEAL_STATES[] = { "any", "good", "suspended", "revoked"
 
 static int on_seal(void *ctx, const ss_seal *s)
 {
-    return append(ctx, json_pack("{s:I,s:s,s:I,s:s,s:i,s:I,s:I,s:s,s:I}", "id",
+    return ss__api_append(ctx, json_pack("{s:I,s:s,s:I,s:s,s:i,s:I,s:I,s:s,s:I}", "id",
                                  (json_int_t)s->id, "es_id", s->es_id, "unit_id",
                                  (json_int_t)s->unit_id, "name", s->name, "seal_type",
                                  s->seal_type, "valid_start", (json_int_t)s->valid_start,
@@ -154,17 +165,15 @@ static int on_seal(void *ctx, const ss_seal *s)
 /* Applications (apps 1) or seals of one unit (or all) in one state word (or any). */
 static int unit_listing(ss_req *req, int apps)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit, unit;
     int word;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
     int rc;
 
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0 ||
+    if (svc == NULL ||
         ss__api_q_int(req, "unit_id", 1, INT64_MAX, 0, &unit) != 0 ||
         q_word(req, apps ? "state" : "status", apps ? APP_STATES : SEAL_STATES, 4, &word) != 0)
         return 0;
@@ -184,7 +193,7 @@ int ss__api_seal_list(ss_req *req) { return unit_listing(req, 0); }
 
 static int on_grant(void *ctx, const ss_grant *g)
 {
-    return append(ctx, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I}", "id", (json_int_t)g->id,
+    return ss__api_append(ctx, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I}", "id", (json_int_t)g->id,
                                  "client_id", (json_int_t)g->client_id, "es_id", g->es_id,
                                  "expires_at", (json_int_t)g->expires_at, "use_limit",
                                  (json_int_t)g->use_limit, "uses", (json_int_t)g->uses,
@@ -193,17 +202,15 @@ static int on_grant(void *ctx, const ss_grant *g)
 
 int ss__api_grant_list(ss_req *req)
 {
-    ss_svc *svc = ss__api_svc(req);
     ss_svc_actor act = ss__api_actor(req);
     int64_t after, limit, client;
     char es[SS_ES_ID_MAX + 1];
     int l;
     sc_err err = SC_ERR_INIT;
     json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
 
-    if (svc == NULL)
-        return ss__api_no_service(req);
-    if (ss__api_paging(req, &after, &limit) != 0 ||
+    if (svc == NULL ||
         ss__api_q_int(req, "client_id", 1, INT64_MAX, 0, &client) != 0)
         return 0;
     if ((l = ss_req_query(req, "es_id", es, sizeof(es))) == -2 || l == 0)
