@@ -210,6 +210,7 @@ run 1 "sign ofd, unknown seal" -- as operator sign ofd --es-id 33000099999999 --
 mkdir "$T/in" "$T/sigs"
 for i in 1 2 3 4; do echo "文件 $i" >"$T/in/doc$i.txt"; done
 ln -s "$T/nonexistent" "$T/in/broken.txt"
+mkdir "$T/in/sub"; mkfifo "$T/in/pipe"   # not regular files: skipped (a fifo once blocked the batch)
 run 1 "sign batch, 1 bad of 5" -- as operator sign batch --es-id "$ESID" --out "$T/sigs" --chunk 2 --progress "$T/in"
 contains "sign batch" "5 items: 4 ok, 1 failed"
 contains "sign batch" "$T/in/broken.txt: $T/in/broken.txt: No such file"
@@ -236,6 +237,11 @@ contains "same name twice" "2 items: 1 ok, 1 failed"
 run 0 "grant list" -- as admin grant list --client "$OPER"
 contains "grant list" "$GRANT  client $OPER  seal $ESID  used "
 contains "grant list" " of unlimited  expires never"
+LONG=$(printf '印%.0s' $(seq 100))      # 300 bytes, 900 once %-escaped: once sent cut
+run 2 "grant list, filter too long" -- as admin grant list --es-id "$LONG"
+contains "grant list, filter too long" "the filters are too long"
+run 2 "seal list, filter too long" -- as operator seal list --status "$LONG"
+contains "seal list, filter too long" "the filters are too long"
 run 0 "grant revoke" -- as admin grant revoke "$GRANT"
 contains "grant revoke" "grant $GRANT revoked"
 run 1 "sign data after the grant is revoked" -- as operator sign data --es-id "$ESID" -i "$T/doc.txt" -o "$T/x.sig"
