@@ -87,8 +87,9 @@ static int finish(ss_req *req, int rc, const sc_err *err, json_t *arr, const cha
 
 static int on_unit(void *ctx, const ss_unit *u)
 {
-    return ss__api_append(ctx, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)u->id, "code", u->code,
-                                 "name", u->name, "created", (json_int_t)u->created));
+    return ss__api_append(ctx, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)u->id,
+                                         "code", u->code, "name", u->name, "created",
+                                         (json_int_t)u->created));
 }
 
 int ss__api_unit_list(ss_req *req)
@@ -113,18 +114,21 @@ static const char *const APP_STATES[] = { "any", "pending", "approved", "rejecte
 
 static int on_app(void *ctx, const ss_app *a)
 {
-    return ss__api_append(ctx, json_pack("{s:I,s:I,s:I,s:i,s:s,s:s,s:i,s:i,s:I,s:I,s:s,s:I,s:s,s:I,"
-                                 "s:I,s:s}", "id", (json_int_t)a->id, "unit_id",
-                                 (json_int_t)a->unit_id, "applicant_id",
-                                 (json_int_t)a->applicant_id, "seal_type", a->seal_type,
-                                 "name", a->name, "image_format", a->image_format, "width_mm",
-                                 a->width_mm, "height_mm", a->height_mm, "valid_from",
-                                 (json_int_t)a->valid_from, "valid_to",
-                                 (json_int_t)a->valid_to, "state",
-                                 a->state >= 1 && a->state <= 3 ? APP_STATES[a->state] : "?",
-                                 "reviewer_id", (json_int_t)a->reviewer_id, "reason",
-                                 a->reason, "created", (json_int_t)a->created, "reviewed_at",
-                                 (json_int_t)a->reviewed_at, "es_id", a->es_id));
+    const char *state = a->state >= 1 && a->state <= 3 ? APP_STATES[a->state] : "?";
+
+    return ss__api_append(ctx, json_pack("{s:I,s:I,s:I,s:i,s:s,s:s,s:i,s:i,s:I,s:I,s:s,s:I,"
+                                         "s:s,s:I,s:I,s:s}", "id", (json_int_t)a->id,
+                                         "unit_id", (json_int_t)a->unit_id, "applicant_id",
+                                         (json_int_t)a->applicant_id, "seal_type",
+                                         a->seal_type, "name", a->name, "image_format",
+                                         a->image_format, "width_mm", a->width_mm,
+                                         "height_mm", a->height_mm, "valid_from",
+                                         (json_int_t)a->valid_from, "valid_to",
+                                         (json_int_t)a->valid_to, "state", state,
+                                         "reviewer_id", (json_int_t)a->reviewer_id,
+                                         "reason", a->reason, "created",
+                                         (json_int_t)a->created, "reviewed_at",
+                                         (json_int_t)a->reviewed_at, "es_id", a->es_id));
 }
 
 /* A word of names (index = value) from the query; absent: 0. 0, or -1 after answering 400. */
@@ -152,14 +156,15 @@ static const char *const SEAL_STATES[] = { "any", "good", "suspended", "revoked"
 
 static int on_seal(void *ctx, const ss_seal *s)
 {
+    const char *status = s->status >= 1 && s->status <= 3 ? SEAL_STATES[s->status] : "?";
+
     return ss__api_append(ctx, json_pack("{s:I,s:s,s:I,s:s,s:i,s:I,s:I,s:s,s:I}", "id",
-                                 (json_int_t)s->id, "es_id", s->es_id, "unit_id",
-                                 (json_int_t)s->unit_id, "name", s->name, "seal_type",
-                                 s->seal_type, "valid_start", (json_int_t)s->valid_start,
-                                 "valid_end", (json_int_t)s->valid_end, "status",
-                                 s->status >= 1 && s->status <= 3 ? SEAL_STATES[s->status]
-                                                                  : "?",
-                                 "created", (json_int_t)s->created));
+                                         (json_int_t)s->id, "es_id", s->es_id, "unit_id",
+                                         (json_int_t)s->unit_id, "name", s->name, "seal_type",
+                                         s->seal_type, "valid_start",
+                                         (json_int_t)s->valid_start, "valid_end",
+                                         (json_int_t)s->valid_end, "status", status,
+                                         "created", (json_int_t)s->created));
 }
 
 /* Applications (apps 1) or seals of one unit (or all) in one state word (or any). */
@@ -193,11 +198,13 @@ int ss__api_seal_list(ss_req *req) { return unit_listing(req, 0); }
 
 static int on_grant(void *ctx, const ss_grant *g)
 {
-    return ss__api_append(ctx, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I}", "id", (json_int_t)g->id,
-                                 "client_id", (json_int_t)g->client_id, "es_id", g->es_id,
-                                 "expires_at", (json_int_t)g->expires_at, "use_limit",
-                                 (json_int_t)g->use_limit, "uses", (json_int_t)g->uses,
-                                 "created", (json_int_t)g->created));
+    return ss__api_append(ctx, json_pack("{s:I,s:I,s:s,s:I,s:I,s:I,s:I}", "id",
+                                         (json_int_t)g->id, "client_id",
+                                         (json_int_t)g->client_id, "es_id", g->es_id,
+                                         "expires_at", (json_int_t)g->expires_at,
+                                         "use_limit", (json_int_t)g->use_limit, "uses",
+                                         (json_int_t)g->uses, "created",
+                                         (json_int_t)g->created));
 }
 
 int ss__api_grant_list(ss_req *req)
