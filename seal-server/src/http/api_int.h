@@ -81,13 +81,26 @@ int ss__api_status_one(ss_api_svc *a, unsigned next_s, const char *es_id, int64_
                        const uint8_t *nonce, size_t nonce_len, uint8_t **der, size_t *len,
                        sc_err *err);
 
-/** How a status change (suspend, resume, revoke of a seal or a licence) starts: the
- *  service and the optional body {"text", "reason"} (*b, a new reference): for revoke the
- *  reason is a status.asn1 name ("keyCompromise", …) into *reason (default unspecified),
- *  else a note that stands for an absent text. *text is borrowed from *b.
- *  @return the service, or NULL after answering (503, 400) (api_seal.c) */
-ss_svc *ss__api_change_begin(ss_req *req, int revoke, json_t **b, const char **text,
-                             int *reason);
+/** A status change of a seal or a licence: which one, and the service calls that make it
+ *  (ss_svc_seal_* or ss_svc_lic_*, alike). */
+enum ss__api_change { SS__API_SUSPEND, SS__API_RESUME, SS__API_REVOKE };
+typedef struct ss__api_change_ops {
+    const char *param;   /* the route's {param} naming it */
+    const char *key;     /* its member in the answer */
+    int (*suspend)(ss_svc *svc, const ss_svc_actor *act, const char *id, const char *text,
+                   sc_err *err);
+    int (*resume)(ss_svc *svc, const ss_svc_actor *act, const char *id, const char *text,
+                  sc_err *err);
+    int (*revoke)(ss_svc *svc, const ss_svc_actor *act, const char *id, int reason,
+                  const char *text, sc_err *err);
+    /** its status name now into *name (static): 0 or a service code with err */
+    int (*status)(ss_svc *svc, const char *id, const char **name, sc_err *err);
+} ss__api_change_ops;
+/** POST …/{param}/suspend|resume|revoke with the optional body {"text", "reason"}: for
+ *  revoke the reason is a status.asn1 name ("keyCompromise", …; default unspecified), else
+ *  a note that stands for an absent text. Answers {key: id, "status": name} (api_seal.c).
+ *  @return as a handler */
+int ss__api_change(ss_req *req, enum ss__api_change what, const ss__api_change_ops *ops);
 
 /* Licences (api_license.c). */
 /** A data row from a JSON object of string values into *kv (new array, free(); names and

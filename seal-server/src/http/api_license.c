@@ -495,33 +495,25 @@ int ss__api_lic_list(ss_req *req)
 
 /* ---- status changes and re-issue --------------------------------------------------------- */
 
-enum { CH_SUSPEND, CH_RESUME, CH_REVOKE };
-
-static int h_change(ss_req *req, int what)
+static int lic_status_name(ss_svc *svc, const char *id, const char **name, sc_err *err)
 {
-    ss_svc_actor act = ss__api_actor(req);
-    const char *id = ss_req_param(req, "id"), *text;
     ss_svc_lic_status_info st;
-    sc_err err = SC_ERR_INIT;
-    int r, rc;
-    json_t *b;
-    ss_svc *svc = ss__api_change_begin(req, what == CH_REVOKE, &b, &text, &r);
+    int rc = ss_svc_lic_status(svc, id, 0, &st, err);
 
-    if (svc == NULL)
-        return 0;
-    rc = what == CH_SUSPEND ? ss_svc_lic_suspend(svc, &act, id, text, &err)
-         : what == CH_RESUME ? ss_svc_lic_resume(svc, &act, id, text, &err)
-                             : ss_svc_lic_revoke(svc, &act, id, r, text, &err);
-    json_decref(b);
-    if (rc != 0 || (rc = ss_svc_lic_status(svc, id, 0, &st, &err)) != 0)
-        return ss__api_reply_svc(req, rc, &err);
-    return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s}", "id", id, "status",
-                                                 sc_status_name(st.status)));
+    *name = rc == 0 ? sc_status_name(st.status) : NULL;
+    return rc;
 }
 
-int ss__api_lic_suspend(ss_req *req) { return h_change(req, CH_SUSPEND); }
-int ss__api_lic_resume(ss_req *req) { return h_change(req, CH_RESUME); }
-int ss__api_lic_revoke(ss_req *req) { return h_change(req, CH_REVOKE); }
+static const ss__api_change_ops LIC_CHANGE = {
+    "id", "id", ss_svc_lic_suspend, ss_svc_lic_resume, ss_svc_lic_revoke, lic_status_name,
+};
+
+int ss__api_lic_suspend(ss_req *req)
+{
+    return ss__api_change(req, SS__API_SUSPEND, &LIC_CHANGE);
+}
+int ss__api_lic_resume(ss_req *req) { return ss__api_change(req, SS__API_RESUME, &LIC_CHANGE); }
+int ss__api_lic_revoke(ss_req *req) { return ss__api_change(req, SS__API_REVOKE, &LIC_CHANGE); }
 
 /* {"row": {...}} the changed data (absent: the old licence's), "area_code" optional. */
 int ss__api_lic_reissue(ss_req *req)

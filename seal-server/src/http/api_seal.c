@@ -162,8 +162,6 @@ int ss__api_seal_get(ss_req *req)
     return ss__api_reply_doc(req, 200, doc);
 }
 
-enum { CH_SUSPEND, CH_RESUME, CH_REVOKE };
-
 static const struct { const char *name; int value; } REASONS[] = {
     { "unspecified", SS_SVC_REASON_UNSPECIFIED },
     { "keyCompromise", SS_SVC_REASON_KEY_COMPROMISE },
@@ -172,8 +170,10 @@ static const struct { const char *name; int value; } REASONS[] = {
     { "cessationOfOperation", SS_SVC_REASON_CESSATION_OF_OPERATION },
 };
 
-ss_svc *ss__api_change_begin(ss_req *req, int revoke, json_t **b, const char **text,
-                             int *reason)
+/* The service and the optional body {"text", "reason"} (*b, a new reference; *text borrowed
+ * from it). NULL after answering (503, 400). */
+static ss_svc *change_begin(ss_req *req, int revoke, json_t **b, const char **text,
+                            int *reason)
 {
     const char *r = NULL;
     size_t i;
@@ -204,33 +204,46 @@ bad:
     return NULL;
 }
 
-static int h_seal_change(ss_req *req, int what)
+int ss__api_change(ss_req *req, enum ss__api_change what, const ss__api_change_ops *ops)
 {
     ss_svc_actor act = ss__api_actor(req);
-    const char *es_id = ss_req_param(req, "esID"), *text;
+    const char *id = ss_req_param(req, ops->param), *text, *name = NULL;
     sc_err err = SC_ERR_INIT;
     int r, rc;
-    ss_svc_status_info st;
     json_t *b;
-    ss_svc *svc = ss__api_change_begin(req, what == CH_REVOKE, &b, &text, &r);
+    ss_svc *svc = change_begin(req, what == SS__API_REVOKE, &b, &text, &r);
 
     if (svc == NULL)
         return 0;
-    rc = what == CH_SUSPEND ? ss_svc_seal_suspend(svc, &act, es_id, text, &err)
-         : what == CH_RESUME ? ss_svc_seal_resume(svc, &act, es_id, text, &err)
-                             : ss_svc_seal_revoke(svc, &act, es_id, r, text, &err);
+    rc = what == SS__API_SUSPEND ? ops->suspend(svc, &act, id, text, &err)
+         : what == SS__API_RESUME ? ops->resume(svc, &act, id, text, &err)
+                                  : ops->revoke(svc, &act, id, r, text, &err);
     json_decref(b);
-    if (rc != 0)
+    if (rc != 0 || (rc = ops->status(svc, id, &name, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
-    if ((rc = ss_svc_seal_status(svc, es_id, 0, &st, &err)) != 0)
-        return ss__api_reply_svc(req, rc, &err);
-    return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s}", "es_id", es_id, "status",
-                                                 ss_svc_status_name(st.status)));
+    return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s}", ops->key, id, "status", name));
 }
 
-int ss__api_seal_suspend(ss_req *req) { return h_seal_change(req, CH_SUSPEND); }
-int ss__api_seal_resume(ss_req *req) { return h_seal_change(req, CH_RESUME); }
-int ss__api_seal_revoke(ss_req *req) { return h_seal_change(req, CH_REVOKE); }
+static int seal_status_name(ss_svc *svc, const char *es_id, const char **name, sc_err *err)
+{
+    ss_svc_status_info st;
+    int rc = ss_svc_seal_status(svc, es_id, 0, &st, err);
+
+    *name = rc == 0 ? ss_svc_status_name(st.status) : NULL;
+    return rc;
+}
+
+static const ss__api_change_ops SEAL_CHANGE = {
+    "esID", "es_id", ss_svc_seal_suspend, ss_svc_seal_resume, ss_svc_seal_revoke,
+    seal_status_name,
+};
+
+int ss__api_seal_suspend(ss_req *req)
+{
+    return ss__api_change(req, SS__API_SUSPEND, &SEAL_CHANGE);
+}
+int ss__api_seal_resume(ss_req *req) { return ss__api_change(req, SS__API_RESUME, &SEAL_CHANGE); }
+int ss__api_seal_revoke(ss_req *req) { return ss__api_change(req, SS__API_REVOKE, &SEAL_CHANGE); }
 
 /* ---- grants ------------------------------------------------------------------------------ */
 
