@@ -46,6 +46,14 @@ int64_t sc_test_time(const char *iso);
  * message naming the check, what was found and what was expected in msg. */
 int sc_test_check_is(const sc_report *rep, size_t i, sc_check c, sc_result want,
                      const char *frag, char *msg, size_t msglen);
+/* The same as a cmocka assertion (the including test has cmocka.h): fails the test with the
+ * message and the line. */
+#define SC_TEST_CHECK(rep, i, c, want, frag)                                               \
+    do {                                                                                   \
+        char m_[1600];                                                                     \
+        if (!sc_test_check_is((rep), (i), (c), (want), (frag), m_, sizeof(m_)))            \
+            fail_msg("line %d: %s", __LINE__, m_);                                         \
+    } while (0)
 
 /* A growing memory sink, the shape of sc_ofd_sink: what came is in buf (the caller frees
  * it), calls counts the calls. fail_at: the call that would pass that many bytes fails with

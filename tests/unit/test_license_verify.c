@@ -68,12 +68,7 @@ static sc_report *verify(const uint8_t *buf, size_t len, const sc_verify_opts *o
     return rep;
 }
 
-#define CHECK(rep, i, c, want, frag)                                                       \
-    do {                                                                                   \
-        char m_[1600];                                                                     \
-        if (!sc_test_check_is((rep), (i), (c), (want), (frag), m_, sizeof(m_)))            \
-            fail_msg("line %d: %s", __LINE__, m_);                                         \
-    } while (0)
+#define CHECK SC_TEST_CHECK
 
 /* The license item is the one after the single signature. */
 #define LIC 1

@@ -160,12 +160,7 @@ static sc_report *verify(mem m, int64_t at)
     return rep;
 }
 
-#define CHECK(rep, i, c, want, frag)                                                       \
-    do {                                                                                   \
-        char m_[1600];                                                                     \
-        if (!sc_test_check_is((rep), (i), (c), (want), (frag), m_, sizeof(m_)))            \
-            fail_msg("line %d: %s", __LINE__, m_);                                         \
-    } while (0)
+#define CHECK SC_TEST_CHECK
 
 /* Every check of item 0 in a and b alike except `except` (a bit per check). */
 static void same_except(const sc_report *a, const sc_report *b, unsigned except)

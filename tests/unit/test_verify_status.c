@@ -230,13 +230,7 @@ static sc_verify_opts with_list(const sc_status_resp *r)
     return o;
 }
 
-#define EXPECT(rep, i, want, frag)                                                            \
-    do {                                                                                      \
-        char m_[1600];                                                                        \
-        if (!sc_test_check_is((rep), (i), SC_CHECK_SEAL_STATUS, (want), (frag), m_,           \
-                              sizeof(m_)))                                                    \
-            fail_msg("line %d: %s", __LINE__, m_);                                            \
-    } while (0)
+#define EXPECT(rep, i, want, frag) SC_TEST_CHECK(rep, i, SC_CHECK_SEAL_STATUS, want, frag)
 
 static const char *tfmt(int64_t t)
 {
