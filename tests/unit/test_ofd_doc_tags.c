@@ -438,6 +438,8 @@ static void ofd_doc_add_font_file__refuses_each_bad_argument(void **state)
         { "F", NULL, 0, 't', 0, SC_EFORMAT, "not TrueType or OpenType (starts 74 01 00 00)" },
         { "F", NULL, -1, 0, 27, SC_EFORMAT, "1 tables do not fit its 27 bytes" },
         { "F", NULL, -1, 0, 30, SC_EFORMAT, "table 0 (head) at 28 + 4 lies outside its 30" },
+        /* a tag that is not printable is shown as hex, not copied into the message */
+        { "F", NULL, 13, 1, 30, SC_EFORMAT, "table 0 (0x68016164) at 28 + 4 lies outside" },
         { "F", NULL, 5, 0, 0, SC_EFORMAT, "0 tables do not fit its 32 bytes" },
         { "F", NULL, 5, 2, 0, SC_EFORMAT, "2 tables do not fit its 32 bytes" },
         { "F", NULL, 20, 0xff, 0, SC_EFORMAT, "table 0 (head) at 4278190108 + 4 lies outside" },

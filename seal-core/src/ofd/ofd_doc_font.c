@@ -6,6 +6,7 @@
 #include "ofd/ofd_doc_int.h"
 #include "sc_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,20 @@ static uint32_t be32(const uint8_t *p)
 
 /* An sfnt (OpenType / TrueType) file: its version tag, then a table directory whose every
  * record lies inside the file. Collections (ttcf) are refused: FontFile names one font. */
+/* A table tag for a message: its four letters when printable ASCII (as sfnt tags are), else
+ * hex, so a hostile file's bytes never reach the message. */
+static const char *show_tag(const uint8_t *t, char buf[12])
+{
+    for (int k = 0; k < 4; k++)
+        if (t[k] < 0x20 || t[k] > 0x7e) {
+            snprintf(buf, 12, "0x%02x%02x%02x%02x", t[0], t[1], t[2], t[3]);
+            return buf;
+        }
+    memcpy(buf, t, 4);
+    buf[4] = '\0';
+    return buf;
+}
+
 static int check_sfnt(const uint8_t *p, size_t len, const char **ext, sc_err *err)
 {
     uint32_t tag;
@@ -60,10 +75,11 @@ static int check_sfnt(const uint8_t *p, size_t len, const char **ext, sc_err *er
                           ntables, len);
     for (size_t i = 0; i < ntables; i++) {
         const uint8_t *r = p + 12 + 16 * i;
+        char tag_buf[12];
         uint32_t off = be32(r + 8), n = be32(r + 12);
         if (off > len || n > len - off)
-            return sc_err_set(err, SC_EFORMAT, "font file: table %zu (%.4s) at %u + %u lies "
-                              "outside its %zu bytes", i, (const char *)r, (unsigned)off,
+            return sc_err_set(err, SC_EFORMAT, "font file: table %zu (%s) at %u + %u lies "
+                              "outside its %zu bytes", i, show_tag(r, tag_buf), (unsigned)off,
                               (unsigned)n, len);
     }
     *ext = tag == 0x4F54544F ? "otf" : "ttf";
