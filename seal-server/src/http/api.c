@@ -234,6 +234,17 @@ int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len)
     return 0;
 }
 
+void ss__api_hex(const uint8_t *d, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 json_t *ss__api_b64_json(const uint8_t *d, size_t n)
 {
     char *buf = malloc(4 * ((n + 2) / 3) + 1);

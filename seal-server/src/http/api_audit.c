@@ -6,7 +6,6 @@
  * verdict, answered 200 with intact false; only a check that could not run is an error. */
 #include "api_int.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 
 #include "audit.h"
@@ -16,8 +15,7 @@ static json_t *hex_json(const uint8_t h[32])
 {
     char out[65];
 
-    for (size_t i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", h[i]);
+    ss__api_hex(h, 32, out);
     return json_string(out);
 }
 

@@ -14,16 +14,12 @@
 static json_t *client_json(const ss_client *c)
 {
     json_t *roles = json_array(), *o;
-    char hex[65] = "";
+    char hex[65];
 
     for (uint32_t bit = 1; roles != NULL && (bit & SS_ROLE_ALL) != 0; bit <<= 1)
         if ((c->roles & bit) && json_array_append_new(roles, json_string(ss_role_name(bit))))
             break;
-    for (size_t i = 0; c->has_cert_sha256 && i < 32; i++) {
-        static const char digits[] = "0123456789abcdef";
-        hex[2 * i] = digits[c->cert_sha256[i] >> 4];
-        hex[2 * i + 1] = digits[c->cert_sha256[i] & 15];
-    }
+    ss__api_hex(c->cert_sha256, 32, hex);
     o = json_pack("{s:I,s:s,s:o,s:b,s:b,s:s?,s:s?,s:I}", "id", (json_int_t)c->id, "name",
                   c->name, "roles", roles, "disabled", c->disabled, "has_token", c->has_token,
                   "cert_subject", c->cert_subject[0] != '\0' ? c->cert_subject : NULL,

@@ -68,6 +68,8 @@ int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, i
 /** Base64 (standard alphabet, padded, nothing else) into a new buffer (free()).
  *  @return 0, -1 not base64, -2 out of memory */
 int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len);
+/** d as lower-case hex into out (2 n + 1 bytes, NUL-terminated). */
+void ss__api_hex(const uint8_t *d, size_t n, char *out);
 /** d as a base64 JSON string (new reference), or NULL when out of memory. */
 json_t *ss__api_b64_json(const uint8_t *d, size_t n);
 

@@ -377,18 +377,12 @@ out:
 
 /* ---- a licence, its file, the listing ---------------------------------------------------- */
 
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-    for (size_t i = 0; i < n; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
-}
-
 static json_t *license_json(const ss_license *l, int64_t now)
 {
     char sm3[65];
     json_t *o, *fields = NULL;
 
-    hex(l->file_sm3, 32, sm3);
+    ss__api_hex(l->file_sm3, 32, sm3);
     if (l->fields != NULL &&
         (fields = json_loadb((const char *)l->fields, l->fields_len, 0, NULL)) == NULL)
         return NULL;
