@@ -245,6 +245,17 @@ void ss__api_hex(const uint8_t *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+int ss__api_unhex32(const char *s, uint8_t out[32])
+{
+    if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+        return -1;
+    for (int i = 0; i < 32; i++) {
+        char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
+        out[i] = (uint8_t)strtoul(two, NULL, 16);
+    }
+    return 0;
+}
+
 json_t *ss__api_b64_json(const uint8_t *d, size_t n)
 {
     char *buf = malloc(4 * ((n + 2) / 3) + 1);

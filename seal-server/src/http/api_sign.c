@@ -16,23 +16,6 @@
 #include "sealcore/ofd.h"
 #include "sealcore/ofd_sign.h"
 
-/* 64 hex digits (either case) into 32 bytes. @return 0 or -1 */
-static int hex32(const char *s, uint8_t out[32])
-{
-    if (strlen(s) != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        unsigned v;
-        char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
-        char *end;
-        if (strspn(two, "0123456789abcdefABCDEF") != 2)
-            return -1;
-        v = (unsigned)strtoul(two, &end, 16);
-        out[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
 /* One document to sign, from a sign/data body or a sign/batch item alike: es_id, exactly one
  * of data_b64 and sm3_hex, property_info optional (null is absent). *data (new, free())
  * holds the decoded document; it points into *data, sm3 and o.
@@ -72,7 +55,7 @@ static int read_item(const json_t *o, ss_svc_sign_item *it, uint8_t **data, uint
     }
     if (d == NULL) {
         it->data_sm3 = sm3;
-        if (hex32(h, sm3) == 0)
+        if (ss__api_unhex32(h, sm3) == 0)
             return 0;
         snprintf(why, n, "\"sm3_hex\": expected 64 hex digits");
         return SC_EINVAL;

@@ -179,18 +179,6 @@ static int refuse(ss_req *req, const char *fmt, ...)
     return -1;
 }
 
-/* 64 hex digits into 32 bytes. @return 0 or -1 */
-static int unhex32(const char *s, uint8_t out[32])
-{
-    if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
-        return -1;
-    for (int i = 0; i < 32; i++) {
-        char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
-        out[i] = (uint8_t)strtoul(two, NULL, 16);
-    }
-    return 0;
-}
-
 /* A base64 member into *out (new, also for ""; NULL when absent). 0, -1 after answering
  * 400, or SC_ENOMEM. */
 static int b64_member(ss_req *req, const char *name, const char *text, uint8_t **out,
@@ -235,7 +223,7 @@ static int read_verify_body(ss_req *req, const json_t *body, struct verify_in *i
                       "no data");
     if (d != NULL && h != NULL)
         return refuse(req, "give \"data_b64\" or \"sm3_hex\", not both");
-    if (h != NULL && unhex32(h, in->sm3) != 0)
+    if (h != NULL && ss__api_unhex32(h, in->sm3) != 0)
         return refuse(req, "\"sm3_hex\": expected 64 hex digits");
     in->has_sm3 = h != NULL;
     if (read_at(req, "\"at\"", t, &in->at) != 0)
