@@ -176,6 +176,10 @@ int ss__api_license_status(ss_req *req); /* api_status.c */
 int ss__api_q_int(ss_req *req, const char *name, int64_t lo, int64_t hi, int64_t def,
                   int64_t *out);
 int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit);
+/** A query string into buf (n bytes): 0 (*out buf, or NULL when absent or empty and not
+ *  required), or -1 after answering 400 (too long for buf; required and absent or empty). */
+int ss__api_q_str(ss_req *req, const char *name, char *buf, size_t n, int required,
+                  const char **out);
 /** How a listing starts: the service, then the paging (ss__api_paging).
  *  @return the service, or NULL after answering (503 without a service, 400) */
 ss_svc *ss__api_list_begin(ss_req *req, int64_t *after, int64_t *limit);

@@ -247,21 +247,6 @@ static int rows_from_json(ss_req *req, const json_t *arr, batch_in *in, sc_lic_k
     return 0;
 }
 
-/* A query string parameter into buf: 0 (NULL when absent and optional), or -1 after 400. */
-static int q_str(ss_req *req, const char *name, char *buf, size_t n, int required,
-                 const char **out)
-{
-    int l = ss_req_query(req, name, buf, n);
-
-    *out = l > 0 ? buf : NULL;
-    if (l == -2 || (required && l < 1)) {
-        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s: %s (query)", name,
-                           l == -2 ? "too long" : "required");
-        return -1;
-    }
-    return 0;
-}
-
 static int reply_batch(ss_req *req, const batch_in *in, const ss_svc_lic_result *res,
                        const ss_svc_lic_summary *sum)
 {
@@ -322,10 +307,10 @@ static int batch_csv(ss_req *req, ss_svc *svc, const uint8_t *body, size_t len)
     int rc;
 
     memset(&in, 0, sizeof(in));
-    if (q_str(req, "type", qt, sizeof(qt), 1, &in.type) != 0 ||
-        q_str(req, "es_id", qe, sizeof(qe), 1, &in.es_id) != 0 ||
-        q_str(req, "batch_id", qb, sizeof(qb), 1, &in.batch_id) != 0 ||
-        q_str(req, "area_code", qa, sizeof(qa), 0, &in.area) != 0 ||
+    if (ss__api_q_str(req, "type", qt, sizeof(qt), 1, &in.type) != 0 ||
+        ss__api_q_str(req, "es_id", qe, sizeof(qe), 1, &in.es_id) != 0 ||
+        ss__api_q_str(req, "batch_id", qb, sizeof(qb), 1, &in.batch_id) != 0 ||
+        ss__api_q_str(req, "area_code", qa, sizeof(qa), 0, &in.area) != 0 ||
         ss__api_q_int(req, "first_row", 0, INT64_MAX / 2, 0, &in.first_row) != 0)
         return 0;
     if ((rc = csv_parse(&c, body, len, why, sizeof(why))) == 0 &&
@@ -464,8 +449,8 @@ int ss__api_lic_seal(ss_req *req)
 
     if (svc == NULL)
         return ss__api_no_service(req);
-    if (q_str(req, "type", qt, sizeof(qt), 1, &type) != 0 ||
-        q_str(req, "es_id", qe, sizeof(qe), 1, &es_id) != 0)
+    if (ss__api_q_str(req, "type", qt, sizeof(qt), 1, &type) != 0 ||
+        ss__api_q_str(req, "es_id", qe, sizeof(qe), 1, &es_id) != 0)
         return 0;
     if (len == 0)
         return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the licence OFD is the body");
@@ -481,8 +466,8 @@ int ss__api_lic_seal(ss_req *req)
     pos.page = 1;
     sc_lic_template_get_seal(tm, &pos.x_mm, &pos.y_mm);
     sc_lic_template_free(tm);
-    if (issuer_of(req, es_id, issuer, &err) != 0)
-        return ss__api_reply_svc(req, err.code, &err);
+    if ((rc = issuer_of(req, es_id, issuer, &err)) != 0)
+        return ss__api_reply_svc(req, rc, &err);
     if (check_metadata(req, body, len, type, es_id, issuer) != 0)
         return 0;
     return ss__api_stamp_ofd(req, svc, es_id, &pos, body, len);

@@ -32,6 +32,20 @@ int ss__api_q_int(ss_req *req, const char *name, int64_t lo, int64_t hi, int64_t
     return 0;
 }
 
+int ss__api_q_str(ss_req *req, const char *name, char *buf, size_t n, int required,
+                  const char **out)
+{
+    int l = ss_req_query(req, name, buf, n);
+
+    *out = l > 0 ? buf : NULL;
+    if (l == -2 || (required && l < 1)) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "%s: %s (query)", name,
+                           l == -2 ? "too long" : "required");
+        return -1;
+    }
+    return 0;
+}
+
 int ss__api_paging(ss_req *req, int64_t *after, int64_t *limit)
 {
     return ss__api_q_int(req, "after", 0, INT64_MAX, 0, after) != 0 ||

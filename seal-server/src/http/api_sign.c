@@ -363,16 +363,17 @@ int ss__api_sign_ofd(ss_req *req)
     ss_svc *svc = ss__api_svc(req);
     sc_ofd_sign_params pos;
     char es[SS_ES_ID_MAX + 1], kw[512];
+    const char *es_id;
     size_t len;
     const uint8_t *body = ss_req_body(req, &len);
 
     if (svc == NULL)
         return ss__api_no_service(req);
-    if (ss_req_query(req, "es_id", es, sizeof(es)) < 1)
-        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "es_id: required (query)");
+    if (ss__api_q_str(req, "es_id", es, sizeof(es), 1, &es_id) != 0)
+        return 0;   /* an es_id past SS_ES_ID_MAX is too long, not missing */
     if (len == 0)
         return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the OFD package is the body");
     if (ofd_position(req, &pos, kw, sizeof(kw)) != 0)
         return 0;
-    return ss__api_stamp_ofd(req, svc, es, &pos, body, len);
+    return ss__api_stamp_ofd(req, svc, es_id, &pos, body, len);
 }
