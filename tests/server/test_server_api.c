@@ -287,6 +287,15 @@ static void test_api_sign_ofd(void **state)
     snprintf(q, sizeof(q), "es_id=%s&page=1&x=1&y=1", es);
     assert_int_equal(sign_ofd(q, (const uint8_t *)"not a zip", 9, NULL, &r), 400);
     sf_resp_free(&r);
+    /* A query word too long to read is refused, not taken for absent (occurrence 1). */
+    snprintf(q, sizeof(q), "es_id=%s&keyword=DECISION&occurrence=%070d", es, 1);
+    assert_int_equal(sign_ofd(q, in, len, NULL, &r), 400);
+    assert_non_null(strstr(r.body, "occurrence: too long"));
+    sf_resp_free(&r);
+    snprintf(q, sizeof(q), "es_id=%s%0*d&page=1&x=1&y=1", es, SS_ES_ID_MAX, 0);
+    assert_int_equal(sign_ofd(q, in, len, NULL, &r), 400);
+    assert_non_null(strstr(r.body, "es_id: too long"));
+    sf_resp_free(&r);
     free(in);
     /* /metrics per seal: two signatures committed (the retry was a replay, the 400s never
      * reached the committer), no refusal. */

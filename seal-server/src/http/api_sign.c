@@ -259,11 +259,18 @@ static int q_num(ss_req *req, const char *name, double lo, double hi, double *ou
  * width, height. 0, or -1 after answering 400. */
 static int ofd_position(ss_req *req, sc_ofd_sign_params *p, char *kw, size_t kwn)
 {
+    static const char *const words[] = { "lock", "occurrence", "riding", "pages" };
     char buf[64];
+    const char *w;
     double page = 0, x = 0, y = 0, v = 0;
     int hp, hx, hy, l;
 
     memset(p, 0, sizeof(*p));
+    /* read below as present or not: one too long for buf would pass for absent (a cut
+     * pages=... for every page) */
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (ss__api_q_str(req, words[i], buf, sizeof(buf), 0, &w) != 0)
+            return -1;
     if ((hp = q_num(req, "page", 1, 1e6, &page)) < 0 || (hx = q_num(req, "x", 0, 1e4, &x)) < 0 ||
         (hy = q_num(req, "y", 0, 1e4, &y)) < 0 || q_num(req, "width", 1, 1000, &p->width_mm) < 0 ||
         q_num(req, "height", 1, 1000, &p->height_mm) < 0)
