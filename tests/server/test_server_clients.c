@@ -277,6 +277,14 @@ static void test_clients_admin_rules_and_refusals(void **state)
     assert_int_equal(call("GET", "/api/v1/clients/999999", e->tok_admin, NULL, NULL, NULL),
                      404);
     assert_int_equal(call("GET", "/api/v1/clients/abc", e->tok_admin, NULL, NULL, NULL), 404);
+    /* past INT64_MAX is no id, not the largest one */
+    assert_int_equal(call("GET", "/api/v1/clients/99999999999999999999", e->tok_admin, NULL,
+                          &j, NULL), 404);
+    assert_non_null(strstr(sfa_jstr(j, "message"), "no such API client"));
+    json_decref(j);
+    assert_int_equal(call("DELETE", "/api/v1/grants/-3", e->tok_admin, NULL, &j, NULL), 404);
+    assert_non_null(strstr(sfa_jstr(j, "message"), "no such grant"));
+    json_decref(j);
     assert_int_equal(call("POST", "/api/v1/clients/999999/enable", e->tok_admin, NULL, NULL,
                           NULL), 404);
 

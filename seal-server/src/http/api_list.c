@@ -2,7 +2,8 @@
  * /api/v1/seals/applications, /api/v1/seals, /api/v1/grants, each paged by id (after, limit;
  * next_after when a page is full), and DELETE /api/v1/grants/{id}. Who may list what is the
  * service's decision (service.h); here the query's shape and the JSON.
- * Also the paging helpers api_audit.c shares (ss__api_q_int, ss__api_reply_page). */
+ * Also the query and paging helpers the other handlers share (api_int.h): ss__api_q_int,
+ * ss__api_q_str, ss__api_paging, ss__api_append, ss__api_reply_page, ss__api_page_done. */
 #include "api_int.h"
 
 #include <errno.h>
