@@ -6,7 +6,7 @@
  * Environment: BENCH_BACKGROUND=FILE (default the 1 KB seal picture), BENCH_FONT=FILE (default a
  * 32-byte sfnt stub standing in for a subset font): the template's background and font file;
  * BENCH_VERIFY_URL (default https://zz.example.gov.cn/v; empty: none, the 2-D code holds the
- * identifier alone, a smaller code).
+ * identifier alone, a smaller code), BENCH_SAVE=FILE (writes the first licence there).
  *
  * The 营业执照 example template (tests/data) and its valid row (tests/interop/yyzz_row.h), the
  * licence number and serial changing per licence, each licence streamed to a sink that only
@@ -97,6 +97,11 @@ static void require_valid(bench *b, long i)
         bu_die("an issued licence does not verify", NULL);
     }
     sc_report_free(rep);
+    if (i == 0 && getenv("BENCH_SAVE") != NULL) {      /* the licence to look at */
+        FILE *f = fopen(getenv("BENCH_SAVE"), "wb");
+        if (f == NULL || fwrite(out, 1, len, f) != len || fclose(f) != 0)
+            bu_die("BENCH_SAVE: cannot write the file", NULL);
+    }
     free(out);
 }
 

@@ -25,6 +25,7 @@
 #include "sealcore/license_file.h"
 #include "sealcore/verify.h"
 #include "ofd_write_test.h"   /* OK(), REFUSES() */
+#include "qr_paint_test.h"
 #include "testutil.h"
 #include "ofd_stamp_test.h"   /* last: its type out would shadow parameters named out */
 
@@ -268,39 +269,6 @@ static void python_reads_metadata(const uint8_t *buf, size_t len, const char *zz
     assert_int_equal(sc_test_sh("python3 '%s' '%s' '%s' '%s'", py, ofd, tsv, doc_id), 0);
 }
 
-/* Module index of a path coordinate v (whole modules from the code box's corner, quiet zone
- * included; v >= 0). */
-static long grid(double v)
-{
-    return (long)(v + 0.5) - SC_OFD_DOC_QR_QUIET;
-}
-
-/* The dark modules drawn by path data d (rectangles one module high, "M x y L ... C", in
- * modules: the object's CTM scales them to mm) as a w x w matrix. */
-static uint8_t *qr_modules(const char *d, size_t w)
-{
-    double x[4], y[4];
-    uint8_t *mx = calloc(w * w, 1);
-    int used = 0;
-
-    assert_non_null(mx);
-    while (sscanf(d, " M %lf %lf L %lf %lf L %lf %lf L %lf %lf C%n", &x[0], &y[0], &x[1],
-                  &y[1], &x[2], &y[2], &x[3], &y[3], &used) == 8) {
-        long c0 = grid(x[0]), c1 = grid(x[1]), r = grid(y[0]);
-        if (r < 0 || (size_t)r >= w || c0 < 0 || c0 >= c1 || (size_t)c1 > w ||
-            grid(y[2]) != r + 1 || y[2] != y[3] || y[0] != y[1] || x[1] != x[2] ||
-            x[0] != x[3])
-            fail_msg("not one row of modules of a %zu-module code: \"%.*s\"", w, used, d);
-        for (long c = c0; c < c1; c++)
-            mx[(size_t)r * w + (size_t)c] = 1;
-        d += used;
-    }
-    while (*d == ' ')
-        d++;
-    assert_int_equal(*d, '\0');
-    return mx;
-}
-
 /* The QR code on the page (the last PathObject: its dark modules, a module scaled by its CTM
  * to the template's 30 mm over the code and its quiet zone) holds payload. */
 static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
@@ -308,7 +276,7 @@ static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
     size_t n;
     char *page = (char *)entry(buf, len, "Doc_0/Pages/Page_0/Content.xml", &n), *at, *end;
     QRcode *want = QRcode_encodeString(payload, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-    size_t w;
+    size_t w, loops, corners;
     uint8_t *mx;
     double ctm[6];
 
@@ -334,7 +302,7 @@ static void qr_holds(const uint8_t *buf, size_t len, const char *payload)
     end = strstr(at, "</ofd:AbbreviatedData>");
     assert_non_null(end);
     *end = '\0';
-    mx = qr_modules(at, w);
+    mx = qr_paint(at, w, &loops, &corners);
     for (size_t k = 0; k < w * w; k++)
         if (mx[k] != (want->data[k] & 1))
             fail_msg("module %zu differs from libqrencode's encoding of %s", k, payload);

@@ -17,53 +17,12 @@
 #include "ofd/ofd_doc_int.h"
 #include "ofd_doc_test.h"
 #include "ofd_write_test.h"
+#include "qr_paint_test.h"
 #include "sealcore/ofd_doc.h"
 #include "testutil.h"
 
 #define URL "https://zz.example.gov.cn/v?id=1.2.156.3005.2.11100000000013338W011." \
             "11430000006122244L.20230000403.001.U"
-
-/* The modules a QR PathObject's AbbreviatedData paints, as a w x w matrix (new, free()):
- * every subpath must be "M x0 y0 L x1 y0 L x1 y1 L x0 y1 C" in whole modules (the CTM scales
- * them), inside the symbol after the 4-module quiet zone, one row high, and no two in a row
- * may touch (runs are merged). Fails the test otherwise. */
-static uint8_t *matrix_from_path(const char *d, size_t w)
-{
-    uint8_t *mx = calloc(w * w, 1);
-    const char *at = d;
-    char *end;
-
-    assert_non_null(mx);
-    while (*at != '\0') {
-        long g[8];
-        for (size_t k = 0; k < 8; k++) {
-            while (*at == ' ')
-                at++;
-            if (k % 2 == 0 && *at != (k == 0 ? 'M' : 'L'))
-                fail_msg("path data at \"%.30s\": want %c", at, k == 0 ? 'M' : 'L');
-            at += k % 2 == 0;
-            g[k] = strtol(at, &end, 10) - SC_OFD_DOC_QR_QUIET;
-            if (end == at || (*end != ' ' && *end != '\0'))
-                fail_msg("path data at \"%.30s\": not a whole number of modules", at);
-            at = end;
-        }
-        while (*at == ' ')
-            at++;
-        assert_int_equal(*at++, 'C');
-        /* x0 y0, x1 y0, x1 y1, x0 y1: a rectangle one module high inside the symbol */
-        assert_true(g[1] == g[3] && g[5] == g[7] && g[0] == g[6] && g[2] == g[4]);
-        assert_true(g[5] == g[1] + 1 && g[2] > g[0] && g[0] >= 0 && (size_t)g[2] <= w);
-        assert_true(g[1] >= 0 && (size_t)g[1] < w);
-        for (long c = g[0]; c < g[2]; c++) {
-            assert_int_equal(mx[(size_t)g[1] * w + (size_t)c], 0);
-            mx[(size_t)g[1] * w + (size_t)c] = 1;
-        }
-        if ((g[0] > 0 && mx[(size_t)g[1] * w + (size_t)g[0] - 1]) ||
-            ((size_t)g[2] < w && mx[(size_t)g[1] * w + (size_t)g[2]]))
-            fail_msg("row %ld: runs at column %ld and its neighbour are not merged", g[1], g[0]);
-    }
-    return mx;
-}
 
 /* zbarimg on the matrix as a PBM (4 pixels a module, the quiet zone white) must print
  * want; skipped, saying so, where zbar-tools is not installed. */
@@ -156,8 +115,8 @@ static void ofd_doc_add_qr__paths_redraw_the_encoded_matrix(void **state)
         double m;
         char *d = binary ? qr_round_trip(bin, sizeof(bin), SC_OFD_QR_M, 25, &m)
                          : qr_round_trip(U(URL), strlen(URL), levels[i].ecl, 25, &m);
-        size_t w = (size_t)want->width, runs = 0;
-        uint8_t *mx = matrix_from_path(d, w);
+        size_t w = (size_t)want->width, loops, corners;
+        uint8_t *mx = qr_paint(d, w, &loops, &corners);
         double exact = 25.0 / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);
 
         if (m < exact - 0.0005 || m > exact + 0.0005)                /* 3 decimals */
@@ -166,12 +125,13 @@ static void ofd_doc_add_qr__paths_redraw_the_encoded_matrix(void **state)
         for (size_t k = 0; k < w * w; k++) {
             if (mx[k] != (want->data[k] & 1))
                 fail_msg("row %zu: module %zu differs from libqrencode's", i, k);
-            runs += mx[k] && (k % w == 0 || !mx[k - 1]);
         }
+        assert_int_equal(corners, qr_corners(mx, w));      /* no vertex but at a turn */
         if (!binary)
             zbar_decodes(mx, w, URL);
-        print_message("level %zu%s: version %d, %zu modules, %zu rectangles, %zu bytes\n", i,
-                      binary ? " (binary)" : "", want->version, w, runs, strlen(d));
+        print_message("level %zu%s: version %d, %zu modules, %zu loops, %zu corners, %zu bytes"
+                      "\n", i, binary ? " (binary)" : "", want->version, w, loops, corners,
+                      strlen(d));
         free(mx);
         free(d);
         QRcode_free(want);

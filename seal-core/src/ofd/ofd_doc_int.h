@@ -32,9 +32,11 @@ typedef struct sc__ofd_obj {
     double line_width;
     int has_fill, has_stroke;
     sc_ofd_rgb fill, stroke;
-    /* QR code (a filled path): qr_width^2 modules, row by row, 1 = dark; NULL otherwise.
-     * The path is every row's runs of dark modules, inside a quiet zone, in box. */
-    uint8_t *qr;
+    /* QR code (a filled path): AbbreviatedData in whole modules (ofd_doc_qr.c traces the
+     * outlines of the dark areas), qr_width modules wide inside a quiet zone, in box; NULL
+     * otherwise. */
+    char *qr;
+    size_t qr_len;
     uint32_t qr_width;
 } sc__ofd_obj;
 

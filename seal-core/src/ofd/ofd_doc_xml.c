@@ -491,62 +491,6 @@ static size_t put_pt(char *s, size_t at, char cmd, double x, double y)
     return at;
 }
 
-/* Append "<cmd> x y " with x, y < 1000 (module positions) to s at at: no printf, as a code
- * has hundreds of rectangles. Returns the new end; room needed: QR_PT_MAX bytes. */
-#define QR_PT_MAX 10
-static size_t put_qr_pt(char *s, size_t at, char cmd, unsigned x, unsigned y)
-{
-    unsigned v[2] = { x, y };
-
-    s[at++] = cmd;
-    for (size_t k = 0; k < 2; k++) {
-        s[at++] = ' ';
-        if (v[k] >= 100)
-            s[at++] = (char)('0' + v[k] / 100);
-        if (v[k] >= 10)
-            s[at++] = (char)('0' + v[k] / 10 % 10);
-        s[at++] = (char)('0' + v[k] % 10);
-    }
-    s[at++] = ' ';
-    return at;
-}
-
-/* AbbreviatedData of a QR code, in modules (the object's CTM scales one module to its size
- * in mm): one closed rectangle per run of dark modules in a row (a few hundred instead of one
- * per module), offset by the quiet zone. Whole numbers keep it half the size of millimetres
- * (less to deflate and hash), and rectangles of neighbouring rows share their edges exactly,
- * so no hairline gaps show. Written straight into b (nothing in it needs escaping). */
-static void put_qr_data(xw *b, const sc__ofd_obj *o)
-{
-    const uint8_t *q = o->qr;
-    size_t w = o->qr_width, runs = 0, at = 0;
-    char *s;
-
-    for (size_t i = 0; i < w * w; i++)
-        runs += q[i] && (i % w == 0 || !q[i - 1]);
-    if ((s = xw_room(b, runs * (4 * QR_PT_MAX + 2) + 1)) == NULL)   /* w <= 177 */
-        return;
-    for (unsigned r = 0; r < w; r++) {
-        unsigned y0 = r + SC_OFD_DOC_QR_QUIET;
-        for (unsigned c = 0; c < w;) {
-            unsigned c0 = c;
-            if (!q[r * w + c]) {
-                c++;
-                continue;
-            }
-            while (c < w && q[r * w + c])
-                c++;
-            at = put_qr_pt(s, at, 'M', c0 + SC_OFD_DOC_QR_QUIET, y0);
-            at = put_qr_pt(s, at, 'L', c + SC_OFD_DOC_QR_QUIET, y0);
-            at = put_qr_pt(s, at, 'L', c + SC_OFD_DOC_QR_QUIET, y0 + 1);
-            at = put_qr_pt(s, at, 'L', c0 + SC_OFD_DOC_QR_QUIET, y0 + 1);
-            s[at++] = 'C';
-            s[at++] = ' ';
-        }
-    }
-    b->len += at > 0 ? at - 1 : 0;      /* no space after the last 'C' */
-}
-
 /* AbbreviatedData of a path object: its points relative to the Boundary origin. */
 static void put_path_data(xw *b, const sc__ofd_obj *o)
 {
@@ -554,8 +498,8 @@ static void put_path_data(xw *b, const sc__ofd_obj *o)
     char *s;
 
     xw_gt(b);
-    if (o->qr != NULL) {
-        put_qr_data(b, o);
+    if (o->qr != NULL) {                /* traced in modules by ofd_doc_qr.c */
+        xw_put(b, o->qr, o->qr_len);
         return;
     }
     if ((s = xw_room(b, o->npts * PT_MAX + 2)) == NULL)
