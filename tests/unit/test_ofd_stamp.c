@@ -367,7 +367,7 @@ static void xml_edit__keeps_every_other_byte(void **state)
         sc_err err = SC_ERR_INIT;
         int rc = rows[r].sigs ? sc__ofd_xml_add_sig(in, n, 7, "/S/Sign_3/Signature.xml", 9,
                                                     &res, &res_len, &err)
-                              : sc__ofd_xml_add_sigs_ptr(in, n, "/S/Signatures.xml", &res,
+                              : sc__ofd_xml_add_sigs_ptr(in, n, "/S/Signatures.xml", 1, &res,
                                                          &res_len, &err);
         if (rc != rows[r].code || (rc == 0 && (res_len != strlen(rows[r].want) ||
                                                memcmp(res, rows[r].want, res_len) != 0)) ||

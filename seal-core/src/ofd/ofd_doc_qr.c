@@ -64,29 +64,22 @@ static int encode(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, QRcode **o
 enum { QR_RIGHT, QR_DOWN, QR_LEFT, QR_UP };
 static const int qr_dx[4] = { 1, 0, -1, 0 }, qr_dy[4] = { 0, 1, 0, -1 };
 
-static int dark(const QRcode *qr, long r, long c)
+/* out[y * (w + 1) + x], bit d: an edge leaves vertex (x, y) in direction d. pad: the
+ * modules, 1 = dark, with a light border (w + 2 square), so no neighbour needs a bounds
+ * check. Returns the number of edges, which bounds the vertices the path data names. */
+static size_t qr_edges(const uint8_t *pad, size_t w, uint8_t *out)
 {
-    long w = qr->width;
+    static const uint8_t bits[16] = { 0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4 };
+    size_t pw = w + 2, n = 0;
 
-    return r >= 0 && c >= 0 && r < w && c < w && (qr->data[r * w + c] & 1);
-}
-
-/* out[y * (w + 1) + x], bit d: an edge leaves vertex (x, y) in direction d. Returns their
- * number, which bounds the vertices the path data names. */
-static size_t qr_edges(const QRcode *qr, uint8_t *out)
-{
-    long w = qr->width;
-    size_t n = 0;
-
-    for (long y = 0; y <= w; y++) {
-        for (long x = 0; x <= w; x++) {
-            uint8_t m = 0;
-            m |= (uint8_t)((dark(qr, y, x) && !dark(qr, y - 1, x)) << QR_RIGHT);
-            m |= (uint8_t)((dark(qr, y, x - 1) && !dark(qr, y, x)) << QR_DOWN);
-            m |= (uint8_t)((dark(qr, y - 1, x - 1) && !dark(qr, y, x - 1)) << QR_LEFT);
-            m |= (uint8_t)((dark(qr, y - 1, x) && !dark(qr, y - 1, x - 1)) << QR_UP);
-            out[y * (w + 1) + x] = m;
-            n += (size_t)((m & 1) + (m >> 1 & 1) + (m >> 2 & 1) + (m >> 3 & 1));
+    for (size_t y = 0; y <= w; y++) {
+        const uint8_t *up = pad + y * pw, *dn = up + pw;   /* modules y - 1 and y, from x - 1 */
+        for (size_t x = 0; x <= w; x++) {
+            unsigned ul = up[x], ur = up[x + 1], dl = dn[x], dr = dn[x + 1];
+            unsigned m = (dr & !ur) << QR_RIGHT | (dl & !dr) << QR_DOWN |
+                         (ul & !dl) << QR_LEFT | (ur & !ul) << QR_UP;
+            out[y * (w + 1) + x] = (uint8_t)m;
+            n += bits[m];
         }
     }
     return n;
@@ -149,24 +142,28 @@ static size_t qr_loop(uint8_t *out, unsigned vw, unsigned x0, unsigned y0, char 
 /* The path data of qr's dark modules (new, NUL-terminated, *len without the NUL). */
 static int qr_path(const QRcode *qr, char **path, size_t *len, sc_err *err)
 {
-    unsigned vw = (unsigned)qr->width + 1;
-    uint8_t *out;
-    size_t edges, at = 0;
-    char *s;
+    size_t w = (size_t)qr->width, pw = w + 2, vw = w + 1, edges, at = 0;
+    uint8_t *pad, *out;
+    char *s = NULL;
 
-    if ((out = sc__malloc((size_t)vw * vw, err)) == NULL)
+    if ((pad = sc__malloc(pw * pw + vw * vw, err)) == NULL)     /* w <= 177 */
         return SC_ENOMEM;
-    edges = qr_edges(qr, out);
+    memset(pad, 0, pw * pw);
+    out = pad + pw * pw;
+    for (size_t r = 0; r < w; r++)
+        for (size_t c = 0; c < w; c++)
+            pad[(r + 1) * pw + c + 1] = qr->data[r * w + c] & 1;  /* the rest is libqrencode's */
+    edges = qr_edges(pad, w, out);
     /* each vertex at most once (QR_PT_MAX), a loop has 4 or more edges: "C " a loop */
     if ((s = sc__malloc(edges * QR_PT_MAX + edges / 2 + 1, err)) == NULL) {
-        free(out);
+        free(pad);
         return SC_ENOMEM;
     }
     for (unsigned y = 0; y < vw; y++)
         for (unsigned x = 0; x < vw; x++)
             while (out[y * vw + x] != 0)
-                at = qr_loop(out, vw, x, y, s, at);
-    free(out);
+                at = qr_loop(out, (unsigned)vw, x, y, s, at);
+    free(pad);
     at -= at > 0;                                   /* no space after the last 'C' */
     s[at] = '\0';
     *path = s;

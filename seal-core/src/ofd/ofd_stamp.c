@@ -305,8 +305,8 @@ static int make_index_files(job *j, sc_err *err)
     if (j->first) {
         snprintf(sigs_loc, sizeof(sigs_loc), "/%s", j->sigs);   /* fits: join checked it */
         if ((rc = read_raw(j, j->ofd_ix, &raw, &len, err)) != 0 ||
-            (rc = sc__ofd_xml_add_sigs_ptr(raw, len, sigs_loc, &j->ofd_xml, &j->ofd_xml_len,
-                                           err)) != 0)
+            (rc = sc__ofd_xml_add_sigs_ptr(raw, len, sigs_loc, j->src.pkg != NULL, &j->ofd_xml,
+                                           &j->ofd_xml_len, err)) != 0)
             goto out;
         rc = sc__ofd_xml_new_sigs(j->id, j->sig_loc, j->max_id, &j->sigs_xml, &j->sigs_xml_len,
                                   err);

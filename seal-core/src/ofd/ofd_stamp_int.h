@@ -45,17 +45,19 @@ int sc__ofd_stamp_place(const sc__ofd_src *src, const sc__ofd_model *m, const sc
                         double w, double h, sc__ofd_stamp **out, size_t *n, sc_err *err);
 
 /* OFD.xml with <P:Signatures>loc</P:Signatures> inserted before the first DocBody's end tag
- * (P: the prefix DocBody is written with); every other byte kept. The result is parsed
- * again and must name loc. @param[out] out new buffer, free()
+ * (P: the prefix DocBody is written with); every other byte kept. With reread, the result
+ * is parsed again and must name loc: any package's OFD.xml can hold a construct the tag
+ * scanner misreads. Without it (OFD.xml as ofd_doc_xml.c wrote it, which the scanner knows)
+ * that parse, 2% of issuing a licence, is skipped. @param[out] out new buffer, free()
  * @return 0, SC_EFORMAT (no DocBody end tag found, or the result does not read back),
  *         SC_ELIMIT, SC_ENOMEM */
-int sc__ofd_xml_add_sigs_ptr(const uint8_t *xml, size_t len, const char *loc, uint8_t **out,
-                             size_t *outlen, sc_err *err);
+int sc__ofd_xml_add_sigs_ptr(const uint8_t *xml, size_t len, const char *loc, int reread,
+                             uint8_t **out, size_t *outlen, sc_err *err);
 
 /* An existing Signatures.xml with MaxSignId set to max_id (replaced in place, or inserted as
  * the root's first child) and <P:Signature ID= Type="Seal" BaseLoc=/> appended as the root's
  * last child; every other byte kept; checked by parsing the result.
- * @return as sc__ofd_xml_add_sigs_ptr */
+ * @return as sc__ofd_xml_add_sigs_ptr with reread */
 int sc__ofd_xml_add_sig(const uint8_t *xml, size_t len, uint64_t id, const char *base_loc,
                         uint64_t max_id, uint8_t **out, size_t *outlen, sc_err *err);
 

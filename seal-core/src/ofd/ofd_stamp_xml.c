@@ -412,8 +412,8 @@ static int body_cb(void *ctx, const xtag *t, int depth)
     return t->kind == TAG_EMPTY;   /* an empty first DocBody: has no DocRoot; stop */
 }
 
-int sc__ofd_xml_add_sigs_ptr(const uint8_t *xml, size_t len, const char *loc, uint8_t **out,
-                             size_t *outlen, sc_err *err)
+int sc__ofd_xml_add_sigs_ptr(const uint8_t *xml, size_t len, const char *loc, int reread,
+                             uint8_t **out, size_t *outlen, sc_err *err)
 {
     body_find f = { 0 };
     sbuf ins = { 0 };
@@ -432,7 +432,7 @@ int sc__ofd_xml_add_sigs_ptr(const uint8_t *xml, size_t len, const char *loc, ui
         rc = splice(xml, len, &(edit){ f.insert_at, 0, ins.p, ins.len }, 1, "OFD.xml", out,
                     outlen, err);
     free(ins.p);
-    if (rc == 0 && (rc = reparse(*out, *outlen, "OFD.xml", "OFD", &doc, err)) == 0) {
+    if (rc == 0 && reread && (rc = reparse(*out, *outlen, "OFD.xml", "OFD", &doc, err)) == 0) {
         for (xmlNode *c = xmlDocGetRootElement(doc)->children; c != NULL && body == NULL;
              c = c->next)
             body = sc__ofd_is(c, "DocBody") ? c : NULL;
