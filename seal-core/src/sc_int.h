@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 #include "sealcore/error.h"
 
 /* The SM2 distinguishing ID every GM signature uses (GB/T 35276). OpenSSL 3.0 defaults to an
@@ -50,5 +52,8 @@ int sc__utf8_ok(const uint8_t *s, size_t len);
 
 /* SM3 of a buffer; out must hold 32 bytes. */
 int sc__sm3(const uint8_t *data, size_t len, uint8_t out[32], sc_err *err);
+/* SM3 fetched once for the process (crypto/sm2.c): EVP_sm3() looks it up in the provider
+ * store on every use, a locked query that threads hashing at once contend on. Not freed. */
+const EVP_MD *sc__sm3_md(void);
 
 #endif
