@@ -159,10 +159,9 @@ static uint8_t *stored_bytes(sc_ofd_pkg *pkg, size_t i, size_t *len)
     return b;
 }
 
-/* The writer keeps one deflate stream for all entries (reset between them, made anew when
- * an entry needs another window size): an entry must come out exactly as from a fresh
- * stream, whatever was deflated before it, with the window changed (big, then the document)
- * or kept (the document twice). */
+/* The writer keeps one compressor for all its entries: an entry must come out exactly as
+ * from a fresh writer, whatever was deflated before it (a big entry, then the document, then
+ * the document again). */
 static void zipw_add__deflates_each_entry_as_a_fresh_stream(void **state)
 {
     struct mem a = { 0 }, b = { 0 };
