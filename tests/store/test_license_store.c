@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "store_test.h"
 
 #define USCC "91330000MA27XK0Q3B"
@@ -420,23 +422,38 @@ static void lic_set_status__trigger_keeps_revoked_final(void **state)
 
 /* ---- files ------------------------------------------------------------------------------- */
 
-static void lic_file__kept_0600_and_checked_on_read(void **state)
+/* The pack a place names: "p/<16 hex>.pack@<offset>" into path (under f's files directory);
+ * returns the offset. Fails the test on any other form. */
+static unsigned long long pack_of(const lfx *f, const char *loc, char *path, size_t size)
+{
+    char name[17];
+    unsigned long long off;
+    int end = 0;
+
+    if (sscanf(loc, "p/%16[0-9a-f].pack@%llu%n", name, &off, &end) != 2 || strlen(name) != 16 ||
+        loc[end] != '\0')
+        fail_msg("place \"%s\": not p/<16 hex>.pack@<offset>", loc);
+    snprintf(path, size, "%s.files/p/%s.pack", f->path, name);
+    return off;
+}
+
+static void lic_file__packed_0600_and_checked_on_read(void **state)
 {
     lfx f;
     sc_err err = SC_ERR_INIT;
     ss_license l;
-    uint8_t sum[32], *back = NULL;
+    uint8_t sum[32], sum2[32], *back = NULL;
     size_t len = 0;
-    char loc[SS_LIC_LOC_MAX + 1], path[600];
+    char loc[SS_LIC_LOC_MAX + 1], loc2[SS_LIC_LOC_MAX + 1], path[600], path2[600];
     struct stat sb;
     FILE *fp;
     static const uint8_t ofd[] = "PK\x03\x04 a sealed licence";
+    static const uint8_t ofd2[] = "PK\x03\x04 another one";
 
     (void)state;
     lfx_open(&f, "files");
     OK(ss_store_lic_file_put(f.st, ofd, sizeof(ofd), sum, loc, &err), &err);
-    assert_int_equal(strlen(loc), 71);   /* "ab/<64 hex>.ofd" */
-    assert_memory_equal(loc + 3, loc, 2);
+    assert_int_equal(pack_of(&f, loc, path, sizeof(path)), 0);
     fill_lic(&l, &f, ID1, 1);
     memcpy(l.file_sm3, sum, 32);
     l.file_size = sizeof(ofd);
@@ -445,11 +462,13 @@ static void lic_file__kept_0600_and_checked_on_read(void **state)
     assert_int_equal(len, sizeof(ofd));
     assert_memory_equal(back, ofd, len);
     free(back);
-    /* the same bytes again: the same place, no error */
-    OK(ss_store_lic_file_put(f.st, ofd, sizeof(ofd), sum, loc, &err), &err);
-    snprintf(path, sizeof(path), "%s.files/%s", f.path, loc);
+    /* the next file follows it in the same pack, and reads back alone */
+    OK(ss_store_lic_file_put_opts(f.st, ofd2, sizeof(ofd2), 1, sum2, loc2, &err), &err);
+    assert_int_equal(pack_of(&f, loc2, path2, sizeof(path2)), sizeof(ofd));
+    assert_string_equal(path2, path);
     assert_int_equal(stat(path, &sb), 0);
     assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(sb.st_size, sizeof(ofd) + sizeof(ofd2));
     /* changed on disk: caught */
     fp = fopen(path, "r+b");
     assert_non_null(fp);
@@ -458,14 +477,131 @@ static void lic_file__kept_0600_and_checked_on_read(void **state)
     EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
            "does not match the SM3");
     assert_null(back);
-    /* a place that leaves the directory is never opened */
-    snprintf(l.file_loc, sizeof(l.file_loc), "../../../../etc/passwd");
+    /* a row naming bytes past the pack's end (a truncated pack) */
+    l.file_size = sizeof(ofd) + sizeof(ofd2) + 1;
     EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
-           "is not one this store writes");
+           "at offset 0");
+    l.file_size = sizeof(ofd);
+    /* places that are not exactly what the store writes are never opened */
+    static const char *const bad[] = { "../../../../etc/passwd", "p/../../x.pack@0",
+        "p/0123456789abcdeF.pack@0", "p/0123456789abcdef.pack@", "p/0123456789abcdef.pack@01",
+        "p/0123456789abcdef.pack@-1", "p/0123456789abcdef.pack@1234567890123",
+        "p/0123456789abcde.pack@0", "p/0123456789abcdef.pak@0", "ab/cd.ofd" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(l.file_loc, sizeof(l.file_loc), "%s", bad[i]);
+        EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
+               "is not one this store writes");
+    }
     unlink(path);
     snprintf(l.file_loc, sizeof(l.file_loc), "%s", loc);
     EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SC_ENOTFOUND,
            "No such file");
+    ss_store_close(f.st);
+}
+
+/* A store written before packs: "ab/<SM3 hex>.ofd", one file each, still reads (and is
+ * still checked). */
+static void lic_file__the_one_file_layout_still_reads(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license l;
+    uint8_t sum[32], *back = NULL;
+    size_t len = 0;
+    char hex[65], dir[600], path[700];
+    static const uint8_t ofd[] = "PK\x03\x04 an older licence";
+    unsigned int n = 0;
+    FILE *fp;
+
+    (void)state;
+    lfx_open(&f, "files-v1");
+    assert_int_equal(EVP_Digest(ofd, sizeof(ofd), sum, &n, EVP_sm3(), NULL), 1);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+    snprintf(dir, sizeof(dir), "%s.files", f.path);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(dir, sizeof(dir), "%s.files/%.2s", f.path, hex);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/%s.ofd", dir, hex);
+    fp = fopen(path, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(ofd, 1, sizeof(ofd), fp), sizeof(ofd));
+    assert_int_equal(fclose(fp), 0);
+    fill_lic(&l, &f, ID1, 1);
+    memcpy(l.file_sm3, sum, 32);
+    l.file_size = sizeof(ofd);
+    snprintf(l.file_loc, sizeof(l.file_loc), "%.2s/%s.ofd", hex, hex);
+    OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
+    assert_int_equal(len, sizeof(ofd));
+    assert_memory_equal(back, ofd, len);
+    free(back);
+    l.file_size = sizeof(ofd) - 1;                        /* a size the file does not have */
+    EXPECT(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err, SS_ETAMPERED,
+           "bytes, the store recorded");
+    ss_store_close(f.st);
+}
+
+/* Threads putting at once each get their own range: every file reads back whole. */
+#define PUT_THREADS 4
+#define PUTS 50
+typedef struct put_job {
+    ss_store *st;
+    int t;
+    char loc[PUTS][SS_LIC_LOC_MAX + 1];
+    uint8_t sum[PUTS][32];
+    int failed;
+} put_job;
+
+static void *put_many(void *arg)
+{
+    put_job *j = arg;
+
+    for (int i = 0; i < PUTS; i++) {
+        sc_err err = SC_ERR_INIT;
+        uint8_t buf[300];
+        memset(buf, 'a' + j->t, sizeof(buf));
+        buf[0] = (uint8_t)i;
+        if (ss_store_lic_file_put_opts(j->st, buf, 100 + (size_t)i, 1, j->sum[i], j->loc[i],
+                                       &err) != 0)
+            j->failed = 1;
+    }
+    return NULL;
+}
+
+static void lic_file__threads_never_share_a_range(void **state)
+{
+    lfx f;
+    pthread_t th[PUT_THREADS];
+    put_job *jobs = calloc(PUT_THREADS, sizeof(*jobs));
+
+    (void)state;
+    assert_non_null(jobs);
+    lfx_open(&f, "files-threads");
+    for (int t = 0; t < PUT_THREADS; t++) {
+        jobs[t].st = f.st;
+        jobs[t].t = t;
+        assert_int_equal(pthread_create(&th[t], NULL, put_many, &jobs[t]), 0);
+    }
+    for (int t = 0; t < PUT_THREADS; t++)
+        pthread_join(th[t], NULL);
+    for (int t = 0; t < PUT_THREADS; t++) {
+        assert_int_equal(jobs[t].failed, 0);
+        for (int i = 0; i < PUTS; i++) {
+            sc_err err = SC_ERR_INIT;
+            ss_license l;
+            uint8_t *back = NULL;
+            size_t len = 0;
+            fill_lic(&l, &f, ID1, 1);
+            memcpy(l.file_sm3, jobs[t].sum[i], 32);
+            l.file_size = 100 + i;
+            snprintf(l.file_loc, sizeof(l.file_loc), "%s", jobs[t].loc[i]);
+            OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
+            assert_int_equal(back[0], i);
+            assert_int_equal(back[len - 1], 'a' + t);
+            free(back);
+        }
+    }
+    free(jobs);
     ss_store_close(f.st);
 }
 
@@ -480,7 +616,9 @@ int main(void)
         cmocka_unit_test(lic_add__records_the_row_and_its_batch_once),
         cmocka_unit_test(lic_set_status__rules_and_history),
         cmocka_unit_test(lic_set_status__trigger_keeps_revoked_final),
-        cmocka_unit_test(lic_file__kept_0600_and_checked_on_read),
+        cmocka_unit_test(lic_file__packed_0600_and_checked_on_read),
+        cmocka_unit_test(lic_file__the_one_file_layout_still_reads),
+        cmocka_unit_test(lic_file__threads_never_share_a_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

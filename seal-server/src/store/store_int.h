@@ -11,6 +11,9 @@
 #ifndef SS_STORE_INT_H
 #define SS_STORE_INT_H
 
+#include <pthread.h>
+#include <stdint.h>
+
 #include <openssl/types.h>
 
 #include "audit.h"
@@ -143,13 +146,26 @@ typedef struct ss__store_ops {
 } ss__store_ops;
 
 /* A root handle has tx NULL; a transaction handle shares the root's backend. */
+/* The pack a root handle appends licence files to (store_license_file.c). */
+typedef struct ss__pack {
+    pthread_mutex_t mu;
+    int fd;            /* -1: none open yet */
+    uint64_t end;      /* bytes reserved in it so far */
+    char name[17];     /* 16 hex digits */
+} ss__pack;
+
 struct ss_store {
     const ss__store_ops *ops;
     void *be;
     void *tx;
     ss_store *root;    /* NULL for a root handle */
     EVP_MD *sm3;       /* the audit chain's hash, fetched once (NULL: fetch at each use) */
+    ss__pack pack;     /* root handles only */
 };
+
+/* The pack's lifetime with its root handle (store_license_file.c). */
+void ss__pack_init(ss__pack *p);
+void ss__pack_close(ss__pack *p);
 
 /** Wrap a backend into a new root handle; takes be (ops->close on failure). */
 int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *err);

@@ -1,24 +1,32 @@
-/* store_license_file.c: where licence files (sealed OFD) are kept: a content-addressed
- * directory next to the database, "<store>.files/ab/<SM3 hex>.ofd" (README.md "Licence
- * files" says why not BLOBs). A file is complete on disk (temporary file, fsync, rename,
- * fsync of the directory) before the licence row naming it commits, and every read checks its
- * size and SM3 against the row. Not here: the rows (store_license.c, sqlite_license.c). */
+/* store_license_file.c: where licence files (sealed OFD) are kept: appended to pack files in
+ * a directory next to the database, "<store>.files/p/<16 hex>.pack", each file's place
+ * "p/<name>.pack@<offset>" with its size and SM3 in the row (README.md "Licence files" says
+ * why not BLOBs, and why not a file each). A file is on disk (its pack flushed) before the
+ * licence row naming it commits, and every read checks its size and SM3 against the row.
+ * Files of the earlier layout, "ab/<SM3 hex>.ofd" one each, are still read.
+ * Not here: the rows (store_license.c, sqlite_license.c). */
 #include "store_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <inttypes.h>
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
-#define LOC_LEN (2 + 1 + 64 + 4)   /* "ab/<64 hex>.ofd" */
+#define LOC_LEN (2 + 1 + 64 + 4)   /* "ab/<64 hex>.ofd": the earlier layout, read only */
+#define PACK_PREFIX "p/"
+#define PACK_SUFFIX ".pack@"
+#define PACK_MAX ((uint64_t)1 << 30)   /* then the next pack: backups copy whole packs */
+#define OFF_DIGITS 12                 /* an offset < PACK_MAX + SS_LIC_FILE_MAX */
 
 static int sm3(const ss_store *st, const uint8_t *p, size_t n, uint8_t out[32], sc_err *err)
 {
@@ -53,21 +61,6 @@ static int make_dir(const char *path, sc_err *err)
     if (mkdir(path, 0700) == 0 || errno == EEXIST)
         return 0;
     return sc_err_set(err, SC_EIO, "licence files: cannot make %s (%s)", path, strerror(errno));
-}
-
-/* All n bytes through write (to 1) or read (to 0), through EINTR; -1 on failure or EOF. */
-static int io_all(int fd, uint8_t *p, size_t n, int to)
-{
-    while (n > 0) {
-        ssize_t k = to ? write(fd, p, n) : read(fd, p, n);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return -1;
-        p += k;
-        n -= (size_t)k;
-    }
-    return 0;
 }
 
 static int fsync_dir(const char *path)
@@ -107,12 +100,102 @@ int ss_store_lic_files_sync(ss_store *st, sc_err *err)
                                     strerror(errno));
 }
 
+/* pwrite or pread all n bytes at off, through EINTR; -1 on failure or EOF. */
+static int pio_all(int fd, uint8_t *p, size_t n, uint64_t off, int to)
+{
+    while (n > 0) {
+        ssize_t k = to ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return 0;
+}
+
+void ss__pack_init(ss__pack *p)
+{
+    memset(p, 0, sizeof(*p));
+    pthread_mutex_init(&p->mu, NULL);
+    p->fd = -1;
+}
+
+void ss__pack_close(ss__pack *p)
+{
+    if (p->fd >= 0)
+        close(p->fd);
+    p->fd = -1;
+    pthread_mutex_destroy(&p->mu);
+}
+
+/* A new, empty pack under dir/p with a random name, its directory entries made durable at
+ * once (once a GiB, so every later put may skip it). Called with the pack's lock held. */
+static int pack_new(ss__pack *p, const char *dir, sc_err *err)
+{
+    char pdir[4096 + 8], path[4096 + 40];
+    uint8_t rnd[8];
+    int fd = -1;
+
+    snprintf(pdir, sizeof(pdir), "%s/p", dir);
+    if (make_dir(dir, err) != 0 || make_dir(pdir, err) != 0)
+        return SC_EIO;
+    for (int tries = 0; fd < 0 && tries < 8; tries++) {
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+            return sc_err_set(err, SC_ECRYPTO, "licence files: no random pack name");
+        for (size_t i = 0; i < sizeof(rnd); i++)
+            snprintf(p->name + 2 * i, 3, "%02x", rnd[i]);
+        snprintf(path, sizeof(path), "%s/%s.pack", pdir, p->name);
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
+    }
+    if (fd < 0)
+        return sc_err_set(err, SC_EIO, "licence files: cannot create a pack in %s (%s)", pdir,
+                          strerror(errno));
+    if (fsync_dir(pdir) != 0 || fsync_dir(dir) != 0) {
+        close(fd);
+        unlink(path);
+        return sc_err_set(err, SC_EIO, "licence files: cannot sync %s (%s)", pdir,
+                          strerror(errno));
+    }
+    if (p->fd >= 0)
+        close(p->fd);
+    p->fd = fd;
+    p->end = 0;
+    return 0;
+}
+
+/* Reserve len bytes at the end of the store's pack: *fd a descriptor of it the caller closes
+ * (a duplicate, so a pack closed for the next one never pulls it away mid-write), *off where
+ * they go, name the pack's. */
+static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint64_t *off,
+                        char name[17], sc_err *err)
+{
+    ss__pack *p = &(st->root != NULL ? st->root : st)->pack;
+    int rc = 0;
+
+    pthread_mutex_lock(&p->mu);
+    if (p->fd < 0 || p->end + len > PACK_MAX)
+        rc = pack_new(p, dir, err);
+    if (rc == 0 && (*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
+    if (rc == 0) {
+        *off = p->end;
+        p->end += len;
+        memcpy(name, p->name, 17);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
                                uint8_t sum[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err)
 {
-    struct stat sb;
-    static _Atomic unsigned long seq;
-    char dir[4096], sub[4096 + 8], path[4096 + 80], tmp[4096 + 120], hex[65];
+    char dir[4096], name[17];
+    uint64_t off = 0;
     int fd = -1, rc;
 
     if (loc != NULL)
@@ -121,68 +204,57 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
         return sc_err_set(err, SC_EINVAL, "licence file: no store or no output");
     if ((rc = ss__check_blob("licence file", data, len, SS_LIC_FILE_MAX, err)) != 0 ||
         (rc = files_dir(st, dir, sizeof(dir), err)) != 0 ||
-        (rc = sm3(st, data, len, sum, err)) != 0)
+        (rc = sm3(st, data, len, sum, err)) != 0 ||
+        (rc = pack_reserve(st, dir, len, &fd, &off, name, err)) != 0)
         return rc;
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-    /* one level of 256: a million files are ~4,000 a directory, which ext4's hashed
-     * directories look up in one step; a second level cost a mkdir for nearly every file of
-     * the first 10^5 (measured: the largest kernel cost of a batch) */
-    snprintf(loc, SS_LIC_LOC_MAX + 1, "%.2s/%s.ofd", hex, hex);
-    if ((rc = make_dir(dir, err)) != 0)
-        return rc;
-    snprintf(sub, sizeof(sub), "%s/%.2s", dir, hex);
-    if ((rc = make_dir(sub, err)) != 0)
-        return rc;
-    snprintf(path, sizeof(path), "%s/%s", dir, loc);
-    /* named by content: a file there already has these bytes (reads check it), and must not
-     * be replaced by a copy not yet on disk */
-    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (size_t)sb.st_size == len)
-        return 0;
-    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.%lu.tmp", sub, hex, (long)getpid(),
-             atomic_fetch_add(&seq, 1));
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
-        return sc_err_set(err, SC_EIO, "licence file %s: cannot create (%s)", tmp,
-                          strerror(errno));
-    if (io_all(fd, (uint8_t *)data, len, 1) != 0 || (!nosync && fsync(fd) != 0)) {
-        rc = sc_err_set(err, SC_EIO, "licence file %s: cannot write (%s)", tmp,
+    /* Appended, not a file each: a new inode a licence was the largest cost of a batch on
+     * ext4 (its allocator scanning for a free inode), and 10^8 files exhaust a volume's
+     * inodes. A failed or torn write leaves bytes no row names; nothing is ever rewritten. */
+    if (pio_all(fd, (uint8_t *)data, len, off, 1) != 0 || (!nosync && fdatasync(fd) != 0))
+        rc = sc_err_set(err, SC_EIO, "licence file: cannot write pack %s (%s)", name,
                         strerror(errno));
-        close(fd);
-        unlink(tmp);
-        return rc;
-    }
-    if (close(fd) != 0 || rename(tmp, path) != 0) {
-        rc = sc_err_set(err, SC_EIO, "licence file %s: cannot put in place (%s)", path,
-                        strerror(errno));
-        unlink(tmp);
-        return rc;
-    }
-    /* the rename is durable only once its directory is */
-    if (!nosync && fsync_dir(sub) != 0)
-        return sc_err_set(err, SC_EIO, "licence file %s: cannot sync its directory (%s)",
-                          path, strerror(errno));
-    return 0;
+    close(fd);
+    if (rc == 0)
+        snprintf(loc, SS_LIC_LOC_MAX + 1, PACK_PREFIX "%s" PACK_SUFFIX "%" PRIu64, name, off);
+    return rc;
 }
 
-/* A stored place must be exactly what file_put makes: no path can leave the directory. */
-static int loc_ok(const char *loc)
+static int all_of(const char *s, size_t n, const char *set)
 {
-    if (strlen(loc) != LOC_LEN || strcmp(loc + LOC_LEN - 4, ".ofd") != 0 || loc[2] != '/' ||
-        strncmp(loc, loc + 3, 2) != 0)
+    return strspn(s, set) >= n;
+}
+
+/* What a stored place names: 1 a pack (name and *off filled), 0 a file of the earlier layout,
+ * -1 nothing this store writes. Exact forms only, so no place can leave the directory. */
+static int loc_parse(const char *loc, char name[17], uint64_t *off)
+{
+    size_t n = strlen(loc), pre = strlen(PACK_PREFIX) + 16 + strlen(PACK_SUFFIX), digits;
+
+    if (n == LOC_LEN && strcmp(loc + LOC_LEN - 4, ".ofd") == 0 && loc[2] == '/' &&
+        strncmp(loc, loc + 3, 2) == 0 && all_of(loc + 3, 64, "0123456789abcdef"))
         return 0;
-    for (size_t i = 3; i < LOC_LEN - 4; i++)
-        if (!((loc[i] >= '0' && loc[i] <= '9') || (loc[i] >= 'a' && loc[i] <= 'f')))
-            return 0;
+    if (n <= pre || strncmp(loc, PACK_PREFIX, strlen(PACK_PREFIX)) != 0 ||
+        !all_of(loc + 2, 16, "0123456789abcdef") ||
+        strncmp(loc + 18, PACK_SUFFIX, strlen(PACK_SUFFIX)) != 0)
+        return -1;
+    digits = n - pre;
+    if (digits > OFF_DIGITS || !all_of(loc + pre, digits, "0123456789") ||
+        (digits > 1 && loc[pre] == '0'))
+        return -1;
+    memcpy(name, loc + 2, 16);
+    name[16] = '\0';
+    *off = strtoull(loc + pre, NULL, 10);
     return 1;
 }
 
 int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, size_t *len,
                           sc_err *err)
 {
-    char dir[4096], path[4096 + 80];
+    char dir[4096], path[4096 + 80], name[17];
     uint8_t sum[32], *buf = NULL;
+    uint64_t off = 0;
     struct stat sb;
-    int fd = -1, rc;
+    int fd = -1, rc, kind;
 
     if (data != NULL)
         *data = NULL;
@@ -190,7 +262,7 @@ int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, siz
         *len = 0;
     if (st == NULL || l == NULL || data == NULL || len == NULL)
         return sc_err_set(err, SC_EINVAL, "licence file: no store, licence or output");
-    if (!loc_ok(l->file_loc))
+    if ((kind = loc_parse(l->file_loc, name, &off)) < 0)
         return sc_err_set(err, SS_ETAMPERED, "licence %s: stored file place \"%.80s\" is not "
                           "one this store writes", l->zzbs, l->file_loc);
     if (l->file_size <= 0 || l->file_size > (int64_t)SS_LIC_FILE_MAX)
@@ -198,7 +270,10 @@ int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, siz
                           (long long)l->file_size);
     if ((rc = files_dir(st, dir, sizeof(dir), err)) != 0)
         return rc;
-    snprintf(path, sizeof(path), "%s/%s", dir, l->file_loc);
+    if (kind == 1)
+        snprintf(path, sizeof(path), "%s/" PACK_PREFIX "%s.pack", dir, name);
+    else
+        snprintf(path, sizeof(path), "%s/%s", dir, l->file_loc);
     if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
         return sc_err_set(err, errno == ENOENT ? SC_ENOTFOUND : SC_EIO, "licence %s: file %s: "
                           "%s", l->zzbs, path, strerror(errno));
@@ -206,10 +281,11 @@ int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, siz
         rc = sc_err_set(err, SC_EIO, "licence %s: file %s: not a regular file", l->zzbs, path);
         goto out;
     }
-    if ((int64_t)sb.st_size != l->file_size) {
+    if (kind == 0 ? (int64_t)sb.st_size != l->file_size
+                  : (uint64_t)sb.st_size < off + (uint64_t)l->file_size) {
         rc = sc_err_set(err, SS_ETAMPERED, "licence %s: file %s has %lld bytes, the store "
-                        "recorded %lld", l->zzbs, path, (long long)sb.st_size,
-                        (long long)l->file_size);
+                        "recorded %lld at offset %llu", l->zzbs, path, (long long)sb.st_size,
+                        (long long)l->file_size, (unsigned long long)off);
         goto out;
     }
     if ((buf = malloc((size_t)l->file_size)) == NULL) {
@@ -217,7 +293,7 @@ int ss_store_lic_file_get(ss_store *st, const ss_license *l, uint8_t **data, siz
                         (long long)l->file_size);
         goto out;
     }
-    if (io_all(fd, buf, (size_t)l->file_size, 0) != 0) {
+    if (pio_all(fd, buf, (size_t)l->file_size, off, 0) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence %s: cannot read %s", l->zzbs, path);
         goto out;
     }
