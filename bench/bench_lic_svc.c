@@ -27,21 +27,11 @@
 #include "testutil.h"
 #include "svc_test.h"
 
-#define TYPE "11100000000013127D001"
-#define NFIELDS 12
+#define TYPE FX_LIC_TYPE
+#define NFIELDS FX_LIC_NFIELDS
 #define CHUNK 1000              /* rows a batch call: SS_SVC_BATCH_MAX */
 #define RAW_SHARE 0.25          /* raw signing after each batch, for this share of its time */
 #define FLAT_KIB 1024
-
-/* The service tests' font stub (an sfnt table directory) and row (test_svc_license.c). */
-static const char ttf[] = "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00"
-                          "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd";
-static const char *const names[NFIELDS] = { "uscc", "licence_no", "name", "kind", "legal_rep",
-    "scope", "capital", "founded", "term_start", "term_end", "address", "issued_on" };
-static const char *const good[NFIELDS] = { "91350100M000100Y43", "330100000012345",
-    "某某科技有限公司", "有限责任公司（自然人投资或控股）", "张三", "软件开发；信息技术咨询服务",
-    "壹佰万元整", "2020-01-02", "2020-01-02", "长期", "浙江省杭州市西湖区文三路1号",
-    "2026-03-04" };
 
 typedef struct raw_run {
     bu_pki *pki;
@@ -85,10 +75,9 @@ static void setup_type(fx *f, const char *es)
     char code[SS_LIC_CODE_MAX + 1];
     uint8_t *xml = NULL;
     size_t xml_len = 0;
-    ss_lic_type_file files[2] = {
-        { "NotoSerifCJKsc-Regular.otf", (const uint8_t *)ttf, sizeof(ttf) - 1 },
-        { "yyzz-a4.png", f->png, f->png_len } };
+    ss_lic_type_file files[2];
 
+    fx_lic_files(f, files);
     if (sc_test_read(sc_test_path(sc_test_data(), "license-template-yyzz.xml"), &xml,
                      &xml_len) != 0)
         bu_die("tests/data/license-template-yyzz.xml: cannot read it", NULL);
@@ -138,7 +127,7 @@ int main(int argc, char **argv)
 
         for (long i = 0; i < m; i++) {
             for (size_t k = 0; k < NFIELDS; k++)
-                kv[i * NFIELDS + k] = (sc_lic_kv){ names[k], good[k] };
+                kv[i * NFIELDS + k] = (sc_lic_kv){ fx_lic_names[k], fx_lic_good[k] };
             snprintf(no[i], sizeof(no[i]), "3301%010ld", done + i);
             kv[i * NFIELDS + 1].value = no[i];
             rows[i] = (ss_svc_lic_row){ &kv[i * NFIELDS], NFIELDS };

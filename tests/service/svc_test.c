@@ -285,3 +285,20 @@ uint8_t *fx_ofd(const char *text, size_t *len)
     sc_ofd_doc_free(doc);
     return buf;
 }
+
+static const char fx_ttf[] = "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00"
+                             "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd";
+const char *const fx_lic_names[FX_LIC_NFIELDS] = { "uscc", "licence_no", "name", "kind",
+    "legal_rep", "scope", "capital", "founded", "term_start", "term_end", "address",
+    "issued_on" };
+const char *const fx_lic_good[FX_LIC_NFIELDS] = { "91350100M000100Y43", "330100000012345",
+    "某某科技有限公司", "有限责任公司（自然人投资或控股）", "张三", "软件开发；信息技术咨询服务",
+    "壹佰万元整", "2020-01-02", "2020-01-02", "长期", "浙江省杭州市西湖区文三路1号",
+    "2026-03-04" };
+
+void fx_lic_files(const fx *f, ss_lic_type_file files[2])
+{
+    files[0] = (ss_lic_type_file){ "NotoSerifCJKsc-Regular.otf", (const uint8_t *)fx_ttf,
+                                   sizeof(fx_ttf) - 1 };
+    files[1] = (ss_lic_type_file){ "yyzz-a4.png", f->png, f->png_len };
+}

@@ -74,4 +74,13 @@ void fx_expect(int rc, const sc_err *err, int code, const char *frag, const char
 /* A new A4 OFD of one page with text (new buffer). */
 uint8_t *fx_ofd(const char *text, size_t *len);
 
+/* The 营业执照 example type (tests/data/license-template-yyzz.xml): its code, its fields and a
+ * valid row, and its two files: a font stub the OFD writer accepts (an sfnt table directory,
+ * no glyphs) and f->png as the background. */
+#define FX_LIC_TYPE "11100000000013127D001"
+#define FX_LIC_NFIELDS 12
+extern const char *const fx_lic_names[FX_LIC_NFIELDS];
+extern const char *const fx_lic_good[FX_LIC_NFIELDS];
+void fx_lic_files(const fx *f, ss_lic_type_file files[2]);
+
 #endif

@@ -29,21 +29,10 @@
         sc_err_clear(err); \
     } while (0)
 
-#define TYPE "11100000000013127D001"
-#define NFIELDS 12
+#define TYPE FX_LIC_TYPE
+#define NFIELDS FX_LIC_NFIELDS
 #define FAIL_AUDIT "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log " \
                    "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"
-
-/* A font file the OFD writer accepts (an sfnt table directory); no glyphs are needed. */
-static const char ttf[] = "\x00\x01\x00\x00\x00\x01\x00\x10\x00\x00\x00\x00"
-                          "head\x00\x00\x00\x00\x00\x00\x00\x1c\x00\x00\x00\x04" "abcd";
-
-static const char *const names[NFIELDS] = { "uscc", "licence_no", "name", "kind", "legal_rep",
-    "scope", "capital", "founded", "term_start", "term_end", "address", "issued_on" };
-static const char *const good[NFIELDS] = { "91350100M000100Y43", "330100000012345",
-    "某某科技有限公司", "有限责任公司（自然人投资或控股）", "张三", "软件开发；信息技术咨询服务",
-    "壹佰万元整", "2020-01-02", "2020-01-02", "长期", "浙江省杭州市西湖区文三路1号",
-    "2026-03-04" };
 
 /* The fixture plus a seal, the type added and a licence grant for f->oper. */
 typedef struct lfx {
@@ -53,13 +42,6 @@ typedef struct lfx {
     size_t xml_len;
     ss_lic_type_file files[2];
 } lfx;
-
-static void set_files(lfx *l)
-{
-    l->files[0] = (ss_lic_type_file){ "NotoSerifCJKsc-Regular.otf", (const uint8_t *)ttf,
-                                      sizeof(ttf) - 1 };
-    l->files[1] = (ss_lic_type_file){ "yyzz-a4.png", l->f->png, l->f->png_len };
-}
 
 static int setup(void **state)
 {
@@ -71,7 +53,7 @@ static int setup(void **state)
         return -1;
     assert_int_equal(sc_test_read(sc_test_path(sc_test_data(), "license-template-yyzz.xml"),
                                   &l->xml, &l->xml_len), 0);
-    set_files(l);
+    fx_lic_files(l->f, l->files);
     fx_make_seal(l->f, l->es);
     OK(ss_svc_lic_type_add(l->f->svc, &l->f->admin, l->xml, l->xml_len, l->files, 2, code,
                            &err), &err);
@@ -102,8 +84,8 @@ static void grant(lfx *l, const ss_svc_actor *who)
 static void row_with(sc_lic_kv *kv, const char *name, const char *value)
 {
     for (size_t i = 0; i < NFIELDS; i++) {
-        kv[i].name = names[i];
-        kv[i].value = name != NULL && strcmp(name, names[i]) == 0 ? value : good[i];
+        kv[i].name = fx_lic_names[i];
+        kv[i].value = name != NULL && strcmp(name, fx_lic_names[i]) == 0 ? value : fx_lic_good[i];
     }
 }
 
@@ -303,7 +285,7 @@ static void lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice(void **stat
     assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 997);
     assert_int_equal(fx_audit_count(f, "license.issue", NULL), 997);
     /* the fixed rows only, resumed as part of the same batch */
-    kv[17 * NFIELDS + 0].value = good[0];
+    kv[17 * NFIELDS + 0].value = fx_lic_good[0];
     OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 17, &rows[17], 1, res, &sum, &err), &err);
     assert_int_equal(sum.issued, 1);
     assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 998);
