@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -541,6 +542,69 @@ static void lic_file__the_one_file_layout_still_reads(void **state)
     ss_store_close(f.st);
 }
 
+/* Put data, then read it back through a row naming loc; fills loc. */
+static void put_get(lfx *f, const uint8_t *data, size_t len, char loc[SS_LIC_LOC_MAX + 1])
+{
+    sc_err err = SC_ERR_INIT;
+    ss_license l;
+    uint8_t *back = NULL;
+    size_t n = 0;
+
+    fill_lic(&l, f, ID1, 1);
+    OK(ss_store_lic_file_put(f->st, data, len, l.file_sm3, loc, &err), &err);
+    l.file_size = (int64_t)len;
+    snprintf(l.file_loc, sizeof(l.file_loc), "%s", loc);
+    OK(ss_store_lic_file_get(f->st, &l, &back, &n, &err), &err);
+    assert_int_equal(n, len);
+    assert_memory_equal(back, data, len);
+    free(back);
+}
+
+/* A file that would pass the pack limit opens the next pack; one larger than the limit gets
+ * a pack of its own. When the next pack cannot be made the put fails and the pack in use,
+ * its name included, is kept: a file that still fits goes there, under that pack's name. */
+static void lic_file__packs_roll_over_and_a_failed_roll_keeps_the_old_one(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    uint8_t a[100], big[300], sum[32];
+    char l1[SS_LIC_LOC_MAX + 1], l2[SS_LIC_LOC_MAX + 1], l3[SS_LIC_LOC_MAX + 1];
+    char l4[SS_LIC_LOC_MAX + 1], l5[SS_LIC_LOC_MAX + 1], p1[600], p2[600], p3[600];
+    char pdir[600], keep[600];
+
+    (void)state;
+    memset(a, 'a', sizeof(a));
+    memset(big, 'b', sizeof(big));
+    lfx_open(&f, "files-roll");
+    ss_store_lic_pack_limit(f.st, 250);
+    put_get(&f, a, sizeof(a), l1);                      /* 0..100 */
+    put_get(&f, a, sizeof(a), l2);                      /* 100..200 */
+    assert_int_equal(pack_of(&f, l2, p2, sizeof(p2)), 100);
+    put_get(&f, a, sizeof(a), l3);                      /* 300 > 250: the next pack */
+    assert_int_equal(pack_of(&f, l3, p3, sizeof(p3)), 0);
+    pack_of(&f, l1, p1, sizeof(p1));
+    assert_string_equal(p1, p2);
+    assert_string_not_equal(p1, p3);
+    put_get(&f, big, sizeof(big), l4);                  /* larger than the limit: its own */
+    assert_int_equal(pack_of(&f, l4, p2, sizeof(p2)), 0);
+    assert_string_not_equal(p2, p3);
+    /* the pack directory made unusable: the next pack cannot be created */
+    snprintf(pdir, sizeof(pdir), "%s.files/p", f.path);
+    snprintf(keep, sizeof(keep), "%s.files/p.keep", f.path);
+    assert_int_equal(rename(pdir, keep), 0);
+    assert_int_equal(close(open(pdir, O_WRONLY | O_CREAT | O_EXCL, 0600)), 0);  /* a file */
+    EXPECT(ss_store_lic_file_put(f.st, big, sizeof(big), sum, l5, &err), &err, SC_EIO,
+           "cannot");
+    assert_string_equal(l5, "");
+    assert_int_equal(unlink(pdir), 0);
+    assert_int_equal(rename(keep, pdir), 0);
+    ss_store_lic_pack_limit(f.st, 1000);
+    put_get(&f, a, sizeof(a), l5);                      /* fits the pack in use */
+    assert_int_equal(pack_of(&f, l5, p3, sizeof(p3)), sizeof(big));
+    assert_string_equal(p3, p2);
+    ss_store_close(f.st);
+}
+
 /* Threads putting at once each get their own range: every file reads back whole. */
 #define PUT_THREADS 4
 #define PUTS 50
@@ -619,6 +683,7 @@ int main(void)
         cmocka_unit_test(lic_file__packed_0600_and_checked_on_read),
         cmocka_unit_test(lic_file__the_one_file_layout_still_reads),
         cmocka_unit_test(lic_file__threads_never_share_a_range),
+        cmocka_unit_test(lic_file__packs_roll_over_and_a_failed_roll_keeps_the_old_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -154,7 +154,11 @@ int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *er
     }
     st->ops = ops;
     st->be = be;
-    ss__pack_init(&st->pack);
+    if (ss__pack_new(&st->pack) != 0) {
+        ops->close(be);
+        free(st);
+        return sc_err_set(err, SC_ENOMEM, "store: out of memory");
+    }
     /* fetched once: EVP_sm3() would look SM3 up in the provider at every audit record; if
      * the fetch fails, the audit reports it when it hashes */
     ERR_clear_error();
@@ -194,7 +198,7 @@ void ss_store_close(ss_store *st)
         return;
     }
     st->ops->close(st->be);
-    ss__pack_close(&st->pack);
+    ss__pack_free(st->pack);
     EVP_MD_free(st->sm3);
     free(st);
 }

@@ -604,21 +604,27 @@ typedef int (*ss_lic_status_cb)(void *ctx, const ss_lic_status_entry *e);
 int ss_store_lic_history(ss_store *st, const char *zzbs, ss_lic_status_cb cb, void *ctx,
                          sc_err *err);
 
-/** Keep a licence file: written to the store's licence directory under its SM3 (temporary
- *  file, fsync, rename, fsync of the directory; mode 0600), so it is complete on disk before
- *  the row naming it commits. Writing the same bytes twice is harmless.
- *  @param[out] sm3  its SM3; @param[out] loc  where it is (relative, for ss_license.file_loc)
+/** Keep a licence file: appended to the store's current pack file (`<store>.files/p/<16
+ *  hex>.pack`, mode 0600; a new pack when the file would pass the pack limit) and flushed
+ *  (fdatasync), so it is on disk before the row naming it commits. Threads may put at once:
+ *  each file gets its own range. Every put appends: the same bytes twice are two copies.
+ *  @param[out] sm3  its SM3; @param[out] loc  where it is, "p/<name>.pack@<offset>"
+ *                   (relative, for ss_license.file_loc)
  *  @return 0, SC_EINVAL, SC_ELIMIT, SC_EIO (err names the path and errno), SC_ECRYPTO */
 int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t sm3[32],
                           char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
-/** The same; with nosync 1 the file and its directory are not flushed: call
- *  ss_store_lic_files_sync once for a group of files before committing the rows naming them.
- *  A file of that SM3 already there is kept, not rewritten. */
+/** The same; with nosync 1 the bytes are not flushed (a new pack's directory entries always
+ *  are): call ss_store_lic_files_sync once for a group of files before committing the rows
+ *  naming them. */
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
                                uint8_t sm3[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
 /** Flush every licence file written so far to disk (syncfs of the licence directory's file
  *  system). @return 0, SC_EINVAL, SC_EIO */
 int ss_store_lic_files_sync(ss_store *st, sc_err *err);
+/** The size at which a pack is closed for a new one (default 1 GiB; at least 1: a file larger
+ *  than the limit gets a pack of its own). For tests, and for operators who back up or move
+ *  smaller files. Takes effect at the next put. */
+void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes);
 /** Read a licence file back and check it against the row: size and SM3.
  *  @param[out] data  new buffer (free()); NULL on failure
  *  @return 0, SC_ENOTFOUND (file missing), SS_ETAMPERED (size or SM3 differ), SC_EINVAL,

@@ -146,11 +146,13 @@ typedef struct ss__store_ops {
 } ss__store_ops;
 
 /* A root handle has tx NULL; a transaction handle shares the root's backend. */
-/* The pack a root handle appends licence files to (store_license_file.c). */
+/* The pack a root handle appends licence files to (store_license_file.c). Held by pointer:
+ * a transaction handle is a copy of its root, and must not copy a mutex in use. */
 typedef struct ss__pack {
     pthread_mutex_t mu;
     int fd;            /* -1: none open yet */
     uint64_t end;      /* bytes reserved in it so far */
+    uint64_t max;      /* a file that would pass this goes into a new pack */
     char name[17];     /* 16 hex digits */
 } ss__pack;
 
@@ -160,12 +162,12 @@ struct ss_store {
     void *tx;
     ss_store *root;    /* NULL for a root handle */
     EVP_MD *sm3;       /* the audit chain's hash, fetched once (NULL: fetch at each use) */
-    ss__pack pack;     /* root handles only */
+    ss__pack *pack;    /* root handles' (a transaction uses its root's) */
 };
 
-/* The pack's lifetime with its root handle (store_license_file.c). */
-void ss__pack_init(ss__pack *p);
-void ss__pack_close(ss__pack *p);
+/* The pack's lifetime with its root handle (store_license_file.c): SC_ENOMEM or 0. */
+int ss__pack_new(ss__pack **out);
+void ss__pack_free(ss__pack *p);
 
 /** Wrap a backend into a new root handle; takes be (ops->close on failure). */
 int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *err);

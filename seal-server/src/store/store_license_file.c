@@ -56,9 +56,15 @@ static int files_dir(const ss_store *st, char *dir, size_t size, sc_err *err)
     return 0;
 }
 
-static int make_dir(const char *path, sc_err *err)
+/* mkdir 0700; *made 1 when it did not exist (its entry in the parent is not durable yet). */
+static int make_dir(const char *path, int *made, sc_err *err)
 {
-    if (mkdir(path, 0700) == 0 || errno == EEXIST)
+    *made = 0;
+    if (mkdir(path, 0700) == 0) {
+        *made = 1;
+        return 0;
+    }
+    if (errno == EEXIST)
         return 0;
     return sc_err_set(err, SC_EIO, "licence files: cannot make %s (%s)", path, strerror(errno));
 }
@@ -107,6 +113,8 @@ static int pio_all(int fd, uint8_t *p, size_t n, uint64_t off, int to)
         ssize_t k = to ? pwrite(fd, p, n, (off_t)off) : pread(fd, p, n, (off_t)off);
         if (k < 0 && errno == EINTR)
             continue;
+        if (k == 0)
+            errno = EIO;                  /* a short file, or a device that took nothing */
         if (k <= 0)
             return -1;
         p += k;
@@ -116,38 +124,79 @@ static int pio_all(int fd, uint8_t *p, size_t n, uint64_t off, int to)
     return 0;
 }
 
-void ss__pack_init(ss__pack *p)
+int ss__pack_new(ss__pack **out)
 {
-    memset(p, 0, sizeof(*p));
+    ss__pack *p = calloc(1, sizeof(*p));
+
+    *out = p;
+    if (p == NULL)
+        return SC_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
     p->fd = -1;
+    p->max = PACK_MAX;
+    return 0;
 }
 
-void ss__pack_close(ss__pack *p)
+void ss__pack_free(ss__pack *p)
 {
+    if (p == NULL)
+        return;
     if (p->fd >= 0)
         close(p->fd);
-    p->fd = -1;
     pthread_mutex_destroy(&p->mu);
+    free(p);
+}
+
+/* fsync the directory holding path (the part before its last '/'). */
+static int fsync_parent(const char *path)
+{
+    char parent[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 0 : (size_t)(slash - path);
+
+    if (n == 0 || n >= sizeof(parent))
+        return fsync_dir(n == 0 && slash != NULL ? "/" : ".");
+    memcpy(parent, path, n);
+    parent[n] = '\0';
+    return fsync_dir(parent);
+}
+
+/* The pack directories (made when missing, with their entries flushed, so a licence committed
+ * right after a new store's first put cannot lose them in a crash). */
+static int pack_dirs(const char *dir, char *pdir, size_t size, sc_err *err)
+{
+    int made_dir, made_p;
+
+    snprintf(pdir, size, "%s/p", dir);
+    if (make_dir(dir, &made_dir, err) != 0 || make_dir(pdir, &made_p, err) != 0)
+        return SC_EIO;
+    if (made_dir && fsync_parent(dir) != 0)
+        return sc_err_set(err, SC_EIO, "licence files: cannot sync the directory of %s (%s)",
+                          dir, strerror(errno));
+    return 0;
 }
 
 /* A new, empty pack under dir/p with a random name, its directory entries made durable at
- * once (once a GiB, so every later put may skip it). Called with the pack's lock held. */
+ * once (once a pack, so every later put may skip it). Called with the pack's lock held; on
+ * failure the pack in use, its name included, is left as it was. */
 static int pack_new(ss__pack *p, const char *dir, sc_err *err)
 {
-    char pdir[4096 + 8], path[4096 + 40];
+    char pdir[4096 + 8], path[4096 + 40], name[17];
     uint8_t rnd[8];
-    int fd = -1;
+    int fd = -1, e;
+    const char *failed;
 
-    snprintf(pdir, sizeof(pdir), "%s/p", dir);
-    if (make_dir(dir, err) != 0 || make_dir(pdir, err) != 0)
+    if (pack_dirs(dir, pdir, sizeof(pdir), err) != 0)
         return SC_EIO;
     for (int tries = 0; fd < 0 && tries < 8; tries++) {
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        ERR_clear_error();
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+            ERR_clear_error();
             return sc_err_set(err, SC_ECRYPTO, "licence files: no random pack name");
+        }
         for (size_t i = 0; i < sizeof(rnd); i++)
-            snprintf(p->name + 2 * i, 3, "%02x", rnd[i]);
-        snprintf(path, sizeof(path), "%s/%s.pack", pdir, p->name);
+            snprintf(name + 2 * i, 3, "%02x", rnd[i]);
+        snprintf(path, sizeof(path), "%s/%s.pack", pdir, name);
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0 && errno != EEXIST)
             break;
@@ -155,17 +204,32 @@ static int pack_new(ss__pack *p, const char *dir, sc_err *err)
     if (fd < 0)
         return sc_err_set(err, SC_EIO, "licence files: cannot create a pack in %s (%s)", pdir,
                           strerror(errno));
-    if (fsync_dir(pdir) != 0 || fsync_dir(dir) != 0) {
+    failed = fsync_dir(pdir) != 0 ? pdir : fsync_dir(dir) != 0 ? dir : NULL;
+    if (failed != NULL) {
+        e = errno;
         close(fd);
         unlink(path);
-        return sc_err_set(err, SC_EIO, "licence files: cannot sync %s (%s)", pdir,
-                          strerror(errno));
+        return sc_err_set(err, SC_EIO, "licence files: cannot sync %s (%s)", failed,
+                          strerror(e));
     }
     if (p->fd >= 0)
         close(p->fd);
     p->fd = fd;
     p->end = 0;
+    memcpy(p->name, name, sizeof(name));
     return 0;
+}
+
+void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
+{
+    ss__pack *p;
+
+    if (st == NULL)
+        return;
+    p = (st->root != NULL ? st->root : st)->pack;
+    pthread_mutex_lock(&p->mu);
+    p->max = bytes < 1 ? 1 : bytes;
+    pthread_mutex_unlock(&p->mu);
 }
 
 /* Reserve len bytes at the end of the store's pack: *fd a descriptor of it the caller closes
@@ -174,11 +238,11 @@ static int pack_new(ss__pack *p, const char *dir, sc_err *err)
 static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint64_t *off,
                         char name[17], sc_err *err)
 {
-    ss__pack *p = &(st->root != NULL ? st->root : st)->pack;
+    ss__pack *p = (st->root != NULL ? st->root : st)->pack;
     int rc = 0;
 
     pthread_mutex_lock(&p->mu);
-    if (p->fd < 0 || p->end + len > PACK_MAX)
+    if (p->fd < 0 || (p->end > 0 && p->end + len > p->max))
         rc = pack_new(p, dir, err);
     if (rc == 0 && (*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
