@@ -269,7 +269,7 @@ int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req
         p.tsa = svc->tsa;
         p.tsa_ctx = svc->tsa_ctx;
         if ((sp.sm3 = EVP_MD_CTX_new()) == NULL ||
-            EVP_DigestInit_ex(sp.sm3, EVP_sm3(), NULL) != 1) {
+            EVP_DigestInit_ex(sp.sm3, svc__sm3_md(), NULL) != 1) {
             rc = sc_err_set(err, SC_ECRYPTO, "sign OFD: SM3 unavailable");
             goto out;
         }
