@@ -335,6 +335,56 @@ static void lic_batch__a_refused_audit_fails_the_group_and_commits_nothing(void 
            &err, SS_EFORBIDDEN, NULL);
 }
 
+/* Groups commit while the next is made: the second group's commit refused (its audit
+ * records) fails its 64 rows and the third's, keeps the first's 64, and a re-run issues the
+ * 66 others, each serial once. */
+#define PIPE_ROWS 130
+static void lic_batch__a_group_refused_mid_batch_keeps_the_groups_before_it(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv (*kv)[NFIELDS] = calloc(PIPE_ROWS, sizeof(*kv));
+    char (*no)[16] = calloc(PIPE_ROWS, sizeof(*no));
+    ss_svc_lic_row rows[PIPE_ROWS];
+    ss_svc_lic_result res[PIPE_ROWS];
+    ss_svc_lic_summary sum;
+    ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "b-pipe", 0, NULL, NULL, NULL };
+
+    assert_true(kv != NULL && no != NULL);
+    grant(l, &f->oper);
+    for (int i = 0; i < PIPE_ROWS; i++) {
+        row_with(kv[i], NULL, NULL);
+        snprintf(no[i], sizeof(no[i]), "33019900%06d", i);
+        kv[i][1].value = no[i];
+        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
+    }
+    assert_int_equal(fx_sql(f, "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log "
+                               "WHEN (SELECT count(*) FROM audit_log WHERE action = "
+                               "'license.issue') >= 64 "
+                               "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"), 0);
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, PIPE_ROWS, res, &sum, &err), &err);
+    assert_int_equal(sum.issued, 64);
+    assert_int_equal(sum.failed, PIPE_ROWS - 64);
+    for (int i = 0; i < PIPE_ROWS; i++)
+        if ((res[i].code == 0) != (i < 64))
+            fail_msg("row %d: code %d \"%s\"", i, res[i].code, res[i].msg);
+    assert_non_null(strstr(res[64].msg, "audit refused"));
+    assert_non_null(strstr(res[PIPE_ROWS - 1].msg, "audit refused"));
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 64);
+    assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, PIPE_ROWS, res, &sum, &err), &err);
+    assert_int_equal(sum.already, 64);
+    assert_int_equal(sum.issued, PIPE_ROWS - 64);
+    assert_int_equal(sum.failed, 0);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), PIPE_ROWS);
+    assert_int_equal(fx_sql_int(f, "SELECT count(DISTINCT serial) FROM licenses"), PIPE_ROWS);
+    assert_int_equal(fx_audit_count(f, "license.issue", NULL), PIPE_ROWS);
+    assert_true(fx_audit_ok(f) > PIPE_ROWS);
+    free(kv);
+    free(no);
+}
+
 /* A template admitting rows larger than a licence keeps: the yyzz one as type ...D002 with
  * 40 more optional fields of 4,096 characters. */
 #define BIG_TYPE "11100000000013127D002"
@@ -616,6 +666,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             lic_batch__a_refused_audit_fails_the_group_and_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            lic_batch__a_group_refused_mid_batch_keeps_the_groups_before_it, setup, teardown),
         cmocka_unit_test_setup_teardown(
             lic_batch__a_row_too_large_to_keep_fails_alone_not_its_group, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),
