@@ -161,8 +161,12 @@ char *sf_config_text(const sf_opts *o, unsigned port)
             n += snprintf(svc + n, sizeof(svc) - (size_t)n, "\"%s\": {\"cert\": \"%s/%s.pem\", "
                           "\"key\": \"%s/%s.key\"}, ", pairs[i][0], e->pki, pairs[i][1], e->pki,
                           pairs[i][1]);
-        snprintf(svc + n, sizeof(svc) - (size_t)n, "\"key_password_file\": \"%s/key-password\", "
-                 "\"region_code\": \"330000\", \"tsa_policy\": \"1.2.3.4.1\", ", e->pki);
+        n += snprintf(svc + n, sizeof(svc) - (size_t)n,
+                      "\"key_password_file\": \"%s/key-password\", \"region_code\": \"330000\", "
+                      "\"tsa_policy\": \"1.2.3.4.1\", ", e->pki);
+        if (o->status_list_max > 0)
+            snprintf(svc + n, sizeof(svc) - (size_t)n, "\"status_list_max_licenses\": %u, ",
+                     o->status_list_max);
     }
     snprintf(out, 8192,
              "{\"role\": \"province\", \"listen\": \"127.0.0.1:%u\", %s %s %s"

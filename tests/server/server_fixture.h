@@ -32,6 +32,7 @@ typedef struct sf_opts {
     int no_test_routes;
     int service;             /* the seal service: the dev PKI's seal_ca, seal_maker,
                                 status_signer and tsa pairs, region 330000 */
+    unsigned status_list_max;   /* with service: status_list_max_licenses (0: default) */
 } sf_opts;
 
 typedef struct sf_server {

@@ -258,10 +258,65 @@ static void test_license_issue_verify_revoke(void **state)
     assert_int_equal(e->status, SC_STATUS_REVOKED);
     assert_non_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
     sc_status_resp_free(resp);
+    /* narrowed: seals only, licences only, one type's licences */
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list?subjects=seals");
+    assert_non_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
+    assert_null(sc_status_resp_find(resp, SC_STATUS_LICENSE_ID, path));
+    sc_status_resp_free(resp);
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list?subjects=licenses");
+    assert_non_null(sc_status_resp_find(resp, SC_STATUS_LICENSE_ID, path));
+    assert_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
+    sc_status_resp_free(resp);
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list?type=" TYPE);
+    assert_non_null(sc_status_resp_find(resp, SC_STATUS_LICENSE_ID, path));
+    assert_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
+    sc_status_resp_free(resp);
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list?subjects=licenses&type="
+                                    "11100000000013127D009");       /* no such licences */
+    assert_null(sc_status_resp_find(resp, SC_STATUS_LICENSE_ID, path));
+    sc_status_resp_free(resp);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/status-list?subjects=all",
+                              env()->tok_verifier, NULL, NULL, NULL), 400);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/status-list?subjects=seals&type=" TYPE,
+                              env()->tok_verifier, NULL, NULL, NULL), 400);
     /* an identifier never issued: unknown, as a seal never made */
     resp = sfa_get_status(&sfa_srv, "/api/v1/licenses/1.2.156.3005.2.X.Y.Z.001.0/status");
     assert_non_null(e = sc_status_resp_get_entry(resp, 0));
     assert_int_equal(e->status, SC_STATUS_UNKNOWN);
+    sc_status_resp_free(resp);
+}
+
+/* A server whose lists may hold one licence: two issued, a list with licences is refused
+ * (400, naming the setting and the ways round it) before it is built; seals alone still
+ * come. The store outlives each server, so earlier tests' licences count too. */
+static int setup_small_lists(void **state)
+{
+    sf_opts o = { .service = 1, .status_list_max = 1 };
+
+    (void)state;
+    memset(&sfa_srv, 0, sizeof(sfa_srv));
+    return sf_server_start(&sfa_srv, &o);
+}
+
+static void test_status_list_licence_cap(void **state)
+{
+    char es_id[64];
+    json_t *doc = NULL;
+    sc_status_resp *resp;
+
+    (void)state;
+    prepare('C', es_id, sizeof(es_id));
+    assert_int_equal(issue(es_id, row(NULL, NULL), NULL), 201);
+    assert_int_equal(issue(es_id, row(NULL, NULL), NULL), 201);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/status-list", env()->tok_verifier,
+                              NULL, &doc, NULL), 400);
+    assert_non_null(strstr(sfa_jstr(doc, "message"), "more than 1 licences"));
+    assert_non_null(strstr(sfa_jstr(doc, "message"), "status_list_max_licenses"));
+    json_decref(doc);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", "/api/v1/status-list?subjects=licenses&type="
+                              TYPE, env()->tok_verifier, NULL, NULL, NULL), 400);
+    resp = sfa_get_status(&sfa_srv, "/api/v1/status-list?subjects=seals");
+    assert_non_null(sc_status_resp_find(resp, SC_STATUS_ESID, es_id));
     sc_status_resp_free(resp);
 }
 
@@ -526,6 +581,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, sfa_setup, sfa_teardown)
         T(test_license_issue_verify_revoke),
         T(test_license_refusals),
+        cmocka_unit_test_setup_teardown(test_status_list_licence_cap, setup_small_lists,
+                                        sfa_teardown),
         T(test_license_batch_csv_rerun),
         T(test_license_seal_existing),
         T(test_license_changes_reissue_idempotent),

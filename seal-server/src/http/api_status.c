@@ -327,17 +327,27 @@ static int on_license(void *ctx, const ss_license *l)
     return 0;
 }
 
-static int add_licenses(ss_api_svc *a, ss_store *store, sc_status_builder *b, int64_t now,
-                        unsigned next_s, sc_err *err)
+/* Every licence (of type, when not NULL) into b; SC_ELIMIT past max of them, before the
+ * list grows any further: a province's 10^6+ licences in one signed answer, built on every
+ * request by any role, would be a way to exhaust the server. */
+static int add_licenses(ss_api_svc *a, ss_store *store, sc_status_builder *b, const char *type,
+                        uint64_t max, int64_t now, unsigned next_s, sc_err *err)
 {
     struct lic_page p = { malloc(LIC_PAGE * sizeof(*p.ids)), 0, 0 };
     int rc = p.ids != NULL ? 0 : sc_err_set(err, SC_ENOMEM, "status list: out of memory");
+    uint64_t added = 0;
 
     while (rc == 0) {
         p.n = 0;
-        rc = ss_store_lic_list(store, NULL, SS_LIC_ANY, p.last, LIC_PAGE, on_license, &p, err);
+        rc = ss_store_lic_list(store, type, SS_LIC_ANY, p.last, LIC_PAGE, on_license, &p, err);
+        if (rc == 0 && added + p.n > max)
+            rc = sc_err_set(err, SC_ELIMIT, "more than %llu licences for one status list "
+                            "(status_list_max_licenses): ask for one type (?subjects=licenses"
+                            "&type=CODE), or for each licence's own status (GET /api/v1/"
+                            "licenses/{id}/status)", (unsigned long long)max);
         for (size_t i = 0; rc == 0 && i < p.n; i++)
             rc = add_license(a->svc, b, p.ids[i], now, next_s, err);
+        added += p.n;
         if (p.n < LIC_PAGE)
             break;
     }
@@ -345,40 +355,74 @@ static int add_licenses(ss_api_svc *a, ss_store *store, sc_status_builder *b, in
     return rc;
 }
 
-/* The full list, one entry per seal made here, then one per licence issued here. listSequence is the audit chain's head: every
- * status change (and every other act) appends a record, so it grows with every change. */
+/* What a status list holds: ?subjects=seals|licenses (absent: both) and ?type=CODE (only
+ * that type's licences). 0, or -1 after answering 400. */
+static int list_scope(ss_req *req, int *seals, int *licenses, char *type, size_t type_n,
+                      const char **type_out)
+{
+    char subjects[16];
+    const char *s = NULL;
+
+    if (ss__api_q_str(req, "subjects", subjects, sizeof(subjects), 0, &s) != 0 ||
+        ss__api_q_str(req, "type", type, type_n, 0, type_out) != 0)
+        return -1;
+    *seals = s == NULL || strcmp(s, "seals") == 0;
+    *licenses = s == NULL || strcmp(s, "licenses") == 0;
+    if (!*seals && !*licenses) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "subjects: \"%s\" is not seals or "
+                           "licenses (absent: both)", s);
+        return -1;
+    }
+    if (*type_out != NULL && s == NULL)
+        *seals = 0;                                   /* a type names licences */
+    if (*type_out != NULL && !*licenses) {
+        ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "type: licence types apply to "
+                           "subjects=licenses, not seals");
+        return -1;
+    }
+    return 0;
+}
+
+/* The list: one entry per seal made here, then one per licence issued here (?subjects and
+ * ?type narrow it: list_scope). listSequence is the audit chain's head: every status change
+ * (and every other act) appends a record, so it grows with every change. */
 int ss__api_status_list(ss_req *req)
 {
     ss_api_svc *a = status_api(req);
     ss_store *store = ss_server_store(ss_req_server(req));
-    unsigned next_s = ss_config_status_next_update_s(ss_server_config(ss_req_server(req)));
+    const ss_config *cfg = ss_server_config(ss_req_server(req));
+    unsigned next_s = ss_config_status_next_update_s(cfg);
     int64_t now = (int64_t)time(NULL), seq = 0;
     struct es_list l = { NULL, 0, 0, 0 };
     sc_status_builder *b = NULL;
     uint8_t head[32], *der = NULL;
     size_t len = 0, before;
     sc_err err = SC_ERR_INIT;
-    int rc;
+    char type_buf[SS_LIC_CODE_MAX + 1];
+    const char *type = NULL;
+    int rc = 0, seals, licenses;
 
-    if (a == NULL)
+    if (a == NULL || list_scope(req, &seals, &licenses, type_buf, sizeof(type_buf), &type) != 0)
         return 0;
     do {
         before = l.n;
-        rc = ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err);
-    } while (rc == 0 && l.n - before == 1000);
+        rc = seals ? ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err)
+                   : 0;
+    } while (seals && rc == 0 && l.n - before == 1000);
     if (rc == 0)
         rc = ss_audit_head(store, &seq, head, &err);
     if (rc == 0 && (rc = sc_status_builder_new(&b, now, &err)) == 0)
         rc = sc_status_builder_set_list_sequence(b, seq, &err);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
         rc = add_entry(a->svc, b, l.ids[i], now, next_s, &err);
-    if (rc == 0)
-        rc = add_licenses(a, store, b, now, next_s, &err);
+    if (rc == 0 && licenses)
+        rc = add_licenses(a, store, b, type, ss_config_status_list_max_licenses(cfg), now,
+                          next_s, &err);
     if (rc == 0)
         rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
     free(l.ids);
-    return reply_status(req, rc, der, len, &err);
+    return reply_status(req, rc, der, len, &err);      /* SC_ELIMIT: 400 with the way round */
 }
 
 /* ---- RFC 3161 time-stamping -------------------------------------------------------------- */

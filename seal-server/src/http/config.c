@@ -50,6 +50,7 @@ struct ss_config {
     char *lic_verify_url;      /* license_verify_url, or NULL */
     char lic_area_code[8];     /* license_area_code, or "" */
     unsigned status_next_update_s;
+    uint64_t status_list_max_licenses;
     char *trust[SS_CONFIG_TRUST_FILES_MAX];   /* trust_anchors; ntrust 0: absent */
     size_t ntrust;
     struct body_limit body[MAX_BODY_ROUTES];
@@ -430,7 +431,7 @@ static int parse_license(struct ctx *c, ss_config *cfg, const json_t *root)
 static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
 {
     const char *region = NULL, *policy = NULL;
-    unsigned long long next = cfg->status_next_update_s;
+    unsigned long long next = cfg->status_next_update_s, max_lic = cfg->status_list_max_licenses;
     int rc;
 
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++)
@@ -444,9 +445,12 @@ static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
         (rc = get_str(c, root, "tsa_policy", "tsa_policy", &policy)) != 0 ||
         (rc = get_uint(c, root, "status_next_update_s", "status_next_update_s", 60,
                        SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0 ||
+        (rc = get_uint(c, root, "status_list_max_licenses", "status_list_max_licenses", 0,
+                       10000000, &max_lic)) != 0 ||
         (rc = parse_license(c, cfg, root)) != 0)
         return rc;
     cfg->status_next_update_s = (unsigned)next;
+    cfg->status_list_max_licenses = max_lic;
     if (policy != NULL) {
         if (strlen(policy) > 128 || strspn(policy, "0123456789.") != strlen(policy) ||
             strchr(policy, '.') == NULL)
@@ -480,6 +484,7 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
                                         "seal_maker", "status_signer", "tsa",
                                         "key_password_file", "unit_key_password_file",
                                         "region_code", "status_next_update_s", "tsa_policy",
+                                        "status_list_max_licenses",
                                         "trust_anchors", "license_verify_url",
                                         "license_area_code", NULL };
     const char *role = NULL, *listen = NULL;
@@ -572,6 +577,7 @@ int ss_config_parse(ss_config **out, const char *json, size_t len, const char *b
     }
     cfg->threads = 32;   /* CivetWeb holds one worker per keep-alive connection */
     cfg->status_next_update_s = SS_CONFIG_NEXT_UPDATE_DEFAULT_S;
+    cfg->status_list_max_licenses = SS_CONFIG_LIST_MAX_LICENSES_DEFAULT;
     memcpy(cfg->region_code, SS_CONFIG_REGION_DEFAULT, sizeof(SS_CONFIG_REGION_DEFAULT));
     cfg->request_timeout_ms = 30000;
     cfg->idle_timeout_ms = 5000;
@@ -719,6 +725,11 @@ const char *ss_config_unit_key_password_file(const ss_config *cfg)
                                                : cfg->key_password_file;
 }
 const char *ss_config_region_code(const ss_config *cfg) { return cfg->region_code; }
+uint64_t ss_config_status_list_max_licenses(const ss_config *cfg)
+{
+    return cfg->status_list_max_licenses;
+}
+
 unsigned ss_config_status_next_update_s(const ss_config *cfg)
 {
     return cfg->status_next_update_s;

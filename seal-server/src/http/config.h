@@ -11,6 +11,7 @@
 #define SS_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sealcore/error.h"
 
@@ -21,6 +22,7 @@
 #define SS_CONFIG_BODY_MAX ((size_t)1 << 30)   /* 1 GiB: per-endpoint body limit */
 #define SS_CONFIG_NEXT_UPDATE_MAX_S (7 * 86400)
 #define SS_CONFIG_NEXT_UPDATE_DEFAULT_S 3600
+#define SS_CONFIG_LIST_MAX_LICENSES_DEFAULT 100000
 #define SS_CONFIG_REGION_DEFAULT "000000"
 #define SS_CONFIG_TRUST_FILES_MAX 32             /* files in trust_anchors */
 
@@ -94,6 +96,8 @@ const char *ss_config_key_password_file(const ss_config *cfg);
 const char *ss_config_unit_key_password_file(const ss_config *cfg);
 const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default "000000" */
 unsigned ss_config_status_next_update_s(const ss_config *cfg);
+/* status_list_max_licenses: licences one status list may hold (default 100,000). */
+uint64_t ss_config_status_list_max_licenses(const ss_config *cfg);
 /** The TSA policy OID (dotted) for POST /tsa; NULL: not configured (POST /tsa answers 503). */
 const char *ss_config_tsa_policy(const ss_config *cfg);
 /* Licences (spec/license-file.md): the verification URL their 2-D code carries
