@@ -110,17 +110,25 @@ uint8_t *qr_paint(const char *d, size_t w, size_t *loops, size_t *corners)
         while (*at == ' ')
             at++;
     }
+    /* per row: the sides crossing it, by column (d: winding, n: crossings), summed from the
+     * left, so a version 40 code is w * (sides + w) steps, not w^2 * sides */
+    long *dw = calloc(w + 1, sizeof(*dw)), *n = calloc(w + 1, sizeof(*n));
+    assert_true(dw != NULL && n != NULL);
     for (size_t r = 0; r < w; r++) {
-        for (size_t c = 0; c < w; c++) {
-            long wind = 0, cross = 0;
-            for (size_t i = 0; i < nve; i++) {
-                long lo = ve[i].y0 < ve[i].y1 ? ve[i].y0 : ve[i].y1;
-                long hi = ve[i].y0 < ve[i].y1 ? ve[i].y1 : ve[i].y0;
-                if (ve[i].x <= (long)c && lo <= (long)r && (long)r < hi) {
-                    wind += ve[i].y1 < ve[i].y0 ? 1 : -1;   /* upwards on the left: inside */
-                    cross++;
-                }
+        long wind = 0, cross = 0;
+        memset(dw, 0, (w + 1) * sizeof(*dw));
+        memset(n, 0, (w + 1) * sizeof(*n));
+        for (size_t i = 0; i < nve; i++) {
+            long lo = ve[i].y0 < ve[i].y1 ? ve[i].y0 : ve[i].y1;
+            long hi = ve[i].y0 < ve[i].y1 ? ve[i].y1 : ve[i].y0;
+            if (lo <= (long)r && (long)r < hi) {
+                dw[ve[i].x] += ve[i].y1 < ve[i].y0 ? 1 : -1;   /* upwards on the left: inside */
+                n[ve[i].x]++;
             }
+        }
+        for (size_t c = 0; c < w; c++) {
+            wind += dw[c];                       /* sides at x <= c are left of c's centre */
+            cross += n[c];
             if (wind != 0 && wind != 1)
                 fail_msg("module %zu %zu: winding number %ld", r, c, wind);
             if (wind != cross % 2)
@@ -128,6 +136,8 @@ uint8_t *qr_paint(const char *d, size_t w, size_t *loops, size_t *corners)
             mx[r * w + c] = (uint8_t)wind;
         }
     }
+    free(dw);
+    free(n);
     free(ve);
     return mx;
 }

@@ -138,6 +138,37 @@ static void ofd_doc_add_qr__paths_redraw_the_encoded_matrix(void **state)
     }
 }
 
+/* The largest code, version 40 (177 modules) at level H: its outlines repaint it exactly and
+ * it still scans. */
+static void ofd_doc_add_qr__version_40_redraws_and_scans(void **state)
+{
+    static char big[1274];
+    QRcode *want;
+    double m;
+    char *d;
+    size_t w, loops, corners;
+    uint8_t *mx;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(big) - 1; i++)
+        big[i] = (char)('a' + i * 7 % 26);
+    want = QRcode_encodeString(big, 0, QR_ECLEVEL_H, QR_MODE_8, 1);
+    assert_non_null(want);
+    assert_int_equal(want->version, 40);
+    d = qr_round_trip(U(big), sizeof(big) - 1, SC_OFD_QR_H, 25, &m);   /* 0.135 mm modules */
+    w = (size_t)want->width;
+    mx = qr_paint(d, w, &loops, &corners);
+    for (size_t k = 0; k < w * w; k++)
+        if (mx[k] != (want->data[k] & 1))
+            fail_msg("module %zu differs from libqrencode's", k);
+    assert_int_equal(corners, qr_corners(mx, w));
+    zbar_decodes(mx, w, big);
+    print_message("version 40: %zu loops, %zu corners, %zu bytes\n", loops, corners, strlen(d));
+    free(mx);
+    free(d);
+    QRcode_free(want);
+}
+
 static void ofd_doc_add_qr__refuses_each_bad_argument(void **state)
 {
     static char big[1275];
@@ -199,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ofd_doc_add_qr__paths_redraw_the_encoded_matrix),
+        cmocka_unit_test(ofd_doc_add_qr__version_40_redraws_and_scans),
         cmocka_unit_test(ofd_doc_add_qr__refuses_each_bad_argument),
         cmocka_unit_test(ofd_doc_add_qr__object_limit_at_n_and_n_plus_1),
     };
