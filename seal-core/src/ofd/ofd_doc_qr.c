@@ -154,7 +154,8 @@ static int qr_path(const QRcode *qr, char **path, size_t *len, sc_err *err)
         for (size_t c = 0; c < w; c++)
             pad[(r + 1) * pw + c + 1] = qr->data[r * w + c] & 1;  /* the rest is libqrencode's */
     edges = qr_edges(pad, w, out);
-    /* each vertex at most once (QR_PT_MAX), a loop has 4 or more edges: "C " a loop */
+    /* a point (QR_PT_MAX bytes) starts each edge at most, a loop has 4 or more edges: "C "
+     * (2 bytes) a loop */
     if ((s = sc__malloc(edges * QR_PT_MAX + edges / 2 + 1, err)) == NULL) {
         free(pad);
         return SC_ENOMEM;
