@@ -341,6 +341,70 @@ static void lic_add__records_the_row_and_its_batch_once(void **state)
     ss_store_close(f.st);
 }
 
+/* ss_store_lic_batch_rows: the rows of one client's batch in a range, in row order. */
+typedef struct rows_seen {
+    int64_t row[4];
+    char zzbs[4][SS_LIC_ID_MAX + 1];
+    int n, stop_at;
+} rows_seen;
+
+static int on_row(void *ctx, const ss_license *l)
+{
+    rows_seen *s = ctx;
+
+    if (s->n == s->stop_at)
+        return SC_ECRYPTO;                  /* any code: the caller's, handed back */
+    s->row[s->n] = l->batch_row;
+    memcpy(s->zzbs[s->n++], l->zzbs, sizeof(l->zzbs));
+    return 0;
+}
+
+static void lic_batch_rows__a_range_of_one_batch_in_row_order(void **state)
+{
+    lfx f;
+    sc_err err = SC_ERR_INIT;
+    ss_license in;
+    rows_seen s = { .stop_at = -1 };
+
+    (void)state;
+    lfx_open(&f, "lic-rows");
+    fill_lic(&in, &f, ID2, 2);                  /* row 5 added first: order is by row */
+    snprintf(in.batch_id, sizeof(in.batch_id), "batch-7");
+    in.batch_row = 5;
+    OK(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err);
+    fill_lic(&in, &f, ID1, 1);
+    snprintf(in.batch_id, sizeof(in.batch_id), "batch-7");
+    in.batch_row = 3;
+    OK(ss_store_lic_add(f.st, &in, 300, NULL, &err), &err);
+    OK(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 3, 3, on_row, &s, &err), &err);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.row[0], 3);
+    assert_string_equal(s.zzbs[0], ID1);
+    assert_int_equal(s.row[1], 5);
+    assert_string_equal(s.zzbs[1], ID2);
+    s.n = 0;                                    /* [4, 5) and [6, 16): none; [5, 6): one */
+    OK(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 4, 1, on_row, &s, &err), &err);
+    OK(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 6, 10, on_row, &s, &err), &err);
+    assert_int_equal(s.n, 0);
+    OK(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 5, 1, on_row, &s, &err), &err);
+    assert_int_equal(s.n, 1);
+    s.n = 0;                                    /* another batch, another client: none */
+    OK(ss_store_lic_batch_rows(f.st, f.client, "batch-8", 0, 100, on_row, &s, &err), &err);
+    OK(ss_store_lic_batch_rows(f.st, f.client + 1, "batch-7", 0, 100, on_row, &s, &err),
+       &err);
+    assert_int_equal(s.n, 0);
+    s.stop_at = 1;                              /* the callback's code comes back */
+    assert_int_equal(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 0, 100, on_row, &s,
+                                             &err), SC_ECRYPTO);
+    EXPECT(ss_store_lic_batch_rows(f.st, f.client, "batch-7", 0, 0, on_row, &s, &err), &err,
+           SC_EINVAL, "row range");
+    EXPECT(ss_store_lic_batch_rows(f.st, f.client, "batch-7", INT64_MAX, 2, on_row, &s,
+                                   &err), &err, SC_EINVAL, "row range");
+    EXPECT(ss_store_lic_batch_rows(f.st, f.client, "bad id", 0, 1, on_row, &s, &err), &err,
+           SC_EINVAL, "batch id");
+    ss_store_close(f.st);
+}
+
 typedef struct hist {
     ss_lic_status_entry e[8];
     int n;
@@ -678,6 +742,7 @@ int main(void)
         cmocka_unit_test(lic_serial__ranges_follow_each_other_per_type_and_issuer),
         cmocka_unit_test(lic_serial__threads_never_get_the_same_number),
         cmocka_unit_test(lic_add__records_the_row_and_its_batch_once),
+        cmocka_unit_test(lic_batch_rows__a_range_of_one_batch_in_row_order),
         cmocka_unit_test(lic_set_status__rules_and_history),
         cmocka_unit_test(lic_set_status__trigger_keeps_revoked_final),
         cmocka_unit_test(lic_file__packed_0600_and_checked_on_read),

@@ -486,7 +486,8 @@ typedef struct ss_svc_lic_summary {
  *  @param results   n entries, filled
  *  @param summary   may be NULL
  *  @return 0 when the batch ran (see each result); SS_EFORBIDDEN, SS_EEXPIRED, SC_ENOTFOUND,
- *          SS_ESTATE, SC_EINVAL, SC_ELIMIT (n) when nothing could be issued at all */
+ *          SS_ESTATE, SC_EINVAL, SC_ELIMIT (n), SC_EIO or SS_EBUSY (the store could not say
+ *          which rows were issued before) when nothing could be issued at all */
 int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_req *req,
                      int64_t first_row, const ss_svc_lic_row *rows, size_t n,
                      ss_svc_lic_result *results, ss_svc_lic_summary *summary, sc_err *err);

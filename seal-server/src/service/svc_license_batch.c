@@ -165,6 +165,24 @@ static void set_group(maker *mk, const size_t *todo, size_t m, size_t k, int64_t
     mk->serial = serial + (int64_t)k;
 }
 
+/* The rows an earlier run of the batch issued, from one query: results[row - first] filled
+ * and marked already. */
+struct before {
+    ss_svc_lic_result *results;
+    int64_t first;
+};
+
+static int on_issued_before(void *ctx, const ss_license *l)
+{
+    struct before *b = ctx;
+    ss_svc_lic_result *r = &b->results[l->batch_row - b->first];
+
+    memcpy(r->zzbs, l->zzbs, sizeof(l->zzbs));
+    r->already = 1;
+    set_result(r, 0, NULL);
+    return 0;
+}
+
 static int check_batch(const ss_svc_actor *actor, const ss_svc_lic_req *req, int64_t first_row,
                        const ss_svc_lic_row *rows, size_t n, const ss_svc_lic_result *results,
                        sc_err *err)
@@ -220,11 +238,14 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
         rc = sc_err_set(err, SC_ENOMEM, "licence batch: out of memory");
         goto out;
     }
+    if ((rc = ss_store_lic_batch_rows(svc->st, c.client, req->batch_id, first_row, (int64_t)n,
+                                      on_issued_before, &(struct before){ results, first_row },
+                                      err)) != 0)
+        goto out;
     for (size_t i = 0; i < n; i++) {
         sc_err e1 = SC_ERR_INIT;
         int r1;
-        if (issued_before(svc, c.client, req->batch_id, first_row + (int64_t)i,
-                          &results[i]) != 0)
+        if (results[i].already)
             continue;
         if ((r1 = sc_lic_row_check(c.tmpl, rows[i].kv, rows[i].n, &e1)) != 0)
             set_result(&results[i], r1, &e1);

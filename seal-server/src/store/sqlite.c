@@ -404,6 +404,7 @@ const ss__store_ops ss__sqlite_ops = {
     .lic_add = sq__lic_add,
     .lic_get = sq__lic_get,
     .lic_by_batch = sq__lic_by_batch,
+    .lic_batch_rows = sq__lic_batch_rows,
     .lic_list = sq__lic_list,
     .lic_set_status = sq__lic_set_status,
     .lic_history = sq__lic_history,

@@ -28,7 +28,7 @@ enum sq_slot {
     SQ_AUDIT_HEAD, SQ_AUDIT_ADD, SQ_AUDIT_HEAD_SET, SQ_AUDIT_SCAN,
     SQ_LTYPE_ADD, SQ_LTYPE_FILE_ADD, SQ_LTYPE_GET, SQ_LTYPE_GET_TMPL, SQ_LTYPE_LIST,
     SQ_LTYPE_FILES, SQ_LTYPE_DISABLE, SQ_LGRANT_ADD, SQ_LGRANT_GET, SQ_LGRANT_LIST,
-    SQ_LGRANT_DELETE, SQ_LSERIAL, SQ_LIC_ADD, SQ_LIC_GET, SQ_LIC_GET_FIELDS, SQ_LIC_BY_BATCH,
+    SQ_LGRANT_DELETE, SQ_LSERIAL, SQ_LIC_ADD, SQ_LIC_GET, SQ_LIC_GET_FIELDS, SQ_LIC_BY_BATCH, SQ_LIC_BATCH_ROWS,
     SQ_LIC_LIST, SQ_LIC_STATUS, SQ_LIC_REPLACED, SQ_LHIST_ADD, SQ_LHIST_LIST,
     /* transaction control (sq__ctl) */
     SQ_BEGIN, SQ_BEGIN_IMMEDIATE, SQ_COMMIT, SQ_ROLLBACK, SQ_SAVEPOINT, SQ_RELEASE,
@@ -292,6 +292,8 @@ int sq__lic_get(void *be, void *tx, const char *zzbs, int with_fields, ss_licens
                 sc_err *err);
 int sq__lic_by_batch(void *be, void *tx, int64_t client_id, const char *batch_id, int64_t row,
                      ss_license *out, sc_err *err);
+int sq__lic_batch_rows(void *be, void *tx, int64_t client_id, const char *batch_id,
+                       int64_t first_row, int64_t n, ss_license_cb cb, void *ctx, sc_err *err);
 int sq__lic_list(void *be, void *tx, const char *type_code, int status, int64_t after_id,
                  unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
 int sq__lic_set_status(void *be, void *tx, const char *zzbs, int status, int reason,

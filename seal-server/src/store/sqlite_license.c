@@ -325,6 +325,25 @@ int sq__lic_by_batch(void *be, void *tx, int64_t client_id, const char *batch_id
     return rc;
 }
 
+int sq__lic_batch_rows(void *be, void *tx, int64_t client_id, const char *batch_id,
+                       int64_t first_row, int64_t n, ss_license_cb cb, void *ctx, sc_err *err)
+{
+    ss_license *l = malloc(sizeof(*l));
+    sq_q q;
+    int rc;
+
+    if (l == NULL)
+        return sc_err_set(err, SC_ENOMEM, "licence batch lookup: out of memory");
+    rc = sq__query(&q, be, tx, SQ_LIC_BATCH_ROWS, "SELECT " LIC_COLS " FROM licenses WHERE "
+                   "issued_by = ?1 AND batch_id = ?2 AND batch_row >= ?3 AND batch_row < ?4 "
+                   "ORDER BY batch_row", SQ_ARGS(SQ_INT(client_id), SQ_TEXT(batch_id),
+                   SQ_INT(first_row), SQ_INT(first_row + n)), "licence batch lookup", err);
+    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &lic_rec, l, err)) == 0)
+        rc = cb(ctx, l);
+    free(l);
+    return sq__end(&q, rc);
+}
+
 int sq__lic_list(void *be, void *tx, const char *type_code, int status, int64_t after_id,
                  unsigned limit, ss_license_cb cb, void *ctx, sc_err *err)
 {

@@ -574,6 +574,12 @@ int ss_store_lic_get(ss_store *st, const char *zzbs, ss_license *out, sc_err *er
 /** The licence a batch row made, if any (fields not loaded). @return 0, SC_ENOTFOUND, … */
 int ss_store_lic_by_batch(ss_store *st, int64_t client_id, const char *batch_id,
                           int64_t row, ss_license *out, sc_err *err);
+/** The licences batch rows first_row .. first_row + n - 1 made, in row order (fields not
+ *  loaded; cb's l is valid during the call): one query for a batch's "issued before" check.
+ *  @return 0, SC_EINVAL, SC_EIO, cb's code */
+int ss_store_lic_batch_rows(ss_store *st, int64_t client_id, const char *batch_id,
+                            int64_t first_row, int64_t n, ss_license_cb cb, void *ctx,
+                            sc_err *err);
 /** Licences with id > after_id, of one type (NULL: all) and status (SS_LIC_ANY: all). */
 int ss_store_lic_list(ss_store *st, const char *type_code, int status, int64_t after_id,
                       unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);

@@ -135,6 +135,9 @@ typedef struct ss__store_ops {
                    sc_err *err);
     int (*lic_by_batch)(void *be, void *tx, int64_t client_id, const char *batch_id,
                         int64_t row, ss_license *out, sc_err *err);
+    int (*lic_batch_rows)(void *be, void *tx, int64_t client_id, const char *batch_id,
+                          int64_t first_row, int64_t n, ss_license_cb cb, void *ctx,
+                          sc_err *err);
     int (*lic_list)(void *be, void *tx, const char *type_code, int status, int64_t after_id,
                     unsigned limit, ss_license_cb cb, void *ctx, sc_err *err);
     /* licenses.status (and replaced_by when not NULL) and a history row, together */

@@ -335,6 +335,22 @@ int ss_store_lic_by_batch(ss_store *st, int64_t client_id, const char *batch_id,
     return st->ops->lic_by_batch(st->be, st->tx, client_id, batch_id, row, out, err);
 }
 
+int ss_store_lic_batch_rows(ss_store *st, int64_t client_id, const char *batch_id,
+                            int64_t first_row, int64_t n, ss_license_cb cb, void *ctx,
+                            sc_err *err)
+{
+    int rc;
+
+    if (st == NULL || cb == NULL || client_id <= 0 || first_row < 0 || n < 1 ||
+        first_row > INT64_MAX - n)
+        return sc_err_set(err, SC_EINVAL, "licence batch lookup: no store or callback, or a "
+                          "bad client or row range");
+    if ((rc = ss__check_token_chars("batch id", batch_id, SS_LIC_BATCH_ID_MAX, err)) != 0)
+        return rc;
+    return st->ops->lic_batch_rows(st->be, st->tx, client_id, batch_id, first_row, n, cb, ctx,
+                                   err);
+}
+
 int ss_store_lic_list(ss_store *st, const char *type_code, int status, int64_t after_id,
                       unsigned limit, ss_license_cb cb, void *ctx, sc_err *err)
 {
