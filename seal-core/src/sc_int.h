@@ -9,6 +9,7 @@
 #include <openssl/types.h>
 
 #include "sealcore/error.h"
+#include "sealcore/hash.h"
 
 /* The SM2 distinguishing ID every GM signature uses (GB/T 35276). OpenSSL 3.0 defaults to an
  * EMPTY ID, so every SM2 call must set this one explicitly (spec/pki-profile.md §4). */
@@ -52,8 +53,6 @@ int sc__utf8_ok(const uint8_t *s, size_t len);
 
 /* SM3 of a buffer; out must hold 32 bytes. */
 int sc__sm3(const uint8_t *data, size_t len, uint8_t out[32], sc_err *err);
-/* SM3 fetched once for the process (crypto/sm2.c): EVP_sm3() looks it up in the provider
- * store on every use, a locked query that threads hashing at once contend on. Not freed. */
-const EVP_MD *sc__sm3_md(void);
+/* sc_sm3_md(), SM3 fetched once (crypto/sm2.c), is public: sealcore/hash.h. */
 
 #endif

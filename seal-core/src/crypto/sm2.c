@@ -24,7 +24,7 @@ static void fetch_sm3(void)
     ERR_clear_error();        /* a failed fetch falls back to EVP_sm3(), which reports it */
 }
 
-const EVP_MD *sc__sm3_md(void)
+const EVP_MD *sc_sm3_md(void)
 {
     pthread_once(&sm3_once, fetch_sm3);
     return sm3_md != NULL ? sm3_md : EVP_sm3();
@@ -38,7 +38,7 @@ static int md_ctx_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const EVP_MD *md, int s
     int ok;
 
     if (md == NULL || is_sm2)
-        md = sc__sm3_md();
+        md = sc_sm3_md();
     /* One signature or verification per context: without this flag the final step copies
      * the whole provider context first, so that the context could be finalised again. */
     EVP_MD_CTX_set_flags(mctx, EVP_MD_CTX_FLAG_FINALISE);

@@ -44,7 +44,7 @@ int sc__sm3(const uint8_t *data, size_t len, uint8_t out[32], sc_err *err)
 {
     unsigned int olen = 0;
 
-    if (!EVP_Digest(data, len, out, &olen, sc__sm3_md(), NULL) || olen != 32)
+    if (!EVP_Digest(data, len, out, &olen, sc_sm3_md(), NULL) || olen != 32)
         return sc__err_openssl(err, SC_ECRYPTO, "SM3 digest failed");
     return 0;
 }

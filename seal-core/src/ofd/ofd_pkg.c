@@ -706,7 +706,7 @@ out:
 int sc_ofd_pkg_sm3(sc_ofd_pkg *pkg, size_t index, uint8_t out[32], sc_err *err)
 {
     size_t len;
-    int rc = sc__ofd_pkg_digest(pkg, index, sc__sm3_md(), out, 32, &len, err);
+    int rc = sc__ofd_pkg_digest(pkg, index, sc_sm3_md(), out, 32, &len, err);
 
     if (rc == 0 && len != 32)
         rc = sc_err_set(err, SC_ECRYPTO, "SM3 digest failed (%zu bytes)", len);

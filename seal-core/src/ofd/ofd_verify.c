@@ -46,7 +46,7 @@ typedef struct sig_ctx {
 static const EVP_MD *md_of(sc__ofd_hash h, const char **name)
 {
     switch (h) {
-    case SC__OFD_HASH_SM3: *name = "SM3"; return sc__sm3_md();
+    case SC__OFD_HASH_SM3: *name = "SM3"; return sc_sm3_md();
     case SC__OFD_HASH_MD5: *name = "MD5"; return EVP_md5();
     case SC__OFD_HASH_SHA1: *name = "SHA1"; return EVP_sha1();
     case SC__OFD_HASH_SHA256: *name = "SHA256"; return EVP_sha256();

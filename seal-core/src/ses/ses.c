@@ -106,7 +106,7 @@ const uint8_t *sc_ses_seal_get_timestamp(const sc_ses_seal *s, size_t *len)
 static const EVP_MD *digest_by_name(const char *t)
 {
     if (strcasecmp(t, "SM3") == 0 || strcmp(t, SC_OID_SM3) == 0)
-        return sc__sm3_md();
+        return sc_sm3_md();
     if (strcasecmp(t, "SHA1") == 0 || strcasecmp(t, "SHA-1") == 0)
         return EVP_sha1();
     if (strcasecmp(t, "SHA256") == 0 || strcasecmp(t, "SHA-256") == 0)

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 
+#include "sealcore/hash.h"
 #include "sealcore/ofd.h"
 #include "sealcore/ofd_sign.h"
 
@@ -341,7 +342,7 @@ int ss__api_stamp_ofd(ss_req *req, ss_svc *svc, const char *es_id,
     sc_err err = SC_ERR_INIT;
     int rc, replayed = 0;
 
-    if (EVP_Digest(body, len, sm3, &hl, EVP_sm3(), NULL) != 1)
+    if (EVP_Digest(body, len, sm3, &hl, sc_sm3_md(), NULL) != 1)
         return SC_ECRYPTO;
     if ((rc = sc_ofd_pkg_open_mem(&pkg, body, len, &err)) != 0)
         return rc == SC_ENOMEM ? rc : ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST,

@@ -3,6 +3,7 @@
  * Not here: applications, seal making and status (svc_seal.c), the key cache (svc_cache.c),
  * signing (svc_sign.c, svc_ofd.c) and its group commit (svc_commit.c). */
 #include "service_int.h"
+#include "sealcore/hash.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -72,28 +73,11 @@ json_t *svc__json_text(const char *s)
     return json_string("(message not UTF-8)");
 }
 
-static pthread_once_t sm3_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sm3_md;
-
-/* Fetched once for the process: EVP_sm3() looks SM3 up in the provider store, under its lock,
- * at every use, and worker threads hash at once. Never freed (the pointer keeps it). */
-static void fetch_sm3(void)
-{
-    sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
-    ERR_clear_error();        /* a failed fetch falls back to EVP_sm3(), which reports it */
-}
-
-const EVP_MD *svc__sm3_md(void)
-{
-    pthread_once(&sm3_once, fetch_sm3);
-    return sm3_md != NULL ? sm3_md : EVP_sm3();
-}
-
 int svc__sm3(const uint8_t *p, size_t n, uint8_t out[32], sc_err *err)
 {
     unsigned int len = 0;
 
-    if (EVP_Digest(n > 0 ? p : (const uint8_t *)"", n, out, &len, svc__sm3_md(), NULL) != 1 ||
+    if (EVP_Digest(n > 0 ? p : (const uint8_t *)"", n, out, &len, sc_sm3_md(), NULL) != 1 ||
         len != 32)
         return sc_err_set(err, SC_ECRYPTO, "SM3 failed");
     return 0;

@@ -242,8 +242,6 @@ void svc__hex(const uint8_t *p, size_t n, char *out);
 json_t *svc__json_text(const char *s);
 /* SM3 of a buffer (OpenSSL EVP). */
 int svc__sm3(const uint8_t *p, size_t n, uint8_t out[32], sc_err *err);
-/* SM3 fetched once for the process (service.c). */
-const EVP_MD *svc__sm3_md(void);
 /* printable ASCII without spaces, 1..max: request ids, idempotency keys, esIDs */
 int svc__check_token(const char *what, const char *s, size_t max, sc_err *err);
 /* Status of a seal at time at from its history rows (status.asn1 rule 4); used by the

@@ -8,6 +8,7 @@
  * stored response, so it is read into memory once (up to SS_IDEM_RESPONSE_MAX).
  * Not here: the grant and seal checks (svc_sign.c), the commit (svc_commit.c). */
 #include "service_int.h"
+#include "sealcore/hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,7 +270,7 @@ int ss_svc_sign_ofd(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_ofd_req
         p.tsa = svc->tsa;
         p.tsa_ctx = svc->tsa_ctx;
         if ((sp.sm3 = EVP_MD_CTX_new()) == NULL ||
-            EVP_DigestInit_ex(sp.sm3, svc__sm3_md(), NULL) != 1) {
+            EVP_DigestInit_ex(sp.sm3, sc_sm3_md(), NULL) != 1) {
             rc = sc_err_set(err, SC_ECRYPTO, "sign OFD: SM3 unavailable");
             goto out;
         }
