@@ -308,50 +308,47 @@ static int on_seal(void *ctx, const ss_seal *s)
     return 0;
 }
 
-/* A page of licence identifiers (ss_store_lic_list), added to the list after the page is
- * read: the store's connection is given back before each licence's status is asked. */
+/* The identifiers of every licence (of type, when not NULL), read before any status is
+ * asked or any entry built: SC_ELIMIT past max of them. A province's 10^6+ licences in one
+ * signed answer, built on every request by any role, would be a way to exhaust the server;
+ * the identifiers alone are max * 81 bytes at most. */
 #define LIC_PAGE 1000
 
-struct lic_page {
+struct lic_ids {
     char (*ids)[SS_LIC_ID_MAX + 1];
-    size_t n;
+    size_t n, cap;
     int64_t last;
 };
 
 static int on_license(void *ctx, const ss_license *l)
 {
-    struct lic_page *p = ctx;
+    struct lic_ids *p = ctx;
 
+    if (p->n == p->cap)
+        return SC_ELIMIT;
     memcpy(p->ids[p->n++], l->zzbs, sizeof(l->zzbs));
     p->last = l->id;
     return 0;
 }
 
-/* Every licence (of type, when not NULL) into b; SC_ELIMIT past max of them, before the
- * list grows any further: a province's 10^6+ licences in one signed answer, built on every
- * request by any role, would be a way to exhaust the server. */
-static int add_licenses(ss_api_svc *a, ss_store *store, sc_status_builder *b, const char *type,
-                        uint64_t max, int64_t now, unsigned next_s, sc_err *err)
+static int list_licenses(ss_store *store, const char *type, uint64_t max, struct lic_ids *p,
+                         sc_err *err)
 {
-    struct lic_page p = { malloc(LIC_PAGE * sizeof(*p.ids)), 0, 0 };
-    int rc = p.ids != NULL ? 0 : sc_err_set(err, SC_ENOMEM, "status list: out of memory");
-    uint64_t added = 0;
+    size_t before;
+    int rc = 0;
 
-    while (rc == 0) {
-        p.n = 0;
-        rc = ss_store_lic_list(store, type, SS_LIC_ANY, p.last, LIC_PAGE, on_license, &p, err);
-        if (rc == 0 && added + p.n > max)
-            rc = sc_err_set(err, SC_ELIMIT, "more than %llu licences for one status list "
-                            "(status_list_max_licenses): ask for one type (?subjects=licenses"
-                            "&type=CODE), or for each licence's own status (GET /api/v1/"
-                            "licenses/{id}/status)", (unsigned long long)max);
-        for (size_t i = 0; rc == 0 && i < p.n; i++)
-            rc = add_license(a->svc, b, p.ids[i], now, next_s, err);
-        added += p.n;
-        if (p.n < LIC_PAGE)
-            break;
-    }
-    free(p.ids);
+    p->cap = max < SIZE_MAX / sizeof(*p->ids) - 1 ? (size_t)max : 0;
+    if ((p->ids = malloc((p->cap + 1) * sizeof(*p->ids))) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "status list: out of memory");
+    do {
+        before = p->n;
+        rc = ss_store_lic_list(store, type, SS_LIC_ANY, p->last, LIC_PAGE, on_license, p, err);
+    } while (rc == 0 && p->n - before == LIC_PAGE);
+    if (rc == SC_ELIMIT)
+        rc = sc_err_set(err, SC_ELIMIT, "more than %llu licences for one status list "
+                        "(status_list_max_licenses): ask for one type (?subjects=licenses"
+                        "&type=CODE), or for each licence's own status (GET /api/v1/"
+                        "licenses/{id}/status)", (unsigned long long)max);
     return rc;
 }
 
@@ -394,6 +391,7 @@ int ss__api_status_list(ss_req *req)
     unsigned next_s = ss_config_status_next_update_s(cfg);
     int64_t now = (int64_t)time(NULL), seq = 0;
     struct es_list l = { NULL, 0, 0, 0 };
+    struct lic_ids lics = { NULL, 0, 0, 0 };
     sc_status_builder *b = NULL;
     uint8_t head[32], *der = NULL;
     size_t len = 0, before;
@@ -404,24 +402,27 @@ int ss__api_status_list(ss_req *req)
 
     if (a == NULL || list_scope(req, &seals, &licenses, type_buf, sizeof(type_buf), &type) != 0)
         return 0;
-    do {
+    if (licenses)
+        rc = list_licenses(store, type, ss_config_status_list_max_licenses(cfg), &lics, &err);
+    while (seals && rc == 0) {
         before = l.n;
-        rc = seals ? ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err)
-                   : 0;
-    } while (seals && rc == 0 && l.n - before == 1000);
+        rc = ss_store_seal_list(store, 0, SS_SEAL_ANY, l.last, 1000, on_seal, &l, &err);
+        if (l.n - before < 1000)
+            break;
+    }
     if (rc == 0)
         rc = ss_audit_head(store, &seq, head, &err);
     if (rc == 0 && (rc = sc_status_builder_new(&b, now, &err)) == 0)
         rc = sc_status_builder_set_list_sequence(b, seq, &err);
     for (size_t i = 0; rc == 0 && i < l.n; i++)
         rc = add_entry(a->svc, b, l.ids[i], now, next_s, &err);
-    if (rc == 0 && licenses)
-        rc = add_licenses(a, store, b, type, ss_config_status_list_max_licenses(cfg), now,
-                          next_s, &err);
+    for (size_t i = 0; rc == 0 && i < lics.n; i++)
+        rc = add_license(a->svc, b, lics.ids[i], now, next_s, &err);
     if (rc == 0)
         rc = sign_status(a, b, &der, &len, &err);
     sc_status_builder_free(b);
     free(l.ids);
+    free(lics.ids);
     return reply_status(req, rc, der, len, &err);      /* SC_ELIMIT: 400 with the way round */
 }
 
