@@ -198,6 +198,44 @@ static void zipw_add__deflates_each_entry_as_a_fresh_stream(void **state)
     free(b.buf);
 }
 
+/* A level set after an entry was deflated applies to the next one: it comes out as from a
+ * new writer at that level, not at the level before. */
+static void zipw_set_deflate__a_new_level_applies_to_the_next_entry(void **state)
+{
+    struct mem a = { 0 }, b = { 0 };
+    size_t big_len, la, lb;
+    uint8_t *big = sample_data(5, &big_len), *ra, *rb;
+    sc__zipw *w;
+    sc_ofd_pkg *pa, *pb;
+
+    (void)state;
+    w = zw_new(&a, NULL, 0xFFFFFFFFu);
+    OK(sc__zipw_add(w, "first.bin", big, big_len, 1, &e_));       /* at 6 */
+    OK(sc__zipw_set_deflate(w, 1, 0, &e_));
+    OK(sc__zipw_add(w, "second.bin", big, big_len, 1, &e_));      /* at 1 */
+    zw_finish(w);
+    w = zw_new(&b, NULL, 0xFFFFFFFFu);
+    OK(sc__zipw_set_deflate(w, 1, 0, &e_));
+    OK(sc__zipw_add(w, "x.bin", big, big_len, 1, &e_));
+    zw_finish(w);
+    pa = open_ok(a.buf, a.len);
+    pb = open_ok(b.buf, b.len);
+    ra = stored_bytes(pa, 1, &la);
+    rb = stored_bytes(pb, 0, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ra, rb, la);
+    free(ra);
+    ra = stored_bytes(pa, 0, &la);                                  /* and 6 differed */
+    assert_true(la != lb || memcmp(ra, rb, la) != 0);
+    free(ra);
+    free(rb);
+    free(big);
+    sc_ofd_pkg_free(pa);
+    sc_ofd_pkg_free(pb);
+    free(a.buf);
+    free(b.buf);
+}
+
 /* sc__zipw_set_deflate: entries under min_len stored though deflate was asked, longer ones
  * deflated at the level set (level 1 gives other bytes than 6, both read back the same);
  * levels outside 1..9 refused. */
@@ -459,6 +497,7 @@ int main(void)
         cmocka_unit_test(zipw_add__same_input_gives_same_bytes),
         cmocka_unit_test(zipw_add__deflates_each_entry_as_a_fresh_stream),
         cmocka_unit_test(zipw_set_deflate__level_and_small_entries_stored),
+        cmocka_unit_test(zipw_set_deflate__a_new_level_applies_to_the_next_entry),
         cmocka_unit_test(zipw_copy__keeps_every_entry_of_each_vector),
         cmocka_unit_test(zipw_add__refuses_each_bad_name),
         cmocka_unit_test(zipw_add__limits_name_at_n_and_n_plus_1),

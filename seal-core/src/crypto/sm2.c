@@ -20,8 +20,9 @@ static EVP_MD *sm3_md;
  * the library, and the pointer keeps it reachable. */
 static void fetch_sm3(void)
 {
+    ERR_set_mark();           /* the caller's errors stay; the fetch's own are dropped: */
     sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
-    ERR_clear_error();        /* a failed fetch falls back to EVP_sm3(), which reports it */
+    ERR_pop_to_mark();        /* a failed fetch falls back to EVP_sm3(), which reports it */
 }
 
 const EVP_MD *sc_sm3_md(void)

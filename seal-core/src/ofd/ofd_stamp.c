@@ -87,10 +87,11 @@ int sc__ofd_src_find(const sc__ofd_src *s, const char *loc, size_t *ix, sc_err *
 
 int sc__ofd_src_read(const sc__ofd_src *s, size_t i, uint8_t **buf, size_t *len, sc_err *err)
 {
-    const sc__ofd_part *pt = &s->parts[i];
+    const sc__ofd_part *pt;
 
     if (s->pkg != NULL)
         return sc_ofd_pkg_read(s->pkg, i, SC_OFD_MAX_XML, buf, len, err);
+    pt = &s->parts[i];                  /* parts is NULL for a package: no offset from it */
     *buf = NULL;
     if (pt->len > SC_OFD_MAX_XML)
         return sc_err_set(err, SC_ELIMIT, "OFD entry \"%.200s\": %zu bytes, more than the %u "

@@ -51,7 +51,7 @@ struct sc__zipw {
     size_t hash_cap;        /* power of two, > 2 * count */
     int broken, finished;
     struct libdeflate_compressor *dc;   /* for every entry at level; NULL until the first */
-    int level;              /* deflate level, 1..9 as zlib's */
+    int level;              /* deflate level, 1..9 (libdeflate takes zlib's scale) */
     size_t min_deflate;     /* entries shorter than this are stored */
 };
 
