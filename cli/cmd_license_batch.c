@@ -15,7 +15,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "cmd_license.h"
+#include "sealcore/hash.h"
 #include "remote.h"
 #include "sealctl.h"
 #include "tool.h"
@@ -252,11 +255,13 @@ int cmd_license_batch(int argc, char **argv)
     }
     if (tool_read_file(a.csv, MAX_CSV, &csv, &len, &err) != 0)
         return remote_fail(prog, &err);
-    if (a.batch_id == NULL) {
+    if (a.batch_id == NULL) {          /* the bytes read: "-" cannot be read twice */
         char hx[65];
-        if (tool_sm3_file(a.csv, sm3, &err) != 0) {
+        unsigned int hl = 0;
+        if (EVP_Digest(csv, len, sm3, &hl, sc_sm3_md(), NULL) != 1) {
             free(csv);
-            return remote_fail(prog, &err);
+            tool_errorf(prog, "%s: SM3 failed", a.csv);
+            return EXIT_FAILED;
         }
         for (int i = 0; i < 32; i++)
             snprintf(hx + 2 * i, 3, "%02x", sm3[i]);

@@ -117,6 +117,15 @@ run 2 "batch, --out missing" -- as operator license batch --type $TYPE --es-id "
 printf 'uscc,name\n"unclosed,x\n' >"$T/broken.csv"
 run 1 "batch, malformed CSV" -- as operator license batch --type $TYPE --es-id "$ESID" --csv "$T/broken.csv" --out "$T/lics"
 contains "malformed CSV" "quoted cell is not closed"
+# two different CSVs on stdin, no --batch-id: each is its own batch (the id is the SM3 of
+# the bytes read, not of a second read of "-", which is empty)
+sed -n '1p;3,4p' "$T/rows.csv" >"$T/s1.csv"; sed -n '1p;5,6p' "$T/rows.csv" >"$T/s2.csv"
+mkdir -p "$T/s1" "$T/s2"
+run 0 "batch from stdin" -- as operator license batch --type $TYPE --es-id "$ESID" --csv - --out "$T/s1" <"$T/s1.csv"
+contains "batch from stdin" "2 rows: 2 issued, 0 failed"
+run 0 "another batch from stdin" -- as operator license batch --type $TYPE --es-id "$ESID" --csv - --out "$T/s2" <"$T/s2.csv"
+contains "another batch from stdin" "2 rows: 2 issued, 0 failed"
+grep -q "earlier run" "$T/out" && bad "the second stdin batch was taken for the first" || ok
 
 # ---- a field changed on the page of an issued file --------------------------------------------
 F=$(ls "$T/lics"/*.ofd | head -n 1)
