@@ -334,6 +334,8 @@ int cmd_license_issue(int argc, char **argv)
         printf("%s\n", lic_str(doc, "id"));
     if (rc == 0)
         fprintf(stderr, "%s: licence %s issued: %s\n", prog, lic_str(doc, "id"), a.out);
+    else if (doc != NULL)   /* issued, but not saved here: its id, or a retry issues another */
+        sc_err_prefix(&err, "licence %s issued, but its file", lic_str(doc, "id"));
     remote_free(r);
     json_decref(body);
     json_decref(doc);

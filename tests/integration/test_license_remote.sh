@@ -177,6 +177,10 @@ contains "license seal" "2 files: 2 sealed, 0 already there, 0 failed"
 expect 0 "seal-verify a stamped file" -- "$SEAL_VERIFY" "${TRUST[@]}" "$T/sealed/old2.ofd"
 run 0 "license seal again: kept" -- as operator license seal --type $TYPE --es-id "$ESID" --out "$T/sealed" "$T/old1.ofd"
 contains "seal again" "1 files: 0 sealed, 1 already there, 0 failed"
+# issued, but the file cannot be written here: the licence's id is still told
+run 2 "issue into a missing directory" -- as operator license issue --type $TYPE --es-id "$ESID" --data "$T/row.json" -o "$T/no/such/dir/x.ofd"
+contains "issue into a missing directory" "licence 1.2.156.3005.2.$TYPE.11330000MB0000000X."
+contains "issue into a missing directory" "issued, but its file"
 
 stop_server
 [ "$SERVER_RC" = 0 ] && ok || { bad "seal-server exit $SERVER_RC after SIGTERM"; sed 's/^/    /' "$T/server.log" | tail -40; }
