@@ -627,8 +627,9 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
 /** Flush every licence file written so far to disk (syncfs of the licence directory's file
  *  system). @return 0, SC_EINVAL, SC_EIO */
 int ss_store_lic_files_sync(ss_store *st, sc_err *err);
-/** The size at which a pack is closed for a new one (default 1 GiB; at least 1: a file larger
- *  than the limit gets a pack of its own). For tests, and for operators who back up or move
+/** The size at which a pack is closed for a new one (default 1 GiB; 1 to 10^12 - 1, clamped,
+ *  as a place's offset has at most 12 digits; a file larger than the limit gets a pack of its
+ *  own). For tests, and for operators who back up or move
  *  smaller files. Takes effect at the next put. */
 void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes);
 /** Read a licence file back and check it against the row: size and SM3.

@@ -26,7 +26,8 @@
 #define PACK_PREFIX "p/"
 #define PACK_SUFFIX ".pack@"
 #define PACK_MAX ((uint64_t)1 << 30)   /* then the next pack: backups copy whole packs */
-#define OFF_DIGITS 12                 /* an offset < PACK_MAX + SS_LIC_FILE_MAX */
+#define OFF_DIGITS 12                 /* an offset is below the pack limit: < 10^12 */
+#define PACK_LIMIT_MAX 999999999999ull    /* so a place's offset never needs more digits */
 
 static int sm3(const ss_store *st, const uint8_t *p, size_t n, uint8_t out[32], sc_err *err)
 {
@@ -228,7 +229,7 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
         return;
     p = (st->root != NULL ? st->root : st)->pack;
     pthread_mutex_lock(&p->mu);
-    p->max = bytes < 1 ? 1 : bytes;
+    p->max = bytes < 1 ? 1 : bytes > PACK_LIMIT_MAX ? PACK_LIMIT_MAX : bytes;
     pthread_mutex_unlock(&p->mu);
 }
 
