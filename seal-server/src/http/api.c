@@ -245,11 +245,11 @@ void ss__api_hex(const uint8_t *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-int ss__api_unhex32(const char *s, uint8_t out[32])
+int ss__api_unhex(const char *s, uint8_t *out, size_t n)
 {
-    if (strlen(s) != 64 || strspn(s, "0123456789abcdefABCDEF") != 64)
+    if (strlen(s) != 2 * n || strspn(s, "0123456789abcdefABCDEF") != 2 * n)
         return -1;
-    for (int i = 0; i < 32; i++) {
+    for (size_t i = 0; i < n; i++) {
         char two[3] = { s[2 * i], s[2 * i + 1], '\0' };
         out[i] = (uint8_t)strtoul(two, NULL, 16);
     }

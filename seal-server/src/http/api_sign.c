@@ -56,7 +56,7 @@ static int read_item(const json_t *o, ss_svc_sign_item *it, uint8_t **data, uint
     }
     if (d == NULL) {
         it->data_sm3 = sm3;
-        if (ss__api_unhex32(h, sm3) == 0)
+        if (ss__api_unhex(h, sm3, 32) == 0)
             return 0;
         snprintf(why, n, "\"sm3_hex\": expected 64 hex digits");
         return SC_EINVAL;

@@ -182,24 +182,13 @@ static int read_nonce(ss_req *req, uint8_t out[SC_STATUS_MAX_NONCE])
         return 0;
     len = n < 0 ? 0 : strlen(hex);
     if (len == 0 || len % 2 != 0 || len > 2 * SC_STATUS_MAX_NONCE ||
-        strspn(hex, "0123456789abcdefABCDEF") != len) {
+        ss__api_unhex(hex, out, len / 2) != 0) {
         ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "nonce: 2 to %d hex digits, an even "
                            "number (1 to %d bytes)", 2 * SC_STATUS_MAX_NONCE,
                            SC_STATUS_MAX_NONCE);
         return -1;
     }
-    for (size_t i = 0; i < len / 2; i++) {
-        unsigned v;
-        sscanf(hex + 2 * i, "%2x", &v);
-        out[i] = (uint8_t)v;
-    }
     return (int)(len / 2);
-}
-
-static void hex32(const uint8_t d[32], char hex[65])
-{
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", d[i]);
 }
 
 /* One seal: a signed entry, or with Accept: application/json the same facts unsigned (no
@@ -225,7 +214,7 @@ int ss__api_seal_status(ss_req *req)
         char hex[65];
         if ((rc = ss_svc_seal_status(a->svc, es_id, now, &st, &err)) != 0)
             return ss__api_reply_svc(req, rc, &err);
-        hex32(st.seal_sm3, hex);
+        ss__api_hex(st.seal_sm3, 32, hex);
         return ss__api_reply_doc(req, 200, json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:s?}",
                                                      "es_id", es_id, "status",
                                                      ss_svc_status_name(st.status), "reason",
@@ -269,7 +258,7 @@ int ss__api_license_status(ss_req *req)
     }
     if ((rc = ss_svc_lic_status(a->svc, id, now, &st, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
-    hex32(st.file_sm3, hex);
+    ss__api_hex(st.file_sm3, 32, hex);
     return ss__api_reply_doc(req, 200,
                              json_pack("{s:s,s:s,s:s?,s:s?,s:I,s:I,s:I,s:I,s:I,s:s?,s:s?}",
                                        "id", id, "status", sc_status_name(st.status), "reason",

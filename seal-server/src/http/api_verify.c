@@ -223,7 +223,7 @@ static int read_verify_body(ss_req *req, const json_t *body, struct verify_in *i
                       "no data");
     if (d != NULL && h != NULL)
         return refuse(req, "give \"data_b64\" or \"sm3_hex\", not both");
-    if (h != NULL && ss__api_unhex32(h, in->sm3) != 0)
+    if (h != NULL && ss__api_unhex(h, in->sm3, 32) != 0)
         return refuse(req, "\"sm3_hex\": expected 64 hex digits");
     in->has_sm3 = h != NULL;
     if (read_at(req, "\"at\"", t, &in->at) != 0)
