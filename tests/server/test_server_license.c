@@ -421,6 +421,21 @@ static void test_license_batch_csv_rerun(void **state)
         }
         json_decref(doc);
     }
+    /* one column: a quoted empty cell is a row (refused: name is required), only a line with
+     * nothing on it is blank, so the rows after keep their numbers as sealctl counts them */
+    {
+        static const char one_col[] = "name\n\"\"\n\r\n\nx\n";
+        snprintf(path, sizeof(path), "/api/v1/licenses/batch?type=" TYPE "&es_id=%s"
+                 "&batch_id=csv-one-col", es_id);
+        assert_int_equal(send("POST", path, env()->tok_operator, "text/csv", one_col,
+                              sizeof(one_col) - 1, &r), 200);
+        doc = json_loads(r.body, 0, NULL);
+        sf_resp_free(&r);
+        assert_non_null(doc);
+        assert_int_equal(sfa_jint(doc, "rows"), 2);
+        assert_int_equal(sfa_jint(doc, "failed"), 2);
+        json_decref(doc);
+    }
     /* the quoted cell came through whole: the holder's name with its comma */
     snprintf(path, sizeof(path), "/api/v1/licenses/%s", json_string_value(first_ids[0]));
     assert_int_equal(sfa_call(&sfa_srv, "GET", path, env()->tok_operator, NULL, &doc, NULL), 200);

@@ -129,11 +129,15 @@ static int csv_parse(csv *c, const uint8_t *body, size_t len, char *why, size_t 
     }
     for (char *rs = p; (got = csv_record(&p, end, &cells, &n, &cap, line, why, wn)) > 0;
          rs = p) {
-        size_t first = n - (size_t)got, at = line;
+        size_t at = line, o0 = (size_t)(rs - c->buf), o1 = (size_t)(p - c->buf), o;
         /* cells are unquoted in place, but records keep their offsets: count the body's */
-        for (size_t o = (size_t)(rs - c->buf); o < (size_t)(p - c->buf); o++)
+        for (o = o0; o < o1; o++)
             line += body[o] == '\n';
-        if (got == 1 && cells[first][0] == '\0') {   /* a blank line */
+        /* a blank line: nothing but its line end in the body (a quoted "" is a cell, and a
+         * row: sealctl numbers rows alike); the copy was unquoted in place, so look at body */
+        for (o = o0; o < o1 && (body[o] == '\r' || body[o] == '\n'); o++)
+            ;
+        if (got == 1 && o == o1) {
             n--;
             continue;
         }
