@@ -421,6 +421,13 @@ static void test_license_batch_csv_rerun(void **state)
         }
         json_decref(doc);
     }
+    /* a batch id in the Idempotency-Keys' space is refused */
+    snprintf(path, sizeof(path), "/api/v1/licenses/batch?type=" TYPE "&es_id=%s"
+             "&batch_id=idem:k1", es_id);
+    assert_int_equal(send("POST", path, env()->tok_operator, "text/csv", csv, (size_t)n, &r),
+                     400);
+    assert_non_null(strstr(r.body, "Idempotency-Key"));
+    sf_resp_free(&r);
     /* one column: a quoted empty cell is a row (refused: name is required), only a line with
      * nothing on it is blank, so the rows after keep their numbers as sealctl counts them */
     {

@@ -70,6 +70,9 @@ int ss__api_opt_int(ss_req *req, const json_t *o, const char *k, int64_t *out, i
 int ss__api_b64_decode(const char *s, uint8_t **out, size_t *len);
 /** d as lower-case hex into out (2 n + 1 bytes, NUL-terminated). */
 void ss__api_hex(const uint8_t *d, size_t n, char *out);
+/** What an Idempotency-Key of POST /licenses becomes as a batch id; batches refuse ids
+ *  that begin with it, so a key never names a batch a client made (api_license*.c). */
+#define SS__API_IDEM_PREFIX "idem:"
 /** Exactly 2 n hex digits (either case, nothing else) into out (n bytes). @return 0 or -1 */
 int ss__api_unhex(const char *s, uint8_t *out, size_t n);
 /** d as a base64 JSON string (new reference), or NULL when out of memory. */

@@ -311,9 +311,9 @@ int ss__api_lic_grant_delete(ss_req *req)
 
 /* ---- issuing one ------------------------------------------------------------------------- */
 
-/* "idem:" + the Idempotency-Key: a retry is the (client, batch id, row 0) the service issues
- * once, and the prefix keeps it apart from any batch id a client names. */
-#define IDEM_PREFIX "idem:"
+/* SS__API_IDEM_PREFIX + the Idempotency-Key (api_int.h): a retry is the (client, batch id,
+ * row 0) the service issues once. */
+#define IDEM_PREFIX SS__API_IDEM_PREFIX
 
 /* The answer to an issue or re-issue: 201 (200 when an earlier request made it). */
 static int reply_issued(ss_req *req, const char *id, const char *type, const char *es_id,

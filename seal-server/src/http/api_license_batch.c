@@ -288,6 +288,10 @@ static int run_batch(ss_req *req, ss_svc *svc, batch_in *in)
     sc_err err = SC_ERR_INIT;
     int rc;
 
+    if (strncmp(in->batch_id, SS__API_IDEM_PREFIX, strlen(SS__API_IDEM_PREFIX)) == 0)
+        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "batch_id: \"%s...\" is kept "
+                                  "for Idempotency-Keys of POST /api/v1/licenses; name the "
+                                  "batch otherwise", SS__API_IDEM_PREFIX);
     memset(&lr, 0, sizeof(lr));
     lr.type_code = in->type;
     lr.es_id = in->es_id;
