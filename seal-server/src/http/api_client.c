@@ -98,13 +98,19 @@ int ss__api_client_add(ss_req *req)
         cr.cert = der;
     }
     cr.token = json_is_true(tok);
-    if ((rc = ss_svc_client_add(svc, &act, &cr, &id, token, &err)) != 0 ||
-        (rc = ss_svc_client_get(svc, &act, id, &c, &err)) != 0) {
+    if ((rc = ss_svc_client_add(svc, &act, &cr, &id, token, &err)) != 0) {
         rc = ss__api_reply_svc(req, rc, &err);
         goto out;
     }
-    if ((doc = client_json(&c)) != NULL && cr.token)
-        json_object_set_new(doc, "token", json_string(token));
+    /* Committed: the answer must carry the id and the token shown once, even when the client
+     * cannot be read back (a busy store) to describe it in full. */
+    doc = ss_svc_client_get(svc, &act, id, &c, &err) == 0
+              ? client_json(&c)
+              : json_pack("{s:I,s:s}", "id", (json_int_t)id, "name", cr.name);
+    if (doc != NULL && cr.token && json_object_set_new(doc, "token", json_string(token)) != 0) {
+        json_decref(doc);
+        doc = NULL;                     /* answered 500: the admin rotates the token */
+    }
     rc = ss__api_reply_doc(req, 201, doc);
 out:
     OPENSSL_cleanse(token, sizeof(token));
