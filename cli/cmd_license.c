@@ -371,14 +371,19 @@ static int lic_change(int argc, char **argv, const char *verb)
     sc_err err = SC_ERR_INIT;
 
     snprintf(prog, sizeof(prog), "sealctl license %s", verb);
-    snprintf(usage, sizeof(usage), "usage: sealctl license %s --server URL ID --reason %s "
-             "[--text NOTE]\nChanges the licence's status (role seal-officer or admin)%s.\n",
-             verb, revoke ? "R" : "NOTE", revoke ? ": final. R: unspecified, keyCompromise, "
+    snprintf(usage, sizeof(usage), "usage: sealctl license %s --server URL ID --reason %s"
+             "%s\nChanges the licence's status (role seal-officer or admin)%s.\n",
+             verb, revoke ? "R" : "NOTE", revoke ? " [--text NOTE]" : "",
+             revoke ? ": final. R: unspecified, keyCompromise, "
              "affiliationChanged,\nsuperseded or cessationOfOperation" : "");
     if ((rc = remote_parse(prog, usage, opts, argc, argv, &ro, note_opt, &a, 1)) >= 0)
         return rc;
     if (a.reason == NULL) {
         tool_errorf(prog, "--reason is required");
+        return EXIT_USAGE;
+    }
+    if (!revoke && a.text != NULL) {   /* the server keeps one note: it would drop one */
+        tool_errorf(prog, "--text is for revoke; %s takes one note, --reason", verb);
         return EXIT_USAGE;
     }
     snprintf(suffix, sizeof(suffix), "/%s", verb);
@@ -387,8 +392,8 @@ static int lic_change(int argc, char **argv, const char *verb)
         return EXIT_USAGE;
     }
     /* revoke: a reason code and the note; suspend, resume: the reason is the note */
-    body = json_pack("{s:s,s:s?}", revoke ? "reason" : "text", a.reason,
-                     revoke ? "text" : "reason", a.text);
+    body = revoke ? json_pack("{s:s,s:s?}", "reason", a.reason, "text", a.text)
+                  : json_pack("{s:s}", "text", a.reason);
     if (body == NULL || (rc = remote_begin(prog, &ro, &r)) != 0) {
         json_decref(body);
         return body == NULL ? EXIT_FAILED : rc;

@@ -146,6 +146,8 @@ contains "tampered" "[FAIL] license"
 contains "tampered" "CZZT (持证主体) reads"
 
 # ---- revoke: the status makes seal-verify fail -------------------------------------------------
+run 2 "suspend with --text" -- as officer1 license suspend "$ONE" --reason "under review" --text "dropped before"
+contains "suspend with --text" "--text is for revoke"
 run 0 "suspend" -- as officer1 license suspend "$ONE" --reason "under review"
 contains "suspend" "licence $ONE: suspended"
 expect 1 "seal-verify while suspended" -- "$SEAL_VERIFY" "${TRUST[@]}" "${STATUS[@]}" "$T/one.ofd"
