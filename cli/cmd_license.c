@@ -177,7 +177,7 @@ static int type_list(int argc, char **argv)
     json_t *doc = NULL, *t;
     sc_err err = SC_ERR_INIT;
     char path[64];
-    long long after = 0;
+    long long after = 0, next;
     size_t i;
     int rc = remote_parse(prog, usage, opts, argc, argv, &ro, NULL, NULL, 0);
 
@@ -192,7 +192,13 @@ static int type_list(int argc, char **argv)
             if (!ro.json)
                 printf("%-24s %s%s\n", lic_str(t, "code"), lic_str(t, "name"),
                        json_is_true(json_object_get(t, "disabled")) ? " (disabled)" : "");
-        after = (long long)json_integer_value(json_object_get(doc, "next_after"));
+        next = (long long)json_integer_value(json_object_get(doc, "next_after"));
+        if (next > 0 && next <= after) {   /* a server that does not move on: no endless loop */
+            rc = sc_err_set(&err, REMOTE_ESERVER, "the server's next_after %lld does not follow "
+                            "%lld", next, after);
+            break;
+        }
+        after = next;
     } while (after > 0);
     remote_free(r);
     json_decref(doc);
