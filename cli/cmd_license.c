@@ -313,6 +313,8 @@ int cmd_license_issue(int argc, char **argv)
     struct issue_args a = { 0 };
     remote *r = NULL;
     json_t *row = NULL, *body = NULL, *doc = NULL;
+    uint8_t *text = NULL;
+    size_t text_len = 0;
     json_error_t je;
     sc_err err = SC_ERR_INIT;
     int rc = remote_parse(prog, usage, opts, argc, argv, &ro, issue_opt, &a, 0);
@@ -323,8 +325,11 @@ int cmd_license_issue(int argc, char **argv)
         tool_errorf(prog, "--type, --es-id, --data and -o are required");
         return EXIT_USAGE;
     }
-    if ((row = json_load_file(a.data, JSON_REJECT_DUPLICATES, &je)) == NULL ||
-        !json_is_object(row)) {
+    if (tool_read_file(a.data, MAX_ROW, &text, &text_len, &err) != 0)   /* bounded */
+        return remote_fail(prog, &err);
+    row = json_loadb((const char *)text, text_len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
+    if (row == NULL || !json_is_object(row)) {
         tool_errorf(prog, "%s: %s", a.data, row == NULL ? je.text : "expected a JSON object");
         json_decref(row);
         return EXIT_USAGE;

@@ -163,8 +163,10 @@ static int post_chunk(remote *r, const char *base, const char *csv, const record
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     memcpy(body, csv + hs, he - hs);
     memcpy(body + (he - hs), csv + ds, de - ds);
-    snprintf(path, sizeof(path), "%s&first_row=%zu", base, first);
-    rc = remote_post_mem(r, path, "text/csv", body, he - hs + de - ds, doc, err);
+    if ((size_t)snprintf(path, sizeof(path), "%s&first_row=%zu", base, first) >= sizeof(path))
+        rc = sc_err_set(err, SC_ELIMIT, "the request path is too long (options)");
+    else                                /* a cut first_row would number the rows from 0 */
+        rc = remote_post_mem(r, path, "text/csv", body, he - hs + de - ds, doc, err);
     free(body);
     return rc;
 }
