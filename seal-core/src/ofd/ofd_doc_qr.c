@@ -1,18 +1,16 @@
 /* ofd_doc_qr.c: the OFD document writer's 2-D codes (sealcore/ofd_doc.h, sc_ofd_doc_add_qr):
- * QR Code (ISO/IEC 18004) encoding through libqrencode, drawn as one filled vector path: the
+ * QR Code (ISO/IEC 18004) encoding through libqrencode (ofd_qr_encode.c), drawn as one filled vector path: the
  * outlines of the dark areas, which ofd_doc_xml.c writes as they are.
  * Licence faces carry the licence identifier and a verification URL this way (issue 6;
  * GB/T 36905 names Grid Matrix, GB/T 27766, for which no encoder is packaged: QR is what
  * licence apps and bank counters scan today).
  * Not here: the objects and IDs (ofd_doc.c), the XML around the path data (ofd_doc_xml.c). */
 #include "ofd/ofd_doc_int.h"
+#include "ofd/ofd_qr_encode.h"
 #include "sc_int.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <qrencode.h>
 
 /* Threads: Debian's libqrencode is built with pthread (its Reed-Solomon tables are made once
  * behind a mutex), so documents on different threads may add codes at the same time. */
@@ -20,39 +18,6 @@
 /* Highest capacity of a version 40 code, numeric mode at level L: more can never fit, so
  * longer data is refused before anything is copied or encoded. */
 #define QR_MAX_DIGITS 7089u
-
-static const char *const ecl_names[] = { "L", "M", "Q", "H" };
-
-/* libqrencode's symbol for data. Without NUL bytes the data is split into numeric,
- * alphanumeric and 8-bit segments (QRcode_encodeString, case-sensitive, no Kanji mode), so a
- * URL with an upper-case identifier takes a smaller code; with NUL bytes all 8-bit. */
-static int encode(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, QRcode **out,
-                  sc_err *err)
-{
-    QRecLevel level = (QRecLevel)((int)QR_ECLEVEL_L + (int)ecl);
-    char *str = NULL;
-
-    errno = 0;
-    if (memchr(data, 0, len) != NULL) {
-        *out = QRcode_encodeData((int)len, data, 0, level);
-    } else {
-        if ((str = sc__malloc(len + 1, err)) == NULL)
-            return SC_ENOMEM;
-        memcpy(str, data, len);
-        str[len] = '\0';
-        *out = QRcode_encodeString(str, 0, level, QR_MODE_8, 1);
-        free(str);
-    }
-    if (*out != NULL)
-        return 0;
-    if (errno == ERANGE)
-        return sc_err_set(err, SC_ELIMIT, "%zu bytes do not fit a QR code (version 40) at "
-                          "level %s; shorten the data or use a lower level", len,
-                          ecl_names[ecl]);
-    if (errno == ENOMEM)
-        return sc_err_set(err, SC_ENOMEM, "out of memory");
-    return sc_err_set(err, SC_EINVAL, "libqrencode refused the data (errno %d)", errno);
-}
 
 /* Outline tracing. Vertices are the module corners, (w + 1)^2 of them, y growing downwards
  * as on an OFD page; an edge joins two neighbouring vertices where a dark and a light module
@@ -212,7 +177,7 @@ int sc_ofd_doc_add_qr(sc_ofd_doc *doc, size_t page, double x_mm, double y_mm, do
     if (doc == NULL)
         return sc_err_set(err, SC_EINVAL, "QR code: no document");
     if ((rc = check_args(doc, page, x_mm, y_mm, size_mm, data, len, ecl, err)) != 0 ||
-        (rc = encode(data, len, ecl, &qr, err)) != 0)
+        (rc = sc__ofd_qr_encode(data, len, ecl, 1, &qr, err)) != 0)
         goto out;
     w = (size_t)qr->width;
     module = size_mm / (double)(w + 2 * SC_OFD_DOC_QR_QUIET);

@@ -1,0 +1,392 @@
+/* ofd_qr_encode.c: data to a QR Code symbol, the symbol libqrencode's public API gives, with
+ * the mask chosen in a fraction of the time (ofd_qr_encode.h).
+ *
+ * Why: libqrencode picks the mask (ISO/IEC 18004 8.8.2) by building each of the eight masked
+ * symbols and scoring it in separate passes, a byte a module (mask.c, Mask_mask): 70-130 us
+ * a code, a tenth of a licence's whole time (bench/README.md). Debian builds the library
+ * with its tests, so its internals are exported (QRcode_encodeMask,
+ * Split_splitStringToQRinput; STATIC_IN_RELEASE is empty). Here the symbol is made once with
+ * mask 0 and all eight masks are scored together, one byte a module holding the module under
+ * each mask (bit m: mask m), with libqrencode 4.1.1's rules as mask.c writes them (its
+ * runs, its dark-ratio rounding, the first lowest score wins), so the same mask and the same
+ * bytes come out: tests/unit/test_ofd_qr_encode.c compares them on thousands of inputs.
+ * Where the internals are missing (the weak references are NULL) or the library is not 4.x,
+ * the public calls do it all, as before. */
+#include "ofd/ofd_qr_encode.h"
+#include "sc_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Not in qrencode.h: exported by Debian's build (see above), NULL where not. */
+extern QRcode *QRcode_encodeMask(QRinput *input, int mask) __attribute__((weak));
+extern int Split_splitStringToQRinput(const char *string, QRinput *input, QRencodeMode hint,
+                                      int casesensitive) __attribute__((weak));
+
+static const char *const ecl_names[] = { "L", "M", "Q", "H" };
+
+/* Format information (BCH-coded level and mask, already XORed with 0x5412) by level and mask:
+ * libqrencode's qrspec.c table, the values of ISO/IEC 18004 Table C.1. */
+static const uint16_t format_info[4][8] = {
+    { 0x77c4, 0x72f3, 0x7daa, 0x789d, 0x662f, 0x6318, 0x6c41, 0x6976 },
+    { 0x5412, 0x5125, 0x5e7c, 0x5b4b, 0x45f9, 0x40ce, 0x4f97, 0x4aa0 },
+    { 0x355f, 0x3068, 0x3f31, 0x3a06, 0x24b4, 0x2183, 0x2eda, 0x2bed },
+    { 0x1689, 0x13be, 0x1ce7, 0x19d0, 0x0762, 0x0255, 0x0d0c, 0x083b },
+};
+
+#define QR_WIDTH_MAX 177     /* version 40 */
+
+/* mask.c's penalty weights */
+enum { QR_N1 = 3, QR_N2 = 3, QR_N3 = 40, QR_N4 = 10 };
+
+int sc__ofd_qr_fast_available(void)
+{
+    int major = 0, minor = 0, micro = 0;
+
+    if (QRcode_encodeMask == NULL || Split_splitStringToQRinput == NULL)
+        return 0;
+    QRcode_APIVersion(&major, &minor, &micro);
+    return major == 4;
+}
+
+/* Bit m: module (x, y) is flipped by mask m (libqrencode's mask expression is 0). Every
+ * expression repeats every 6 columns and 12 rows. */
+static uint8_t flips(unsigned x, unsigned y)
+{
+    unsigned e[8] = { (x + y) & 1, y & 1, x % 3, (x + y) % 3, ((y / 2) + (x / 3)) & 1,
+                      ((x * y) & 1) + (x * y) % 3, (((x * y) & 1) + (x * y) % 3) & 1,
+                      (((x * y) % 3) + ((x + y) & 1)) & 1 };
+    uint8_t b = 0;
+
+    for (unsigned m = 0; m < 8; m++)
+        b |= (uint8_t)((e[m] == 0) << m);
+    return b;
+}
+
+/* Where bit k (0..14) of the format information goes: twice, as mask.c's
+ * Mask_writeFormatInformation puts it. */
+static void format_pos(size_t w, unsigned k, size_t pos[2])
+{
+    if (k < 8) {
+        pos[0] = w * 8 + w - 1 - k;
+        pos[1] = k < 6 ? w * k + 8 : w * (k + 1) + 8;
+    } else {
+        unsigned i = k - 8;
+        pos[0] = w * (w - 7 + i) + 8;
+        pos[1] = i == 0 ? w * 8 + 7 : w * 8 + 6 - i;
+    }
+}
+
+/* Bits 0..7 of v to the low bit of bytes 0..7 (nibble copies 7 bits apart cannot carry). */
+static uint64_t spread(unsigned v)
+{
+    return ((v & 0x0f) * 0x00204081ull & 0x01010101ull) |
+           (((v >> 4) * 0x00204081ull & 0x01010101ull) << 32);
+}
+
+/* Adds the eight byte lanes of acc (each < 256) to sum[0..7]. */
+static void lanes_add(uint64_t acc, long sum[8])
+{
+    for (unsigned m = 0; m < 8; m++)
+        sum[m] += (long)((acc >> (8 * m)) & 0xff);
+}
+
+/* mask.c's Mask_calcN1N3 on one line's runs, as written there: runs alternate light, dark
+ * (a line starting dark has a -1 light run first); N1 for each run of 5 or more, N3 for a
+ * dark 1:1:3:1:1 with 4 light modules (or the line's end) on either side. */
+static long n1n3(const int *run, int len)
+{
+    long d = 0;
+
+    for (int i = 0; i < len; i++) {
+        if (run[i] >= 5)
+            d += QR_N1 + (run[i] - 5);
+        if ((i & 1) && i >= 3 && i < len - 2 && run[i] % 3 == 0) {
+            int f = run[i] / 3;
+            if (run[i - 2] == f && run[i - 1] == f && run[i + 1] == f && run[i + 2] == f) {
+                if (i == 3 || run[i - 3] >= 4 * f)
+                    d += QR_N3;
+                else if (i + 4 >= len || run[i + 3] >= 4 * f)
+                    d += QR_N3;
+            }
+        }
+    }
+    return d;
+}
+
+/* N1 and N3 of bit m over the w lines of w modules at line[0..w-1] (rows, or the transposed
+ * matrix's rows for the columns). run: w + 1 ints. */
+static long lines_score(const uint8_t *mx, size_t w, unsigned m, int *run)
+{
+    long d = 0;
+
+    for (size_t l = 0; l < w; l++) {
+        const uint8_t *p = mx + l * w;
+        unsigned prev = (p[0] >> m) & 1;
+        int head = 0;
+        if (prev)
+            run[head++] = -1;
+        run[head] = 1;
+        for (size_t x = 1; x < w; x++) {
+            unsigned b = (p[x] >> m) & 1;
+            if (b != prev) {
+                run[++head] = 1;
+                prev = b;
+            } else {
+                run[head]++;
+            }
+        }
+        d += n1n3(run, head + 1);
+    }
+    return d;
+}
+
+/* The first mask with the lowest score, mask.c's rules: the dark ratio in whole percent,
+ * N2 for every 2 x 2 block of one colour, N1 and N3 over rows and columns. mx: the module
+ * under mask m in bit m; tr: room for its transpose; run: w + 1 ints. */
+static unsigned best_mask(const uint8_t *mx, uint8_t *tr, size_t w, int *run)
+{
+    long dark[8] = { 0 }, n2[8] = { 0 }, best = -1;
+    long w2 = (long)(w * w);
+    unsigned pick = 0;
+
+    for (size_t y = 0; y < w; y++) {          /* lanes hold < 256: added up a row at a time */
+        const uint8_t *p = mx + y * w;
+        uint64_t a = 0, b = 0;
+        for (size_t x = 0; x < w; x++) {
+            a += spread(p[x]);
+            tr[x * w + y] = p[x];
+            if (y > 0 && x > 0) {
+                unsigned all = p[x] & p[x - 1] & p[x - w] & p[x - w - 1];
+                unsigned any = p[x] | p[x - 1] | p[x - w] | p[x - w - 1];
+                b += spread((all | ~any) & 0xff);
+            }
+        }
+        lanes_add(a, dark);
+        lanes_add(b, n2);
+    }
+    for (unsigned m = 0; m < 8; m++) {
+        long ratio = (200 * dark[m] + w2) / w2 / 2;
+        long d = labs(ratio - 50) / 5 * QR_N4 + n2[m] * QR_N2;
+        d += lines_score(mx, w, m, run) + lines_score(tr, w, m, run);
+        if (best < 0 || d < best) {
+            best = d;
+            pick = m;
+        }
+    }
+    return pick;
+}
+
+/* Codes up to 61 modules wide (version 11; a licence's is version 4-8) are scored a line at
+ * a time as 64-bit sets, which gives the same figures as the runs above in a sixth of the
+ * time: bit x + 1 is module x, and bit 0 and the bits past the line are the light outside,
+ * so shifts bring light modules in at both ends. */
+#define QR_BITS_MAX 61
+
+static uint64_t shr(uint64_t v, unsigned k) { return k < 64 ? v >> k : 0; }
+static uint64_t shl(uint64_t v, unsigned k) { return k < 64 ? v << k : 0; }
+
+/* out[m]: bit m of line[0..w-1] as a set. The multiply gathers the low bits of eight bytes
+ * into the top byte (each lands on its own bit, nothing carries). */
+static void gather(const uint8_t *line, size_t w, uint64_t out[8])
+{
+    uint8_t tmp[64] = { 0 };
+
+    memcpy(tmp, line, w);
+    for (unsigned m = 0; m < 8; m++)
+        out[m] = 0;
+    for (unsigned k = 0; k < w; k += 8) {
+        uint64_t v = 0;
+        for (unsigned j = 0; j < 8; j++)
+            v |= (uint64_t)tmp[k + j] << (8 * j);
+        for (unsigned m = 0; m < 8; m++)
+            out[m] |= shl(((v >> m) & 0x0101010101010101ull) * 0x0102040810204080ull >> 56,
+                          k + 1);
+    }
+}
+
+/* AND of v >> j for j < k: bit b set where the k bits from b up are all set. */
+static uint64_t all_k(uint64_t v, unsigned k)
+{
+    uint64_t a = v;
+
+    for (unsigned j = 1; j < k; j++)
+        a &= shr(v, j);
+    return a;
+}
+
+/* N1 and N3 of one line (n1n3()'s figure). N1: a run of n >= 5 is n - 4 windows of five
+ * alike, and N1 - 1 more for its start. N3: the dark 1:1:3:1:1 pattern at scale f, exactly
+ * (light or the outside just before and after it), with its 4f neighbours on one side all
+ * light or outside (mask.c counts a pattern that is the line's first or last dark one
+ * whatever lies before or after it: the same as those neighbours being light). */
+static long line_bits(uint64_t r, size_t w)
+{
+    const uint64_t in = ((1ull << w) - 1) << 1, lr = ~r & in;
+    uint64_t e = ~(r ^ (r >> 1)) & in & (in >> 1), e4 = all_k(e, 4);
+    long d = __builtin_popcountll(e4) + (QR_N1 - 1) * __builtin_popcountll(e4 & ~(e << 1));
+
+    for (unsigned f = 1; 7 * f <= w; f++) {
+        uint64_t d3 = all_k(r, 3 * f), df, lf, match, before = 0, after = 0;
+        if (d3 == 0)                         /* no longer dark run for a larger f either */
+            break;
+        df = all_k(r, f);
+        lf = all_k(lr, f);
+        match = df & shr(lf, f) & shr(d3, 2 * f) & shr(lf, 5 * f) & shr(df, 6 * f) &
+                ~(r << 1) & ~shr(r, 7 * f);
+        if (match == 0)
+            continue;
+        for (unsigned k = 1; k <= 4 * f; k++) {
+            before |= shl(r, k);
+            after |= shr(r, 7 * f + k - 1);
+        }
+        d += QR_N3 * __builtin_popcountll(match & (~before | ~after));
+    }
+    return d;
+}
+
+/* best_mask() for w <= QR_BITS_MAX: the same score, from row and column sets. */
+static unsigned best_mask_bits(const uint8_t *mx, const uint8_t *tr, size_t w)
+{
+    const uint64_t in = ((1ull << w) - 1) << 1, pairs = in & (in >> 1);
+    uint64_t prev[8] = { 0 }, cur[8];
+    long d[8] = { 0 }, dark[8] = { 0 }, w2 = (long)(w * w), best = -1;
+    unsigned pick = 0;
+
+    for (size_t y = 0; y < w; y++) {
+        gather(mx + y * w, w, cur);
+        for (unsigned m = 0; m < 8; m++) {
+            uint64_t a = prev[m], b = cur[m];
+            dark[m] += __builtin_popcountll(b);
+            d[m] += line_bits(b, w);
+            if (y > 0) {
+                uint64_t all = a & b & (a >> 1) & (b >> 1);
+                uint64_t none = ~(a | b | (a >> 1) | (b >> 1));
+                d[m] += QR_N2 * __builtin_popcountll((all | none) & pairs);
+            }
+            prev[m] = b;
+        }
+        gather(tr + y * w, w, cur);
+        for (unsigned m = 0; m < 8; m++)
+            d[m] += line_bits(cur[m], w);
+    }
+    for (unsigned m = 0; m < 8; m++) {
+        long ratio = (200 * dark[m] + w2) / w2 / 2;
+        d[m] += labs(ratio - 50) / 5 * QR_N4;
+        if (best < 0 || d[m] < best) {
+            best = d[m];
+            pick = m;
+        }
+    }
+    return pick;
+}
+
+/* q (made with mask 0) remasked with the best mask, in place. */
+static int remask(QRcode *q, QRecLevel level, sc_err *err)
+{
+    size_t w = (size_t)q->width, n = w * w, pos[2];
+    uint8_t row_flips[12][6], *mx, *tr;
+    int run[QR_WIDTH_MAX + 1];
+    unsigned m;
+
+    if (w < 21 || w > QR_WIDTH_MAX)
+        return sc_err_set(err, SC_EINVAL, "libqrencode made a %zu-module code", w);
+    if ((mx = sc__malloc(2 * n, err)) == NULL)
+        return SC_ENOMEM;
+    tr = mx + n;
+    for (unsigned y = 0; y < 12; y++)
+        for (unsigned x = 0; x < 6; x++)
+            row_flips[y][x] = flips(x, y);
+    /* each data module under every mask: unmask 0, then each mask's flips (bit 7 of
+     * libqrencode's byte marks a function module, which no mask touches) */
+    for (size_t y = 0, i = 0; y < w; y++)
+        for (size_t x = 0; x < w; x++, i++) {
+            uint8_t v = q->data[i], f = row_flips[y % 12][x % 6];
+            if (v & 0x80)
+                mx[i] = (v & 1) ? 0xff : 0;
+            else
+                mx[i] = (uint8_t)((((v ^ f) & 1) ? 0xff : 0) ^ f);
+        }
+    for (unsigned k = 0; k < 15; k++) {
+        uint8_t b = 0;
+        for (m = 0; m < 8; m++)
+            b |= (uint8_t)(((format_info[level][m] >> k) & 1) << m);
+        format_pos(w, k, pos);
+        mx[pos[0]] = mx[pos[1]] = b;
+    }
+    if (w <= QR_BITS_MAX) {
+        for (size_t y = 0; y < w; y++)
+            for (size_t x = 0; x < w; x++)
+                tr[x * w + y] = mx[y * w + x];
+        m = best_mask_bits(mx, tr, w);
+    } else {
+        m = best_mask(mx, tr, w, run);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(q->data[i] & 0x80))
+            q->data[i] = (uint8_t)((q->data[i] & ~1u) | ((mx[i] >> m) & 1));
+    for (unsigned k = 0; k < 15; k++) {
+        format_pos(w, k, pos);
+        q->data[pos[0]] = q->data[pos[1]] =
+            (uint8_t)(0x84 | ((format_info[level][m] >> k) & 1));
+    }
+    free(mx);
+    return 0;
+}
+
+/* The public calls' steps with mask 0 (QRcode_encodeString: Split_splitStringToQRinput;
+ * QRcode_encodeData: one 8-bit segment), then remask(). NULL with errno as they set it. */
+static QRcode *encode_fast(const uint8_t *data, size_t len, const char *str, QRecLevel level,
+                           sc_err *err, int *rc)
+{
+    QRinput *in = QRinput_new2(0, level);
+    QRcode *q = NULL;
+
+    if (in != NULL &&
+        (str != NULL ? Split_splitStringToQRinput(str, in, QR_MODE_8, 1)
+                     : QRinput_append(in, QR_MODE_8, (int)len, data)) == 0)
+        q = QRcode_encodeMask(in, 0);
+    QRinput_free(in);
+    if (q != NULL && (*rc = remask(q, level, err)) != 0) {
+        QRcode_free(q);
+        return NULL;
+    }
+    return q;
+}
+
+int sc__ofd_qr_encode(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, int fast,
+                      QRcode **out, sc_err *err)
+{
+    QRecLevel level = (QRecLevel)((int)QR_ECLEVEL_L + (int)ecl);
+    int nul = memchr(data, 0, len) != NULL, rc = 0;
+    char *str = NULL;
+
+    *out = NULL;
+    if ((unsigned)ecl > (unsigned)SC_OFD_QR_H || len == 0 || len > INT32_MAX)
+        return sc_err_set(err, SC_EINVAL, "QR code: no data, too much, or no such level");
+    if (!nul) {
+        if ((str = sc__malloc(len + 1, err)) == NULL)
+            return SC_ENOMEM;
+        memcpy(str, data, len);
+        str[len] = '\0';
+    }
+    errno = 0;
+    if (fast && sc__ofd_qr_fast_available())
+        *out = encode_fast(data, len, str, level, err, &rc);
+    else
+        *out = nul ? QRcode_encodeData((int)len, data, 0, level)
+                   : QRcode_encodeString(str, 0, level, QR_MODE_8, 1);
+    free(str);
+    if (*out != NULL)
+        return 0;
+    if (rc != 0)
+        return rc;
+    if (errno == ERANGE)
+        return sc_err_set(err, SC_ELIMIT, "%zu bytes do not fit a QR code (version 40) at "
+                          "level %s; shorten the data or use a lower level", len,
+                          ecl_names[ecl]);
+    if (errno == ENOMEM)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    return sc_err_set(err, SC_EINVAL, "libqrencode refused the data (errno %d)", errno);
+}
