@@ -286,6 +286,11 @@ static void sign_ofd__refuses_bad_inputs_before_writing(void **state)
                    "encrypted entries: OFD entry \"Doc_0/Res/secret.bin\": encrypted");
     refused_repack(doc, len, NULL, "Doc_0/a\001b.xml", "x", 0, SC_EUNSUPPORTED,
                    "control character 0x01");
+    /* UTF-8 that XML 1.0 has no character for: refused by name, before anything is signed */
+    refused_repack(doc, len, NULL, "Doc_0/a\xef\xbf\xbe.xml", "x", 0, SC_EUNSUPPORTED,
+                   "character U+FFFE (XML cannot carry it)");
+    refused_repack(doc, len, NULL, "Doc_0/a\xed\xa0\x80.xml", "x", 0, SC_EUNSUPPORTED,
+                   "not UTF-8");
     refused_repack(doc, len, NULL, "Doc_0/Signs/Signatures.xml", "<x/>", 0, SC_EFORMAT,
                    "Doc_0/Signs/Signatures.xml exists but OFD.xml does not name it");
 
@@ -316,6 +321,9 @@ static void sign_ofd__refuses_bad_inputs_before_writing(void **state)
     p = base(SC_OFD_PLACE_PAGE_XY);
     p.provider = "a\tb";
     refused(doc, len, &p, SC_EINVAL, "Provider: ");
+    p = base(SC_OFD_PLACE_PAGE_XY);
+    p.company = "a\xef\xbf\xbf";
+    refused(doc, len, &p, SC_EINVAL, "Provider: \"a\xef\xbf\xbf\": character U+FFFF");
     free(doc);
 }
 

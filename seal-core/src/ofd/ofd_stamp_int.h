@@ -82,14 +82,14 @@ typedef struct sc__ofd_sigxml {
     const char *seal_loc, *value_loc;
 } sc__ofd_sigxml;
 
-/* Signature.xml bytes (XSD order, UTF-8, one line after the declaration); parsed again
- * before it is returned. Entry names must have passed sc__ofd_xml_name_ok.
- * @return 0, SC_EFORMAT (the result does not parse: a character XML forbids), SC_ELIMIT
- *         (over SC_OFD_MAX_XML), SC_ENOMEM */
+/* Signature.xml bytes (XSD order, UTF-8, one line after the declaration). Every string in s
+ * is checked with sc__ofd_xml_name_ok first.
+ * @return 0, SC_EUNSUPPORTED (a string XML cannot carry), SC_ELIMIT (over SC_OFD_MAX_XML),
+ *         SC_ENOMEM */
 int sc__ofd_sigxml_build(const sc__ofd_sigxml *s, uint8_t **out, size_t *outlen, sc_err *err);
 
-/* 0 when s can stand in an XML attribute (UTF-8, no control characters), else
- * SC_EUNSUPPORTED quoting it. */
+/* 0 when s can stand in an XML attribute or element (UTF-8 as RFC 3629 has it, XML 1.0
+ * characters only, and no control characters), else SC_EUNSUPPORTED quoting it. */
 int sc__ofd_xml_name_ok(const char *name, sc_err *err);
 
 #endif
