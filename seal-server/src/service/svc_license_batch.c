@@ -4,12 +4,12 @@
  * loaded once, rows already issued and rows the template refuses sorted out first, serials
  * for the rest taken in one statement, then licences drawn and sealed with no transaction
  * open (on one thread per CPU, up to MAKERS) and committed GROUP at a time, each with its
- * audit record (fail closed per group), a group committing while the next is made.
+ * audit record (fail closed per group), the makers going on with the next groups while one
+ * commits.
  * Not here: one licence, re-issue (svc_license.c). */
 #include "service_int.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,79 +90,111 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
     }
 }
 
-/* Drawing and sealing a group's licences on several threads: each takes the next slot. */
-typedef struct maker {
+/* Drawing and sealing on several threads while the caller commits: makers take the rows to
+ * issue in order, slot k of todo[] going to lics[k % RING]; the caller commits group g (slots
+ * g * GROUP ...) once all its slots are made, clears them, and so lets the makers into the
+ * next RING / GROUP - 1 groups' slots. No barrier between groups: a maker never waits for a
+ * commit unless it is that far ahead, so the CPUs stay busy through the commits' syncfs and
+ * SQLite work (with a barrier a group, the CPUs idled ~8% of a batch's time). */
+#define RING (3 * GROUP)
+#define MAKERS 8
+
+typedef struct lic_pipe {
     ss_svc *svc;
     const svc_lic_ctx *c;
-    ss_svc_lic_req one;           /* the request; batch_row set per row */
+    const ss_svc_lic_req *req;
     const ss_svc_lic_row *rows;
-    const size_t *idx;            /* the group's rows */
-    size_t n;
-    int64_t serial;               /* the group's first serial: slot k gets serial + k */
+    const size_t *todo;           /* the rows to issue */
+    size_t m;
+    int64_t serial;               /* slot k gets serial + k */
     int64_t first_row, now;
-    ss_license *lics;             /* slot k; zzbs "" when it failed */
+    ss_license *lics;             /* RING slots; zzbs "" when the licence failed */
     ss_svc_lic_result *results;
-    _Atomic size_t next;
-} maker;
+    pthread_mutex_t mu;
+    pthread_cond_t room, made;    /* makers wait for room, the committer for a group */
+    size_t next;                  /* the next slot to take */
+    size_t committed;             /* groups committed and cleared */
+    size_t done[RING / GROUP];    /* slots made in the group each part of the ring holds */
+} lic_pipe;
 
-static void *make_slots(void *arg)
+static size_t group_size(const lic_pipe *p, size_t g)
 {
-    maker *m = arg;
-    size_t k;
-
-    while ((k = atomic_fetch_add(&m->next, 1)) < m->n) {
-        size_t i = m->idx[k];
-        ss_svc_lic_req one = m->one;
-        sc_err e = SC_ERR_INIT;
-        int rc;
-        one.batch_row = m->first_row + (int64_t)i;
-        /* the files are flushed together before the commit (commit_group) */
-        if ((rc = svc__lic_make(m->svc, m->c, &one, m->rows[i].kv, m->rows[i].n,
-                                m->serial + (int64_t)k, 1, m->now, 1, &m->lics[k], NULL, NULL,
-                                &e)) != 0)
-            set_result(&m->results[i], rc, &e);
-    }
-    return NULL;
+    return p->m - g * GROUP < GROUP ? p->m - g * GROUP : GROUP;
 }
 
-/* make_slots on up to MAKERS threads (one per CPU) started in the background, so that the
- * caller commits the group before while they draw and seal this one: the commit's syncfs and
- * SQLite work were a fifth of a batch's time with the CPUs idle. When no thread can be
- * started the group is made here and now. */
-#define MAKERS 8
-typedef struct makers {
-    pthread_t t[MAKERS];
-    size_t started;
-} makers;
+static void make_slot(lic_pipe *p, size_t k)
+{
+    size_t i = p->todo[k];
+    ss_svc_lic_req one = *p->req;
+    sc_err e = SC_ERR_INIT;
+    int rc;
 
-static void make_start(maker *m, makers *ms)
+    one.batch_row = p->first_row + (int64_t)i;
+    /* the files are flushed together before the commit (commit_group) */
+    if ((rc = svc__lic_make(p->svc, p->c, &one, p->rows[i].kv, p->rows[i].n,
+                            p->serial + (int64_t)k, 1, p->now, 1, &p->lics[k % RING], NULL,
+                            NULL, &e)) != 0)
+        set_result(&p->results[i], rc, &e);
+}
+
+static void *maker(void *arg)
+{
+    lic_pipe *p = arg;
+
+    for (;;) {
+        size_t k;
+        pthread_mutex_lock(&p->mu);
+        while (p->next < p->m && p->next >= p->committed * GROUP + RING)
+            pthread_cond_wait(&p->room, &p->mu);
+        if (p->next >= p->m) {
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
+        }
+        k = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        make_slot(p, k);
+        pthread_mutex_lock(&p->mu);
+        if (++p->done[k / GROUP % (RING / GROUP)] == group_size(p, k / GROUP))
+            pthread_cond_signal(&p->made);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Makes and commits every group; started makers, or this thread alone when none starts. */
+static void run_lic_pipe(lic_pipe *p)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t want = cpus < 1 ? 1 : cpus > MAKERS ? MAKERS : (size_t)cpus;
+    size_t want = cpus < 1 ? 1 : cpus > MAKERS ? MAKERS : (size_t)cpus, started = 0;
+    pthread_t t[MAKERS];
 
-    if (want > m->n)
-        want = m->n;
-    atomic_store(&m->next, 0);
-    ms->started = 0;
-    while (ms->started < want && pthread_create(&ms->t[ms->started], NULL, make_slots, m) == 0)
-        ms->started++;
-    if (ms->started == 0)
-        make_slots(m);
-}
-
-static void make_join(makers *ms)
-{
-    for (size_t i = 0; i < ms->started; i++)
-        pthread_join(ms->t[i], NULL);
-    ms->started = 0;
-}
-
-/* Group k / GROUP of the m rows to issue (todo) for m's maker; serials follow the rows. */
-static void set_group(maker *mk, const size_t *todo, size_t m, size_t k, int64_t serial)
-{
-    mk->idx = &todo[k];
-    mk->n = m - k < GROUP ? m - k : GROUP;
-    mk->serial = serial + (int64_t)k;
+    if (want > p->m)
+        want = p->m;
+    while (started < want && pthread_create(&t[started], NULL, maker, p) == 0)
+        started++;
+    for (size_t g = 0; g * GROUP < p->m; g++) {
+        size_t n = group_size(p, g), part = g % (RING / GROUP);
+        ss_license *lics = &p->lics[part * GROUP];
+        if (started == 0)
+            for (size_t k = g * GROUP; k < g * GROUP + n; k++)
+                make_slot(p, k);
+        else {
+            pthread_mutex_lock(&p->mu);
+            while (p->done[part] < n)
+                pthread_cond_wait(&p->made, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n, p->first_row,
+                     p->now, p->results);
+        for (size_t j = 0; j < n; j++)
+            ss_license_clear(&lics[j]);
+        pthread_mutex_lock(&p->mu);
+        p->done[part] = 0;
+        p->committed = g + 1;
+        pthread_cond_broadcast(&p->room);
+        pthread_mutex_unlock(&p->mu);
+    }
+    for (size_t i = 0; i < started; i++)
+        pthread_join(t[i], NULL);
 }
 
 /* The rows an earlier run of the batch issued, from one query: results[row - first] filled
@@ -216,8 +248,6 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
                      ss_svc_lic_result *results, ss_svc_lic_summary *summary, sc_err *err)
 {
     svc_lic_ctx c;
-    maker mk[2];
-    makers ms[2] = { { .started = 0 }, { .started = 0 } };
     ss_license *lics = NULL;
     size_t *todo = NULL, m = 0;
     int64_t now = svc__now(svc), serial = 0;
@@ -225,7 +255,6 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
     int rc;
 
     memset(&c, 0, sizeof(c));
-    memset(mk, 0, sizeof(mk));
     if (summary != NULL)
         memset(summary, 0, sizeof(*summary));
     if ((rc = check_batch(actor, req, first_row, rows, n, results, err)) != 0)
@@ -234,7 +263,7 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
     if ((rc = svc__lic_open(svc, actor, req->type_code, req->es_id, now, &c, err)) != 0)
         goto out;
     if ((todo = malloc(n * sizeof(*todo))) == NULL ||
-        (lics = calloc(2 * GROUP, sizeof(*lics))) == NULL) {
+        (lics = calloc(RING, sizeof(*lics))) == NULL) {
         rc = sc_err_set(err, SC_ENOMEM, "licence batch: out of memory");
         goto out;
     }
@@ -260,32 +289,15 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
         m = 0;
         rc = 0;
     }
-    /* group g is made by mk[g % 2] while group g - 1 commits; slots of a committed group
-     * are cleared before its maker takes group g + 1 */
-    for (size_t h = 0; h < 2; h++) {
-        mk[h].svc = svc;
-        mk[h].c = &c;
-        mk[h].one = *req;
-        mk[h].rows = rows;
-        mk[h].first_row = first_row;
-        mk[h].now = now;
-        mk[h].lics = &lics[h * GROUP];
-        mk[h].results = results;
-    }
-    for (size_t k = 0, g = 0; k < m; k += GROUP, g++) {
-        maker *cur = &mk[g % 2], *next = &mk[(g + 1) % 2];
-        if (k == 0) {
-            set_group(cur, todo, m, 0, serial);
-            make_start(cur, &ms[0]);
-        }
-        make_join(&ms[g % 2]);
-        if (k + GROUP < m) {
-            set_group(next, todo, m, k + GROUP, serial);
-            make_start(next, &ms[(g + 1) % 2]);
-        }
-        commit_group(svc, &c, req, cur->lics, cur->idx, cur->n, first_row, now, results);
-        for (size_t j = 0; j < cur->n; j++)
-            ss_license_clear(&cur->lics[j]);
+    if (m > 0) {
+        lic_pipe p = { .svc = svc, .c = &c, .req = req, .rows = rows, .todo = todo, .m = m,
+                   .serial = serial, .first_row = first_row, .now = now, .lics = lics,
+                   .results = results, .mu = PTHREAD_MUTEX_INITIALIZER,
+                   .room = PTHREAD_COND_INITIALIZER, .made = PTHREAD_COND_INITIALIZER };
+        run_lic_pipe(&p);
+        pthread_mutex_destroy(&p.mu);
+        pthread_cond_destroy(&p.room);
+        pthread_cond_destroy(&p.made);
     }
 out:
     for (size_t i = 0; rc == 0 && summary != NULL && i < n; i++) {
