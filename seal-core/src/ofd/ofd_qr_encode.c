@@ -10,7 +10,7 @@
  * each mask (bit m: mask m), with libqrencode 4.1.1's rules as mask.c writes them (its
  * runs, its dark-ratio rounding, the first lowest score wins), so the same mask and the same
  * bytes come out: tests/unit/test_ofd_qr_encode.c compares them on thousands of inputs.
- * Where the internals are missing (the weak references are NULL) or the library is not 4.x,
+ * Where the internals are missing (the weak references are NULL) or the library is not 4.1,
  * the public calls do it all, as before. */
 #include "ofd/ofd_qr_encode.h"
 #include "sc_int.h"
@@ -46,8 +46,10 @@ int sc__ofd_qr_fast_available(void)
 
     if (QRcode_encodeMask == NULL || Split_splitStringToQRinput == NULL)
         return 0;
+    /* the scoring copied here is 4.1's; another version may score otherwise and, with the
+     * same internals, silently pick another mask than its public call would */
     QRcode_APIVersion(&major, &minor, &micro);
-    return major == 4;
+    return major == 4 && minor == 1;
 }
 
 /* Bit m: module (x, y) is flipped by mask m (libqrencode's mask expression is 0). Every

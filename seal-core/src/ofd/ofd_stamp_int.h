@@ -89,7 +89,7 @@ typedef struct sc__ofd_sigxml {
 int sc__ofd_sigxml_build(const sc__ofd_sigxml *s, uint8_t **out, size_t *outlen, sc_err *err);
 
 /* 0 when s can stand in an XML attribute or element (UTF-8 as RFC 3629 has it, XML 1.0
- * characters only, and no control characters), else SC_EUNSUPPORTED quoting it. */
+ * characters only, none below U+0020 and no DEL), else SC_EUNSUPPORTED quoting it. */
 int sc__ofd_xml_name_ok(const char *name, sc_err *err);
 
 #endif
