@@ -469,6 +469,55 @@ int cmd_license_status(int argc, char **argv)
 
 /* ---- license seal: stamping existing licence files --------------------------------------- */
 
+/* Answers without a usable reply (network, TLS, 5xx) in a row after which the server is
+ * taken as down: one 5xx is that file's, three are the server's. */
+#define SEAL_DOWN_AFTER 3
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    return slash != NULL ? slash + 1 : path;
+}
+
+typedef struct named {
+    const char *path;
+    size_t i;                     /* its place on the command line */
+} named;
+
+static int cmp_base(const void *a, const void *b)
+{
+    const named *x = a, *y = b;
+    int c = strcmp(base_name(x->path), base_name(y->path));
+
+    return c != 0 ? c : x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Two inputs that would be written as one DIR/<name>: the second would be skipped as
+ * "already there", unsealed. Refused before anything is sent; 0 when there are none. */
+static int same_names(const char *prog, const char *dir, char **files, size_t n)
+{
+    named *v = malloc(n * sizeof(*v));
+    int rc = 0;
+
+    if (v == NULL) {
+        tool_errorf(prog, "out of memory");
+        return EXIT_FAILED;
+    }
+    for (size_t i = 0; i < n; i++)
+        v[i] = (named){ files[i], i };
+    qsort(v, n, sizeof(*v), cmp_base);
+    for (size_t i = 1; i < n && rc == 0; i++)
+        if (strcmp(base_name(v[i - 1].path), base_name(v[i].path)) == 0) {
+            tool_errorf(prog, "%s and %s would both be written as %s/%s: seal them in separate "
+                        "runs or into separate directories", v[i - 1].path, v[i].path, dir,
+                        base_name(v[i].path));
+            rc = EXIT_USAGE;
+        }
+    free(v);
+    return rc;
+}
+
 int cmd_license_seal(int argc, char **argv)
 {
     static const char *prog = "sealctl license seal";
@@ -478,14 +527,17 @@ int cmd_license_seal(int argc, char **argv)
         "Stamps the seal onto existing unsealed licence files (存量证照批量加盖) at the type's\n"
         "seal position, one request each (role operator, with a signing grant for the seal);\n"
         "a file carrying licence metadata must be consistent and of that type. Writes\n"
-        "DIR/<name of IN>; a file already there is skipped. Exit 1 when any file failed.\n";
+        "DIR/<name of IN>; a file already there is skipped, two inputs with one name are\n"
+        "refused. A file the server fails (5xx) is counted failed and the run goes on; three\n"
+        "in a row end it. Exit 1 when any file failed, 3 when the server was taken as down.\n";
     static const struct option opts[] = { REMOTE_OPTIONS, { "type", 1, NULL, 't' },
         { "es-id", 1, NULL, 'e' }, { "out", 1, NULL, 'o' }, { "progress", 0, NULL, RO_PROGRESS },
         { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
     remote_opts ro = { 0 };
     struct issue_args a = { 0 };
     char *qt = NULL, *qe = NULL, path[512], out[4096];
-    size_t done = 0, failed = 0, skipped = 0, total;
+    size_t done = 0, failed = 0, skipped = 0, total, streak = 0;
+    int down = 0;
     remote_bar bar;
     remote *r = NULL;
     struct stat sb;
@@ -501,6 +553,8 @@ int cmd_license_seal(int argc, char **argv)
         tool_errorf(prog, "--out %s: not a directory", a.out);
         return EXIT_USAGE;
     }
+    if ((rc = same_names(prog, a.out, &argv[optind], (size_t)(argc - optind))) != 0)
+        return rc;
     qt = remote_escape(a.type);
     qe = remote_escape(a.es_id);
     if (qt == NULL || qe == NULL ||
@@ -513,7 +567,7 @@ int cmd_license_seal(int argc, char **argv)
     total = (size_t)(argc - optind);
     remote_bar_start(&bar, ro.progress, total, "sealing");
     for (int i = optind; i < argc; i++, remote_bar_set(&bar, ++done)) {
-        const char *base = strrchr(argv[i], '/') != NULL ? strrchr(argv[i], '/') + 1 : argv[i];
+        const char *base = base_name(argv[i]);
         sc_err err = SC_ERR_INIT;
         if (*base == '\0' ||
             (size_t)snprintf(out, sizeof(out), "%s/%s", a.out, base) >= sizeof(out)) {
@@ -529,16 +583,23 @@ int cmd_license_seal(int argc, char **argv)
             skipped++;
             continue;
         }
-        if (remote_post_file(r, path, "application/ofd", argv[i], out, &err) != 0) {
-            remote_bar_end(&bar);
-            tool_errorf(prog, "%s: %s", argv[i], err.msg);
-            if (err.code == REMOTE_ESERVER) {   /* no server: the rest would fail alike */
-                failed += total - done;
-                break;
-            }
-            failed++;
-            remote_bar_start(&bar, ro.progress, total, "sealing");
+        if (remote_post_file(r, path, "application/ofd", argv[i], out, &err) == 0) {
+            streak = 0;
+            continue;
         }
+        remote_bar_end(&bar);
+        tool_errorf(prog, "%s: %s", argv[i], err.msg);
+        failed++;
+        streak = err.code == REMOTE_ESERVER ? streak + 1 : 0;
+        if (streak == SEAL_DOWN_AFTER) {      /* the rest would fail alike */
+            tool_errorf(prog, "three answers in a row failed: the server is taken as down; the "
+                        "%zu files not sent count as failed (run again: sealed files are kept)",
+                        total - done - 1);
+            failed += total - done - 1;
+            down = 1;
+            break;
+        }
+        remote_bar_start(&bar, ro.progress, total, "sealing");
     }
     remote_bar_end(&bar);
     fprintf(stderr, "%s: %zu files: %zu sealed, %zu already there, %zu failed\n", prog, total,
@@ -546,5 +607,5 @@ int cmd_license_seal(int argc, char **argv)
     remote_free(r);
     free(qt);
     free(qe);
-    return failed > 0 ? EXIT_FAILED : EXIT_DONE;
+    return down ? remote_exit(REMOTE_ESERVER) : failed > 0 ? EXIT_FAILED : EXIT_DONE;
 }
