@@ -462,7 +462,7 @@ static void test_license_changes_reissue_idempotent(void **state)
     sf_req q = { .method = "POST", .path = "/api/v1/licenses", .token = NULL,
                  .content_type = "application/json", .header = "Idempotency-Key: lic-k1" };
     sf_resp r;
-    char *body;
+    char *body, *other;
 
     (void)state;
     prepare('Q', es_id, sizeof(es_id));
@@ -483,13 +483,39 @@ static void test_license_changes_reissue_idempotent(void **state)
         assert_int_equal(json_is_true(json_object_get(doc, "replayed")), i);
         json_decref(doc);
     }
-    free(body);
+    /* the key again with another seal: refused, naming what the key issued (review: the
+     * answer echoed the new request's seal as if that licence had been issued with it) */
+    doc = json_pack("{s:s,s:s,s:o}", "type", TYPE, "es_id", "33000020269999", "row",
+                    row(NULL, NULL));
+    other = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    q.body = other;
+    q.body_len = strlen(other);
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
+    free(other);
+    assert_int_equal(r.status, 409);
+    assert_non_null(strstr(r.body, id));
+    assert_non_null(strstr(r.body, es_id));
+    assert_non_null(strstr(r.body, "33000020269999"));
+    sf_resp_free(&r);
+    q.body = body;
+    q.body_len = strlen(body);
 
     snprintf(path, sizeof(path), "/api/v1/licenses/%s/suspend", id);
     assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, &doc,
                               "{\"reason\": \"under review\"}"), 200);
     assert_string_equal(sfa_jstr(doc, "status"), "suspended");
     json_decref(doc);
+    /* a retry after the change answers the licence as it is now, not "valid" */
+    assert_int_equal(sf_http(&sfa_srv, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    doc = json_loads(r.body, 0, NULL);
+    sf_resp_free(&r);
+    assert_string_equal(sfa_jstr(doc, "id"), id);
+    assert_string_equal(sfa_jstr(doc, "status"), "suspended");
+    assert_string_equal(sfa_jstr(doc, "es_id"), es_id);
+    json_decref(doc);
+    free(body);
     assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, NULL, NULL), 409);
     snprintf(path, sizeof(path), "/api/v1/licenses/%s/resume", id);
     assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_admin, NULL, &doc, NULL), 200);

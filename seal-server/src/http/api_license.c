@@ -317,15 +317,31 @@ int ss__api_lic_grant_delete(ss_req *req)
 
 /* The answer to an issue or re-issue: 201 (200 when an earlier request made it). */
 static int reply_issued(ss_req *req, const char *id, const char *type, const char *es_id,
-                        const char *replaces, int already)
+                        const char *status, const char *replaces, int already)
 {
     char file[SS_LIC_ID_MAX + 64];
 
     snprintf(file, sizeof(file), "/api/v1/licenses/%s/file", id);
     return ss__api_reply_doc(req, already ? 200 : 201,
                              json_pack("{s:s,s:s?,s:s?,s:s,s:s,s:s?,s:b}", "id", id, "type",
-                                       type, "es_id", es_id, "status", "valid", "file", file,
+                                       type, "es_id", es_id, "status", status, "file", file,
                                        "replaces", replaces, "replayed", already));
+}
+
+/* A replayed issue: the licence as it is now (suspended or revoked since, say), not as the
+ * first answer had it. */
+static int reply_replayed(ss_req *req, ss_svc *svc, const ss_svc_actor *act, const char *id)
+{
+    ss_license l;
+    sc_err err = SC_ERR_INIT;
+    int rc;
+
+    memset(&l, 0, sizeof(l));
+    if ((rc = ss_svc_lic_get(svc, act, id, &l, &err)) != 0)
+        return ss__api_reply_svc(req, rc, &err);
+    rc = reply_issued(req, id, l.type_code, l.es_id, ss_lic_status_name(l.status), NULL, 1);
+    ss_license_clear(&l);
+    return rc;
 }
 
 int ss__api_lic_issue(ss_req *req)
@@ -367,8 +383,10 @@ int ss__api_lic_issue(ss_req *req)
     lr.row_len = n;
     if ((rc = ss_svc_lic_issue(svc, &act, &lr, zzbs, NULL, NULL, &already, &err)) != 0)
         rc = ss__api_reply_svc(req, rc, &err);
+    else if (already)
+        rc = reply_replayed(req, svc, &act, zzbs);
     else
-        rc = reply_issued(req, zzbs, lr.type_code, lr.es_id, NULL, already);
+        rc = reply_issued(req, zzbs, lr.type_code, lr.es_id, "valid", NULL, 0);
 out:
     free(kv);
     json_decref(b);
@@ -539,7 +557,7 @@ int ss__api_lic_reissue(ss_req *req)
     if ((rc = ss_svc_lic_reissue(svc, &act, old, kv, n, &lr, zzbs, NULL, NULL, &err)) != 0)
         rc = ss__api_reply_svc(req, rc, &err);
     else
-        rc = reply_issued(req, zzbs, NULL, NULL, old, 0);
+        rc = reply_issued(req, zzbs, NULL, NULL, "valid", old, 0);
 out:
     free(kv);
     json_decref(b);
