@@ -240,7 +240,7 @@ static void lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice(void **stat
     ss_svc_lic_result *res = calloc(BATCH, sizeof(*res));
     ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "import-2026-03", 0, NULL, NULL, "req-b" };
     ss_svc_lic_summary sum;
-    char first[SS_LIC_ID_MAX + 1];
+    char first[SS_LIC_ID_MAX + 1], es2[SS_ES_ID_MAX + 1];
     struct timespec t0, t1;
 
     assert_true(kv != NULL && no != NULL && rows != NULL && res != NULL);
@@ -290,6 +290,19 @@ static void lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice(void **stat
     assert_int_equal(sum.issued, 1);
     assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 998);
     assert_int_equal(fx_audit_ok(f) > 998, 1);
+    /* the same batch id with another seal: the rows it issued are not reported as issued
+     * with this one; each names the licence it is (review) */
+    fx_make_seal(f, es2);
+    OK(ss_svc_lic_grant_add(f->svc, &f->admin, f->oper.client_id, es2, TYPE, 0, NULL, &err),
+       &err);
+    req.es_id = es2;
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, 2, res, &sum, &err), &err);
+    assert_int_equal(sum.failed, 2);
+    assert_int_equal(sum.already, 0);
+    assert_int_equal(res[0].code, SS_ECONFLICT);
+    assert_non_null(strstr(res[0].msg, first));
+    assert_non_null(strstr(res[0].msg, es2));
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 998);
     free(kv);
     free(no);
     free(rows);

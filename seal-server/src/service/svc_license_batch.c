@@ -198,10 +198,12 @@ static void run_lic_pipe(lic_pipe *p)
 }
 
 /* The rows an earlier run of the batch issued, from one query: results[row - first] filled
- * and marked already. */
+ * and marked already; a row issued with another type or seal than this run's fails with
+ * SS_ECONFLICT naming it (reporting it as issued would say the licence carries this seal). */
 struct before {
     ss_svc_lic_result *results;
     int64_t first;
+    const char *type, *es_id;
 };
 
 static int on_issued_before(void *ctx, const ss_license *l)
@@ -209,6 +211,15 @@ static int on_issued_before(void *ctx, const ss_license *l)
     struct before *b = ctx;
     ss_svc_lic_result *r = &b->results[l->batch_row - b->first];
 
+    if (strcmp(l->type_code, b->type) != 0 ||
+        (b->es_id != NULL && strcmp(l->es_id, b->es_id) != 0)) {
+        r->code = SS_ECONFLICT;
+        snprintf(r->msg, sizeof(r->msg), "an earlier run of the batch issued this row as "
+                 "licence %s of type %s with seal %s, not type %s with seal %s: use a new "
+                 "batch id for another type or seal", l->zzbs, l->type_code, l->es_id,
+                 b->type, b->es_id != NULL ? b->es_id : "(any)");
+        return 0;
+    }
     memcpy(r->zzbs, l->zzbs, sizeof(l->zzbs));
     r->already = 1;
     set_result(r, 0, NULL);
@@ -268,13 +279,14 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
         goto out;
     }
     if ((rc = ss_store_lic_batch_rows(svc->st, c.client, req->batch_id, first_row, (int64_t)n,
-                                      on_issued_before, &(struct before){ results, first_row },
-                                      err)) != 0)
+                                      on_issued_before,
+                                      &(struct before){ results, first_row, req->type_code,
+                                                        req->es_id }, err)) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         sc_err e1 = SC_ERR_INIT;
         int r1;
-        if (results[i].already)
+        if (results[i].already || results[i].code != 0)
             continue;
         if ((r1 = sc_lic_row_check(c.tmpl, rows[i].kv, rows[i].n, &e1)) != 0)
             set_result(&results[i], r1, &e1);
