@@ -155,7 +155,7 @@ contains "seal-verify while suspended" "[FAIL] license"
 run 1 "suspend again" -- as officer1 license suspend "$ONE" --reason again
 contains "suspend again" "HTTP 409"
 run 0 "resume" -- as officer2 license resume "$ONE" --reason "cleared"
-contains "resume" "licence $ONE: good"
+contains "resume" "licence $ONE: valid"
 run 1 "revoke as operator" -- as operator license revoke "$ONE" --reason keyCompromise
 run 0 "revoke" -- as officer1 license revoke "$ONE" --reason cessationOfOperation --text "business closed"
 contains "revoke" "licence $ONE: revoked"

@@ -519,7 +519,7 @@ static void test_license_changes_reissue_idempotent(void **state)
     assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, NULL, NULL), 409);
     snprintf(path, sizeof(path), "/api/v1/licenses/%s/resume", id);
     assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_admin, NULL, &doc, NULL), 200);
-    assert_string_equal(sfa_jstr(doc, "status"), "good");
+    assert_string_equal(sfa_jstr(doc, "status"), "valid");   /* the licence's word, as GET */
     json_decref(doc);
 
     /* re-issue with a changed name: a new identifier, version 002; the old one voided */
