@@ -94,9 +94,13 @@ static int conn_open(sq_be *be, sq_conn **out, sc_err *err)
     /* defensive: no writable_schema tricks through this connection */
     sqlite3_db_config(c->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
     sqlite3_db_config(c->db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, (int *)NULL);
-    /* synchronous=FULL: a committed audit record survives a power cut, not only a crash */
-    rc = sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", NULL, NULL,
-                      NULL);
+    /* synchronous=FULL: a committed audit record survives a power cut, not only a crash.
+     * temp_store=MEMORY: each operation in a transaction is a SAVEPOINT, whose statement
+     * journal spilled to a temp file past 64 KiB: in a licence batch's group commit that was
+     * ~22 KB and ~10 write calls a licence, more than its own file (it is only ever the
+     * pages one transaction changes, so memory bounds it as well). */
+    rc = sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
+                      "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
         rc = sq__err(c, rc, "store: configuring a connection", err);
         goto out;
