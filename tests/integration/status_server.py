@@ -5,9 +5,10 @@ one. Usage: status_server.py DIR PORTFILE http|https|mtls [CERT KEY PASSFILE CA]
 Writes the port it got to PORTFILE, then serves until killed; logs nothing."""
 import functools
 import http.server
-import os
 import ssl
 import sys
+
+from portfile import announce_and_serve
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -33,10 +34,7 @@ def main():
             ctx.verify_mode = ssl.CERT_REQUIRED
             ctx.load_verify_locations(ca)
         srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    with open(portfile + ".tmp", "w", encoding="utf-8") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(portfile + ".tmp", portfile)   # the test never reads half a port
-    srv.serve_forever()
+    announce_and_serve(srv, portfile)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,9 @@ with the API's error shape when its body contains b"FAIL", else 200 with b"SEALE
 each POST's path is appended to LOGFILE. Usage: stub_server.py PORTFILE LOGFILE
 Writes the port it got to PORTFILE, then serves until killed; logs nothing else."""
 import http.server
-import os
 import sys
+
+from portfile import announce_and_serve
 
 
 class Stub(http.server.BaseHTTPRequestHandler):
@@ -37,10 +38,7 @@ def main():
     portfile, logfile = sys.argv[1:3]
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Stub)
     srv.logfile = logfile
-    with open(portfile + ".tmp", "w", encoding="utf-8") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(portfile + ".tmp", portfile)   # the test never reads half a port
-    srv.serve_forever()
+    announce_and_serve(srv, portfile)
 
 
 if __name__ == "__main__":
