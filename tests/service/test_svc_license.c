@@ -17,6 +17,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <sys/stat.h>
+
 #include "sealcore/license.h"
 #include "testutil.h"
 #include "svc_test.h"
@@ -398,6 +401,74 @@ static void lic_batch__a_group_refused_mid_batch_keeps_the_groups_before_it(void
     free(no);
 }
 
+/* Bytes in the store's licence packs (<db>.files/p/<name>.pack). */
+static long long pack_bytes(const fx *f)
+{
+    char dir[600], path[900];
+    long long total = 0;
+    struct dirent *d;
+    struct stat sb;
+    DIR *dp;
+
+    snprintf(dir, sizeof(dir), "%s.files/p", f->db);
+    if ((dp = opendir(dir)) == NULL)
+        return 0;
+    while ((d = readdir(dp)) != NULL) {
+        snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+        if (strstr(d->d_name, ".pack") != NULL && stat(path, &sb) == 0)
+            total += (long long)sb.st_size;
+    }
+    closedir(dp);
+    return total;
+}
+
+/* Once a group's commit fails, the makers stop: the rest of the call is not drawn and
+ * sealed for nothing (with a revoked seal, say) but failed as not issued, naming why. */
+static void lic_batch__a_failed_group_stops_the_makers(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv (*kv)[NFIELDS] = calloc(BATCH, sizeof(*kv));
+    char (*no)[16] = calloc(BATCH, sizeof(*no));
+    ss_svc_lic_row *rows = calloc(BATCH, sizeof(*rows));
+    ss_svc_lic_result *res = calloc(BATCH, sizeof(*res));
+    ss_svc_lic_summary sum;
+    ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "b-stop", 0, NULL, NULL, NULL };
+    long long before, one;
+
+    assert_true(kv != NULL && no != NULL && rows != NULL && res != NULL);
+    grant(l, &f->oper);
+    for (int i = 0; i < BATCH; i++) {
+        row_with(kv[i], NULL, NULL);
+        snprintf(no[i], sizeof(no[i]), "33019800%06d", i);
+        kv[i][1].value = no[i];
+        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
+    }
+    before = pack_bytes(f);
+    assert_int_equal(fx_sql(f, "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log "
+                               "WHEN (SELECT count(*) FROM audit_log WHERE action = "
+                               "'license.issue') >= 64 "
+                               "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"), 0);
+    OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, BATCH, res, &sum, &err), &err);
+    assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
+    assert_int_equal(sum.issued, 64);
+    assert_int_equal(sum.failed, BATCH - 64);
+    assert_non_null(strstr(res[64].msg, "audit refused"));
+    assert_non_null(strstr(res[BATCH - 1].msg, "not issued"));
+    assert_non_null(strstr(res[BATCH - 1].msg, "audit refused"));
+    /* made: the 64 issued, the failed group, and what the makers had taken by then (the
+     * ring holds three groups): far fewer than the 1,000 rows */
+    one = fx_sql_int(f, "SELECT max(file_size) FROM licenses");
+    assert_true(one > 0);
+    if ((pack_bytes(f) - before) / one > 5 * 64)
+        fail_msg("%lld licences' bytes written for 64 issued", (pack_bytes(f) - before) / one);
+    free(kv);
+    free(no);
+    free(rows);
+    free(res);
+}
+
 /* A template admitting rows larger than a licence keeps: the yyzz one as type ...D002 with
  * 40 more optional fields of 4,096 characters. */
 #define BIG_TYPE "11100000000013127D002"
@@ -681,6 +752,8 @@ int main(void)
             lic_batch__a_refused_audit_fails_the_group_and_commits_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(
             lic_batch__a_group_refused_mid_batch_keeps_the_groups_before_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(lic_batch__a_failed_group_stops_the_makers, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             lic_batch__a_row_too_large_to_keep_fails_alone_not_its_group, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_revoke__history_and_status, setup, teardown),

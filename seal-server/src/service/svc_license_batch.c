@@ -50,9 +50,9 @@ static int issued_before(ss_svc *svc, int64_t client, const char *batch_id, int6
  * skipped) in one transaction. A row a concurrent
  * run of the batch committed first conflicts: it is reported as issued before. Any other
  * failure, the audit's included, rolls the group back and fails each of its rows. */
-static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
-                         ss_license *lics, const size_t *idx, size_t n, int64_t first_row,
-                         int64_t now, ss_svc_lic_result *results)
+static int commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
+                        ss_license *lics, const size_t *idx, size_t n, int64_t first_row,
+                        int64_t now, ss_svc_lic_result *results, sc_err *why)
 {
     ss_store *tx = NULL;
     sc_err e = SC_ERR_INIT;
@@ -88,6 +88,9 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
             set_result(r, 0, NULL);
         }
     }
+    if (rc != 0)
+        *why = e;
+    return rc;
 }
 
 /* Drawing and sealing on several threads while the caller commits: makers take the rows to
@@ -95,7 +98,9 @@ static void commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req
  * g * GROUP ...) once all its slots are made, clears them, and so lets the makers into the
  * next RING / GROUP - 1 groups' slots. No barrier between groups: a maker never waits for a
  * commit unless it is that far ahead, so the CPUs stay busy through the commits' syncfs and
- * SQLite work (with a barrier a group, the CPUs idled ~8% of a batch's time). */
+ * SQLite work (with a barrier a group, the CPUs idled ~8% of a batch's time). Once a group
+ * fails to commit the makers stop: what a failed group hit (a seal revoked, the audit
+ * refused, a full disk) would fail the rest too, and nothing is sealed that cannot be kept. */
 #define RING (3 * GROUP)
 #define MAKERS 8
 
@@ -115,6 +120,8 @@ typedef struct lic_pipe {
     size_t next;                  /* the next slot to take */
     size_t committed;             /* groups committed and cleared */
     size_t done[RING / GROUP];    /* slots made in the group each part of the ring holds */
+    int stop;                     /* a group failed: no more slots are taken */
+    sc_err why;                   /* its failure */
 } lic_pipe;
 
 static size_t group_size(const lic_pipe *p, size_t g)
@@ -144,9 +151,9 @@ static void *maker(void *arg)
     for (;;) {
         size_t k;
         pthread_mutex_lock(&p->mu);
-        while (p->next < p->m && p->next >= p->committed * GROUP + RING)
+        while (!p->stop && p->next < p->m && p->next >= p->committed * GROUP + RING)
             pthread_cond_wait(&p->room, &p->mu);
-        if (p->next >= p->m) {
+        if (p->stop || p->next >= p->m) {
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
@@ -154,9 +161,23 @@ static void *maker(void *arg)
         pthread_mutex_unlock(&p->mu);
         make_slot(p, k);
         pthread_mutex_lock(&p->mu);
-        if (++p->done[k / GROUP % (RING / GROUP)] == group_size(p, k / GROUP))
+        /* after a stop the committer waits for the slots taken, not for whole groups */
+        if (++p->done[k / GROUP % (RING / GROUP)] == group_size(p, k / GROUP) || p->stop)
             pthread_cond_signal(&p->made);
         pthread_mutex_unlock(&p->mu);
+    }
+}
+
+/* Group g after a failed group: its rows not failed already fail, naming that failure. */
+static void stopped_group(lic_pipe *p, size_t g, size_t n)
+{
+    for (size_t j = 0; j < n; j++) {
+        ss_svc_lic_result *r = &p->results[p->todo[g * GROUP + j]];
+        if (r->code != 0)
+            continue;                 /* its own failure says more */
+        r->code = p->why.code != 0 ? p->why.code : SC_EIO;
+        snprintf(r->msg, sizeof(r->msg), "not issued: an earlier group of this call failed "
+                 "(%s); run the batch again", p->why.msg);
     }
 }
 
@@ -172,19 +193,31 @@ static void run_lic_pipe(lic_pipe *p)
     while (started < want && pthread_create(&t[started], NULL, maker, p) == 0)
         started++;
     for (size_t g = 0; g * GROUP < p->m; g++) {
-        size_t n = group_size(p, g), part = g % (RING / GROUP);
+        size_t n = group_size(p, g), part = g % (RING / GROUP), taken = n;
         ss_license *lics = &p->lics[part * GROUP];
-        if (started == 0)
+        if (started == 0 && !p->stop)
             for (size_t k = g * GROUP; k < g * GROUP + n; k++)
                 make_slot(p, k);
-        else {
+        else if (started > 0) {
             pthread_mutex_lock(&p->mu);
-            while (p->done[part] < n)
+            for (;;) {
+                taken = !p->stop ? n : p->next <= g * GROUP ? 0
+                      : p->next - g * GROUP < n ? p->next - g * GROUP : n;
+                if (p->done[part] >= taken)
+                    break;
                 pthread_cond_wait(&p->made, &p->mu);
+            }
             pthread_mutex_unlock(&p->mu);
         }
-        commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n, p->first_row,
-                     p->now, p->results);
+        if (p->stop)
+            stopped_group(p, g, n);
+        else if (commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n,
+                              p->first_row, p->now, p->results, &p->why) != 0) {
+            pthread_mutex_lock(&p->mu);
+            p->stop = 1;
+            pthread_cond_broadcast(&p->room);
+            pthread_mutex_unlock(&p->mu);
+        }
         for (size_t j = 0; j < n; j++)
             ss_license_clear(&lics[j]);
         pthread_mutex_lock(&p->mu);
