@@ -25,25 +25,46 @@ static void set_result(ss_svc_lic_result *r, int code, const sc_err *e)
     snprintf(r->msg, sizeof(r->msg), "%s", code != 0 && e != NULL ? e->msg : "");
 }
 
-/* The licence an earlier run issued for the row: 1 (result filled), 0 (none), or a failure
- * put into the result (-1). */
-static int issued_before(ss_svc *svc, int64_t client, const char *batch_id, int64_t row,
-                         ss_svc_lic_result *r)
+/* r for l, the licence an earlier run of the batch issued for the row: already, or a
+ * conflict when l is of another type or seal than this run's (reporting it as issued would
+ * say it carries this run's seal). */
+static void set_before(ss_svc_lic_result *r, const ss_license *l, const ss_svc_lic_req *req)
+{
+    if (strcmp(l->type_code, req->type_code) != 0 ||
+        (req->es_id != NULL && strcmp(l->es_id, req->es_id) != 0)) {
+        r->code = SS_ECONFLICT;
+        snprintf(r->msg, sizeof(r->msg), "an earlier run of the batch issued this row as "
+                 "licence %s of type %s with seal %s, not type %s with seal %s: use a new "
+                 "batch id for another type or seal", l->zzbs, l->type_code, l->es_id,
+                 req->type_code, req->es_id != NULL ? req->es_id : "(any)");
+        return;
+    }
+    memcpy(r->zzbs, l->zzbs, sizeof(l->zzbs));
+    r->already = 1;
+    set_result(r, 0, NULL);
+}
+
+/* A row whose licence conflicted at commit: a concurrent run of the batch committed the row
+ * first (answered as set_before says), or the clash was on the identifier or serial, which
+ * fails the row: nothing was recorded for it. */
+static void issued_before(ss_svc *svc, int64_t client, const ss_svc_lic_req *req, int64_t row,
+                          ss_svc_lic_result *r)
 {
     ss_license l;
     sc_err e = SC_ERR_INIT;
-    int rc = ss_store_lic_by_batch(svc->st, client, batch_id, row, &l, &e);
+    int rc = ss_store_lic_by_batch(svc->st, client, req->batch_id, row, &l, &e);
 
     if (rc == SC_ENOTFOUND)
-        return 0;
+        snprintf(r->msg, sizeof(r->msg), "not issued: its identifier or serial is taken "
+                 "(a concurrent issue); run the batch again");
     if (rc != 0) {
-        set_result(r, rc, &e);
-        return -1;
+        r->code = rc == SC_ENOTFOUND ? SS_ECONFLICT : rc;
+        if (rc != SC_ENOTFOUND)
+            snprintf(r->msg, sizeof(r->msg), "%s", e.msg);
+        return;
     }
-    memcpy(r->zzbs, l.zzbs, sizeof(l.zzbs));
-    r->already = 1;
-    set_result(r, 0, NULL);
-    return 1;
+    set_before(r, &l, req);
+    ss_license_clear(&l);
 }
 
 /* Commit the made licences lics[0..n) (rows idx[]; a slot with no identifier failed and is
@@ -82,7 +103,7 @@ static int commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req 
         if (rc != 0)
             set_result(r, rc, &e);
         else if (conflict[k])
-            issued_before(svc, c->client, req->batch_id, first_row + (int64_t)idx[k], r);
+            issued_before(svc, c->client, req, first_row + (int64_t)idx[k], r);
         else {
             memcpy(r->zzbs, lics[k].zzbs, sizeof(lics[k].zzbs));
             set_result(r, 0, NULL);
@@ -120,7 +141,7 @@ typedef struct lic_pipe {
     size_t next;                  /* the next slot to take */
     size_t committed;             /* groups committed and cleared */
     size_t done[RING / GROUP];    /* slots made in the group each part of the ring holds */
-    int stop;                     /* a group failed: no more slots are taken */
+    int stop;                     /* a group failed with this code: no more slots taken */
     sc_err why;                   /* its failure */
 } lic_pipe;
 
@@ -175,7 +196,7 @@ static void stopped_group(lic_pipe *p, size_t g, size_t n)
         ss_svc_lic_result *r = &p->results[p->todo[g * GROUP + j]];
         if (r->code != 0)
             continue;                 /* its own failure says more */
-        r->code = p->why.code != 0 ? p->why.code : SC_EIO;
+        r->code = p->stop;
         snprintf(r->msg, sizeof(r->msg), "not issued: an earlier group of this call failed "
                  "(%s); run the batch again", p->why.msg);
     }
@@ -187,6 +208,7 @@ static void run_lic_pipe(lic_pipe *p)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t want = cpus < 1 ? 1 : cpus > MAKERS ? MAKERS : (size_t)cpus, started = 0;
     pthread_t t[MAKERS];
+    int rc;
 
     if (want > p->m)
         want = p->m;
@@ -211,10 +233,12 @@ static void run_lic_pipe(lic_pipe *p)
         }
         if (p->stop)
             stopped_group(p, g, n);
-        else if (commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n,
-                              p->first_row, p->now, p->results, &p->why) != 0) {
+        else if ((rc = commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n,
+                                    p->first_row, p->now, p->results, &p->why)) != 0 &&
+                 rc != SS_EBUSY) {
+            /* a busy store passes; the rest (seal, grant, audit, disk) would fail again */
             pthread_mutex_lock(&p->mu);
-            p->stop = 1;
+            p->stop = rc;
             pthread_cond_broadcast(&p->room);
             pthread_mutex_unlock(&p->mu);
         }
@@ -230,32 +254,19 @@ static void run_lic_pipe(lic_pipe *p)
         pthread_join(t[i], NULL);
 }
 
-/* The rows an earlier run of the batch issued, from one query: results[row - first] filled
- * and marked already; a row issued with another type or seal than this run's fails with
- * SS_ECONFLICT naming it (reporting it as issued would say the licence carries this seal). */
+/* The rows an earlier run of the batch issued, from one query: results[row - first] as
+ * set_before says. */
 struct before {
     ss_svc_lic_result *results;
     int64_t first;
-    const char *type, *es_id;
+    const ss_svc_lic_req *req;
 };
 
 static int on_issued_before(void *ctx, const ss_license *l)
 {
     struct before *b = ctx;
-    ss_svc_lic_result *r = &b->results[l->batch_row - b->first];
 
-    if (strcmp(l->type_code, b->type) != 0 ||
-        (b->es_id != NULL && strcmp(l->es_id, b->es_id) != 0)) {
-        r->code = SS_ECONFLICT;
-        snprintf(r->msg, sizeof(r->msg), "an earlier run of the batch issued this row as "
-                 "licence %s of type %s with seal %s, not type %s with seal %s: use a new "
-                 "batch id for another type or seal", l->zzbs, l->type_code, l->es_id,
-                 b->type, b->es_id != NULL ? b->es_id : "(any)");
-        return 0;
-    }
-    memcpy(r->zzbs, l->zzbs, sizeof(l->zzbs));
-    r->already = 1;
-    set_result(r, 0, NULL);
+    set_before(&b->results[l->batch_row - b->first], l, b->req);
     return 0;
 }
 
@@ -313,8 +324,7 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
     }
     if ((rc = ss_store_lic_batch_rows(svc->st, c.client, req->batch_id, first_row, (int64_t)n,
                                       on_issued_before,
-                                      &(struct before){ results, first_row, req->type_code,
-                                                        req->es_id }, err)) != 0)
+                                      &(struct before){ results, first_row, req }, err)) != 0)
         goto out;
     for (size_t i = 0; i < n; i++) {
         sc_err e1 = SC_ERR_INIT;
