@@ -623,6 +623,43 @@ static void test_license_seal_existing(void **state)
     }
 }
 
+/* A change to an expired licence answers the record's word (suspended, valid), not the
+ * status protocol's "expired" (review). */
+static void test_license_change_of_an_expired_one(void **state)
+{
+    char es_id[64], path[512], id[256];
+    json_t *doc = NULL, *body;
+    char *text;
+
+    (void)state;
+    prepare('X', es_id, sizeof(es_id));
+    body = json_pack("{s:s,s:s,s:o}", "type", TYPE, "es_id", es_id, "row",
+                     row("term_end", "2025-12-31"));
+    text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", "/api/v1/licenses", env()->tok_operator, NULL,
+                              &doc, "%s", text), 201);
+    free(text);
+    snprintf(id, sizeof(id), "%s", sfa_jstr(doc, "id"));
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s/suspend", id);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, &doc, NULL),
+                     200);
+    assert_string_equal(sfa_jstr(doc, "status"), "suspended");
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s/resume", id);
+    assert_int_equal(sfa_call(&sfa_srv, "POST", path, env()->tok_officer, NULL, &doc, NULL),
+                     200);
+    assert_string_equal(sfa_jstr(doc, "status"), "valid");
+    json_decref(doc);
+    snprintf(path, sizeof(path), "/api/v1/licenses/%s", id);
+    assert_int_equal(sfa_call(&sfa_srv, "GET", path, env()->tok_operator, NULL, &doc, NULL),
+                     200);
+    assert_string_equal(sfa_jstr(doc, "status"), "valid");
+    assert_true(json_is_true(json_object_get(doc, "expired")));
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -634,6 +671,7 @@ int main(void)
         T(test_license_batch_csv_rerun),
         T(test_license_seal_existing),
         T(test_license_changes_reissue_idempotent),
+        T(test_license_change_of_an_expired_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

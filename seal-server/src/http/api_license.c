@@ -508,13 +508,14 @@ int ss__api_lic_list(ss_req *req)
 /* ---- status changes and re-issue --------------------------------------------------------- */
 
 /* The answer to a change names the status as the licence's own record does (valid, as GET
- * /licenses/{id} and the issue answer), not as the status protocol does (good: /status). */
+ * /licenses/{id} and the issue answer), not as the status protocol does (good, or expired
+ * past the validity end: /status). */
 static int lic_status_name(ss_svc *svc, const char *id, const char **name, sc_err *err)
 {
     ss_svc_lic_status_info st;
     int rc = ss_svc_lic_status(svc, id, 0, &st, err);
 
-    *name = rc != 0 ? NULL : st.status == SC_STATUS_GOOD ? "valid" : sc_status_name(st.status);
+    *name = rc != 0 ? NULL : ss_lic_status_name(st.record);
     return rc;
 }
 

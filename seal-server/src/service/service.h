@@ -543,6 +543,8 @@ typedef struct ss_svc_lic_status_info {
     uint8_t file_sm3[32];
     char replaced_by[SS_LIC_ID_MAX + 1];
     size_t changes;                  /* status changes since the issue */
+    int record;                      /* the licence row's status now (SS_LIC_*; the record's
+                                        words: ss_lic_status_name), whatever at asked */
 } ss_svc_lic_status_info;
 
 /** The licence's status at time at (0: now), by spec/status.asn1's rule (as seals: every

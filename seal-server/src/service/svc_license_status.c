@@ -180,6 +180,7 @@ int ss_svc_lic_status(ss_svc *svc, const char *zzbs, int64_t at, ss_svc_lic_stat
     if (rc != 0)
         return rc;
     out->status = SC_STATUS_GOOD;
+    out->record = l.status;
     out->since = l.created;
     out->issued = l.created;
     out->valid_from = l.valid_from;
