@@ -508,7 +508,9 @@ static int same_names(const char *prog, const char *dir, char **files, size_t n)
         v[i] = (named){ files[i], i };
     qsort(v, n, sizeof(*v), cmp_base);
     for (size_t i = 1; i < n && rc == 0; i++)
-        if (strcmp(base_name(v[i - 1].path), base_name(v[i].path)) == 0) {
+        /* no name at all ("dir/") is the per-file check's: "not a file name" */
+        if (*base_name(v[i].path) != '\0' &&
+            strcmp(base_name(v[i - 1].path), base_name(v[i].path)) == 0) {
             tool_errorf(prog, "%s and %s would both be written as %s/%s: seal them in separate "
                         "runs or into separate directories", v[i - 1].path, v[i].path, dir,
                         base_name(v[i].path));

@@ -42,7 +42,7 @@ if grep -qF '"license"' "$T/out"; then bad "no licence: a license item or check"
 # ---- license seal: what a real server will not do on demand ----------------------------------
 python3 "$(dirname "${BASH_SOURCE[0]}")/stub_server.py" "$T/stubport" "$T/stub.log" &
 STUB=$!
-trap 'kill $STUB 2>/dev/null' EXIT
+trap 'kill $STUB 2>/dev/null; rm -rf "$T"' EXIT   # lib.sh's trap, and the stand-in
 for _ in $(seq 50); do [ -s "$T/stubport" ] && break; sleep 0.1; done
 printf 'token-x\n' >"$T/tok"
 LS=("$SEALCTL" license seal --server "http://127.0.0.1:$(cat "$T/stubport")" --token-file "$T/tok"

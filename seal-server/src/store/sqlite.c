@@ -97,8 +97,9 @@ static int conn_open(sq_be *be, sq_conn **out, sc_err *err)
     /* synchronous=FULL: a committed audit record survives a power cut, not only a crash.
      * temp_store=MEMORY: each operation in a transaction is a SAVEPOINT, whose statement
      * journal spilled to a temp file past 64 KiB: in a licence batch's group commit that was
-     * ~22 KB and ~10 write calls a licence, more than its own file (it is only ever the
-     * pages one transaction changes, so memory bounds it as well). */
+     * ~22 KB and ~10 write calls a licence, more than its own file (a journal holds the
+     * pages one store call changes, emptied at its RELEASE). Mind: sorts no index serves
+     * (an ORDER BY, a migration's CREATE INDEX on a large table) are now in memory too. */
     rc = sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; "
                       "PRAGMA temp_store = MEMORY", NULL, NULL, NULL);
     if (rc != SQLITE_OK) {
