@@ -7,8 +7,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -696,6 +698,84 @@ static void *put_many(void *arg)
     return NULL;
 }
 
+typedef struct sync_job {
+    ss_store *st;
+    _Atomic int done;
+    int failed;
+    long syncs;
+} sync_job;
+
+static void *sync_loop(void *arg)
+{
+    sync_job *s = arg;
+
+    while (!atomic_load(&s->done)) {
+        sc_err err = SC_ERR_INIT;
+        if (ss_store_lic_files_sync(s->st, &err) != 0)
+            s->failed = 1;
+        s->syncs++;
+    }
+    return NULL;
+}
+
+/* The same with a pack closed every few files and a group commit's flush running all the
+ * while: a pack is only flushed and closed once the writes into it are over, and no writer
+ * or flusher waits for ever (the test ends). */
+static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
+{
+    lfx f;
+    pthread_t th[PUT_THREADS], syncer;
+    put_job *jobs = calloc(PUT_THREADS, sizeof(*jobs));
+    sync_job sj = { 0 };
+    char dir[600];
+    struct dirent *d;
+    DIR *dp;
+    int packs = 0;
+
+    (void)state;
+    assert_non_null(jobs);
+    lfx_open(&f, "files-rotations");
+    ss_store_lic_pack_limit(f.st, 1500);        /* ~6 files a pack */
+    sj.st = f.st;
+    assert_int_equal(pthread_create(&syncer, NULL, sync_loop, &sj), 0);
+    for (int t = 0; t < PUT_THREADS; t++) {
+        jobs[t].st = f.st;
+        jobs[t].t = t;
+        assert_int_equal(pthread_create(&th[t], NULL, put_many, &jobs[t]), 0);
+    }
+    for (int t = 0; t < PUT_THREADS; t++)
+        pthread_join(th[t], NULL);
+    atomic_store(&sj.done, 1);
+    pthread_join(syncer, NULL);
+    assert_int_equal(sj.failed, 0);
+    assert_true(sj.syncs > 0);
+    for (int t = 0; t < PUT_THREADS; t++) {
+        assert_int_equal(jobs[t].failed, 0);
+        for (int i = 0; i < PUTS; i++) {
+            sc_err err = SC_ERR_INIT;
+            ss_license l;
+            uint8_t *back = NULL;
+            size_t len = 0;
+            fill_lic(&l, &f, ID1, 1);
+            memcpy(l.file_sm3, jobs[t].sum[i], 32);
+            l.file_size = 100 + i;
+            snprintf(l.file_loc, sizeof(l.file_loc), "%s", jobs[t].loc[i]);
+            OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
+            assert_int_equal(back[len - 1], 'a' + t);
+            free(back);
+        }
+    }
+    snprintf(dir, sizeof(dir), "%s.files/p", f.path);
+    assert_non_null(dp = opendir(dir));
+    while ((d = readdir(dp)) != NULL)
+        packs += strstr(d->d_name, ".pack") != NULL;
+    closedir(dp);
+    if (packs < PUT_THREADS * PUTS * 250 / 1500 / 2)
+        fail_msg("%d packs: the limit did not close packs as expected", packs);
+    free(jobs);
+    ss_store_close(f.st);
+}
+
 static void lic_file__threads_never_share_a_range(void **state)
 {
     lfx f;
@@ -748,6 +828,7 @@ int main(void)
         cmocka_unit_test(lic_file__packed_0600_and_checked_on_read),
         cmocka_unit_test(lic_file__the_one_file_layout_still_reads),
         cmocka_unit_test(lic_file__threads_never_share_a_range),
+        cmocka_unit_test(lic_file__threads_across_pack_rotations_and_flushes),
         cmocka_unit_test(lic_file__packs_roll_over_and_a_failed_roll_keeps_the_old_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,9 +153,11 @@ typedef struct ss__store_ops {
  * a transaction handle is a copy of its root, and must not copy a mutex in use. */
 typedef struct ss__pack {
     pthread_mutex_t mu;
+    pthread_cond_t idle;   /* writing fell to 0 */
     int fd;            /* -1: none open yet */
     uint64_t end;      /* bytes reserved in it so far */
     uint64_t max;      /* a file that would pass this goes into a new pack */
+    size_t writing;    /* ranges reserved in it whose write has not ended */
     char name[17];     /* 16 hex digits */
 } ss__pack;
 

@@ -87,24 +87,29 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
     return ss_store_lic_file_put_opts(st, data, len, 0, sum, loc, err);
 }
 
+/* One fdatasync of the pack in use for a whole group (per-file flushes cost a journal commit
+ * each, more than drawing and sealing the licence). That covers every file written so far:
+ * a pack is closed for the next only once no write into it is under way, and flushed then
+ * (pack_reserve), so a file in an older pack is on disk already. (This was syncfs, which
+ * also flushed whatever else the file system had dirty, other programs' files included.) */
 int ss_store_lic_files_sync(ss_store *st, sc_err *err)
 {
-    char dir[4096];
-    int fd, rc;
+    ss__pack *p;
+    int fd = -1, rc = 0;
 
     if (st == NULL)
         return sc_err_set(err, SC_EINVAL, "licence files: no store");
-    if ((rc = files_dir(st, dir, sizeof(dir), err)) != 0)
-        return rc;
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-        return sc_err_set(err, SC_EIO, "licence files: cannot open %s (%s)", dir,
-                          strerror(errno));
-    /* one flush of the file system for a whole group: per-file fsyncs cost a journal commit
-     * each, more than drawing and sealing the licence */
-    rc = syncfs(fd);
-    close(fd);
-    return rc == 0 ? 0 : sc_err_set(err, SC_EIO, "licence files: cannot sync %s (%s)", dir,
-                                    strerror(errno));
+    p = (st->root != NULL ? st->root : st)->pack;
+    pthread_mutex_lock(&p->mu);
+    if (p->fd >= 0 && (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+        rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
+    pthread_mutex_unlock(&p->mu);
+    if (fd >= 0 && fdatasync(fd) != 0)
+        rc = sc_err_set(err, SC_EIO, "licence files: cannot sync pack %s (%s)", p->name,
+                        strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rc;
 }
 
 /* pwrite or pread all n bytes at off, through EINTR; -1 on failure or EOF. */
@@ -133,6 +138,7 @@ int ss__pack_new(ss__pack **out)
     if (p == NULL)
         return SC_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->idle, NULL);
     p->fd = -1;
     p->max = PACK_MAX;
     return 0;
@@ -144,6 +150,7 @@ void ss__pack_free(ss__pack *p)
         return;
     if (p->fd >= 0)
         close(p->fd);
+    pthread_cond_destroy(&p->idle);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -243,17 +250,38 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
     int rc = 0;
 
     pthread_mutex_lock(&p->mu);
-    if (p->fd < 0 || (p->end > 0 && p->end + len > p->max))
+    if (p->fd >= 0 && p->end > 0 && p->end + len > p->max) {
+        /* the pack is full: once the writes into it are over, flushed, then closed (see
+         * ss_store_lic_files_sync) */
+        while (p->writing > 0)
+            pthread_cond_wait(&p->idle, &p->mu);
+        if (fdatasync(p->fd) != 0)
+            rc = sc_err_set(err, SC_EIO, "licence files: cannot sync pack %s (%s)", p->name,
+                            strerror(errno));
+    }
+    if (rc == 0 && (p->fd < 0 || (p->end > 0 && p->end + len > p->max)))
         rc = pack_new(p, dir, err);
     if (rc == 0 && (*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
     if (rc == 0) {
         *off = p->end;
         p->end += len;
+        p->writing++;
         memcpy(name, p->name, 17);
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
+}
+
+/* A write pack_reserve allowed has ended (written or not). */
+static void pack_written(ss_store *st)
+{
+    ss__pack *p = (st->root != NULL ? st->root : st)->pack;
+
+    pthread_mutex_lock(&p->mu);
+    if (--p->writing == 0)
+        pthread_cond_broadcast(&p->idle);
+    pthread_mutex_unlock(&p->mu);
 }
 
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
@@ -279,6 +307,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
         rc = sc_err_set(err, SC_EIO, "licence file: cannot write pack %s (%s)", name,
                         strerror(errno));
     close(fd);
+    pack_written(st);
     if (rc == 0)
         snprintf(loc, SS_LIC_LOC_MAX + 1, PACK_PREFIX "%s" PACK_SUFFIX "%" PRIu64, name, off);
     return rc;
