@@ -118,7 +118,7 @@ static int commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req 
  * issue in order, slot k of todo[] going to lics[k % RING]; the caller commits group g (slots
  * g * GROUP ...) once all its slots are made, clears them, and so lets the makers into the
  * next RING / GROUP - 1 groups' slots. No barrier between groups: a maker never waits for a
- * commit unless it is that far ahead, so the CPUs stay busy through the commits' syncfs and
+ * commit unless it is that far ahead, so the CPUs stay busy through the commits' flushes and
  * SQLite work (with a barrier a group, the CPUs idled ~8% of a batch's time). Once a group
  * fails to commit the makers stop: what a failed group hit (a seal revoked, the audit
  * refused, a full disk) would fail the rest too, and nothing is sealed that cannot be kept. */
