@@ -698,6 +698,29 @@ static void *put_many(void *arg)
     return NULL;
 }
 
+/* Every file the put jobs wrote reads back whole: its size and SM3 (the store checks them),
+ * its first byte the put's number, its last the thread's letter. */
+static void puts_read_back(lfx *f, const put_job *jobs)
+{
+    for (int t = 0; t < PUT_THREADS; t++) {
+        assert_int_equal(jobs[t].failed, 0);
+        for (int i = 0; i < PUTS; i++) {
+            sc_err err = SC_ERR_INIT;
+            ss_license l;
+            uint8_t *back = NULL;
+            size_t len = 0;
+            fill_lic(&l, f, ID1, 1);
+            memcpy(l.file_sm3, jobs[t].sum[i], 32);
+            l.file_size = 100 + i;
+            snprintf(l.file_loc, sizeof(l.file_loc), "%s", jobs[t].loc[i]);
+            OK(ss_store_lic_file_get(f->st, &l, &back, &len, &err), &err);
+            assert_int_equal(back[0], i);
+            assert_int_equal(back[len - 1], 'a' + t);
+            free(back);
+        }
+    }
+}
+
 typedef struct sync_job {
     ss_store *st;
     _Atomic int done;
@@ -749,22 +772,7 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
     pthread_join(syncer, NULL);
     assert_int_equal(sj.failed, 0);
     assert_true(sj.syncs > 0);
-    for (int t = 0; t < PUT_THREADS; t++) {
-        assert_int_equal(jobs[t].failed, 0);
-        for (int i = 0; i < PUTS; i++) {
-            sc_err err = SC_ERR_INIT;
-            ss_license l;
-            uint8_t *back = NULL;
-            size_t len = 0;
-            fill_lic(&l, &f, ID1, 1);
-            memcpy(l.file_sm3, jobs[t].sum[i], 32);
-            l.file_size = 100 + i;
-            snprintf(l.file_loc, sizeof(l.file_loc), "%s", jobs[t].loc[i]);
-            OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
-            assert_int_equal(back[len - 1], 'a' + t);
-            free(back);
-        }
-    }
+    puts_read_back(&f, jobs);
     snprintf(dir, sizeof(dir), "%s.files/p", f.path);
     assert_non_null(dp = opendir(dir));
     while ((d = readdir(dp)) != NULL)
@@ -792,23 +800,7 @@ static void lic_file__threads_never_share_a_range(void **state)
     }
     for (int t = 0; t < PUT_THREADS; t++)
         pthread_join(th[t], NULL);
-    for (int t = 0; t < PUT_THREADS; t++) {
-        assert_int_equal(jobs[t].failed, 0);
-        for (int i = 0; i < PUTS; i++) {
-            sc_err err = SC_ERR_INIT;
-            ss_license l;
-            uint8_t *back = NULL;
-            size_t len = 0;
-            fill_lic(&l, &f, ID1, 1);
-            memcpy(l.file_sm3, jobs[t].sum[i], 32);
-            l.file_size = 100 + i;
-            snprintf(l.file_loc, sizeof(l.file_loc), "%s", jobs[t].loc[i]);
-            OK(ss_store_lic_file_get(f.st, &l, &back, &len, &err), &err);
-            assert_int_equal(back[0], i);
-            assert_int_equal(back[len - 1], 'a' + t);
-            free(back);
-        }
-    }
+    puts_read_back(&f, jobs);
     free(jobs);
     ss_store_close(f.st);
 }

@@ -140,21 +140,15 @@ static int on_client(void *ctx, const ss_client *c)
     return ss__api_append(ctx, client_json(c));
 }
 
+static int list_clients(ss_svc *svc, const ss_svc_actor *act, int64_t after, unsigned limit,
+                        json_t *arr, sc_err *err)
+{
+    return ss_svc_client_list(svc, act, after, limit, on_client, arr, err);
+}
+
 int ss__api_client_list(ss_req *req)
 {
-    ss_svc_actor act = ss__api_actor(req);
-    int64_t after, limit;
-    sc_err err = SC_ERR_INIT;
-    json_t *arr;
-    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
-    int rc;
-
-    if (svc == NULL)
-        return 0;
-    if ((arr = json_array()) == NULL)
-        return SC_ENOMEM;
-    rc = ss_svc_client_list(svc, &act, after, (unsigned)limit, on_client, arr, &err);
-    return ss__api_page_done(req, rc, &err, arr, "clients", "id", limit);
+    return ss__api_list_plain(req, list_clients, "clients", "id");
 }
 
 static int h_set_disabled(ss_req *req, int disabled)

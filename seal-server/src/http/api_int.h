@@ -197,5 +197,10 @@ int ss__api_reply_page(ss_req *req, json_t *arr, const char *name, const char *k
  *  (arr released; SC_ENOMEM returned, not answered). */
 int ss__api_page_done(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
                       const char *key, int64_t limit);
+/** A listing with paging and nothing else to filter on: ?after and ?limit read, list fills
+ *  arr (ss__api_append each), the page answered as {name: [...], next_after: last key}. */
+typedef int (*ss__api_lister)(ss_svc *svc, const ss_svc_actor *act, int64_t after,
+                              unsigned limit, json_t *arr, sc_err *err);
+int ss__api_list_plain(ss_req *req, ss__api_lister list, const char *name, const char *key);
 
 #endif

@@ -139,21 +139,15 @@ static int on_type(void *ctx, const ss_lic_type *t)
     return ss__api_append(ctx, type_json(t));
 }
 
+static int list_types(ss_svc *svc, const ss_svc_actor *act, int64_t after, unsigned limit,
+                      json_t *arr, sc_err *err)
+{
+    return ss_svc_lic_type_list(svc, act, after, limit, on_type, arr, err);
+}
+
 int ss__api_lic_type_list(ss_req *req)
 {
-    ss_svc_actor act = ss__api_actor(req);
-    int64_t after, limit;
-    sc_err err = SC_ERR_INIT;
-    json_t *arr;
-    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
-    int rc;
-
-    if (svc == NULL)
-        return 0;
-    if ((arr = json_array()) == NULL)
-        return SC_ENOMEM;
-    rc = ss_svc_lic_type_list(svc, &act, after, (unsigned)limit, on_type, arr, &err);
-    return ss__api_page_done(req, rc, &err, arr, "license_types", "seq", limit);
+    return ss__api_list_plain(req, list_types, "license_types", "seq");
 }
 
 static const char *const FORMATS[] = { "?", "text", "date", "enddate", "uscc", "idcard",

@@ -92,6 +92,22 @@ int ss__api_page_done(ss_req *req, int rc, const sc_err *err, json_t *arr, const
     return ss__api_reply_page(req, arr, name, key, limit);
 }
 
+int ss__api_list_plain(ss_req *req, ss__api_lister list, const char *name, const char *key)
+{
+    ss_svc_actor act = ss__api_actor(req);
+    int64_t after, limit;
+    sc_err err = SC_ERR_INIT;
+    json_t *arr;
+    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
+
+    if (svc == NULL)
+        return 0;
+    if ((arr = json_array()) == NULL)
+        return SC_ENOMEM;
+    return ss__api_page_done(req, list(svc, &act, after, (unsigned)limit, arr, &err), &err,
+                             arr, name, key, limit);
+}
+
 static int finish(ss_req *req, int rc, const sc_err *err, json_t *arr, const char *name,
                   int64_t limit)
 {
@@ -107,20 +123,15 @@ static int on_unit(void *ctx, const ss_unit *u)
                                          (json_int_t)u->created));
 }
 
+static int list_units(ss_svc *svc, const ss_svc_actor *act, int64_t after, unsigned limit,
+                      json_t *arr, sc_err *err)
+{
+    return ss_svc_unit_list(svc, act, after, limit, on_unit, arr, err);
+}
+
 int ss__api_unit_list(ss_req *req)
 {
-    ss_svc_actor act = ss__api_actor(req);
-    int64_t after, limit;
-    sc_err err = SC_ERR_INIT;
-    json_t *arr;
-    ss_svc *svc = ss__api_list_begin(req, &after, &limit);
-
-    if (svc == NULL)
-        return 0;
-    if ((arr = json_array()) == NULL)
-        return SC_ENOMEM;
-    return finish(req, ss_svc_unit_list(svc, &act, after, (unsigned)limit, on_unit, arr, &err),
-                  &err, arr, "units", limit);
+    return ss__api_list_plain(req, list_units, "units", "id");
 }
 
 /* ---- applications ------------------------------------------------------------------------ */
