@@ -187,6 +187,16 @@ static unsigned best_mask(const uint8_t *mx, uint8_t *tr, size_t w, int *run)
 #define QR_BITS_MAX 61
 
 static uint64_t shr(uint64_t v, unsigned k) { return k < 64 ? v >> k : 0; }
+
+/* Set bits: the SWAR count inline, where __builtin_popcountll is a libgcc call on a
+ * baseline x86-64 build (no POPCNT instruction assumed). */
+static long bits(uint64_t v)
+{
+    v -= (v >> 1) & 0x5555555555555555ull;
+    v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+    v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (long)((v * 0x0101010101010101ull) >> 56);
+}
 static uint64_t shl(uint64_t v, unsigned k) { return k < 64 ? v << k : 0; }
 
 /* out[m]: bit m of line[0..w-1] as a set. The multiply gathers the low bits of eight bytes
@@ -227,7 +237,7 @@ static long line_bits(uint64_t r, size_t w)
 {
     const uint64_t in = ((1ull << w) - 1) << 1, lr = ~r & in;
     uint64_t e = ~(r ^ (r >> 1)) & in & (in >> 1), e4 = all_k(e, 4);
-    long d = __builtin_popcountll(e4) + (QR_N1 - 1) * __builtin_popcountll(e4 & ~(e << 1));
+    long d = bits(e4) + (QR_N1 - 1) * bits(e4 & ~(e << 1));
 
     for (unsigned f = 1; 7 * f <= w; f++) {
         uint64_t d3 = all_k(r, 3 * f), df, lf, match, before = 0, after = 0;
@@ -243,7 +253,7 @@ static long line_bits(uint64_t r, size_t w)
             before |= shl(r, k);
             after |= shr(r, 7 * f + k - 1);
         }
-        d += QR_N3 * __builtin_popcountll(match & (~before | ~after));
+        d += QR_N3 * bits(match & (~before | ~after));
     }
     return d;
 }
@@ -260,12 +270,12 @@ static unsigned best_mask_bits(const uint8_t *mx, const uint8_t *tr, size_t w)
         gather(mx + y * w, w, cur);
         for (unsigned m = 0; m < 8; m++) {
             uint64_t a = prev[m], b = cur[m];
-            dark[m] += __builtin_popcountll(b);
+            dark[m] += bits(b);
             d[m] += line_bits(b, w);
             if (y > 0) {
                 uint64_t all = a & b & (a >> 1) & (b >> 1);
                 uint64_t none = ~(a | b | (a >> 1) | (b >> 1));
-                d[m] += QR_N2 * __builtin_popcountll((all | none) & pairs);
+                d[m] += QR_N2 * bits((all | none) & pairs);
             }
             prev[m] = b;
         }
