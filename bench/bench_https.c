@@ -205,6 +205,42 @@ static void server_start(sf_server *s, unsigned threads, int tsa)
     die("seal-server did not answer /healthz within 20 s; log", s->log);
 }
 
+/* The signing commits so far (/metrics, admin): transactions, requests they carried, and
+ * the seconds spent in them. */
+typedef struct commits {
+    double n, jobs, secs;
+} commits;
+
+static commits commit_stats(const sf_server *s)
+{
+    sf_req q = { .method = "GET", .path = "/metrics", .token = sf_env_get()->tok_admin };
+    commits c = { 0, 0, 0 };
+    sf_resp r;
+    const char *p;
+
+    if (sf_http(s, &q, &r) == 0 && r.status == 200 && r.body != NULL) {
+        if ((p = strstr(r.body, "\nsealpki_signing_commits_total ")) != NULL)
+            c.n = atof(p + strlen("\nsealpki_signing_commits_total "));
+        if ((p = strstr(r.body, "\nsealpki_signing_commit_requests_total ")) != NULL)
+            c.jobs = atof(p + strlen("\nsealpki_signing_commit_requests_total "));
+        if ((p = strstr(r.body, "\nsealpki_signing_commit_seconds_total ")) != NULL)
+            c.secs = atof(p + strlen("\nsealpki_signing_commit_seconds_total "));
+    }
+    sf_resp_free(&r);
+    return c;
+}
+
+/* "commits: N requests a transaction, T ms a transaction" between a and now. */
+static void print_commits(const sf_server *s, commits a)
+{
+    commits b = commit_stats(s);
+    double n = b.n - a.n;
+
+    if (n > 0)
+        printf("  commits: %.1f requests a transaction, %.2f ms a transaction (wall)\n",
+               (b.jobs - a.jobs) / n, (b.secs - a.secs) * 1e3 / n);
+}
+
 /* ---- a granted seal, made through the API ---------------------------------------------- */
 
 /* One JSON call that must answer `want`; the answer's member `key` (integer or string) into
@@ -548,11 +584,13 @@ static void max_run_wrk(setup *su, const sf_server *s, int conns, result *res)
 {
     char url[128], body[192];
     double raw_cpu, raw, s0, rate, cs;
+    commits c0;
     hw_result w;
 
     snprintf(url, sizeof(url), "https://127.0.0.1:%u/api/v1/sign/data", s->port);
     snprintf(body, sizeof(body), "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}", su->es, 7);
     raw = raw_rate(su->k, su->ncpu, su->secs / 2, &raw_cpu);
+    c0 = commit_stats(s);
     s0 = proc_cpu(s->pid);
     if (hw_run(sc_test_tmpdir(), url, sf_env_get()->tok_operator, body, conns, su->secs,
                &w) != 0)
@@ -569,6 +607,7 @@ static void max_run_wrk(setup *su, const sf_server *s, int conns, result *res)
            "signature: server %4.0f us (%.2f x raw %3.0f us), wrk %3.0f us | closed-loop "
            "p50 %.2f ms, p99 %.2f ms\n", conns, rate, raw, rate / raw, cs, cs / raw_cpu,
            raw_cpu, w.cpu_us, w.p50_ms, w.p99_ms);
+    print_commits(s, c0);
     if (rate > res->best) {
         res->best = rate;
         res->ratio = rate / raw;
