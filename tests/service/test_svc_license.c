@@ -228,6 +228,37 @@ static void lic_issue__fails_closed_when_the_audit_refuses(void **state)
     assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
 }
 
+/* A type's template is parsed once for the requests that follow (it never changes once
+ * added), and a licence issued from the kept one is the same as from a fresh parse. */
+static void lic_issue__a_type_is_parsed_once(void **state)
+{
+    lfx *l = *state;
+    fx *f = l->f;
+    sc_err err = SC_ERR_INIT;
+    sc_lic_kv kv[NFIELDS];
+    char zzbs[SS_LIC_ID_MAX + 1], no[16];
+    ss_svc_stats a, b;
+    double x = -1, y = -1;
+
+    grant(l, &f->oper);
+    ss_svc_get_stats(f->svc, &a);
+    for (int i = 0; i < 3; i++) {
+        row_with(kv, NULL, NULL);
+        snprintf(no, sizeof(no), "33019700%06d", i);
+        kv[1].value = no;
+        OK(issue(l, &f->oper, kv, zzbs, &err), &err);
+    }
+    OK(ss_svc_lic_type_seal_pos(f->svc, &f->oper, TYPE, &x, &y, &err), &err);
+    assert_true(x > 0 && y > 0);
+    ss_svc_get_stats(f->svc, &b);
+    assert_int_equal(b.ltype_misses - a.ltype_misses, a.ltype_misses + a.ltype_hits > 0 ? 0 : 1);
+    assert_int_equal(b.ltype_hits + b.ltype_misses - a.ltype_hits - a.ltype_misses, 4);
+    assert_true(b.ltype_hits - a.ltype_hits >= 3);
+    assert_int_equal(fx_sql_int(f, "SELECT count(*) FROM licenses"), 3);
+    EXPECT(ss_svc_lic_type_seal_pos(f->svc, &f->oper, "NOPE", &x, &y, &err), &err,
+           SC_ENOTFOUND, "NOPE");
+}
+
 /* ---- batches ----------------------------------------------------------------------------- */
 
 #define BATCH 1000
@@ -746,6 +777,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(lic_issue__fails_closed_when_the_audit_refuses, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(lic_issue__a_type_is_parsed_once, setup, teardown),
         cmocka_unit_test_setup_teardown(lic_batch__997_of_1000_then_a_rerun_issues_nothing_twice,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(

@@ -448,8 +448,6 @@ int ss__api_lic_seal(ss_req *req)
     const char *type, *es_id;
     char issuer[SS_USCC_LEN + 1];
     sc_ofd_sign_params pos;
-    sc_lic_template *tm = NULL;
-    ss_lic_type t;
     size_t len;
     const uint8_t *body = ss_req_body(req, &len);
     sc_err err = SC_ERR_INIT;
@@ -462,18 +460,11 @@ int ss__api_lic_seal(ss_req *req)
         return 0;
     if (len == 0)
         return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "the licence OFD is the body");
-    memset(&t, 0, sizeof(t));
-    if ((rc = ss_svc_lic_type_get(svc, &act, type, &t, &err)) != 0)
-        return ss__api_reply_svc(req, rc, &err);
-    rc = sc_lic_template_parse(&tm, t.tmpl, t.tmpl_len, &err);
-    ss_lic_type_clear(&t);
-    if (rc != 0)
-        return ss__api_reply_svc(req, rc == SC_EFORMAT ? SC_EIO : rc, &err);   /* stored */
     memset(&pos, 0, sizeof(pos));
     pos.place = SC_OFD_PLACE_PAGE_XY;
     pos.page = 1;
-    sc_lic_template_get_seal(tm, &pos.x_mm, &pos.y_mm);
-    sc_lic_template_free(tm);
+    if ((rc = ss_svc_lic_type_seal_pos(svc, &act, type, &pos.x_mm, &pos.y_mm, &err)) != 0)
+        return ss__api_reply_svc(req, rc, &err);
     if ((rc = issuer_of(req, es_id, issuer, &err)) != 0)
         return ss__api_reply_svc(req, rc, &err);
     if (check_metadata(req, body, len, type, es_id, issuer) != 0)

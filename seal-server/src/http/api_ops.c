@@ -182,6 +182,10 @@ int ss_api_svc_metrics(const ss_api_svc *a, char **out, size_t *len)
     counter(&t, "sealpki_key_cache_misses_total", "Unit keys decrypted.", st.cache_misses);
     counter(&t, "sealpki_key_cache_evictions_total", "Unlocked keys dropped and wiped.",
             st.cache_evictions);
+    counter(&t, "sealpki_license_type_cache_hits_total",
+            "Licence requests that found their type's template parsed.", st.ltype_hits);
+    counter(&t, "sealpki_license_type_cache_misses_total",
+            "Licence type templates parsed and files loaded.", st.ltype_misses);
     put(&t, "# HELP sealpki_key_cache_keys Unit keys held unlocked now.\n"
             "# TYPE sealpki_key_cache_keys gauge\nsealpki_key_cache_keys %u\n", st.cache_size);
     put(&t, "# HELP sealpki_seal_signatures_total Signatures committed since the start, by seal "

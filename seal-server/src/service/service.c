@@ -219,6 +219,7 @@ int ss_svc_new(ss_svc **out, const ss_svc_config *cfg, sc_err *err)
     svc->clock_ctx = cfg->clock_ctx;
     memcpy(svc->region, cfg->region_code, SS_SVC_REGION_LEN + 1);
     pthread_mutex_init(&svc->make_mu, NULL);
+    svc__ltypes_init(&svc->ltypes);
     svc__stats_init(&svc->seal_stats);
     pthread_mutex_init(&svc->q_mu, NULL);
     pthread_cond_init(&svc->q_cv, NULL);
@@ -278,6 +279,7 @@ void ss_svc_free(ss_svc *svc)
     free(svc->maker_cert);
     free(svc->province);
     pthread_mutex_destroy(&svc->make_mu);
+    svc__ltypes_free(&svc->ltypes);
     svc__stats_destroy(&svc->seal_stats);
     pthread_mutex_destroy(&svc->q_mu);
     pthread_cond_destroy(&svc->q_cv);
@@ -300,6 +302,10 @@ void ss_svc_get_stats(ss_svc *svc, ss_svc_stats *out)
     out->cache_evictions = svc->cache.evictions;
     out->cache_size = svc->cache.size;
     pthread_mutex_unlock(&svc->cache.mu);
+    pthread_mutex_lock(&svc->ltypes.mu);
+    out->ltype_hits = svc->ltypes.hits;
+    out->ltype_misses = svc->ltypes.misses;
+    pthread_mutex_unlock(&svc->ltypes.mu);
 }
 
 /* ---- units ----------------------------------------------------------------------------- */

@@ -121,6 +121,7 @@ typedef struct ss_svc_stats {
     uint64_t commit_us;        /* time spent in them, microseconds (the committer's wall clock) */
     uint64_t cache_hits, cache_misses, cache_evictions;
     unsigned cache_size;
+    uint64_t ltype_hits, ltype_misses;   /* licence types found parsed, parsed and loaded */
 } ss_svc_stats;
 
 void ss_svc_get_stats(ss_svc *svc, ss_svc_stats *out);
@@ -421,6 +422,11 @@ int ss_svc_lic_type_get(ss_svc *svc, const ss_svc_actor *actor, const char *code
                         ss_lic_type *out, sc_err *err);
 int ss_svc_lic_type_list(ss_svc *svc, const ss_svc_actor *actor, int64_t after_id,
                          unsigned limit, ss_lic_type_cb cb, void *ctx, sc_err *err);
+/** Where the type's template puts the issuer's seal (page 1, mm), from the parsed types the
+ *  service keeps. Any role. @return 0, SC_ENOTFOUND, SC_EIO (a stored template that no longer
+ *  parses), SS_EFORBIDDEN */
+int ss_svc_lic_type_seal_pos(ss_svc *svc, const ss_svc_actor *actor, const char *code,
+                             double *x_mm, double *y_mm, sc_err *err);
 /** Stop (1) or allow again (0) issuing licences of a type (role admin, audited). */
 int ss_svc_lic_type_set_disabled(ss_svc *svc, const ss_svc_actor *actor, const char *code,
                                  int disabled, sc_err *err);

@@ -187,6 +187,26 @@ int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const cha
 
 /* ---- the service ----------------------------------------------------------------------- */
 
+/* Licence types kept parsed (svc_lic_types.c): at most SVC_LTYPES_MAX, the least recently
+ * used dropped first. */
+#define SVC_LTYPES_MAX 64
+typedef struct svc_ltype svc_ltype;
+typedef struct svc_ltypes {
+    pthread_mutex_t mu;
+    svc_ltype *e[SVC_LTYPES_MAX];
+    uint64_t tick;
+    uint64_t hits, misses;        /* under mu */
+} svc_ltypes;
+
+/* Type t's template and files, parsed once and shared read-only: *out a reference to give
+ * back with svc__ltype_put, *tmpl, *files and *nfiles borrowed from it until then. */
+int svc__ltype_get(ss_svc *svc, const ss_lic_type *t, svc_ltype **out,
+                   const sc_lic_template **tmpl, const sc_lic_file **files, size_t *nfiles,
+                   sc_err *err);
+void svc__ltype_put(ss_svc *svc, svc_ltype *e);
+void svc__ltypes_init(svc_ltypes *c);
+void svc__ltypes_free(svc_ltypes *c);
+
 struct ss_svc {
     ss_store *st;
     const sc_key *ca_key, *maker_key;
@@ -204,6 +224,7 @@ struct ss_svc {
     ss_svc_clock_fn clock;
     void *clock_ctx;
     svc_cache cache;
+    svc_ltypes ltypes;
     pthread_mutex_t make_mu;      /* one seal making at a time: esIDs are allocated in order */
     sem_t sign_slots;             /* SM2 signatures computed at once (config sign_threads), */
     int sign_limited;             /* when one is configured */
@@ -275,8 +296,9 @@ void svc__walk_expire(svc_walk *w, int64_t valid_end);
  * seal's material from the key cache (a reference: svc__lic_close gives it back). */
 typedef struct svc_lic_ctx {
     ss_lic_type type;             /* with its template bytes */
-    sc_lic_template *tmpl;
-    sc_lic_file *files;           /* names and data owned here */
+    svc_ltype *lt;                /* the parsed type, given back at close */
+    const sc_lic_template *tmpl;  /* borrowed from lt */
+    const sc_lic_file *files;
     size_t nfiles;
     ss_unit unit;                 /* the issuer: ZZBFJG = name, ZZBFJGDM = code */
     char es_id[SS_ES_ID_MAX + 1];

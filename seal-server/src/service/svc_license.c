@@ -156,6 +156,27 @@ int ss_svc_lic_type_get(ss_svc *svc, const ss_svc_actor *actor, const char *code
     return ss_store_lic_type_get(svc->st, code, out, err);
 }
 
+int ss_svc_lic_type_seal_pos(ss_svc *svc, const ss_svc_actor *actor, const char *code,
+                             double *x_mm, double *y_mm, sc_err *err)
+{
+    ss_lic_type t;
+    svc_ltype *lt = NULL;
+    const sc_lic_template *tm;
+    const sc_lic_file *files;
+    size_t nfiles;
+    int rc;
+
+    memset(&t, 0, sizeof(t));
+    if ((rc = ss_svc_lic_type_get(svc, actor, code, &t, err)) == 0 &&
+        (rc = svc__ltype_get(svc, &t, &lt, &tm, &files, &nfiles, err)) == SC_EFORMAT)
+        rc = SC_EIO;                  /* stored: not the caller's input */
+    if (rc == 0)
+        sc_lic_template_get_seal(tm, x_mm, y_mm);
+    svc__ltype_put(svc, lt);
+    ss_lic_type_clear(&t);
+    return rc;
+}
+
 int ss_svc_lic_type_list(ss_svc *svc, const ss_svc_actor *actor, int64_t after_id,
                          unsigned limit, ss_lic_type_cb cb, void *ctx, sc_err *err)
 {
@@ -226,37 +247,11 @@ int ss_svc_lic_grant_delete(ss_svc *svc, const ss_svc_actor *actor, int64_t gran
 
 /* ---- the issuing context ----------------------------------------------------------------- */
 
-static int copy_file(void *ctx, const ss_lic_type_file *f)
-{
-    svc_lic_ctx *c = ctx;
-    sc_lic_file *d;
-    char *name = NULL;
-    uint8_t *data = NULL;
-
-    if (c->nfiles >= SS_LIC_TYPE_FILES_MAX)
-        return SC_ELIMIT;
-    if ((name = strdup(f->name)) == NULL || (data = malloc(f->len)) == NULL) {
-        free(name);
-        return SC_ENOMEM;
-    }
-    memcpy(data, f->data, f->len);
-    d = &c->files[c->nfiles++];
-    d->name = name;
-    d->data = data;
-    d->len = f->len;
-    return 0;
-}
-
 void svc__lic_close(ss_svc *svc, svc_lic_ctx *c)
 {
     if (c->entry != NULL)
         svc__cache_put(svc, c->entry);
-    for (size_t i = 0; c->files != NULL && i < c->nfiles; i++) {
-        free((char *)c->files[i].name);
-        free((uint8_t *)c->files[i].data);
-    }
-    free(c->files);
-    sc_lic_template_free(c->tmpl);
+    svc__ltype_put(svc, c->lt);
     ss_lic_type_clear(&c->type);
     memset(c, 0, sizeof(*c));
 }
@@ -304,12 +299,9 @@ int svc__lic_open(ss_svc *svc, const ss_svc_actor *actor, const char *type_code,
     if (c->type.disabled)
         return sc_err_set(err, SS_ESTATE, "licence type %s is disabled: no new licences",
                           type_code);
-    if ((rc = sc_lic_template_parse(&c->tmpl, c->type.tmpl, c->type.tmpl_len, err)) != 0)
-        return sc_err_prefix(err, "licence type %s: stored template", type_code);
-    if ((c->files = calloc(SS_LIC_TYPE_FILES_MAX, sizeof(*c->files))) == NULL)
-        return sc_err_set(err, SC_ENOMEM, "licence: out of memory");
-    if ((rc = ss_store_lic_type_files(svc->st, type_code, copy_file, c, err)) != 0)
-        return sc_err_set(err, rc, "licence type %s: cannot load its files", type_code);
+    if ((rc = svc__ltype_get(svc, &c->type, &c->lt, &c->tmpl, &c->files, &c->nfiles,
+                             err)) != 0)
+        return rc;
     if ((rc = ss_store_seal_get(svc->st, es_id, &s, err)) == 0)
         rc = ss_store_unit_get(svc->st, s.unit_id, &c->unit, err);
     ss_seal_clear(&s);
