@@ -100,6 +100,41 @@ static void setup_type(fx *f, const char *es)
     free(xml);
 }
 
+/* BENCH_SINGLE=N: N licences issued one request at a time (ss_svc_lic_issue, as POST
+ * /api/v1/licenses: type, grant, seal and template found per request, one transaction and
+ * fdatasync each), on one thread, against raw SM2 signing on one thread after them. */
+static void single(fx *f, bu_pki *pki, const ss_svc_lic_req *batch_req, long n)
+{
+    sc_lic_kv kv[NFIELDS];
+    char no[16], zzbs[SS_LIC_ID_MAX + 1];
+    ss_svc_lic_req req = *batch_req;
+    double t0, t, raw;
+    long raw_n;
+
+    if (n < 1 || n > 100000)
+        return;
+    req.batch_id = NULL;
+    req.row = kv;
+    req.row_len = NFIELDS;
+    t0 = bu_now();
+    for (long i = 0; i < n; i++) {
+        sc_err err = SC_ERR_INIT;
+        for (size_t k = 0; k < NFIELDS; k++)
+            kv[k] = (sc_lic_kv){ fx_lic_names[k], fx_lic_good[k] };
+        snprintf(no, sizeof(no), "3399%010ld", i);
+        kv[1].value = no;
+        if (ss_svc_lic_issue(f->svc, &f->oper, &req, zzbs, NULL, NULL, NULL, &err) != 0)
+            bu_die("ss_svc_lic_issue", &err);
+    }
+    t = bu_now() - t0;
+    t0 = bu_now();
+    raw_n = raw_for(pki, 1, t * RAW_SHARE);
+    raw = (double)raw_n / (bu_now() - t0);
+    printf("single requests: %ld in %.1f s = %.1f/s (%.2f ms each, 1 thread); raw SM2 sign on "
+           "1 thread %.1f/s: ratio %.3f\n", n, t, (double)n / t, t * 1e3 / (double)n, raw,
+           (double)n / t / raw);
+}
+
 int main(int argc, char **argv)
 {
     long n = argc > 1 ? atol(argv[1]) : 10000, raw_n = 0, rss_first = 0, rss_tenth = 0;
@@ -183,6 +218,8 @@ int main(int argc, char **argv)
            c_raw / t_raw);
     printf("audit records: %lld licence.issue\n", (long long)fx_audit_count(f, "license.issue",
                                                                              NULL));
+    if (getenv("BENCH_SINGLE") != NULL)
+        single(f, &pki, &req, atol(getenv("BENCH_SINGLE")));
     met = bu_ratio("licences/s : raw SM2 sign/s (same threads)", lic, raw, 0.40);
     flat = rss_end - rss_tenth <= FLAT_KIB;
     printf("peak RSS: %ld KiB after the first batch, %ld KiB at N/10, %ld KiB at N: %s\n",
