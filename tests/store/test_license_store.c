@@ -734,7 +734,7 @@ static void *sync_loop(void *arg)
 
     while (!atomic_load(&s->done)) {
         sc_err err = SC_ERR_INIT;
-        if (ss_store_lic_files_sync(s->st, &err) != 0)
+        if (ss_store_lic_files_sync(s->st, 0, &err) != 0)
             s->failed = 1;
         s->syncs++;
     }
@@ -772,6 +772,15 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
     pthread_join(syncer, NULL);
     assert_int_equal(sj.failed, 0);
     assert_true(sj.syncs > 0);
+    /* a flush failure counted since the caller's baseline (reported to whoever flushed
+     * first) fails its flush too: a baseline that is not the store's count stands in for it */
+    {
+        sc_err err = SC_ERR_INIT;
+        uint64_t n = ss_store_lic_files_errors(f.st);
+        OK(ss_store_lic_files_sync(f.st, n, &err), &err);
+        EXPECT(ss_store_lic_files_sync(f.st, n + 1, &err), &err, SC_EIO,
+               "a flush of the packs failed since these files were written");
+    }
     puts_read_back(&f, jobs);
     snprintf(dir, sizeof(dir), "%s.files/p", f.path);
     assert_non_null(dp = opendir(dir));

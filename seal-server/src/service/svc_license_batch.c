@@ -73,7 +73,8 @@ static void issued_before(ss_svc *svc, int64_t client, const ss_svc_lic_req *req
  * failure, the audit's included, rolls the group back and fails each of its rows. */
 static int commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
                         ss_license *lics, const size_t *idx, size_t n, int64_t first_row,
-                        int64_t now, ss_svc_lic_result *results, sc_err *why)
+                        int64_t now, uint64_t flush_base, ss_svc_lic_result *results,
+                        sc_err *why)
 {
     ss_store *tx = NULL;
     sc_err e = SC_ERR_INIT;
@@ -81,7 +82,7 @@ static int commit_group(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req 
     int rc;
 
     /* the group's files on disk first: a committed row never names a file still in cache */
-    if ((rc = ss_store_lic_files_sync(svc->st, &e)) == 0 &&
+    if ((rc = ss_store_lic_files_sync(svc->st, flush_base, &e)) == 0 &&
         (rc = ss_store_tx_begin(svc->st, &tx, &e)) == 0 &&
         (rc = svc__lic_recheck(tx, c, now, &e)) == 0) {
         for (size_t k = 0; k < n && rc == 0; k++) {
@@ -142,6 +143,7 @@ typedef struct lic_pipe {
     size_t committed;             /* groups committed and cleared */
     size_t done[RING / GROUP];    /* slots made in the group each part of the ring holds */
     int stop;                     /* a group failed with this code: no more slots taken */
+    uint64_t flush_base;          /* failed file flushes before the call's first file */
     sc_err why;                   /* its failure */
 } lic_pipe;
 
@@ -208,7 +210,7 @@ static void run_lic_pipe(lic_pipe *p)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     size_t want = cpus < 1 ? 1 : cpus > MAKERS ? MAKERS : (size_t)cpus, started = 0;
     pthread_t t[MAKERS];
-    int rc;
+    int rc, busy = 0;
 
     if (want > p->m)
         want = p->m;
@@ -234,13 +236,17 @@ static void run_lic_pipe(lic_pipe *p)
         if (p->stop)
             stopped_group(p, g, n);
         else if ((rc = commit_group(p->svc, p->c, p->req, lics, &p->todo[g * GROUP], n,
-                                    p->first_row, p->now, p->results, &p->why)) != 0 &&
-                 rc != SS_EBUSY) {
-            /* a busy store passes; the rest (seal, grant, audit, disk) would fail again */
+                                    p->first_row, p->now, p->flush_base, p->results,
+                                    &p->why)) != 0 &&
+                 (rc != SS_EBUSY || ++busy == 2)) {
+            /* one busy store passes; twice in a row, or anything else (seal, grant, audit,
+             * disk), would go on failing (each busy group waits out the busy timeout) */
             pthread_mutex_lock(&p->mu);
             p->stop = rc;
             pthread_cond_broadcast(&p->room);
             pthread_mutex_unlock(&p->mu);
+        } else if (rc == 0) {
+            busy = 0;
         }
         for (size_t j = 0; j < n; j++)
             ss_license_clear(&lics[j]);
@@ -346,6 +352,7 @@ int ss_svc_lic_batch(ss_svc *svc, const ss_svc_actor *actor, const ss_svc_lic_re
     }
     if (m > 0) {
         lic_pipe p = { .svc = svc, .c = &c, .req = req, .rows = rows, .todo = todo, .m = m,
+                       .flush_base = ss_store_lic_files_errors(svc->st),
                    .serial = serial, .first_row = first_row, .now = now, .lics = lics,
                    .results = results, .mu = PTHREAD_MUTEX_INITIALIZER,
                    .room = PTHREAD_COND_INITIALIZER, .made = PTHREAD_COND_INITIALIZER };

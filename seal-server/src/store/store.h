@@ -625,8 +625,14 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
                                uint8_t sm3[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
 /** Flush every licence file written so far to disk (one fdatasync of the pack in use: older
- *  packs were flushed when they were closed). @return 0, SC_EINVAL, SC_EIO */
-int ss_store_lic_files_sync(ss_store *st, sc_err *err);
+ *  packs were flushed when they were closed). A failed flush loses its pages for good (the
+ *  kernel reports it once, to whoever flushes first, and marks them clean), so failures are
+ *  counted: since is ss_store_lic_files_errors() taken before the caller's first put, and
+ *  any failure after it, reported to anyone, fails this call too.
+ *  @return 0, SC_EINVAL, SC_EIO */
+int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err);
+/** Failed flushes of licence files so far (the baseline for ss_store_lic_files_sync). */
+uint64_t ss_store_lic_files_errors(ss_store *st);
 /** The size at which a pack is closed for a new one (default 1 GiB; 1 to 10^12 - 1, clamped,
  *  as a place's offset has at most 12 digits; a file larger than the limit gets a pack of its
  *  own). For tests, and for operators who back up or move

@@ -158,6 +158,8 @@ typedef struct ss__pack {
     uint64_t end;      /* bytes reserved in it so far */
     uint64_t max;      /* a file that would pass this goes into a new pack */
     size_t writing;    /* ranges reserved in it whose write has not ended */
+    uint64_t gen;      /* packs opened so far: a waiter can tell another thread rotated */
+    uint64_t flush_errors;   /* failed flushes of any pack: sticky (ss_store_lic_files_sync) */
     char name[17];     /* 16 hex digits */
 } ss__pack;
 

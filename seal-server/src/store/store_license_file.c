@@ -87,15 +87,41 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
     return ss_store_lic_file_put_opts(st, data, len, 0, sum, loc, err);
 }
 
+/* A flush of p's pack failed (under p->mu): counted for every caller's check, and the pack
+ * is closed at the next put: nothing is appended after pages that may be gone. */
+static void pack_flush_failed(ss__pack *p)
+{
+    p->flush_errors++;
+    if (p->fd >= 0)
+        p->end = p->max;
+}
+
+uint64_t ss_store_lic_files_errors(ss_store *st)
+{
+    ss__pack *p;
+    uint64_t n;
+
+    if (st == NULL)
+        return 0;
+    p = (st->root != NULL ? st->root : st)->pack;
+    pthread_mutex_lock(&p->mu);
+    n = p->flush_errors;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
 /* One fdatasync of the pack in use for a whole group (per-file flushes cost a journal commit
  * each, more than drawing and sealing the licence). That covers every file written so far:
  * a pack is closed for the next only once no write into it is under way, and flushed then
- * (pack_reserve), so a file in an older pack is on disk already. (This was syncfs, which
- * also flushed whatever else the file system had dirty, other programs' files included.) */
-int ss_store_lic_files_sync(ss_store *st, sc_err *err)
+ * (pack_reserve), so a file in an older pack is on disk already, unless that flush failed,
+ * which the count of failures tells. (This was syncfs, which also flushed whatever else the
+ * file system had dirty, other programs' files included.) */
+int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
 {
     ss__pack *p;
-    int fd = -1, rc = 0;
+    char name[17] = "";
+    uint64_t errors;
+    int fd = -1, rc = 0, e = 0;
 
     if (st == NULL)
         return sc_err_set(err, SC_EINVAL, "licence files: no store");
@@ -103,12 +129,24 @@ int ss_store_lic_files_sync(ss_store *st, sc_err *err)
     pthread_mutex_lock(&p->mu);
     if (p->fd >= 0 && (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
+    memcpy(name, p->name, sizeof(name));
     pthread_mutex_unlock(&p->mu);
     if (fd >= 0 && fdatasync(fd) != 0)
-        rc = sc_err_set(err, SC_EIO, "licence files: cannot sync pack %s (%s)", p->name,
-                        strerror(errno));
+        e = errno;
     if (fd >= 0)
         close(fd);
+    pthread_mutex_lock(&p->mu);
+    if (e != 0)
+        pack_flush_failed(p);
+    errors = p->flush_errors;
+    pthread_mutex_unlock(&p->mu);
+    if (rc == 0 && e != 0)
+        rc = sc_err_set(err, SC_EIO, "licence files: cannot sync pack %s (%s)", name,
+                        strerror(e));
+    else if (rc == 0 && errors != since)
+        rc = sc_err_set(err, SC_EIO, "licence files: a flush of the packs failed since these "
+                        "files were written (%llu failed so far): they may not be on disk",
+                        (unsigned long long)errors);
     return rc;
 }
 
@@ -224,6 +262,7 @@ static int pack_new(ss__pack *p, const char *dir, sc_err *err)
         close(p->fd);
     p->fd = fd;
     p->end = 0;
+    p->gen++;
     memcpy(p->name, name, sizeof(name));
     return 0;
 }
@@ -250,16 +289,20 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
     int rc = 0;
 
     pthread_mutex_lock(&p->mu);
-    if (p->fd >= 0 && p->end > 0 && p->end + len > p->max) {
+    while (p->fd >= 0 && p->end > 0 && p->end + len > p->max) {
         /* the pack is full: once the writes into it are over, flushed, then closed (see
-         * ss_store_lic_files_sync) */
-        while (p->writing > 0)
+         * ss_store_lic_files_sync); the flush holds the lock, once a pack (1 GiB) */
+        uint64_t gen = p->gen;
+        while (p->writing > 0 && p->gen == gen)
             pthread_cond_wait(&p->idle, &p->mu);
+        if (p->gen != gen)
+            continue;                 /* another put rotated meanwhile: look at the new one */
         if (fdatasync(p->fd) != 0)
-            rc = sc_err_set(err, SC_EIO, "licence files: cannot sync pack %s (%s)", p->name,
-                            strerror(errno));
+            pack_flush_failed(p);     /* not this file's: its own pack is the next */
+        rc = pack_new(p, dir, err);
+        break;
     }
-    if (rc == 0 && (p->fd < 0 || (p->end > 0 && p->end + len > p->max)))
+    if (rc == 0 && p->fd < 0)
         rc = pack_new(p, dir, err);
     if (rc == 0 && (*fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
@@ -273,12 +316,15 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
     return rc;
 }
 
-/* A write pack_reserve allowed has ended (written or not). */
-static void pack_written(ss_store *st)
+/* A write pack_reserve allowed has ended (written or not); flush_failed: its own flush
+ * failed (pack_flush_failed). */
+static void pack_written(ss_store *st, int flush_failed)
 {
     ss__pack *p = (st->root != NULL ? st->root : st)->pack;
 
     pthread_mutex_lock(&p->mu);
+    if (flush_failed)
+        pack_flush_failed(p);
     if (--p->writing == 0)
         pthread_cond_broadcast(&p->idle);
     pthread_mutex_unlock(&p->mu);
@@ -289,7 +335,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
 {
     char dir[4096], name[17];
     uint64_t off = 0;
-    int fd = -1, rc;
+    int fd = -1, rc, flush_failed = 0;
 
     if (loc != NULL)
         loc[0] = '\0';
@@ -303,11 +349,16 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     /* Appended, not a file each: a new inode a licence was the largest cost of a batch on
      * ext4 (its allocator scanning for a free inode), and 10^8 files exhaust a volume's
      * inodes. A failed or torn write leaves bytes no row names; nothing is ever rewritten. */
-    if (pio_all(fd, (uint8_t *)data, len, off, 1) != 0 || (!nosync && fdatasync(fd) != 0))
+    if (pio_all(fd, (uint8_t *)data, len, off, 1) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence file: cannot write pack %s (%s)", name,
                         strerror(errno));
+    } else if (!nosync && fdatasync(fd) != 0) {
+        flush_failed = 1;
+        rc = sc_err_set(err, SC_EIO, "licence file: cannot sync pack %s (%s)", name,
+                        strerror(errno));
+    }
     close(fd);
-    pack_written(st);
+    pack_written(st, flush_failed);
     if (rc == 0)
         snprintf(loc, SS_LIC_LOC_MAX + 1, PACK_PREFIX "%s" PACK_SUFFIX "%" PRIu64, name, off);
     return rc;
