@@ -187,13 +187,15 @@ int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const cha
 
 /* ---- the service ----------------------------------------------------------------------- */
 
-/* Licence types kept parsed (svc_lic_types.c): at most SVC_LTYPES_MAX, the least recently
- * used dropped first. */
+/* Licence types kept parsed (svc_lic_types.c): at most SVC_LTYPES_MAX and SVC_LTYPES_BYTES,
+ * the least recently used dropped first. */
 #define SVC_LTYPES_MAX 64
+#define SVC_LTYPES_BYTES ((size_t)64 << 20)   /* templates and files kept: 64 MiB */
 typedef struct svc_ltype svc_ltype;
 typedef struct svc_ltypes {
     pthread_mutex_t mu;
     svc_ltype *e[SVC_LTYPES_MAX];
+    size_t bytes;                 /* of the entries held */
     uint64_t tick;
     uint64_t hits, misses;        /* under mu */
 } svc_ltypes;

@@ -13,6 +13,7 @@
 
 struct svc_ltype {
     int64_t type_id;              /* the row's id: a code added again is another type */
+    size_t bytes;                 /* its template and files, roughly: the cache's budget */
     sc_lic_template *tmpl;
     sc_lic_file *files;           /* names and data owned here */
     size_t nfiles;
@@ -47,6 +48,7 @@ static int copy_file(void *ctx, const ss_lic_type_file *f)
         return SC_ENOMEM;
     }
     memcpy(data, f->data, f->len);
+    e->bytes += f->len;
     d = &e->files[e->nfiles++];
     d->name = name;
     d->data = data;
@@ -66,6 +68,7 @@ static int ltype_load(ss_svc *svc, const ss_lic_type *t, svc_ltype **out, sc_err
         return sc_err_set(err, SC_ENOMEM, "licence: out of memory");
     }
     e->type_id = t->id;
+    e->bytes = 4 * t->tmpl_len;       /* the parsed template: a few times its XML */
     if ((rc = sc_lic_template_parse(&e->tmpl, t->tmpl, t->tmpl_len, err)) != 0)
         rc = sc_err_prefix(err, "licence type %s: stored template", t->code);
     else if ((rc = ss_store_lic_type_files(svc->st, t->code, copy_file, e, err)) != 0)
@@ -87,23 +90,45 @@ static svc_ltype *find(svc_ltypes *c, int64_t type_id)
     return NULL;
 }
 
-/* e into the cache (it takes a reference), the least recently used entry out when all
- * places are taken; under the lock. */
-static void insert(svc_ltypes *c, svc_ltype *e)
+/* The least recently used entry out of the cache (under the lock); returned when that was
+ * its last reference, to be freed once the lock is let go. */
+static svc_ltype *evict_one(svc_ltypes *c)
 {
-    size_t at = 0;
+    size_t at = SVC_LTYPES_MAX;
+    svc_ltype *e;
 
-    for (size_t i = 0; i < SVC_LTYPES_MAX; i++) {
-        if (c->e[i] == NULL) {
+    for (size_t i = 0; i < SVC_LTYPES_MAX; i++)
+        if (c->e[i] != NULL && (at == SVC_LTYPES_MAX || c->e[i]->used < c->e[at]->used))
             at = i;
+    if (at == SVC_LTYPES_MAX)
+        return NULL;
+    e = c->e[at];
+    c->e[at] = NULL;
+    c->bytes -= e->bytes;
+    return --e->refs == 0 ? e : NULL;
+}
+
+/* e into the cache, which takes a reference, making room by count and by bytes (under the
+ * lock); a type larger than a quarter of the budget is not kept (its caller's reference is
+ * its only one). Entries to free once the lock is let go go to out[0..SVC_LTYPES_MAX). */
+static void insert(svc_ltypes *c, svc_ltype *e, svc_ltype **out)
+{
+    size_t n = 0, free_at = SVC_LTYPES_MAX;
+
+    if (e->bytes > SVC_LTYPES_BYTES / 4)
+        return;
+    for (;;) {
+        free_at = SVC_LTYPES_MAX;
+        for (size_t i = 0; i < SVC_LTYPES_MAX && free_at == SVC_LTYPES_MAX; i++)
+            if (c->e[i] == NULL)
+                free_at = i;
+        if (free_at != SVC_LTYPES_MAX && c->bytes + e->bytes <= SVC_LTYPES_BYTES)
             break;
-        }
-        if (c->e[i]->used < c->e[at]->used)
-            at = i;
+        if ((out[n] = evict_one(c)) != NULL)
+            n++;
     }
-    if (c->e[at] != NULL && --c->e[at]->refs == 0)
-        ltype_free(c->e[at]);
-    c->e[at] = e;
+    c->e[free_at] = e;
+    c->bytes += e->bytes;
     e->refs++;
 }
 
@@ -127,17 +152,20 @@ int svc__ltype_get(ss_svc *svc, const ss_lic_type *t, svc_ltype **out,
         /* parsed without the lock; a request that loaded the same type meanwhile wins */
         if ((rc = ltype_load(svc, t, &made, err)) != 0)
             return rc;
+        svc_ltype *gone[SVC_LTYPES_MAX] = { NULL };
         pthread_mutex_lock(&c->mu);
         if ((e = find(c, t->id)) == NULL) {
             e = made;
             made = NULL;
-            insert(c, e);
+            insert(c, e, gone);
         }
         e->refs++;
         e->used = ++c->tick;
         c->misses++;
         pthread_mutex_unlock(&c->mu);
         ltype_free(made);
+        for (size_t i = 0; i < SVC_LTYPES_MAX; i++)
+            ltype_free(gone[i]);
     }
     *out = e;
     *tmpl = e->tmpl;
@@ -166,6 +194,7 @@ void svc__ltypes_init(svc_ltypes *c)
     pthread_mutex_init(&c->mu, NULL);
 }
 
+/* At ss_svc_free, after every request has ended: no context holds an entry any more. */
 void svc__ltypes_free(svc_ltypes *c)
 {
     for (size_t i = 0; i < SVC_LTYPES_MAX; i++)
