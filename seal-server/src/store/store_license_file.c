@@ -283,7 +283,7 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
  * (a duplicate, so a pack closed for the next one never pulls it away mid-write), *off where
  * they go, name the pack's. */
 static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint64_t *off,
-                        char name[17], sc_err *err)
+                        char name[17], uint64_t *errors, sc_err *err)
 {
     ss__pack *p = (st->root != NULL ? st->root : st)->pack;
     int rc = 0;
@@ -310,6 +310,7 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
         *off = p->end;
         p->end += len;
         p->writing++;
+        *errors = p->flush_errors;
         memcpy(name, p->name, 17);
     }
     pthread_mutex_unlock(&p->mu);
@@ -317,24 +318,27 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
 }
 
 /* A write pack_reserve allowed has ended (written or not); flush_failed: its own flush
- * failed (pack_flush_failed). */
-static void pack_written(ss_store *st, int flush_failed)
+ * failed (pack_flush_failed). Returns the count of failed flushes now. */
+static uint64_t pack_written(ss_store *st, int flush_failed)
 {
     ss__pack *p = (st->root != NULL ? st->root : st)->pack;
+    uint64_t n;
 
     pthread_mutex_lock(&p->mu);
     if (flush_failed)
         pack_flush_failed(p);
     if (--p->writing == 0)
         pthread_cond_broadcast(&p->idle);
+    n = p->flush_errors;
     pthread_mutex_unlock(&p->mu);
+    return n;
 }
 
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
                                uint8_t sum[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err)
 {
     char dir[4096], name[17];
-    uint64_t off = 0;
+    uint64_t off = 0, errors = 0;
     int fd = -1, rc, flush_failed = 0;
 
     if (loc != NULL)
@@ -344,7 +348,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     if ((rc = ss__check_blob("licence file", data, len, SS_LIC_FILE_MAX, err)) != 0 ||
         (rc = files_dir(st, dir, sizeof(dir), err)) != 0 ||
         (rc = sm3(st, data, len, sum, err)) != 0 ||
-        (rc = pack_reserve(st, dir, len, &fd, &off, name, err)) != 0)
+        (rc = pack_reserve(st, dir, len, &fd, &off, name, &errors, err)) != 0)
         return rc;
     /* Appended, not a file each: a new inode a licence was the largest cost of a batch on
      * ext4 (its allocator scanning for a free inode), and 10^8 files exhaust a volume's
@@ -358,7 +362,10 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
                         strerror(errno));
     }
     close(fd);
-    pack_written(st, flush_failed);
+    /* flushed here, unless a failure reported to someone else took this file's pages */
+    if (pack_written(st, flush_failed) != errors && rc == 0 && !nosync)
+        rc = sc_err_set(err, SC_EIO, "licence file: a flush of pack %s failed while it was "
+                        "written: it may not be on disk", name);
     if (rc == 0)
         snprintf(loc, SS_LIC_LOC_MAX + 1, PACK_PREFIX "%s" PACK_SUFFIX "%" PRIu64, name, off);
     return rc;
