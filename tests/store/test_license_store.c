@@ -721,6 +721,20 @@ static void puts_read_back(lfx *f, const put_job *jobs)
     }
 }
 
+/* The put jobs on PUT_THREADS threads at once, all ended. */
+static void run_puts(ss_store *st, put_job *jobs)
+{
+    pthread_t th[PUT_THREADS];
+
+    for (int t = 0; t < PUT_THREADS; t++) {
+        jobs[t].st = st;
+        jobs[t].t = t;
+        assert_int_equal(pthread_create(&th[t], NULL, put_many, &jobs[t]), 0);
+    }
+    for (int t = 0; t < PUT_THREADS; t++)
+        pthread_join(th[t], NULL);
+}
+
 typedef struct sync_job {
     ss_store *st;
     _Atomic int done;
@@ -747,7 +761,7 @@ static void *sync_loop(void *arg)
 static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
 {
     lfx f;
-    pthread_t th[PUT_THREADS], syncer;
+    pthread_t syncer;
     put_job *jobs = calloc(PUT_THREADS, sizeof(*jobs));
     sync_job sj = { 0 };
     char dir[600];
@@ -761,13 +775,7 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
     ss_store_lic_pack_limit(f.st, 1500);        /* ~6 files a pack */
     sj.st = f.st;
     assert_int_equal(pthread_create(&syncer, NULL, sync_loop, &sj), 0);
-    for (int t = 0; t < PUT_THREADS; t++) {
-        jobs[t].st = f.st;
-        jobs[t].t = t;
-        assert_int_equal(pthread_create(&th[t], NULL, put_many, &jobs[t]), 0);
-    }
-    for (int t = 0; t < PUT_THREADS; t++)
-        pthread_join(th[t], NULL);
+    run_puts(f.st, jobs);
     atomic_store(&sj.done, 1);
     pthread_join(syncer, NULL);
     assert_int_equal(sj.failed, 0);
@@ -796,19 +804,12 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
 static void lic_file__threads_never_share_a_range(void **state)
 {
     lfx f;
-    pthread_t th[PUT_THREADS];
     put_job *jobs = calloc(PUT_THREADS, sizeof(*jobs));
 
     (void)state;
     assert_non_null(jobs);
     lfx_open(&f, "files-threads");
-    for (int t = 0; t < PUT_THREADS; t++) {
-        jobs[t].st = f.st;
-        jobs[t].t = t;
-        assert_int_equal(pthread_create(&th[t], NULL, put_many, &jobs[t]), 0);
-    }
-    for (int t = 0; t < PUT_THREADS; t++)
-        pthread_join(th[t], NULL);
+    run_puts(f.st, jobs);
     puts_read_back(&f, jobs);
     free(jobs);
     ss_store_close(f.st);
