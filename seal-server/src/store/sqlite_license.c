@@ -325,42 +325,44 @@ int sq__lic_by_batch(void *be, void *tx, int64_t client_id, const char *batch_id
     return rc;
 }
 
+/* Each row of the started query q (rc its start's result) as a licence to cb, then q
+ * ended: the loop of every licence listing. */
+static int lic_rows(sq_q *q, int rc, ss_license_cb cb, void *ctx, sc_err *err)
+{
+    ss_license *l = rc == 0 ? malloc(sizeof(*l)) : NULL;
+
+    if (rc == 0 && l == NULL)
+        rc = sc_err_set(err, SC_ENOMEM, "%s: out of memory", q->what);
+    while (sq__row(q, &rc, err) && (rc = sq__rec(q->s, &lic_rec, l, err)) == 0)
+        rc = cb(ctx, l);
+    free(l);
+    return sq__end(q, rc);
+}
+
 int sq__lic_batch_rows(void *be, void *tx, int64_t client_id, const char *batch_id,
                        int64_t first_row, int64_t n, ss_license_cb cb, void *ctx, sc_err *err)
 {
-    ss_license *l = malloc(sizeof(*l));
     sq_q q;
-    int rc;
+    int rc = sq__query(&q, be, tx, SQ_LIC_BATCH_ROWS, "SELECT " LIC_COLS " FROM licenses "
+                       "WHERE issued_by = ?1 AND batch_id = ?2 AND batch_row >= ?3 AND "
+                       "batch_row < ?4 ORDER BY batch_row", SQ_ARGS(SQ_INT(client_id),
+                       SQ_TEXT(batch_id), SQ_INT(first_row), SQ_INT(first_row + n)),
+                       "licence batch lookup", err);
 
-    if (l == NULL)
-        return sc_err_set(err, SC_ENOMEM, "licence batch lookup: out of memory");
-    rc = sq__query(&q, be, tx, SQ_LIC_BATCH_ROWS, "SELECT " LIC_COLS " FROM licenses WHERE "
-                   "issued_by = ?1 AND batch_id = ?2 AND batch_row >= ?3 AND batch_row < ?4 "
-                   "ORDER BY batch_row", SQ_ARGS(SQ_INT(client_id), SQ_TEXT(batch_id),
-                   SQ_INT(first_row), SQ_INT(first_row + n)), "licence batch lookup", err);
-    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &lic_rec, l, err)) == 0)
-        rc = cb(ctx, l);
-    free(l);
-    return sq__end(&q, rc);
+    return lic_rows(&q, rc, cb, ctx, err);
 }
 
 int sq__lic_list(void *be, void *tx, const char *type_code, int status, int64_t after_id,
                  unsigned limit, ss_license_cb cb, void *ctx, sc_err *err)
 {
-    ss_license *l = malloc(sizeof(*l));
     sq_q q;
-    int rc;
+    int rc = sq__query(&q, be, tx, SQ_LIC_LIST, "SELECT " LIC_COLS " FROM licenses WHERE "
+                       "id > ?1 AND (?2 IS NULL OR type_code = ?2) AND (?3 IS NULL OR "
+                       "status = ?3) ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id),
+                       SQ_TEXT(type_code), SQ_TEXT(ss_lic_status_name(status)),
+                       SQ_INT(limit)), "licence list", err);
 
-    if (l == NULL)
-        return sc_err_set(err, SC_ENOMEM, "licence list: out of memory");
-    rc = sq__query(&q, be, tx, SQ_LIC_LIST, "SELECT " LIC_COLS " FROM licenses WHERE id > ?1 "
-                   "AND (?2 IS NULL OR type_code = ?2) AND (?3 IS NULL OR status = ?3) "
-                   "ORDER BY id LIMIT ?4", SQ_ARGS(SQ_INT(after_id), SQ_TEXT(type_code),
-                   SQ_TEXT(ss_lic_status_name(status)), SQ_INT(limit)), "licence list", err);
-    while (sq__row(&q, &rc, err) && (rc = sq__rec(q.s, &lic_rec, l, err)) == 0)
-        rc = cb(ctx, l);
-    free(l);
-    return sq__end(&q, rc);
+    return lic_rows(&q, rc, cb, ctx, err);
 }
 
 int sq__lic_set_status(void *be, void *tx, const char *zzbs, int status, int reason,
