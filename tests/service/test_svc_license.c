@@ -101,6 +101,25 @@ static int issue(lfx *l, const ss_svc_actor *who, const sc_lic_kv *kv,
     return ss_svc_lic_issue(l->f->svc, who, &req, zzbs, NULL, NULL, NULL, err);
 }
 
+/* n good rows, each with its own licence number "<prefix><6 digits>" (no[i]) so each is a
+ * licence of its own. */
+static void good_rows(sc_lic_kv (*kv)[NFIELDS], char (*no)[16], ss_svc_lic_row *rows,
+                      int n, const char *prefix)
+{
+    for (int i = 0; i < n; i++) {
+        row_with(kv[i], NULL, NULL);
+        snprintf(no[i], sizeof(no[i]), "%s%06d", prefix, i);
+        kv[i][1].value = no[i];
+        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
+    }
+}
+
+/* The audit refuses licence records once 64 are in: the second group of a batch fails. */
+#define REFUSE_FROM_64 "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log " \
+                       "WHEN (SELECT count(*) FROM audit_log WHERE action = " \
+                       "'license.issue') >= 64 " \
+                       "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"
+
 /* ---- types ------------------------------------------------------------------------------- */
 
 static void lic_type_add__refuses_a_bad_template_with_its_message(void **state)
@@ -400,16 +419,8 @@ static void lic_batch__a_group_refused_mid_batch_keeps_the_groups_before_it(void
 
     assert_true(kv != NULL && no != NULL);
     grant(l, &f->oper);
-    for (int i = 0; i < PIPE_ROWS; i++) {
-        row_with(kv[i], NULL, NULL);
-        snprintf(no[i], sizeof(no[i]), "33019900%06d", i);
-        kv[i][1].value = no[i];
-        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
-    }
-    assert_int_equal(fx_sql(f, "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log "
-                               "WHEN (SELECT count(*) FROM audit_log WHERE action = "
-                               "'license.issue') >= 64 "
-                               "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"), 0);
+    good_rows(kv, no, rows, PIPE_ROWS, "33019900");
+    assert_int_equal(fx_sql(f, REFUSE_FROM_64), 0);
     OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, PIPE_ROWS, res, &sum, &err), &err);
     assert_int_equal(sum.issued, 64);
     assert_int_equal(sum.failed, PIPE_ROWS - 64);
@@ -448,12 +459,7 @@ static void lic_batch__a_serial_clash_at_commit_fails_the_row(void **state)
     ss_svc_lic_req req = { TYPE, l->es, NULL, 0, "b-clash", 0, NULL, NULL, NULL };
 
     grant(l, &f->oper);
-    for (int i = 0; i < 3; i++) {
-        row_with(kv[i], NULL, NULL);
-        snprintf(no[i], sizeof(no[i]), "33019600%06d", i);
-        kv[i][1].value = no[i];
-        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
-    }
+    good_rows(kv, no, rows, 3, "33019600");
     assert_int_equal(fx_sql(f, "CREATE TRIGGER test_clash BEFORE INSERT ON licenses "
                                "WHEN NEW.batch_row = 1 BEGIN INSERT INTO licenses (zzbs, "
                                "type_code, issuer_code, es_id, serial, version, holder_name, "
@@ -514,17 +520,9 @@ static void lic_batch__a_failed_group_stops_the_makers(void **state)
 
     assert_true(kv != NULL && no != NULL && rows != NULL && res != NULL);
     grant(l, &f->oper);
-    for (int i = 0; i < BATCH; i++) {
-        row_with(kv[i], NULL, NULL);
-        snprintf(no[i], sizeof(no[i]), "33019800%06d", i);
-        kv[i][1].value = no[i];
-        rows[i] = (ss_svc_lic_row){ kv[i], NFIELDS };
-    }
+    good_rows(kv, no, rows, BATCH, "33019800");
     before = pack_bytes(f);
-    assert_int_equal(fx_sql(f, "CREATE TRIGGER test_fail BEFORE INSERT ON audit_log "
-                               "WHEN (SELECT count(*) FROM audit_log WHERE action = "
-                               "'license.issue') >= 64 "
-                               "BEGIN SELECT RAISE(ABORT, 'test: audit refused'); END"), 0);
+    assert_int_equal(fx_sql(f, REFUSE_FROM_64), 0);
     OK(ss_svc_lic_batch(f->svc, &f->oper, &req, 0, rows, BATCH, res, &sum, &err), &err);
     assert_int_equal(fx_sql(f, "DROP TRIGGER test_fail"), 0);
     assert_int_equal(sum.issued, 64);
