@@ -7,9 +7,9 @@
  * with its tests, so its internals are exported (QRcode_encodeMask,
  * Split_splitStringToQRinput; STATIC_IN_RELEASE is empty). Here the symbol is made once with
  * mask 0 and the eight masks are scored from 64-bit row and column sets (codes up to 61
- * modules wide: every licence's; wider ones one byte a module holding the module under each
- * mask), with libqrencode 4.1.1's rules as mask.c writes them (its runs, its dark-ratio
- * rounding, the first lowest score wins), so the same mask and the same bytes come out:
+ * modules wide: every licence's; wider ones are made again with libqrencode's own choice),
+ * with libqrencode 4.1.1's rules as mask.c writes them (its runs, its dark-ratio rounding,
+ * the first lowest score wins), so the same mask and the same bytes come out:
  * tests/unit/test_ofd_qr_encode.c compares them on thousands of inputs. 27 us a licence's
  * code where libqrencode's own choice took 77-88 us.
  * Where the internals are missing (the weak references are NULL) or the library is not 4.1,
@@ -38,7 +38,6 @@ static const uint16_t format_info[4][8] = {
     { 0x1689, 0x13be, 0x1ce7, 0x19d0, 0x0762, 0x0255, 0x0d0c, 0x083b },
 };
 
-#define QR_WIDTH_MAX 177     /* version 40 */
 
 /* mask.c's penalty weights */
 enum { QR_N1 = 3, QR_N2 = 3, QR_N3 = 40, QR_N4 = 10 };
@@ -83,110 +82,10 @@ static void format_pos(size_t w, unsigned k, size_t pos[2])
     }
 }
 
-/* Bits 0..7 of v to the low bit of bytes 0..7 (nibble copies 7 bits apart cannot carry). */
-static uint64_t spread(unsigned v)
-{
-    return ((v & 0x0f) * 0x00204081ull & 0x01010101ull) |
-           (((v >> 4) * 0x00204081ull & 0x01010101ull) << 32);
-}
-
-/* Adds the eight byte lanes of acc (each < 256) to sum[0..7]. */
-static void lanes_add(uint64_t acc, long sum[8])
-{
-    for (unsigned m = 0; m < 8; m++)
-        sum[m] += (long)((acc >> (8 * m)) & 0xff);
-}
-
-/* mask.c's Mask_calcN1N3 on one line's runs, as written there: runs alternate light, dark
- * (a line starting dark has a -1 light run first); N1 for each run of 5 or more, N3 for a
- * dark 1:1:3:1:1 with 4 light modules (or the line's end) on either side. */
-static long n1n3(const int *run, int len)
-{
-    long d = 0;
-
-    for (int i = 0; i < len; i++) {
-        if (run[i] >= 5)
-            d += QR_N1 + (run[i] - 5);
-        if ((i & 1) && i >= 3 && i < len - 2 && run[i] % 3 == 0) {
-            int f = run[i] / 3;
-            if (run[i - 2] == f && run[i - 1] == f && run[i + 1] == f && run[i + 2] == f) {
-                if (i == 3 || run[i - 3] >= 4 * f)
-                    d += QR_N3;
-                else if (i + 4 >= len || run[i + 3] >= 4 * f)
-                    d += QR_N3;
-            }
-        }
-    }
-    return d;
-}
-
-/* N1 and N3 of bit m over the w lines of w modules at line[0..w-1] (rows, or the transposed
- * matrix's rows for the columns). run: w + 1 ints. */
-static long lines_score(const uint8_t *mx, size_t w, unsigned m, int *run)
-{
-    long d = 0;
-
-    for (size_t l = 0; l < w; l++) {
-        const uint8_t *p = mx + l * w;
-        unsigned prev = (p[0] >> m) & 1;
-        int head = 0;
-        if (prev)
-            run[head++] = -1;
-        run[head] = 1;
-        for (size_t x = 1; x < w; x++) {
-            unsigned b = (p[x] >> m) & 1;
-            if (b != prev) {
-                run[++head] = 1;
-                prev = b;
-            } else {
-                run[head]++;
-            }
-        }
-        d += n1n3(run, head + 1);
-    }
-    return d;
-}
-
-/* The first mask with the lowest score, mask.c's rules: the dark ratio in whole percent,
- * N2 for every 2 x 2 block of one colour, N1 and N3 over rows and columns. mx: the module
- * under mask m in bit m; tr: room for its transpose; run: w + 1 ints. */
-static unsigned best_mask(const uint8_t *mx, uint8_t *tr, size_t w, int *run)
-{
-    long dark[8] = { 0 }, n2[8] = { 0 }, best = -1;
-    long w2 = (long)(w * w);
-    unsigned pick = 0;
-
-    for (size_t y = 0; y < w; y++) {          /* lanes hold < 256: added up a row at a time */
-        const uint8_t *p = mx + y * w;
-        uint64_t a = 0, b = 0;
-        for (size_t x = 0; x < w; x++) {
-            a += spread(p[x]);
-            tr[x * w + y] = p[x];
-            if (y > 0 && x > 0) {
-                unsigned all = p[x] & p[x - 1] & p[x - w] & p[x - w - 1];
-                unsigned any = p[x] | p[x - 1] | p[x - w] | p[x - w - 1];
-                b += spread((all | ~any) & 0xff);
-            }
-        }
-        lanes_add(a, dark);
-        lanes_add(b, n2);
-    }
-    for (unsigned m = 0; m < 8; m++) {
-        long ratio = (200 * dark[m] + w2) / w2 / 2;
-        long d = labs(ratio - 50) / 5 * QR_N4 + n2[m] * QR_N2;
-        d += lines_score(mx, w, m, run) + lines_score(tr, w, m, run);
-        if (best < 0 || d < best) {
-            best = d;
-            pick = m;
-        }
-    }
-    return pick;
-}
-
 /* Codes up to 61 modules wide (version 11; a licence's is version 4-8) are scored a line at
- * a time as 64-bit sets, which gives the same figures as the runs above in a sixth of the
- * time: bit x + 1 is module x, and bit 0 and the bits past the line are the light outside,
- * so shifts bring light modules in at both ends. */
+ * a time as 64-bit sets: bit x + 1 is module x, and bit 0 and the bits past the line are the
+ * light outside, so shifts bring light modules in at both ends. Wider codes are rare and
+ * left to libqrencode's own choice (encode_fast). */
 #define QR_BITS_MAX 61
 
 static uint64_t shr(uint64_t v, unsigned k) { return k < 64 ? v >> k : 0; }
@@ -212,7 +111,7 @@ static uint64_t all_k(uint64_t v, unsigned k)
     return a;
 }
 
-/* N1 and N3 of one line (n1n3()'s figure). N1: a run of n >= 5 is n - 4 windows of five
+/* N1 and N3 of one line, as mask.c's Mask_calcN1N3 counts them on the line's runs. N1: a run of n >= 5 is n - 4 windows of five
  * alike, and N1 - 1 more for its start. N3: the dark 1:1:3:1:1 pattern at scale f, exactly
  * (light or the outside just before and after it), with its 4f neighbours on one side all
  * light or outside (mask.c counts a pattern that is the line's first or last dark one
@@ -325,9 +224,10 @@ static uint64_t masked_row(uint64_t u, uint64_t f, const fmt_sets *fs, unsigned 
     return (((u ^ (pat_row[m][y % 12] & ~f)) & ~fs->rclr[y]) | fs->rset[m][y]) & in;
 }
 
-/* remask() for w <= QR_BITS_MAX: best_mask()'s score from row and column sets made straight
- * from q's bytes (two bit planes a row, transposed once for the columns), then q remasked.
- * Returns the mask. */
+/* The mask mask.c's Mask_mask would choose (its scores: dark ratio in whole percent, N2 for
+ * each 2 x 2 block of one colour, N1 and N3 over rows and columns; the first lowest wins),
+ * from row and column sets made straight from q's bytes (two bit planes a row, transposed
+ * once for the columns), then q's data modules remasked with it. Returns the mask. */
 static unsigned remask_bits(QRcode *q, QRecLevel level)
 {
     size_t w = (size_t)q->width;
@@ -384,70 +284,24 @@ static unsigned remask_bits(QRcode *q, QRecLevel level)
     return pick;
 }
 
-/* remask() for codes wider than QR_BITS_MAX: every module under every mask in a byte (bit m:
- * mask m), scored by best_mask(); *m the mask q's data modules now carry. */
-static int remask_bytes(QRcode *q, QRecLevel level, unsigned *m, sc_err *err)
-{
-    size_t w = (size_t)q->width, n = w * w, pos[2];
-    uint8_t row_flips[12][6], *mx, *tr;
-    int run[QR_WIDTH_MAX + 1];
-
-    if ((mx = sc__malloc(2 * n, err)) == NULL)
-        return SC_ENOMEM;
-    tr = mx + n;
-    for (unsigned y = 0; y < 12; y++)
-        for (unsigned x = 0; x < 6; x++)
-            row_flips[y][x] = flips(x, y);
-    /* each data module under every mask: unmask 0, then each mask's flips (bit 7 of
-     * libqrencode's byte marks a function module, which no mask touches) */
-    for (size_t y = 0, i = 0; y < w; y++)
-        for (size_t x = 0; x < w; x++, i++) {
-            uint8_t v = q->data[i], f = row_flips[y % 12][x % 6];
-            if (v & 0x80)
-                mx[i] = (v & 1) ? 0xff : 0;
-            else
-                mx[i] = (uint8_t)((((v ^ f) & 1) ? 0xff : 0) ^ f);
-        }
-    for (unsigned k = 0; k < 15; k++) {
-        uint8_t b = 0;
-        for (unsigned j = 0; j < 8; j++)
-            b |= (uint8_t)(((format_info[level][j] >> k) & 1) << j);
-        format_pos(w, k, pos);
-        mx[pos[0]] = mx[pos[1]] = b;
-    }
-    *m = best_mask(mx, tr, w, run);
-    for (size_t i = 0; i < n; i++)
-        if (!(q->data[i] & 0x80))
-            q->data[i] = (uint8_t)((q->data[i] & ~1u) | ((mx[i] >> *m) & 1));
-    free(mx);
-    return 0;
-}
-
-/* q (made with mask 0) remasked with the best mask, in place, its format information too. */
-static int remask(QRcode *q, QRecLevel level, sc_err *err)
+/* q (made with mask 0, at most QR_BITS_MAX wide) remasked with the best mask, in place,
+ * its format information too. */
+static void remask(QRcode *q, QRecLevel level)
 {
     size_t w = (size_t)q->width, pos[2];
-    unsigned m;
-    int rc;
+    unsigned m = remask_bits(q, level);
 
-    if (w < 21 || w > QR_WIDTH_MAX)
-        return sc_err_set(err, SC_EINVAL, "libqrencode made a %zu-module code", w);
-    if (w <= QR_BITS_MAX)
-        m = remask_bits(q, level);
-    else if ((rc = remask_bytes(q, level, &m, err)) != 0)
-        return rc;
     for (unsigned k = 0; k < 15; k++) {
         format_pos(w, k, pos);
         q->data[pos[0]] = q->data[pos[1]] =
             (uint8_t)(0x84 | ((format_info[level][m] >> k) & 1));
     }
-    return 0;
 }
 
 /* The public calls' steps with mask 0 (QRcode_encodeString: Split_splitStringToQRinput;
- * QRcode_encodeData: one 8-bit segment), then remask(). NULL with errno as they set it. */
-static QRcode *encode_fast(const uint8_t *data, size_t len, const char *str, QRecLevel level,
-                           sc_err *err, int *rc)
+ * QRcode_encodeData: one 8-bit segment), then remask(); a code wider than QR_BITS_MAX made
+ * again with libqrencode's own mask choice. NULL with errno as they set it. */
+static QRcode *encode_fast(const uint8_t *data, size_t len, const char *str, QRecLevel level)
 {
     QRinput *in = QRinput_new2(0, level);
     QRcode *q = NULL;
@@ -456,11 +310,13 @@ static QRcode *encode_fast(const uint8_t *data, size_t len, const char *str, QRe
         (str != NULL ? Split_splitStringToQRinput(str, in, QR_MODE_8, 1)
                      : QRinput_append(in, QR_MODE_8, (int)len, data)) == 0)
         q = QRcode_encodeMask(in, 0);
-    QRinput_free(in);
-    if (q != NULL && (*rc = remask(q, level, err)) != 0) {
+    if (q != NULL && q->width > QR_BITS_MAX) {
         QRcode_free(q);
-        return NULL;
+        q = QRcode_encodeMask(in, -1);
+    } else if (q != NULL) {
+        remask(q, level);
     }
+    QRinput_free(in);
     return q;
 }
 
@@ -468,12 +324,13 @@ int sc__ofd_qr_encode(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, int fa
                       QRcode **out, sc_err *err)
 {
     QRecLevel level = (QRecLevel)((int)QR_ECLEVEL_L + (int)ecl);
-    int nul = memchr(data, 0, len) != NULL, rc = 0;
     char *str = NULL;
+    int nul;
 
     *out = NULL;
-    if ((unsigned)ecl > (unsigned)SC_OFD_QR_H || len == 0 || len > INT32_MAX)
+    if ((unsigned)ecl > (unsigned)SC_OFD_QR_H || data == NULL || len == 0 || len > INT32_MAX)
         return sc_err_set(err, SC_EINVAL, "QR code: no data, too much, or no such level");
+    nul = memchr(data, 0, len) != NULL;
     if (!nul) {
         if ((str = sc__malloc(len + 1, err)) == NULL)
             return SC_ENOMEM;
@@ -482,15 +339,13 @@ int sc__ofd_qr_encode(const uint8_t *data, size_t len, sc_ofd_qr_ecl ecl, int fa
     }
     errno = 0;
     if (fast && sc__ofd_qr_fast_available())
-        *out = encode_fast(data, len, str, level, err, &rc);
+        *out = encode_fast(data, len, str, level);
     else
         *out = nul ? QRcode_encodeData((int)len, data, 0, level)
                    : QRcode_encodeString(str, 0, level, QR_MODE_8, 1);
     free(str);
     if (*out != NULL)
         return 0;
-    if (rc != 0)
-        return rc;
     if (errno == ERANGE)
         return sc_err_set(err, SC_ELIMIT, "%zu bytes do not fit a QR code (version 40) at "
                           "level %s; shorten the data or use a lower level", len,
