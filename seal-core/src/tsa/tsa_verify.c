@@ -7,6 +7,7 @@
 #include "crypto/crypto_int.h"
 #include "der/der_int.h"
 #include "pkcs7/pkcs7_int.h"
+#include "sealcore/hash.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,7 @@ static int attrs_digest_ok(const token *k, const EVP_MD *md, char *why, size_t n
 static const EVP_MD *md_by_oid(const char *oid)
 {
     static const struct { const char *oid; const EVP_MD *(*md)(void); } ok[] = {
-        { SC_OID_SM3, EVP_sm3 },
+        { SC_OID_SM3, sc_sm3_md },      /* fetched once, as every SM3 here */
         { "2.16.840.1.101.3.4.2.1", EVP_sha256 },
         { "2.16.840.1.101.3.4.2.2", EVP_sha384 },
         { "2.16.840.1.101.3.4.2.3", EVP_sha512 },
