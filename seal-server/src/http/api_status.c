@@ -305,7 +305,8 @@ static int on_seal(void *ctx, const ss_seal *s)
 
 struct lic_ids {
     char (*ids)[SS_LIC_ID_MAX + 1];
-    size_t n, cap;
+    size_t n, cap;                /* cap grows by doubling, up to max */
+    uint64_t max;
     int64_t last;
 };
 
@@ -313,8 +314,18 @@ static int on_license(void *ctx, const ss_license *l)
 {
     struct lic_ids *p = ctx;
 
-    if (p->n == p->cap)
-        return SC_ELIMIT;
+    if (p->n == p->cap) {
+        size_t cap = p->cap == 0 ? LIC_PAGE : 2 * p->cap;
+        void *ids;
+        if (p->n >= p->max)
+            return SC_ELIMIT;
+        if (cap > p->max)
+            cap = (size_t)p->max;
+        if ((ids = realloc(p->ids, cap * sizeof(*p->ids))) == NULL)
+            return SC_ENOMEM;
+        p->ids = ids;
+        p->cap = cap;
+    }
     memcpy(p->ids[p->n++], l->zzbs, sizeof(l->zzbs));
     p->last = l->id;
     return 0;
@@ -326,14 +337,15 @@ static int list_licenses(ss_store *store, const char *type, uint64_t max, struct
     size_t before;
     int rc = 0;
 
-    p->cap = max < SIZE_MAX / sizeof(*p->ids) - 1 ? (size_t)max : 0;
-    if ((p->ids = malloc((p->cap + 1) * sizeof(*p->ids))) == NULL)
-        return sc_err_set(err, SC_ENOMEM, "status list: out of memory");
+    /* the room grows with what is found: a request for a few licences costs a few */
+    p->max = max < SIZE_MAX / sizeof(*p->ids) ? max : SIZE_MAX / sizeof(*p->ids);
     do {
         before = p->n;
         rc = ss_store_lic_list(store, type, SS_LIC_ANY, p->last, LIC_PAGE, on_license, p, err);
     } while (rc == 0 && p->n - before == LIC_PAGE);
-    if (rc == SC_ELIMIT)
+    if (rc == SC_ENOMEM)
+        rc = sc_err_set(err, SC_ENOMEM, "status list: out of memory");
+    else if (rc == SC_ELIMIT)
         rc = sc_err_set(err, SC_ELIMIT, "more than %llu licences for one status list "
                         "(status_list_max_licenses): ask for one type (?subjects=licenses"
                         "&type=CODE), or for each licence's own status (GET /api/v1/"
@@ -380,7 +392,7 @@ int ss__api_status_list(ss_req *req)
     unsigned next_s = ss_config_status_next_update_s(cfg);
     int64_t now = (int64_t)time(NULL), seq = 0;
     struct es_list l = { NULL, 0, 0, 0 };
-    struct lic_ids lics = { NULL, 0, 0, 0 };
+    struct lic_ids lics = { NULL, 0, 0, 0, 0 };
     sc_status_builder *b = NULL;
     uint8_t head[32], *der = NULL;
     size_t len = 0, before;
