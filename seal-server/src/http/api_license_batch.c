@@ -279,6 +279,18 @@ static int reply_batch(ss_req *req, const batch_in *in, const ss_svc_lic_result 
                                                  (json_int_t)sum->failed, "results", arr));
 }
 
+/* A batch id in the Idempotency-Keys' space is refused (answered 400: -1) before the rows
+ * are read: POST /api/v1/licenses keeps its keys as batch ids with that prefix. */
+static int batch_id_ok(ss_req *req, const char *batch_id)
+{
+    if (strncmp(batch_id, SS__API_IDEM_PREFIX, strlen(SS__API_IDEM_PREFIX)) != 0)
+        return 0;
+    ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "batch_id: \"%s...\" is kept for "
+                       "Idempotency-Keys of POST /api/v1/licenses; name the batch otherwise",
+                       SS__API_IDEM_PREFIX);
+    return -1;
+}
+
 static int run_batch(ss_req *req, ss_svc *svc, batch_in *in)
 {
     ss_svc_actor act = ss__api_actor(req);
@@ -288,10 +300,6 @@ static int run_batch(ss_req *req, ss_svc *svc, batch_in *in)
     sc_err err = SC_ERR_INIT;
     int rc;
 
-    if (strncmp(in->batch_id, SS__API_IDEM_PREFIX, strlen(SS__API_IDEM_PREFIX)) == 0)
-        return ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "batch_id: \"%s...\" is kept "
-                                  "for Idempotency-Keys of POST /api/v1/licenses; name the "
-                                  "batch otherwise", SS__API_IDEM_PREFIX);
     memset(&lr, 0, sizeof(lr));
     lr.type_code = in->type;
     lr.es_id = in->es_id;
@@ -319,7 +327,8 @@ static int batch_csv(ss_req *req, ss_svc *svc, const uint8_t *body, size_t len)
         ss__api_q_str(req, "es_id", qe, sizeof(qe), 1, &in.es_id) != 0 ||
         ss__api_q_str(req, "batch_id", qb, sizeof(qb), 1, &in.batch_id) != 0 ||
         ss__api_q_str(req, "area_code", qa, sizeof(qa), 0, &in.area) != 0 ||
-        ss__api_q_int(req, "first_row", 0, INT64_MAX / 2, 0, &in.first_row) != 0)
+        ss__api_q_int(req, "first_row", 0, INT64_MAX / 2, 0, &in.first_row) != 0 ||
+        batch_id_ok(req, in.batch_id) != 0)
         return 0;
     if ((rc = csv_parse(&c, body, len, why, sizeof(why))) == 0 &&
         (rc = rows_from_csv(&c, &in)) == 0)
@@ -346,7 +355,8 @@ static int batch_json(ss_req *req, ss_svc *svc)
         ss__api_need_str(req, b, "es_id", &in.es_id) != 0 ||
         ss__api_need_str(req, b, "batch_id", &in.batch_id) != 0 ||
         ss__api_opt_str(req, b, "area_code", &in.area) != 0 ||
-        ss__api_opt_int(req, b, "first_row", &in.first_row, 0) != 0)
+        ss__api_opt_int(req, b, "first_row", &in.first_row, 0) != 0 ||
+        batch_id_ok(req, in.batch_id) != 0)
         goto out;
     if (in.first_row < 0) {
         rc = ss_req_reply_error(req, 400, SS_HE_BAD_REQUEST, "\"first_row\": 0 or more");
