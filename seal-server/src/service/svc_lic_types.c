@@ -109,13 +109,14 @@ static svc_ltype *evict_one(svc_ltypes *c)
 }
 
 /* e into the cache, which takes a reference, making room by count and by bytes (under the
- * lock); a type larger than a quarter of the budget is not kept (its caller's reference is
- * its only one). Entries to free once the lock is let go go to out[0..SVC_LTYPES_MAX). */
+ * lock); a type larger than the whole budget is not kept (its caller's reference is its
+ * only one): a CJK font file can be 20 MB, and a type that carries one is the one most
+ * worth keeping. Entries to free once the lock is let go go to out[0..SVC_LTYPES_MAX). */
 static void insert(svc_ltypes *c, svc_ltype *e, svc_ltype **out)
 {
     size_t n = 0, free_at = SVC_LTYPES_MAX;
 
-    if (e->bytes > SVC_LTYPES_BYTES / 4)
+    if (e->bytes > SVC_LTYPES_BYTES)
         return;
     for (;;) {
         free_at = SVC_LTYPES_MAX;
