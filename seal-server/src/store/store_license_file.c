@@ -87,12 +87,13 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
     return ss_store_lic_file_put_opts(st, data, len, 0, sum, loc, err);
 }
 
-/* A flush of p's pack failed (under p->mu): counted for every caller's check, and the pack
- * is closed at the next put: nothing is appended after pages that may be gone. */
-static void pack_flush_failed(ss__pack *p)
+/* A flush of pack generation gen failed (under p->mu): counted for every caller's check,
+ * and that pack, if still the one in use, closed at the next put: nothing is appended after
+ * pages that may be gone. */
+static void pack_flush_failed(ss__pack *p, uint64_t gen)
 {
     p->flush_errors++;
-    if (p->fd >= 0)
+    if (p->fd >= 0 && p->gen == gen)
         p->end = p->max;
 }
 
@@ -120,7 +121,7 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
 {
     ss__pack *p;
     char name[17] = "";
-    uint64_t errors;
+    uint64_t errors, gen;
     int fd = -1, rc = 0, e = 0;
 
     if (st == NULL)
@@ -130,6 +131,7 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
     if (p->fd >= 0 && (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
     memcpy(name, p->name, sizeof(name));
+    gen = p->gen;
     pthread_mutex_unlock(&p->mu);
     if (fd >= 0 && fdatasync(fd) != 0)
         e = errno;
@@ -137,7 +139,7 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
         close(fd);
     pthread_mutex_lock(&p->mu);
     if (e != 0)
-        pack_flush_failed(p);
+        pack_flush_failed(p, gen);
     errors = p->flush_errors;
     pthread_mutex_unlock(&p->mu);
     if (rc == 0 && e != 0)
@@ -283,7 +285,7 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
  * (a duplicate, so a pack closed for the next one never pulls it away mid-write), *off where
  * they go, name the pack's. */
 static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint64_t *off,
-                        char name[17], uint64_t *errors, sc_err *err)
+                        char name[17], uint64_t *errors, uint64_t *gen_out, sc_err *err)
 {
     ss__pack *p = (st->root != NULL ? st->root : st)->pack;
     int rc = 0;
@@ -298,7 +300,7 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
         if (p->gen != gen)
             continue;                 /* another put rotated meanwhile: look at the new one */
         if (fdatasync(p->fd) != 0)
-            pack_flush_failed(p);     /* not this file's: its own pack is the next */
+            pack_flush_failed(p, gen);   /* not this file's: its own pack is the next */
         rc = pack_new(p, dir, err);
         break;
     }
@@ -311,22 +313,23 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
         p->end += len;
         p->writing++;
         *errors = p->flush_errors;
+        *gen_out = p->gen;
         memcpy(name, p->name, 17);
     }
     pthread_mutex_unlock(&p->mu);
     return rc;
 }
 
-/* A write pack_reserve allowed has ended (written or not); flush_failed: its own flush
- * failed (pack_flush_failed). Returns the count of failed flushes now. */
-static uint64_t pack_written(ss_store *st, int flush_failed)
+/* A write pack_reserve allowed (into pack generation gen) has ended, written or not;
+ * flush_failed: its own flush failed. Returns the count of failed flushes now. */
+static uint64_t pack_written(ss_store *st, int flush_failed, uint64_t gen)
 {
     ss__pack *p = (st->root != NULL ? st->root : st)->pack;
     uint64_t n;
 
     pthread_mutex_lock(&p->mu);
     if (flush_failed)
-        pack_flush_failed(p);
+        pack_flush_failed(p, gen);
     if (--p->writing == 0)
         pthread_cond_broadcast(&p->idle);
     n = p->flush_errors;
@@ -338,7 +341,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
                                uint8_t sum[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err)
 {
     char dir[4096], name[17];
-    uint64_t off = 0, errors = 0;
+    uint64_t off = 0, errors = 0, gen = 0;
     int fd = -1, rc, flush_failed = 0;
 
     if (loc != NULL)
@@ -348,7 +351,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     if ((rc = ss__check_blob("licence file", data, len, SS_LIC_FILE_MAX, err)) != 0 ||
         (rc = files_dir(st, dir, sizeof(dir), err)) != 0 ||
         (rc = sm3(st, data, len, sum, err)) != 0 ||
-        (rc = pack_reserve(st, dir, len, &fd, &off, name, &errors, err)) != 0)
+        (rc = pack_reserve(st, dir, len, &fd, &off, name, &errors, &gen, err)) != 0)
         return rc;
     /* Appended, not a file each: a new inode a licence was the largest cost of a batch on
      * ext4 (its allocator scanning for a free inode), and 10^8 files exhaust a volume's
@@ -363,7 +366,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     }
     close(fd);
     /* flushed here, unless a failure reported to someone else took this file's pages */
-    if (pack_written(st, flush_failed) != errors && rc == 0 && !nosync)
+    if (pack_written(st, flush_failed, gen) != errors && rc == 0 && !nosync)
         rc = sc_err_set(err, SC_EIO, "licence file: a flush of pack %s failed while it was "
                         "written: it may not be on disk", name);
     if (rc == 0)
