@@ -472,6 +472,7 @@ int cmd_license_status(int argc, char **argv)
 /* Answers without a usable reply (network, TLS, 5xx) in a row after which the server is
  * taken as down: one 5xx is that file's, three are the server's. */
 #define SEAL_DOWN_AFTER 3
+_Static_assert(SEAL_DOWN_AFTER == 3, "cmd_license_seal's message says \"three\"");
 
 static const char *base_name(const char *path)
 {
@@ -592,7 +593,12 @@ int cmd_license_seal(int argc, char **argv)
         remote_bar_end(&bar);
         tool_errorf(prog, "%s: %s", argv[i], err.msg);
         failed++;
-        streak = err.code == REMOTE_ESERVER ? streak + 1 : 0;
+        /* a refusal is an answer; a local failure (an unreadable input) says nothing of
+         * the server either way */
+        if (err.code == REMOTE_ESERVER)
+            streak++;
+        else if (err.code == REMOTE_EREFUSED)
+            streak = 0;
         if (streak == SEAL_DOWN_AFTER) {      /* the rest would fail alike */
             tool_errorf(prog, "three answers in a row failed: the server is taken as down; the "
                         "%zu files not sent count as failed (run again: sealed files are kept)",
