@@ -169,7 +169,7 @@ struct ss_store {
     void *tx;
     ss_store *root;    /* NULL for a root handle */
     EVP_MD *sm3;       /* the audit chain's hash, fetched once (NULL: fetch at each use) */
-    ss__pack *pack;    /* root handles' (a transaction uses its root's) */
+    ss__pack *pack;    /* the root's: a transaction's handle copies the pointer */
 };
 
 /* The pack's lifetime with its root handle (store_license_file.c): SC_ENOMEM or 0. */

@@ -104,7 +104,7 @@ uint64_t ss_store_lic_files_errors(ss_store *st)
 
     if (st == NULL)
         return 0;
-    p = (st->root != NULL ? st->root : st)->pack;
+    p = st->pack;
     pthread_mutex_lock(&p->mu);
     n = p->flush_errors;
     pthread_mutex_unlock(&p->mu);
@@ -126,7 +126,7 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
 
     if (st == NULL)
         return sc_err_set(err, SC_EINVAL, "licence files: no store");
-    p = (st->root != NULL ? st->root : st)->pack;
+    p = st->pack;
     pthread_mutex_lock(&p->mu);
     if (p->fd >= 0 && (fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)
         rc = sc_err_set(err, SC_EIO, "licence files: %s", strerror(errno));
@@ -275,7 +275,7 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
 
     if (st == NULL)
         return;
-    p = (st->root != NULL ? st->root : st)->pack;
+    p = st->pack;
     pthread_mutex_lock(&p->mu);
     p->max = bytes < 1 ? 1 : bytes > PACK_LIMIT_MAX ? PACK_LIMIT_MAX : bytes;
     pthread_mutex_unlock(&p->mu);
@@ -287,7 +287,7 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
 static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint64_t *off,
                         char name[17], uint64_t *errors, uint64_t *gen_out, sc_err *err)
 {
-    ss__pack *p = (st->root != NULL ? st->root : st)->pack;
+    ss__pack *p = st->pack;
     int rc = 0;
 
     pthread_mutex_lock(&p->mu);
@@ -324,7 +324,7 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
  * flush_failed: its own flush failed. Returns the count of failed flushes now. */
 static uint64_t pack_written(ss_store *st, int flush_failed, uint64_t gen)
 {
-    ss__pack *p = (st->root != NULL ? st->root : st)->pack;
+    ss__pack *p = st->pack;
     uint64_t n;
 
     pthread_mutex_lock(&p->mu);
