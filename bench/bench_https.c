@@ -114,15 +114,6 @@ static double proc_cpu(pid_t pid)
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-static double self_cpu(void)
-{
-    struct rusage u;
-
-    getrusage(RUSAGE_SELF, &u);
-    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
-           (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
-}
-
 /* A "Name:   N kB" line of /proc/pid/status, KiB; -1 when absent. */
 static long proc_status_kib(pid_t pid, const char *name)
 {
@@ -526,43 +517,18 @@ static double pct(const double *v, size_t n, double q)
 
 /* ---- raw SM2, in this process ---------------------------------------------------------- */
 
-typedef struct raw_run {
-    bu_pki *k;
-    double until;
-    _Atomic long ops;
-} raw_run;
-
-static void *raw_worker(void *arg)
-{
-    raw_run *r = arg;
-    long n = 0;
-
-    while (bu_now() < r->until) {
-        bu_raw_sign(r->k, NULL);
-        n++;
-    }
-    atomic_fetch_add(&r->ops, n);
-    return NULL;
-}
-
 /* Signatures per second with `threads` threads; *cpu_us: CPU time per signature. */
 static double raw_rate(bu_pki *k, int threads, double secs, double *cpu_us)
 {
-    pthread_t t[MAX_CONN];
-    raw_run r = { k, 0, 0 };
     double t0, c0;
+    long n;
 
     bu_raw_sign(k, NULL);
     t0 = bu_now();
-    c0 = self_cpu();
-    r.until = t0 + secs;
-    for (int i = 0; i < threads; i++)
-        if (pthread_create(&t[i], NULL, raw_worker, &r) != 0)
-            die("pthread_create failed", NULL);
-    for (int i = 0; i < threads; i++)
-        pthread_join(t[i], NULL);
-    *cpu_us = (self_cpu() - c0) * 1e6 / (double)(atomic_load(&r.ops) ? atomic_load(&r.ops) : 1);
-    return (double)atomic_load(&r.ops) / (bu_now() - t0);
+    c0 = bu_cpu_self();
+    n = bu_raw_sign_for(k, threads, secs);
+    *cpu_us = (bu_cpu_self() - c0) * 1e6 / (double)(n > 0 ? n : 1);
+    return (double)n / (bu_now() - t0);
 }
 
 /* ---- one server configuration ---------------------------------------------------------- */
@@ -631,12 +597,12 @@ static void max_run(setup *su, const sf_server *s, int conns, result *res)
     drive(&d, bu_now(), bu_now() + 1.0, 0);    /* warm-up: every handshake done */
     drv_reset(&d);
     t0 = bu_now();
-    c0 = self_cpu();
+    c0 = bu_cpu_self();
     s0 = proc_cpu(s->pid);
     drive(&d, t0, t0 + su->secs, 0);
     rate = (double)d.ok / su->secs;
     cs = (proc_cpu(s->pid) - s0) * 1e6 / (double)(d.ok ? d.ok : 1);
-    cc = (self_cpu() - c0) * 1e6 / (double)(d.ok ? d.ok : 1);
+    cc = (bu_cpu_self() - c0) * 1e6 / (double)(d.ok ? d.ok : 1);
     check_failures(&d, "max throughput");
     printf("  max  %3d conns: %7.1f sig/s, raw just before %7.1f/s, ratio %.3f | CPU per "
            "signature: server %4.0f us (%.2f x raw %3.0f us), client %3.0f us | "

@@ -15,12 +15,9 @@
 
 #include <cmocka.h>
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench_util.h"
@@ -33,53 +30,6 @@
 #define CHUNK 1000              /* rows a batch call: SS_SVC_BATCH_MAX */
 #define RAW_SHARE 0.25          /* raw signing after each batch, for this share of its time */
 #define FLAT_KIB 1024
-
-typedef struct raw_run {
-    bu_pki *pki;
-    double until;
-    long n;
-} raw_run;
-
-static void *raw_worker(void *arg)
-{
-    raw_run *r = arg;
-
-    do {
-        bu_raw_sign(r->pki, NULL);
-        r->n++;
-    } while (bu_now() < r->until);
-    return NULL;
-}
-
-/* Raw SM2 signatures on threads threads for secs; returns how many. */
-static long raw_for(bu_pki *pki, int threads, double secs)
-{
-    pthread_t t[8];
-    raw_run r[8];
-    long n = 0;
-
-    for (int i = 0; i < threads; i++) {
-        r[i] = (raw_run){ pki, bu_now() + secs, 0 };
-        if (pthread_create(&t[i], NULL, raw_worker, &r[i]) != 0)
-            bu_die("pthread_create", NULL);
-    }
-    for (int i = 0; i < threads; i++) {
-        pthread_join(t[i], NULL);
-        n += r[i].n;
-    }
-    return n;
-}
-
-/* CPU seconds this process has used, all threads, user and system. */
-static double cpu_now(void)
-{
-    struct rusage ru;
-
-    if (getrusage(RUSAGE_SELF, &ru) != 0)
-        return 0;
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
 
 static void setup_type(fx *f, const char *es)
 {
@@ -128,7 +78,7 @@ static void single(fx *f, bu_pki *pki, const ss_svc_lic_req *batch_req, long n)
     }
     t = bu_now() - t0;
     t0 = bu_now();
-    raw_n = raw_for(pki, 1, t * RAW_SHARE);
+    raw_n = bu_raw_sign_for(pki, 1, t * RAW_SHARE);
     raw = (double)raw_n / (bu_now() - t0);
     printf("single requests: %ld in %.1f s = %.1f/s (%.2f ms each, 1 thread); raw SM2 sign on "
            "1 thread %.1f/s: ratio %.3f\n", n, t, (double)n / t, t * 1e3 / (double)n, raw,
@@ -179,7 +129,7 @@ int main(int argc, char **argv)
             kv[i * NFIELDS + 1].value = no[i];
             rows[i] = (ss_svc_lic_row){ &kv[i * NFIELDS], NFIELDS };
         }
-        c0 = cpu_now();
+        c0 = bu_cpu_self();
         t0 = bu_now();
         if (ss_svc_lic_batch(f->svc, &f->oper, &req, done, rows, (size_t)m, res, &sum,
                              &err) != 0)
@@ -190,12 +140,12 @@ int main(int argc, char **argv)
             bu_die("a batch did not issue every row", NULL);
         }
         t_issue += dt;
-        c_issue += cpu_now() - c0;
-        c0 = cpu_now();
+        c_issue += bu_cpu_self() - c0;
+        c0 = bu_cpu_self();
         t0 = bu_now();
-        raw_n += raw_for(&pki, threads, dt * RAW_SHARE);
+        raw_n += bu_raw_sign_for(&pki, threads, dt * RAW_SHARE);
         t_raw += bu_now() - t0;
-        c_raw += cpu_now() - c0;
+        c_raw += bu_cpu_self() - c0;
         done += m;
         if (done == CHUNK)
             rss_first = bu_peak_rss_kib();

@@ -1,6 +1,7 @@
 /* bench_util.c: the shared parts of the benchmarks (see bench_util.h). */
 #include "bench_util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,4 +366,51 @@ int bu_ratio(const char *what, double num, double den, double target)
     printf("  %-58s %6.3f  (target >= %.2f: %s)\n", what, r, target,
            r >= target ? "met" : "MISSED");
     return r >= target;
+}
+
+double bu_cpu_self(void)
+{
+    struct rusage u;
+
+    if (getrusage(RUSAGE_SELF, &u) != 0)
+        return 0;
+    return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
+           (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
+}
+
+typedef struct raw_run {
+    bu_pki *k;
+    double until;
+    long n;
+} raw_run;
+
+static void *raw_worker(void *arg)
+{
+    raw_run *r = arg;
+
+    do {
+        bu_raw_sign(r->k, NULL);
+        r->n++;
+    } while (bu_now() < r->until);
+    return NULL;
+}
+
+long bu_raw_sign_for(bu_pki *k, int threads, double secs)
+{
+    pthread_t t[64];
+    raw_run r[64];
+    long n = 0;
+
+    if (threads < 1 || threads > 64)
+        bu_die("bu_raw_sign_for: 1..64 threads", NULL);
+    for (int i = 0; i < threads; i++) {
+        r[i] = (raw_run){ k, bu_now() + secs, 0 };
+        if (pthread_create(&t[i], NULL, raw_worker, &r[i]) != 0)
+            bu_die("pthread_create", NULL);
+    }
+    for (int i = 0; i < threads; i++) {
+        pthread_join(t[i], NULL);
+        n += r[i].n;
+    }
+    return n;
 }

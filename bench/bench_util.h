@@ -68,5 +68,9 @@ uint8_t *bu_read_file(const char *dir, const char *name, size_t max, size_t *len
 double bu_now(void);
 /* Peak RSS of this process, KiB. */
 long bu_peak_rss_kib(void);
+/* CPU seconds this process has used so far, all threads, user and system. */
+double bu_cpu_self(void);
+/* Raw SM2 signatures (bu_raw_sign) on threads threads (1..64) for secs; returns how many. */
+long bu_raw_sign_for(bu_pki *k, int threads, double secs);
 
 #endif
