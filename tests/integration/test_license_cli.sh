@@ -44,6 +44,7 @@ python3 "$(dirname "${BASH_SOURCE[0]}")/stub_server.py" "$T/stubport" "$T/stub.l
 STUB=$!
 trap 'kill $STUB 2>/dev/null; rm -rf "$T"' EXIT   # lib.sh's trap, and the stand-in
 for _ in $(seq 50); do [ -s "$T/stubport" ] && break; sleep 0.1; done
+[ -s "$T/stubport" ] || { echo "stub_server.py did not start"; exit 1; }
 printf 'token-x\n' >"$T/tok"
 LS=("$SEALCTL" license seal --server "http://127.0.0.1:$(cat "$T/stubport")" --token-file "$T/tok"
     --type 1110000 --es-id 33000020260001 --out "$T/sealed")

@@ -248,7 +248,7 @@ static void lic_issue__fails_closed_when_the_audit_refuses(void **state)
 }
 
 /* A type's template is parsed once for the requests that follow (it never changes once
- * added), and a licence issued from the kept one is the same as from a fresh parse. */
+ * added): three issues and a seal position, one parse. */
 static void lic_issue__a_type_is_parsed_once(void **state)
 {
     lfx *l = *state;

@@ -772,7 +772,7 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
     (void)state;
     assert_non_null(jobs);
     lfx_open(&f, "files-rotations");
-    ss_store_lic_pack_limit(f.st, 1500);        /* ~6 files a pack */
+    ss_store_lic_pack_limit(f.st, 1500);        /* ~11 files (100-149 bytes) a pack */
     sj.st = f.st;
     assert_int_equal(pthread_create(&syncer, NULL, sync_loop, &sj), 0);
     run_puts(f.st, jobs);
