@@ -13,10 +13,7 @@
  * Servers stamp every signature (as `sealctl init` configures them); the best thread count
  * runs once more without time-stamps. The client runs on the same cores as the server: its CPU per request is printed. */
 #include <curl/curl.h>
-#include <jansson.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -24,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
 #include "bench_util.h"
+#include "bench_srv.h"
 #include "https_wrk.h"
 #include "server_fixture.h"
 #include "testutil.h"
@@ -79,123 +76,6 @@ typedef struct result {
     long hwm, rss, stalled;
 } result;
 
-static sf_server *running;   /* killed at exit whatever happened */
-
-static void kill_running(void)
-{
-    if (running != NULL)
-        sf_server_kill(running);
-}
-
-static void die(const char *what, const char *detail)
-{
-    fprintf(stderr, "bench_https: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
-    exit(1);
-}
-
-/* ---- the server ------------------------------------------------------------------------ */
-
-/* CPU seconds (user + system, all threads) of pid so far. */
-static double proc_cpu(pid_t pid)
-{
-    char path[64], buf[1024], *p;
-    unsigned long long ut = 0, st = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return 0;
-    buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
-    fclose(f);
-    /* fields 14 and 15, counted after the ")" that ends the command name */
-    if ((p = strrchr(buf, ')')) == NULL ||
-        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return 0;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* A "Name:   N kB" line of /proc/pid/status, KiB; -1 when absent. */
-static long proc_status_kib(pid_t pid, const char *name)
-{
-    char path[64], line[256];
-    long v = -1;
-    size_t nl = strlen(name);
-    FILE *f;
-
-    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-    if ((f = fopen(path, "r")) == NULL)
-        return -1;
-    while (fgets(line, sizeof(line), f) != NULL)
-        if (strncmp(line, name, nl) == 0 && line[nl] == ':')
-            v = strtol(line + nl + 1, NULL, 10);
-    fclose(f);
-    return v;
-}
-
-/* sf_replace() that frees text. */
-static char *edit(char *text, const char *find, const char *repl)
-{
-    char *out = sf_replace(text, find, repl);
-
-    free(text);
-    return out;
-}
-
-/* The fixture's service config with `threads` workers, a time-stamp in every signature when
- * tsa (as `sealctl init` configures a province); started, then ready once /healthz
- * answers 200 (the store, the keys and the audit are then open). */
-static void server_start(sf_server *s, unsigned threads, int tsa)
-{
-    const sf_env *e = sf_env_get();
-    sf_opts o = { .service = 1, .no_test_routes = 1 };
-    char want[32], *text;
-
-    memset(s, 0, sizeof(*s));
-    s->port = sf_free_port();
-    snprintf(s->cfg, sizeof(s->cfg), "%s/bench-%u.json", e->dir, threads);
-    snprintf(s->log, sizeof(s->log), "%s/bench-%u.log", e->dir, threads);
-    snprintf(want, sizeof(want), "\"threads\": %u", threads);
-    text = edit(sf_config_text(&o, s->port), "\"threads\": 4", want);
-    /* the fixture limits a test route, which a server without test routes refuses */
-    text = edit(text, "{\"POST /test/echo\": 1024}", "{}");
-    /* the product's keep-alive timeout, not the tests' 2 s */
-    text = edit(text, "\"idle\": 2000", "\"idle\": 5000");
-    if (!tsa)                /* without a policy the server stamps no signature */
-        text = edit(text, "\"tsa_policy\": \"1.2.3.4.1\", ", "");
-    if (sc_test_write(s->cfg, text, strlen(text)) != 0)
-        die("cannot write", s->cfg);
-    free(text);
-    if ((s->pid = fork()) < 0)
-        die("fork", strerror(errno));
-    if (s->pid == 0) {
-        int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd < 0 || dup2(fd, STDERR_FILENO) < 0)
-            _exit(126);
-        execl(getenv("SEAL_SERVER"), "seal-server", "--config", s->cfg, (char *)NULL);
-        _exit(127);
-    }
-    running = s;
-    for (int i = 0; i < 200; i++) {
-        sf_req q = { .path = "/healthz", .token = e->tok_admin };
-        sf_resp r;
-        int st;
-
-        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
-            char *log = sf_server_log(s);
-            s->pid = 0;
-            fprintf(stderr, "%s", log);
-            die("seal-server exited at start; its log is above", NULL);
-        }
-        sf_http(s, &q, &r);
-        st = (int)r.status;
-        sf_resp_free(&r);
-        if (st == 200)
-            return;
-        usleep(100 * 1000);
-    }
-    die("seal-server did not answer /healthz within 20 s; log", s->log);
-}
-
 /* The signing commits so far (/metrics, admin): transactions, requests they carried, and
  * the seconds spent in them. */
 typedef struct commits {
@@ -234,69 +114,6 @@ static void print_commits(const sf_server *s, commits a)
 
 /* ---- a granted seal, made through the API ---------------------------------------------- */
 
-/* One JSON call that must answer `want`; the answer's member `key` (integer or string) into
- * out. */
-static void call(const sf_server *s, const char *path, const char *token, const char *body,
-                 long want, const char *key, char *out, size_t n)
-{
-    sf_req q = { .method = body ? "POST" : "GET", .path = path, .token = token,
-                 .content_type = "application/json", .body = body,
-                 .body_len = body ? strlen(body) : 0 };
-    sf_resp r;
-    json_t *j, *v;
-
-    sf_http(s, &q, &r);
-    if (r.status != want) {
-        fprintf(stderr, "bench_https: %s: HTTP %ld (%s), expected %ld: %s\n", path, r.status,
-                r.curl_error, want, r.body ? r.body : "");
-        exit(1);
-    }
-    j = json_loads(r.body ? r.body : "", 0, NULL);
-    v = j ? json_object_get(j, key) : NULL;
-    if (json_is_integer(v))
-        snprintf(out, n, "%lld", (long long)json_integer_value(v));
-    else if (json_is_string(v))
-        snprintf(out, n, "%s", json_string_value(v));
-    else
-        die("answer without the expected member", key);
-    json_decref(j);
-    sf_resp_free(&r);
-}
-
-/* A unit, an application (admin), its approval (officer), a grant to the operator. */
-static void make_granted_seal(const sf_server *s, char *es, size_t n)
-{
-    const sf_env *e = sf_env_get();
-    uint8_t *png = NULL;
-    size_t png_len = 0;
-    char unit[32], app[32], who[32], path[96], *img, *body;
-    long now = (long)time(NULL);
-
-    if (sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len) != 0)
-        die("cannot read seal.png in", sc_test_data());
-    img = malloc(4 * (png_len / 3 + 1) + 1);
-    body = malloc(4 * (png_len / 3 + 1) + 512);
-    if (img == NULL || body == NULL)
-        die("out of memory", NULL);
-    EVP_EncodeBlock((unsigned char *)img, png, (int)png_len);
-    snprintf(body, 512, "{\"code\": \"913300%011dB\", \"name\": \"基准测试单位\"}",
-             (int)getpid());
-    call(s, "/api/v1/units", e->tok_admin, body, 201, "id", unit, sizeof(unit));
-    sprintf(body, "{\"unit_id\": %s, \"seal_type\": 1, \"name\": \"基准测试专用章\", "
-            "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": 42, "
-            "\"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}", unit, img, now - 60,
-            now + 86400 * 30);
-    call(s, "/api/v1/seals/applications", e->tok_admin, body, 201, "id", app, sizeof(app));
-    snprintf(path, sizeof(path), "/api/v1/seals/applications/%s/approve", app);
-    call(s, path, e->tok_officer, "{\"reason\": \"bench\"}", 200, "es_id", es, n);
-    call(s, "/api/v1/whoami", e->tok_operator, NULL, 200, "client_id", who, sizeof(who));
-    snprintf(body, 512, "{\"client_id\": %s, \"es_id\": \"%s\"}", who, es);
-    call(s, "/api/v1/grants", e->tok_admin, body, 201, "id", path, sizeof(path));
-    free(body);
-    free(img);
-    free(png);
-}
-
 /* ---- the client: one libcurl multi handle ---------------------------------------------- */
 
 static size_t on_body(char *p, size_t sz, size_t nm, void *ud)
@@ -325,14 +142,14 @@ static void drv_open(drv *d, const sf_server *s, const char *es, int n, const ch
     d->hdr = curl_slist_append(NULL, auth);
     d->hdr = curl_slist_append(d->hdr, "Content-Type: application/json");
     if (d->m == NULL || d->c == NULL || d->hdr == NULL)
-        die("out of memory", NULL);
+        bs_die("out of memory", NULL);
     /* The cache must keep every connection open even when few transfers are running (its
      * default follows the number of handles added at the time). */
     curl_multi_setopt(d->m, CURLMOPT_MAXCONNECTS, (long)n);
     for (int i = 0; i < n; i++) {
         CURL *h = d->c[i].h = curl_easy_init();
         if (h == NULL)
-            die("curl_easy_init failed", NULL);
+            bs_die("curl_easy_init failed", NULL);
         curl_easy_setopt(h, CURLOPT_URL, d->url);
         curl_easy_setopt(h, CURLOPT_CAINFO, sc_test_path(sf_env_get()->pki, "tls-ca.pem"));
         curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
@@ -367,7 +184,7 @@ static void send_one(drv *d, conn *c, double sched)
     int n;
 
     if (EVP_Digest(&seq, sizeof(seq), md, NULL, EVP_sm3(), NULL) != 1)
-        die("SM3 failed", NULL);
+        bs_die("SM3 failed", NULL);
     n = snprintf(c->body, sizeof(c->body), "{\"es_id\": \"%s\", \"sm3_hex\": \"", d->es);
     for (int i = 0; i < 32; i++)
         n += snprintf(c->body + n, sizeof(c->body) - (size_t)n, "%02x", md[i]);
@@ -377,7 +194,7 @@ static void send_one(drv *d, conn *c, double sched)
     c->sched = sched;
     c->busy = 1;
     if (curl_multi_add_handle(d->m, c->h) != CURLM_OK)
-        die("curl_multi_add_handle failed", NULL);
+        bs_die("curl_multi_add_handle failed", NULL);
 }
 
 static void record(drv *d, double v)
@@ -385,7 +202,7 @@ static void record(drv *d, double v)
     if (d->nlat == d->cap) {
         double *nl = realloc(d->lat, (d->cap = d->cap ? d->cap * 2 : 4096) * sizeof(double));
         if (nl == NULL)
-            die("out of memory", NULL);
+            bs_die("out of memory", NULL);
         d->lat = nl;
     }
     d->lat[d->nlat++] = v;
@@ -557,18 +374,18 @@ static void max_run_wrk(setup *su, const sf_server *s, int conns, result *res)
     snprintf(body, sizeof(body), "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}", su->es, 7);
     raw = raw_rate(su->k, su->ncpu, su->secs / 2, &raw_cpu);
     c0 = commit_stats(s);
-    s0 = proc_cpu(s->pid);
+    s0 = bs_proc_cpu(s->pid);
     if (hw_run(sc_test_tmpdir(), url, sf_env_get()->tok_operator, body, conns, su->secs,
                &w) != 0)
-        die("wrk did not run", NULL);
+        bs_die("wrk did not run", NULL);
     if (w.failed > 0) {
         fprintf(stderr, "bench_https: wrk: %ld of %ld requests failed: %ld answers over 399, "
                 "the rest socket errors or timeouts\n", w.failed, w.ok + w.status_failed,
                 w.status_failed);
-        die("the figures must come from work that succeeded", NULL);
+        bs_die("the figures must come from work that succeeded", NULL);
     }
     rate = (double)w.ok / w.secs;
-    cs = (proc_cpu(s->pid) - s0) * 1e6 / (double)(w.ok ? w.ok : 1);
+    cs = (bs_proc_cpu(s->pid) - s0) * 1e6 / (double)(w.ok ? w.ok : 1);
     printf("  max  %3d conns (wrk): %7.1f sig/s, raw just before %7.1f/s, ratio %.3f | CPU per "
            "signature: server %4.0f us (%.2f x raw %3.0f us), wrk %3.0f us | closed-loop "
            "p50 %.2f ms, p99 %.2f ms\n", conns, rate, raw, rate / raw, cs, cs / raw_cpu,
@@ -598,10 +415,10 @@ static void max_run(setup *su, const sf_server *s, int conns, result *res)
     drv_reset(&d);
     t0 = bu_now();
     c0 = bu_cpu_self();
-    s0 = proc_cpu(s->pid);
+    s0 = bs_proc_cpu(s->pid);
     drive(&d, t0, t0 + su->secs, 0);
     rate = (double)d.ok / su->secs;
-    cs = (proc_cpu(s->pid) - s0) * 1e6 / (double)(d.ok ? d.ok : 1);
+    cs = (bs_proc_cpu(s->pid) - s0) * 1e6 / (double)(d.ok ? d.ok : 1);
     cc = (bu_cpu_self() - c0) * 1e6 / (double)(d.ok ? d.ok : 1);
     check_failures(&d, "max throughput");
     printf("  max  %3d conns: %7.1f sig/s, raw just before %7.1f/s, ratio %.3f | CPU per "
@@ -656,9 +473,9 @@ static void bench_threads(setup *su, unsigned threads, int tsa, int stall_demo, 
     res->threads = threads;
     res->tsa = tsa;
     res->p99 = INFINITY;
-    server_start(&s, threads, tsa);
+    bs_server_start(&s, threads, tsa);
     if (su->es[0] == '\0')
-        make_granted_seal(&s, su->es, sizeof(su->es));
+        bs_make_granted_seal(&s, su->es, sizeof(su->es));
     printf("\nseal-server \"threads\": %u, %s (pid %d)\n", threads,
            tsa ? "a time-stamp in every signature (sealctl init's config)" : "no time-stamps",
            (int)s.pid);
@@ -670,12 +487,11 @@ static void bench_threads(setup *su, unsigned threads, int tsa, int stall_demo, 
                    "for the first configuration)\n", su->conns[i]);
     if (res->best > 0)
         rate_run(su, &s, res);
-    res->hwm = proc_status_kib(s.pid, "VmHWM");
-    res->rss = proc_status_kib(s.pid, "VmRSS");
+    res->hwm = bs_proc_status_kib(s.pid, "VmHWM");
+    res->rss = bs_proc_status_kib(s.pid, "VmRSS");
     printf("  memory after the runs: VmHWM %ld KiB, VmRSS %ld KiB\n", res->hwm, res->rss);
-    if (sf_server_stop(&s) != 0)
-        die("seal-server did not exit 0 on SIGTERM; log", s.log);
-    running = NULL;
+    if (bs_server_stop(&s) != 0)
+        bs_die("seal-server did not exit 0 on SIGTERM; log", s.log);
 }
 
 /* "8,16,32" into v; returns the count. */
@@ -687,12 +503,12 @@ static int parse_list(const char *s, int *v, int max)
     while (*s != '\0' && n < max) {
         long x = strtol(s, &end, 10);
         if (end == s || x < 1 || x > MAX_CONN || (*end != ',' && *end != '\0'))
-            die("expected a comma-separated list of numbers 1..256, not", s);
+            bs_die("expected a comma-separated list of numbers 1..256, not", s);
         v[n++] = (int)x;
         s = *end == ',' ? end + 1 : end;
     }
     if (n == 0)
-        die("an empty list", NULL);
+        bs_die("an empty list", NULL);
     return n;
 }
 
@@ -721,10 +537,10 @@ int main(int argc, char **argv)
     }
     if (client != NULL && strcmp(client, "wrk") == 0) {
         if (!hw_available())
-            die("BENCH_CLIENT=wrk, but no wrk here (apt-get install wrk, or WRK=PATH)", NULL);
+            bs_die("BENCH_CLIENT=wrk, but no wrk here (apt-get install wrk, or WRK=PATH)", NULL);
         su.wrk = 1;
     } else if (client != NULL && client[0] != '\0' && strcmp(client, "curl") != 0) {
-        die("BENCH_CLIENT is wrk or curl, not", client);
+        bs_die("BENCH_CLIENT is wrk or curl, not", client);
     }
     if (argc > 2)
         nthreads = parse_list(argv[2], threads, MAX_LIST);
@@ -734,8 +550,7 @@ int main(int argc, char **argv)
     setenv("SEAL_SERVER", BENCH_SEAL_SERVER, 0);
     setenv("SC_MAKE_DEV_PKI", BENCH_MAKE_DEV_PKI, 0);
     setenv("SC_TEST_DATA", BENCH_TEST_DATA, 0);
-    sf_env_get();
-    atexit(kill_running);    /* registered after the fixture's: runs before its tmpdir goes */
+    bs_prog = "bench_https";
     bu_pki_load(&k, sf_env_get()->pki);
     if ((f = fopen("/proc/loadavg", "r")) != NULL) {
         if (fscanf(f, "%lf", &load) != 1)
