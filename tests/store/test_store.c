@@ -514,6 +514,86 @@ static void client_add__rejects_each_bad_input(void **state)
     ss_store_close(st);
 }
 
+/* Authentication results are kept by the root handle (store_client_cache.c): a change made
+ * through it is seen by the next lookup, whether committed alone or by a transaction, and a
+ * transaction's change only once it commits. */
+static void client_cache__changes_are_seen_at_once(void **state)
+{
+    ss_store *st = NULL, *other = NULL, *tx = NULL;
+    sc_err err = SC_ERR_INIT;
+    ss_client in, out;
+    char tok[SS_TOKEN_BUF], path[320];
+    uint8_t h[32], h2[32], fp[32], fp2[32];
+    int64_t id = 0;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s", st_path("client_cache"));
+    OK(ss_store_open_sqlite(&st, path, &err), &err);
+    memset(fp, 9, 32);
+    fill_client(&in, "cached", SS_ROLE_OPERATOR);
+    in.has_token = 1;
+    in.has_cert_sha256 = 1;
+    memcpy(in.cert_sha256, fp, 32);
+    OK(ss_token_new(tok, in.token_hash, &err), &err);
+    memcpy(h, in.token_hash, 32);
+    OK(ss_store_client_add(st, &in, 1, &id, &err), &err);
+    memset(fp2, 10, 32);
+    fill_client(&in, "by-subject", SS_ROLE_VERIFIER);
+    snprintf(in.cert_subject, sizeof(in.cert_subject), "CN=by-subject");
+    OK(ss_store_client_add(st, &in, 1, NULL, &err), &err);
+    for (int i = 0; i < 2; i++) {   /* read, then kept */
+        OK(ss_store_client_by_token_hash(st, h, &out, &err), &err);
+        assert_int_equal(out.id, id);
+        OK(ss_store_client_by_cert(st, "CN=any", fp, &out, &err), &err);
+        assert_int_equal(out.id, id);
+        OK(ss_store_client_by_cert(st, "CN=by-subject", fp2, &out, &err), &err);
+        assert_string_equal(out.name, "by-subject");
+        /* the subject is part of what was looked up, not only the fingerprint */
+        EXPECT(ss_store_client_by_cert(st, "CN=other", fp2, &out, &err), &err, SC_ENOTFOUND,
+               NULL);
+        sc_err_clear(&err);
+    }
+    /* disabled: refused by both credentials at once; enabled again: accepted */
+    OK(ss_store_client_disable(st, id, &err), &err);
+    EXPECT(ss_store_client_by_token_hash(st, h, &out, &err), &err, SS_EDISABLED, NULL);
+    sc_err_clear(&err);
+    EXPECT(ss_store_client_by_cert(st, NULL, fp, &out, &err), &err, SS_EDISABLED, NULL);
+    sc_err_clear(&err);
+    OK(ss_store_client_set_disabled(st, id, 0, &err), &err);
+    OK(ss_store_client_by_token_hash(st, h, &out, &err), &err);
+    OK(ss_store_client_by_token_hash(st, h, &out, &err), &err);
+    /* a rotation in a transaction: the old token works until the commit, not after */
+    OK(ss_token_new(tok, h2, &err), &err);
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_client_set_token(tx, id, h2, &err), &err);
+    OK(ss_store_client_by_token_hash(st, h, &out, &err), &err);
+    OK(ss_store_tx_commit(tx, &err), &err);
+    EXPECT(ss_store_client_by_token_hash(st, h, &out, &err), &err, SC_ENOTFOUND, NULL);
+    sc_err_clear(&err);
+    OK(ss_store_client_by_token_hash(st, h2, &out, &err), &err);
+    /* a transaction's disable rolled back changes nothing; committed, it refuses */
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_client_disable(tx, id, &err), &err);
+    ss_store_tx_rollback(tx);
+    OK(ss_store_client_by_token_hash(st, h2, &out, &err), &err);
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_client_disable(tx, id, &err), &err);
+    OK(ss_store_tx_commit(tx, &err), &err);
+    EXPECT(ss_store_client_by_token_hash(st, h2, &out, &err), &err, SS_EDISABLED, NULL);
+    sc_err_clear(&err);
+    OK(ss_store_client_set_disabled(st, id, 0, &err), &err);
+    /* the cache is the handle's: a change through another handle (another process) is not
+     * seen until this one changes a client; the server is the store's only writer */
+    OK(ss_store_client_by_token_hash(st, h2, &out, &err), &err);
+    OK(ss_store_open_sqlite(&other, path, &err), &err);
+    OK(ss_store_client_disable(other, id, &err), &err);
+    OK(ss_store_client_by_token_hash(st, h2, &out, &err), &err);
+    st_client(st, "another", SS_ROLE_AUDITOR);
+    EXPECT(ss_store_client_by_token_hash(st, h2, &out, &err), &err, SS_EDISABLED, NULL);
+    ss_store_close(other);
+    ss_store_close(st);
+}
+
 static int collect_client(void *ctx, const ss_client *c)
 {
     struct collect *k = ctx;
@@ -715,6 +795,7 @@ int main(void)
         cmocka_unit_test(client_disabled__is_refused_then_enabled_again),
         cmocka_unit_test(client_add__rejects_each_bad_input),
         cmocka_unit_test(client_list_and_set_token__rotate),
+        cmocka_unit_test(client_cache__changes_are_seen_at_once),
         cmocka_unit_test(tx__rollback_discards_and_commit_keeps),
         cmocka_unit_test(tx__misuse_is_refused),
         cmocka_unit_test(tx__failed_audit_append_rolls_back_the_operation),

@@ -663,6 +663,58 @@ static void grant_list__by_client_and_seal(void **state)
     ss_store_close(st);
 }
 
+/* A signer's check (ss_store_grant_get_cached) sees a grant added or deleted at once, in a
+ * transaction once it commits; a grant with a use limit is read each time, its count current. */
+static void grant_get_cached__sees_changes_and_limited_counts(void **state)
+{
+    ss_store *st = st_open("grant_cached"), *tx = NULL;
+    sc_err err = SC_ERR_INIT;
+    int64_t unit = st_unit(st, USCC), a = st_client(st, "a", SS_ROLE_OPERATOR);
+    int64_t b = st_client(st, "b", SS_ROLE_OPERATOR), gid = 0, lim = 0;
+    ss_grant g;
+
+    (void)state;
+    st_seal(st, unit, ES);
+    EXPECT(ss_store_grant_get_cached(st, a, ES, &g, &err), &err, SC_ENOTFOUND, NULL);
+    sc_err_clear(&err);
+    OK(ss_store_grant_add(st, a, ES, 0, 0, 1, &gid, &err), &err);
+    for (int i = 0; i < 2; i++) {   /* read, then kept */
+        OK(ss_store_grant_get_cached(st, a, ES, &g, &err), &err);
+        assert_int_equal(g.id, gid);
+        assert_int_equal(g.client_id, a);
+        assert_string_equal(g.es_id, ES);
+    }
+    OK(ss_store_grant_delete(st, gid, &err), &err);
+    EXPECT(ss_store_grant_get_cached(st, a, ES, &g, &err), &err, SC_ENOTFOUND, NULL);
+    sc_err_clear(&err);
+    /* added in a transaction: found once it commits */
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_grant_add(tx, a, ES, 0, 0, 1, &gid, &err), &err);
+    EXPECT(ss_store_grant_get_cached(st, a, ES, &g, &err), &err, SC_ENOTFOUND, NULL);
+    sc_err_clear(&err);
+    OK(ss_store_tx_commit(tx, &err), &err);
+    OK(ss_store_grant_get_cached(st, a, ES, &g, &err), &err);
+    assert_int_equal(g.id, gid);
+    /* deleted in a transaction: gone once it commits */
+    OK(ss_store_grant_get_cached(st, a, ES, &g, &err), &err);
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    OK(ss_store_grant_delete(tx, gid, &err), &err);
+    OK(ss_store_tx_commit(tx, &err), &err);
+    EXPECT(ss_store_grant_get_cached(st, a, ES, &g, &err), &err, SC_ENOTFOUND, NULL);
+    sc_err_clear(&err);
+    /* limited: each use shows */
+    OK(ss_store_grant_add(st, b, ES, 0, 5, 1, &lim, &err), &err);
+    for (int64_t used = 0; used < 3; used++) {
+        OK(ss_store_grant_get_cached(st, b, ES, &g, &err), &err);
+        assert_int_equal(g.id, lim);
+        assert_int_equal(g.uses, used);
+        OK(ss_store_tx_begin(st, &tx, &err), &err);
+        OK(ss_store_grant_use(tx, b, ES, 2, NULL, &err), &err);
+        OK(ss_store_tx_commit(tx, &err), &err);
+    }
+    ss_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -678,6 +730,7 @@ int main(void)
         cmocka_unit_test(grant_use__no_grant_expired_and_limit_at_n_and_n_plus_1),
         cmocka_unit_test(grant_use__counts_survive_reopen_and_roll_back),
         cmocka_unit_test(grant_use__parallel_signers_never_exceed_the_limit),
+        cmocka_unit_test(grant_get_cached__sees_changes_and_limited_counts),
         cmocka_unit_test(grant_list__by_client_and_seal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

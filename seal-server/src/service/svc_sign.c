@@ -157,7 +157,7 @@ int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const cha
     r->has_doc = 1;
 
     /* the grant first: a client without one never makes the server open a key */
-    rc = ss_store_grant_get(svc->st, client, es_id, &g, &e2);
+    rc = ss_store_grant_get_cached(svc->st, client, es_id, &g, &e2);
     if (rc == SC_ENOTFOUND) {
         if ((rc = svc__status_at(svc->st, es_id, now, &st, err)) != 0)
             return rc;

@@ -154,8 +154,9 @@ int ss__store_new(ss_store **out, const ss__store_ops *ops, void *be, sc_err *er
     }
     st->ops = ops;
     st->be = be;
-    if (ss__pack_new(&st->pack) != 0) {
+    if (ss__pack_new(&st->pack) != 0 || ss__ccache_new(&st->ccache) != 0) {
         ops->close(be);
+        ss__pack_free(st->pack);
         free(st);
         return sc_err_set(err, SC_ENOMEM, "store: out of memory");
     }
@@ -199,6 +200,7 @@ void ss_store_close(ss_store *st)
     }
     st->ops->close(st->be);
     ss__pack_free(st->pack);
+    ss__ccache_free(st->ccache);
     EVP_MD_free(st->sm3);
     free(st);
 }
@@ -241,6 +243,8 @@ int ss_store_tx_commit(ss_store *tx, sc_err *err)
     if (tx == NULL || tx->root == NULL)
         return sc_err_set(err, SC_EINVAL, "commit: not a transaction handle");
     rc = tx->ops->tx_commit(tx->be, tx->tx, err);
+    if (tx->clients_dirty)     /* committed or not: a lookup from now on reads again */
+        ss__ccache_changed(tx, 1);
     free(tx);
     return rc;
 }
@@ -250,6 +254,8 @@ void ss_store_tx_rollback(ss_store *tx)
     if (tx == NULL || tx->root == NULL)
         return;
     tx->ops->tx_rollback(tx->be, tx->tx);
+    if (tx->clients_dirty)
+        ss__ccache_changed(tx, 1);
     free(tx);
 }
 
@@ -488,7 +494,10 @@ int ss_store_client_add(ss_store *st, const ss_client *in, int64_t now, int64_t 
     if (in->cert_subject[0] == '\0' && !in->has_cert_sha256 && !in->has_token)
         return sc_err_set(err, SC_EINVAL, "client %s: no credential (give a certificate "
                           "subject, a certificate fingerprint or a token)", in->name);
-    return st->ops->client_add(st->be, st->tx, in, now, id != NULL ? id : &dummy, err);
+    rc = st->ops->client_add(st->be, st->tx, in, now, id != NULL ? id : &dummy, err);
+    if (rc == 0)
+        ss__ccache_changed(st, st->tx == NULL);
+    return rc;
 }
 
 int ss_store_client_get(ss_store *st, int64_t id, ss_client *out, sc_err *err)
@@ -509,32 +518,48 @@ static int refuse_disabled(const ss_client *c, sc_err *err)
 int ss_store_client_by_token_hash(ss_store *st, const uint8_t hash[32], ss_client *out,
                                   sc_err *err)
 {
+    uint64_t gen;
     int rc;
 
     if (check_store(st, err) != 0 || hash == NULL || out == NULL)
         return sc_err_set(err, SC_EINVAL, "client by token: no hash or output");
     /* Equality on the SHA-256 of a 256-bit secret: an index lookup leaks nothing usable, so
      * no constant-time comparison is needed here. */
+    if (st->tx == NULL && ss__ccache_get(st->ccache, SS__BY_TOKEN, hash, out, sizeof(*out)))
+        return 0;
+    gen = ss__ccache_gen(st->ccache);
     rc = st->ops->client_find(st->be, st->tx, SS__BY_TOKEN, 0, hash, out, err);
     if (rc == SC_ENOTFOUND) {
         sc_err_clear(err);
         return sc_err_set(err, SC_ENOTFOUND, "no API client has this bearer token");
     }
+    if (rc == 0 && st->tx == NULL && !out->disabled)
+        ss__ccache_put(st->ccache, SS__BY_TOKEN, hash, gen, out, sizeof(*out));
     return rc != 0 ? rc : refuse_disabled(out, err);
 }
 
 int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sha256,
                             ss_client *out, sc_err *err)
 {
-    int rc = SC_ENOTFOUND;
+    uint8_t key[32];
+    uint64_t gen;
+    int rc = SC_ENOTFOUND, cached;
 
     if (check_store(st, err) != 0 || out == NULL || (subject == NULL && sha256 == NULL))
         return sc_err_set(err, SC_EINVAL, "client by certificate: no subject or fingerprint");
     if (subject != NULL &&
         (rc = ss__check_text("certificate subject", subject, SS_SUBJECT_MAX, 0, err)) != 0)
         return rc;
+    /* kept by what was asked: fingerprint and subject (one decides the other only for the
+     * certificates that really exist) */
+    cached = st->tx == NULL && ss__ccache_key(sha256, 32, subject, key) == 0;
+    if (cached && ss__ccache_get(st->ccache, SS__BY_SHA256, key, out, sizeof(*out)))
+        return 0;
+    gen = ss__ccache_gen(st->ccache);
     if (sha256 != NULL) {
         rc = st->ops->client_find(st->be, st->tx, SS__BY_SHA256, 0, sha256, out, err);
+        if (rc == 0 && cached && !out->disabled)
+            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);
@@ -549,6 +574,8 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
                               "client %lld, which is pinned to another certificate",
                               subject, (long long)cid);
         }
+        if (rc == 0 && cached && !out->disabled)
+            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);
@@ -570,7 +597,11 @@ int ss_store_client_set_disabled(ss_store *st, int64_t id, int disabled, sc_err 
 {
     if (check_store(st, err) != 0 || check_id("client", id, err) != 0)
         return SC_EINVAL;
-    return st->ops->client_set_disabled(st->be, st->tx, id, disabled != 0, err);
+    int rc = st->ops->client_set_disabled(st->be, st->tx, id, disabled != 0, err);
+
+    if (rc == 0)
+        ss__ccache_changed(st, st->tx == NULL);
+    return rc;
 }
 
 int ss_store_client_disable(ss_store *st, int64_t id, sc_err *err)
@@ -594,5 +625,7 @@ int ss_store_client_set_token(ss_store *st, int64_t id, const uint8_t *hash, sc_
                         "credential", (long long)id);
     if (rc == 0)
         rc = st->ops->client_set_token(st->be, tx, id, hash, err);
-    return ss__tx_end(st, tx, own, rc, err);
+    if ((rc = ss__tx_end(st, tx, own, rc, err)) == 0)
+        ss__ccache_changed(st, own);
+    return rc;
 }

@@ -393,6 +393,11 @@ int ss_store_grant_add(ss_store *st, int64_t client_id, const char *es_id, int64
 /** @return 0, SC_ENOTFOUND, SC_EIO */
 int ss_store_grant_get(ss_store *st, int64_t client_id, const char *es_id, ss_grant *out,
                        sc_err *err);
+/** As ss_store_grant_get, for a signer's check before it signs: a grant without a use limit
+ *  may come from a copy the root handle keeps until a client or grant changes, its `uses`
+ *  then the count when it was read (ss_store_grant_use checks and counts at the commit). */
+int ss_store_grant_get_cached(ss_store *st, int64_t client_id, const char *es_id,
+                              ss_grant *out, sc_err *err);
 /** Grants with id > after_id, of one client (0: all) and one seal (NULL: all). */
 int ss_store_grant_list(ss_store *st, int64_t client_id, const char *es_id, int64_t after_id,
                         unsigned limit, ss_grant_cb cb, void *ctx, sc_err *err);

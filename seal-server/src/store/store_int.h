@@ -163,6 +163,8 @@ typedef struct ss__pack {
     char name[17];     /* 16 hex digits */
 } ss__pack;
 
+typedef struct ss__ccache ss__ccache;
+
 struct ss_store {
     const ss__store_ops *ops;
     void *be;
@@ -170,7 +172,27 @@ struct ss_store {
     ss_store *root;    /* NULL for a root handle */
     EVP_MD *sm3;       /* the audit chain's hash, fetched once (NULL: fetch at each use) */
     ss__pack *pack;    /* the root's: a transaction's handle copies the pointer */
+    ss__ccache *ccache;   /* the root's (store_client_cache.c); NULL: no cache */
+    int clients_dirty;    /* a transaction's: it changed a client (the cache moves at its end) */
 };
+
+/* The authenticated clients' and unlimited grants' cache (store_client_cache.c). kind:
+ * SS__BY_TOKEN (key: the token's hash), SS__BY_SHA256 (a lookup by certificate) or
+ * SS__CC_GRANT; out/in: an ss_client or an ss_grant, n its size. get: 1 and *out on a hit of
+ * the current generation. put: kept only if the generation is still gen (read with
+ * ss__ccache_gen before the store was). changed: after a change to a client or a grant,
+ * committed (1) or inside a transaction (0: the cache moves when it ends). key: SHA-256 over
+ * bin (may be NULL) and text (may be NULL), each told apart from its absence; 0 or -1 (then
+ * nothing is cached). new: 0 or SC_ENOMEM. */
+#define SS__CC_GRANT 100
+int ss__ccache_new(ss__ccache **out);
+void ss__ccache_free(ss__ccache *c);
+uint64_t ss__ccache_gen(ss__ccache *c);
+int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, size_t n);
+void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen,
+                    const void *in, size_t n);
+void ss__ccache_changed(ss_store *st, int committed);
+int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32]);
 
 /* The pack's lifetime with its root handle (store_license_file.c): SC_ENOMEM or 0. */
 int ss__pack_new(ss__pack **out);

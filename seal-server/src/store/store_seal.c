@@ -399,8 +399,11 @@ int ss_store_grant_add(ss_store *st, int64_t client_id, const char *es_id, int64
     free(c);
     if (rc != 0 || (rc = st->ops->seal_get(st->be, st->tx, es_id, 0, &s, err)) != 0)
         return sc_err_prefix(err, "grant");
-    return st->ops->grant_add(st->be, st->tx, client_id, es_id, expires_at, use_limit, now,
-                              id != NULL ? id : &dummy, err);
+    rc = st->ops->grant_add(st->be, st->tx, client_id, es_id, expires_at, use_limit, now,
+                            id != NULL ? id : &dummy, err);
+    if (rc == 0)
+        ss__ccache_changed(st, st->tx == NULL);
+    return rc;
 }
 
 int ss_store_grant_get(ss_store *st, int64_t client_id, const char *es_id, ss_grant *out,
@@ -413,6 +416,27 @@ int ss_store_grant_get(ss_store *st, int64_t client_id, const char *es_id, ss_gr
     if ((rc = check_es_id(es_id, err)) != 0)
         return rc;
     return st->ops->grant_get(st->be, st->tx, client_id, es_id, out, err);
+}
+
+int ss_store_grant_get_cached(ss_store *st, int64_t client_id, const char *es_id,
+                              ss_grant *out, sc_err *err)
+{
+    uint8_t key[32];
+    uint64_t gen;
+    int rc, cached;
+
+    if (st == NULL || out == NULL || client_id <= 0)
+        return sc_err_set(err, SC_EINVAL, "grant: no store, no output or a bad client id");
+    if ((rc = check_es_id(es_id, err)) != 0)
+        return rc;
+    cached = st->tx == NULL && ss__ccache_key(&client_id, sizeof(client_id), es_id, key) == 0;
+    if (cached && ss__ccache_get(st->ccache, SS__CC_GRANT, key, out, sizeof(*out)))
+        return 0;
+    gen = ss__ccache_gen(st->ccache);
+    rc = st->ops->grant_get(st->be, st->tx, client_id, es_id, out, err);
+    if (rc == 0 && cached && out->use_limit == 0)
+        ss__ccache_put(st->ccache, SS__CC_GRANT, key, gen, out, sizeof(*out));
+    return rc;
 }
 
 int ss_store_grant_list(ss_store *st, int64_t client_id, const char *es_id, int64_t after_id,
@@ -434,7 +458,11 @@ int ss_store_grant_delete(ss_store *st, int64_t grant_id, sc_err *err)
     if (st == NULL || grant_id <= 0)
         return sc_err_set(err, SC_EINVAL, "grant %lld: no store or a bad id",
                           (long long)grant_id);
-    return st->ops->grant_delete(st->be, st->tx, grant_id, err);
+    int rc = st->ops->grant_delete(st->be, st->tx, grant_id, err);
+
+    if (rc == 0)
+        ss__ccache_changed(st, st->tx == NULL);
+    return rc;
 }
 
 int ss_store_grant_use(ss_store *tx, int64_t client_id, const char *es_id, int64_t now,
