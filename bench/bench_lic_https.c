@@ -4,7 +4,7 @@
  * files written and flushed, rows, status and audit committed), next to raw SM2 signing on
  * as many threads in the same run. Not a test: it prints figures (README.md).
  *
- * Usage: bench_lic_https [N]   (N licences, 1,000..1e7, default 10,000)
+ * Usage: bench_lic_https [N]   (N licences, 4,000..1e7, default 10,000)
  * The server is the integration tests' fixture (server_fixture.h), configured as `sealctl
  * init` does but without a TSA policy: one SM2 signature a licence, as in bench_lic_svc. Its
  * store and files live in the fixture's scratch directory (TMPDIR), so the figure includes
@@ -127,8 +127,9 @@ int main(int argc, char **argv)
     sf_server s;
     bu_pki pki;
 
-    if (n < CHUNK || n > 10000000 || csv == NULL) {
-        fprintf(stderr, "usage: bench_lic_https [N]  (N licences, 1000..1e7, default 10000)\n");
+    if (n < 4 * CHUNK || n > 10000000 || csv == NULL) {
+        fprintf(stderr, "usage: bench_lic_https [N]  (N licences, 4000..1e7, default 10000: "
+                "the memory is judged from N/2 to N)\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -184,7 +185,7 @@ int main(int argc, char **argv)
     /* Judged over the second half: the server's peak rises over its first requests while
      * the workers' malloc arenas (one a CPU) and the store connections' page caches (2 MiB
      * each) fill, then must stay (bench/README.md: 30,000 licences) */
-    flat = hwm_end - hwm_half <= FLAT_KIB;
+    flat = hwm_half > 0 && hwm_end > 0 && hwm_end - hwm_half <= FLAT_KIB;
     printf("server VmHWM: %ld KiB after the first request, %ld KiB at N/2, %ld KiB at N: %s\n",
            hwm_first, hwm_half, hwm_end, flat ? "flat" : "GROWS");
     if (bs_server_stop(&s) != 0)

@@ -5,13 +5,16 @@
  *
  * Signals are blocked in every thread (CivetWeb's workers inherit the mask from here) and
  * taken synchronously with sigwait() in this thread, so no code runs in a signal handler. */
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__GLIBC__)   /* defined by the headers above */
+#include <malloc.h>
+#include <sched.h>
+#endif
 
 #include "civetweb.h"
 #ifdef SS_HAVE_SERVICE
@@ -28,14 +31,18 @@
 /* glibc gives threads up to 8 malloc arenas a CPU, and an arena keeps what a thread freed for
  * that thread's next peak: each worker that once served a 1,000-row licence batch held its
  * ~2 MB, and the server's peak grew over its first requests from 24 to 43 MB
- * (bench_lic_https). One arena a CPU bounds that by the CPUs, not the workers, with no
- * change in sign/data throughput (bench_https: 608 vs 598-614 us a signature). An explicit
- * MALLOC_ARENA_MAX in the environment wins. */
+ * (bench_lic_https). One arena a CPU it may run on (its affinity, which a container's cpuset
+ * narrows) bounds that by the CPUs, not the workers, with no change in sign/data throughput
+ * (bench_https: 608 vs 598-614 us a signature). An explicit MALLOC_ARENA_MAX in the
+ * environment wins; other C libraries keep their own policy. */
 static void bound_arenas(void)
 {
-#ifdef M_ARENA_MAX
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    cpu_set_t set;
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
+    if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+        cpus = CPU_COUNT(&set);
     if (getenv("MALLOC_ARENA_MAX") == NULL)
         mallopt(M_ARENA_MAX, cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus);
 #endif

@@ -519,6 +519,7 @@ int ss_store_client_by_token_hash(ss_store *st, const uint8_t hash[32], ss_clien
                                   sc_err *err)
 {
     uint64_t gen;
+    int64_t read_ns;
     int rc;
 
     if (check_store(st, err) != 0 || hash == NULL || out == NULL)
@@ -527,14 +528,14 @@ int ss_store_client_by_token_hash(ss_store *st, const uint8_t hash[32], ss_clien
      * no constant-time comparison is needed here. */
     if (st->tx == NULL && ss__ccache_get(st->ccache, SS__BY_TOKEN, hash, out, sizeof(*out)))
         return 0;
-    gen = ss__ccache_gen(st->ccache);
+    gen = ss__ccache_gen(st->ccache, &read_ns);
     rc = st->ops->client_find(st->be, st->tx, SS__BY_TOKEN, 0, hash, out, err);
     if (rc == SC_ENOTFOUND) {
         sc_err_clear(err);
         return sc_err_set(err, SC_ENOTFOUND, "no API client has this bearer token");
     }
     if (rc == 0 && st->tx == NULL && !out->disabled)
-        ss__ccache_put(st->ccache, SS__BY_TOKEN, hash, gen, out, sizeof(*out));
+        ss__ccache_put(st->ccache, SS__BY_TOKEN, hash, gen, read_ns, out, sizeof(*out));
     return rc != 0 ? rc : refuse_disabled(out, err);
 }
 
@@ -543,6 +544,7 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
 {
     uint8_t key[32];
     uint64_t gen;
+    int64_t read_ns;
     int rc = SC_ENOTFOUND, cached;
 
     if (check_store(st, err) != 0 || out == NULL || (subject == NULL && sha256 == NULL))
@@ -552,14 +554,14 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
         return rc;
     /* kept by what was asked: fingerprint and subject (one decides the other only for the
      * certificates that really exist) */
-    cached = st->tx == NULL && ss__ccache_key(sha256, 32, subject, key) == 0;
+    cached = st->tx == NULL && ss__ccache_key(st->ccache, sha256, 32, subject, key) == 0;
     if (cached && ss__ccache_get(st->ccache, SS__BY_SHA256, key, out, sizeof(*out)))
         return 0;
-    gen = ss__ccache_gen(st->ccache);
+    gen = ss__ccache_gen(st->ccache, &read_ns);
     if (sha256 != NULL) {
         rc = st->ops->client_find(st->be, st->tx, SS__BY_SHA256, 0, sha256, out, err);
         if (rc == 0 && cached && !out->disabled)
-            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, out, sizeof(*out));
+            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, read_ns, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);
@@ -575,7 +577,7 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
                               subject, (long long)cid);
         }
         if (rc == 0 && cached && !out->disabled)
-            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, out, sizeof(*out));
+            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, read_ns, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);

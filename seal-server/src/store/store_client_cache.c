@@ -13,7 +13,8 @@
  * are misses. Counting a grant's use does not move it: only grants without a use limit are
  * kept, and the count is checked and taken at the commit (ss_store_grant_use).
  * Only what was found (and for clients, enabled) is kept: an unknown credential costs what it
- * did.
+ * did. An entry also lapses TTL_NS after it was read, so that a change made by another
+ * process (which moves no generation here) is seen within that time.
  * Assumes this process is the only writer of clients while it runs: true for seal-server
  * (`sealctl init` writes the first client before any server runs; the CLI goes through the
  * API otherwise). A backend shared by several servers would need its own signal. */
@@ -23,15 +24,19 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 
 #define SLOTS 128   /* direct-mapped: a province has a few hundred clients, most of them idle */
+#define TTL_NS 1000000000LL   /* one read a credential a second at most, however busy */
 
 typedef struct slot {
     int used, kind;
     uint64_t gen;
+    int64_t read_ns;          /* CLOCK_MONOTONIC when the store was read */
     uint8_t key[32];
     union {
         ss_client c;
@@ -42,8 +47,17 @@ typedef struct slot {
 struct ss__ccache {
     pthread_mutex_t mu;
     atomic_uint_fast64_t gen;
+    EVP_MD *sha256;           /* the keys' hash, fetched once; NULL: nothing is kept */
     slot slots[SLOTS];
 };
+
+static int64_t mono_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 int ss__ccache_new(ss__ccache **out)
 {
@@ -54,6 +68,9 @@ int ss__ccache_new(ss__ccache **out)
         return SC_ENOMEM;
     pthread_mutex_init(&c->mu, NULL);
     atomic_init(&c->gen, 1);
+    ERR_set_mark();
+    c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    ERR_pop_to_mark();
     *out = c;
     return 0;
 }
@@ -63,12 +80,16 @@ void ss__ccache_free(ss__ccache *c)
     if (c == NULL)
         return;
     pthread_mutex_destroy(&c->mu);
+    EVP_MD_free(c->sha256);
     OPENSSL_cleanse(c->slots, sizeof(c->slots));   /* token hashes: not secrets, not kept */
     free(c);
 }
 
-uint64_t ss__ccache_gen(ss__ccache *c)
+uint64_t ss__ccache_gen(ss__ccache *c, int64_t *read_ns)
 {
+    /* the clock before the store is read: an entry lapses a second after its data was read */
+    if (read_ns != NULL)
+        *read_ns = mono_ns();
     return c != NULL ? (uint64_t)atomic_load(&c->gen) : 0;
 }
 
@@ -79,7 +100,8 @@ static slot *slot_for(ss__ccache *c, int kind, const uint8_t key[32])
 
 int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, size_t n)
 {
-    uint64_t gen = ss__ccache_gen(c);
+    int64_t now;
+    uint64_t gen = ss__ccache_gen(c, &now);
     int hit = 0;
     slot *s;
 
@@ -87,7 +109,8 @@ int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, si
         return 0;
     s = slot_for(c, kind, key);
     pthread_mutex_lock(&c->mu);
-    if (s->used && s->kind == kind && s->gen == gen && CRYPTO_memcmp(s->key, key, 32) == 0) {
+    if (s->used && s->kind == kind && s->gen == gen && now - s->read_ns < TTL_NS &&
+        CRYPTO_memcmp(s->key, key, 32) == 0) {
         memcpy(out, &s->v, n < sizeof(s->v) ? n : sizeof(s->v));
         hit = 1;
     }
@@ -96,7 +119,7 @@ int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, si
 }
 
 void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen,
-                    const void *in, size_t n)
+                    int64_t read_ns, const void *in, size_t n)
 {
     slot *s;
 
@@ -110,26 +133,29 @@ void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen
         s->used = 1;
         s->kind = kind;
         s->gen = gen;
+        s->read_ns = read_ns;
         memcpy(s->key, key, 32);
         memcpy(&s->v, in, n);
     }
     pthread_mutex_unlock(&c->mu);
 }
 
-int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32])
+int ss__ccache_key(ss__ccache *c, const void *bin, size_t bin_len, const char *text,
+                   uint8_t key[32])
 {
-    uint8_t has = bin != NULL;
-    EVP_MD_CTX *m = EVP_MD_CTX_new();
-    int ok = m != NULL && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(m, &has, 1) == 1 &&
-             EVP_DigestUpdate(m, bin != NULL ? bin : (const void *)"", bin != NULL ? bin_len : 0) ==
-                 1 &&
-             EVP_DigestUpdate(m, text != NULL ? text : "", text != NULL ? strlen(text) + 1 : 0) ==
-                 1 &&
-             EVP_DigestFinal_ex(m, key, NULL) == 1;
+    uint8_t buf[1 + 64 + SS_SUBJECT_MAX + 2];
+    size_t n = 0, tl = text != NULL ? strlen(text) + 1 : 0;
 
-    EVP_MD_CTX_free(m);
-    return ok ? 0 : -1;
+    if (c == NULL || c->sha256 == NULL || bin_len > 64 || tl > sizeof(buf) - 65)
+        return -1;
+    buf[n++] = bin != NULL;          /* absent told apart from empty, for both parts */
+    if (bin != NULL) {
+        memcpy(buf + n, bin, bin_len);
+        n += bin_len;
+    }
+    memcpy(buf + n, text != NULL ? text : "", tl);
+    n += tl;
+    return EVP_Digest(buf, n, key, NULL, c->sha256, NULL) == 1 ? 0 : -1;
 }
 
 void ss__ccache_changed(ss_store *st, int committed)

@@ -179,20 +179,22 @@ struct ss_store {
 /* The authenticated clients' and unlimited grants' cache (store_client_cache.c). kind:
  * SS__BY_TOKEN (key: the token's hash), SS__BY_SHA256 (a lookup by certificate) or
  * SS__CC_GRANT; out/in: an ss_client or an ss_grant, n its size. get: 1 and *out on a hit of
- * the current generation. put: kept only if the generation is still gen (read with
- * ss__ccache_gen before the store was). changed: after a change to a client or a grant,
- * committed (1) or inside a transaction (0: the cache moves when it ends). key: SHA-256 over
- * bin (may be NULL) and text (may be NULL), each told apart from its absence; 0 or -1 (then
- * nothing is cached). new: 0 or SC_ENOMEM. */
+ * the current generation read less than a second ago. gen: the generation (and in *read_ns
+ * the clock) to pass to put, taken before the store is read; put keeps the entry only if the
+ * generation is still gen. changed: after a change to a client or a grant, committed (1) or
+ * inside a transaction (0: the cache moves when it ends). key: SHA-256 over bin (up to 64
+ * bytes, may be NULL) and text (may be NULL), each told apart from its absence; 0 or -1
+ * (then nothing is cached). new: 0 or SC_ENOMEM. */
 #define SS__CC_GRANT 100
 int ss__ccache_new(ss__ccache **out);
 void ss__ccache_free(ss__ccache *c);
-uint64_t ss__ccache_gen(ss__ccache *c);
+uint64_t ss__ccache_gen(ss__ccache *c, int64_t *read_ns);
 int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, size_t n);
 void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen,
-                    const void *in, size_t n);
+                    int64_t read_ns, const void *in, size_t n);
 void ss__ccache_changed(ss_store *st, int committed);
-int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32]);
+int ss__ccache_key(ss__ccache *c, const void *bin, size_t bin_len, const char *text,
+                   uint8_t key[32]);
 
 /* The pack's lifetime with its root handle (store_license_file.c): SC_ENOMEM or 0. */
 int ss__pack_new(ss__pack **out);

@@ -423,19 +423,20 @@ int ss_store_grant_get_cached(ss_store *st, int64_t client_id, const char *es_id
 {
     uint8_t key[32];
     uint64_t gen;
+    int64_t read_ns;
     int rc, cached;
 
     if (st == NULL || out == NULL || client_id <= 0)
         return sc_err_set(err, SC_EINVAL, "grant: no store, no output or a bad client id");
     if ((rc = check_es_id(es_id, err)) != 0)
         return rc;
-    cached = st->tx == NULL && ss__ccache_key(&client_id, sizeof(client_id), es_id, key) == 0;
+    cached = st->tx == NULL && ss__ccache_key(st->ccache, &client_id, sizeof(client_id), es_id, key) == 0;
     if (cached && ss__ccache_get(st->ccache, SS__CC_GRANT, key, out, sizeof(*out)))
         return 0;
-    gen = ss__ccache_gen(st->ccache);
+    gen = ss__ccache_gen(st->ccache, &read_ns);
     rc = st->ops->grant_get(st->be, st->tx, client_id, es_id, out, err);
     if (rc == 0 && cached && out->use_limit == 0)
-        ss__ccache_put(st->ccache, SS__CC_GRANT, key, gen, out, sizeof(*out));
+        ss__ccache_put(st->ccache, SS__CC_GRANT, key, gen, read_ns, out, sizeof(*out));
     return rc;
 }
 
