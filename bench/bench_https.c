@@ -463,6 +463,27 @@ static void rate_run(setup *su, const sf_server *s, result *res)
     drv_close(&d);
 }
 
+/* What a request costs without its signature: GET /api/v1/whoami on as many connections
+ * (TLS records, HTTP, the token's check, a JSON answer and the log line), in server and wrk
+ * CPU, against the raw signature measured before it. */
+static void floor_run_wrk(setup *su, const sf_server *s, int conns)
+{
+    char url[128];
+    double raw_cpu, s0, cs;
+    hw_result w;
+
+    snprintf(url, sizeof(url), "https://127.0.0.1:%u/api/v1/whoami", s->port);
+    raw_rate(su->k, su->ncpu, su->secs / 2, &raw_cpu);
+    s0 = bs_proc_cpu(s->pid);
+    if (hw_run(sc_test_tmpdir(), url, sf_env_get()->tok_operator, NULL, conns, su->secs,
+               &w) != 0 || w.failed > 0 || w.ok == 0)
+        bs_die("wrk on /api/v1/whoami did not run cleanly", NULL);
+    cs = (bs_proc_cpu(s->pid) - s0) * 1e6 / (double)w.ok;
+    printf("  floor %2d conns (wrk, GET /api/v1/whoami): %7.0f req/s | CPU per request: "
+           "server %3.0f us, wrk %3.0f us: %.2f of a raw signature (%3.0f us)\n", conns,
+           (double)w.ok / w.secs, cs, w.cpu_us, (cs + w.cpu_us) / raw_cpu, raw_cpu);
+}
+
 /* stall_demo: also run the connection counts over `threads`, which stall (CivetWeb keeps a
  * worker for each keep-alive connection); once shows it, every time costs seconds. */
 static void bench_threads(setup *su, unsigned threads, int tsa, int stall_demo, result *res)
@@ -485,6 +506,8 @@ static void bench_threads(setup *su, unsigned threads, int tsa, int stall_demo, 
         else
             printf("  max  %3d conns: skipped, more connections than workers (stalls: shown "
                    "for the first configuration)\n", su->conns[i]);
+    if (su->wrk && !tsa && res->best > 0)
+        floor_run_wrk(su, &s, (int)res->best_conns);
     if (res->best > 0)
         rate_run(su, &s, res);
     res->hwm = bs_proc_status_kib(s.pid, "VmHWM");

@@ -34,17 +34,18 @@ static int write_script(const char *path, const char *token, const char *body)
 
     if (f == NULL)
         return -1;
-    fprintf(f, "wrk.method = \"POST\"\n"
-               "wrk.body = [[%s]]\n"
-               "wrk.headers[\"Content-Type\"] = \"application/json\"\n"
-               "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
+    if (body != NULL)
+        fprintf(f, "wrk.method = \"POST\"\n"
+                   "wrk.body = [[%s]]\n"
+                   "wrk.headers[\"Content-Type\"] = \"application/json\"\n", body);
+    fprintf(f, "wrk.headers[\"Authorization\"] = \"Bearer %s\"\n"
                "done = function(s, lat, req)\n"
                "  local e = s.errors\n"
                "  io.write(string.format(\"WRK %%d %%d %%d %%d %%d\\n\", s.requests, e.status,\n"
                "    e.connect + e.read + e.write + e.timeout, s.duration,\n"
                "    lat:percentile(50)))\n"
                "  io.write(string.format(\"WRK99 %%d\\n\", lat:percentile(99)))\n"
-               "end\n", body, token);
+               "end\n", token);
     return fclose(f) == 0 ? 0 : -1;
 }
 

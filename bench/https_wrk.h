@@ -16,8 +16,8 @@ typedef struct hw_result {
 /* 1 when a wrk binary runs here (PATH, or $WRK). */
 int hw_available(void);
 
-/* Closed loop: wrk -t1 -c conns for secs against url, every request POSTing body with the
- * bearer token; scratch files go to dir. 0, or -1 with why (wrk missing, its output not
+/* Closed loop: wrk -t1 -c conns for secs against url, every request POSTing body (NULL: a
+ * GET) with the bearer token; scratch files go to dir. 0, or -1 with why (wrk missing, its output not
  * understood) on stderr. */
 int hw_run(const char *dir, const char *url, const char *token, const char *body, int conns,
            double secs, hw_result *out);
