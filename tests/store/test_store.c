@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -593,6 +595,74 @@ static void client_cache__changes_are_seen_at_once(void **state)
     ss_store_close(st);
 }
 
+/* Readers authenticate while a writer disables and enables the client: a lookup that begins
+ * after a disable has returned, and ends before the next enable begins, never succeeds,
+ * whatever the interleaving (a lookup that read the store before the change must not leave
+ * its result behind). */
+struct auth_race {
+    ss_store *st;
+    uint8_t hash[32];
+    atomic_int phase;         /* odd from when a disable has returned until an enable begins */
+    atomic_int stop;
+    atomic_long lookups, served_disabled;
+};
+
+static void *auth_reader(void *arg)
+{
+    struct auth_race *a = arg;
+
+    while (!atomic_load(&a->stop)) {
+        sc_err err = SC_ERR_INIT;
+        ss_client out;
+        int before = atomic_load(&a->phase);
+        int rc = ss_store_client_by_token_hash(a->st, a->hash, &out, &err);
+
+        atomic_fetch_add(&a->lookups, 1);
+        /* disabled all through the lookup (no enable began meanwhile), yet accepted */
+        if (before % 2 == 1 && atomic_load(&a->phase) == before && rc == 0)
+            atomic_fetch_add(&a->served_disabled, 1);
+    }
+    return NULL;
+}
+
+static void client_cache__parallel_lookups_never_serve_a_disabled_client(void **state)
+{
+    ss_sqlite_opts opts = { 4, 30000, 0 };
+    struct auth_race a;
+    pthread_t t[3];
+    sc_err err = SC_ERR_INIT;
+    ss_client in;
+    char tok[SS_TOKEN_BUF];
+    int64_t id = 0;
+    long total = 0;
+
+    (void)state;
+    memset(&a, 0, sizeof(a));
+    OK(ss_store_open_sqlite_opts(&a.st, st_path("client_race"), &opts, &err), &err);
+    fill_client(&in, "raced", SS_ROLE_OPERATOR);
+    in.has_token = 1;
+    OK(ss_token_new(tok, in.token_hash, &err), &err);
+    memcpy(a.hash, in.token_hash, 32);
+    OK(ss_store_client_add(a.st, &in, 1, &id, &err), &err);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, auth_reader, &a), 0);
+    for (int i = 0; i < 150; i++) {
+        OK(ss_store_client_disable(a.st, id, &err), &err);
+        atomic_fetch_add(&a.phase, 1);
+        usleep(200);
+        atomic_fetch_add(&a.phase, 1);
+        OK(ss_store_client_set_disabled(a.st, id, 0, &err), &err);
+        usleep(200);
+    }
+    atomic_store(&a.stop, 1);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    total = atomic_load(&a.lookups);
+    assert_true(total > 150);
+    assert_int_equal(atomic_load(&a.served_disabled), 0);
+    ss_store_close(a.st);
+}
+
 static int collect_client(void *ctx, const ss_client *c)
 {
     struct collect *k = ctx;
@@ -795,6 +865,7 @@ int main(void)
         cmocka_unit_test(client_add__rejects_each_bad_input),
         cmocka_unit_test(client_list_and_set_token__rotate),
         cmocka_unit_test(client_cache__changes_are_seen_at_once),
+        cmocka_unit_test(client_cache__parallel_lookups_never_serve_a_disabled_client),
         cmocka_unit_test(tx__rollback_discards_and_commit_keeps),
         cmocka_unit_test(tx__misuse_is_refused),
         cmocka_unit_test(tx__failed_audit_append_rolls_back_the_operation),
