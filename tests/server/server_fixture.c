@@ -165,8 +165,11 @@ char *sf_config_text(const sf_opts *o, unsigned port)
                       "\"key_password_file\": \"%s/key-password\", \"region_code\": \"330000\", "
                       "\"tsa_policy\": \"1.2.3.4.1\", ", e->pki);
         if (o->status_list_max > 0)
-            snprintf(svc + n, sizeof(svc) - (size_t)n, "\"status_list_max_licenses\": %u, ",
-                     o->status_list_max);
+            n += snprintf(svc + n, sizeof(svc) - (size_t)n,
+                          "\"status_list_max_licenses\": %u, ", o->status_list_max);
+        if (o->idem_retention_s > 0)
+            snprintf(svc + n, sizeof(svc) - (size_t)n, "\"idempotency_retention_s\": %u, ",
+                     o->idem_retention_s);
     }
     snprintf(out, 8192,
              "{\"role\": \"province\", \"listen\": \"127.0.0.1:%u\", %s %s %s"

@@ -33,6 +33,7 @@ typedef struct sf_opts {
     int service;             /* the seal service: the dev PKI's seal_ca, seal_maker,
                                 status_signer and tsa pairs, region 330000 */
     unsigned status_list_max;   /* with service: status_list_max_licenses (0: default) */
+    unsigned idem_retention_s;  /* with service: idempotency_retention_s (0: default) */
 } sf_opts;
 
 typedef struct sf_server {

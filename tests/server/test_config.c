@@ -154,6 +154,10 @@ static const struct bad {
       "\"status_next_update_s\": 1 is not in 60..604800" },
     { "{" BASE ", " TLS ", \"status_list_max_licenses\": 10000001}", SC_EINVAL,
       "\"status_list_max_licenses\": 10000001 is not in 0..10000000" },
+    { "{" BASE ", " TLS ", \"idempotency_retention_s\": 31622401}", SC_EINVAL,
+      "\"idempotency_retention_s\": 31622401 is not in 0..31622400" },
+    { "{" BASE ", " TLS ", \"idempotency_retention_s\": -1}", SC_EINVAL,
+      "idempotency_retention_s" },
     { "{" BASE ", " TLS ", \"license_area_code\": \"3301\"}", SC_EINVAL,
       "\"license_area_code\": \"3301\" is not 6 digits" },
     { "{" BASE ", " TLS ", \"license_verify_url\": \"ftp://x\"}", SC_EINVAL,
@@ -169,7 +173,7 @@ static void config_parse__service_keys(void **state)
         "\"seal_maker\": {\"cert\": \"/m.pem\", \"key\": \"/m.key\"}, "
         "\"key_password_file\": \"pw\", \"region_code\": \"330000\", "
         "\"status_next_update_s\": 600, \"status_list_max_licenses\": 0, "
-        "\"license_verify_url\": \"https://zz.example/v\", "
+        "\"idempotency_retention_s\": 0, \"license_verify_url\": \"https://zz.example/v\", "
         "\"license_area_code\": \"330100\"}";
     static const char none[] =
         "{\"role\": \"province\", \"listen\": \"127.0.0.1:1\", \"store\": \"s\", "
@@ -187,6 +191,7 @@ static void config_parse__service_keys(void **state)
     assert_string_equal(ss_config_region_code(cfg), "330000");
     assert_int_equal(ss_config_status_next_update_s(cfg), 600);
     assert_int_equal(ss_config_status_list_max_licenses(cfg), 0);
+    assert_int_equal(ss_config_idem_retention_s(cfg), 0);
     assert_string_equal(ss_config_license_verify_url(cfg), "https://zz.example/v");
     assert_string_equal(ss_config_license_area_code(cfg), "330100");
     ss_config_free(cfg);
@@ -195,6 +200,7 @@ static void config_parse__service_keys(void **state)
     assert_string_equal(ss_config_region_code(cfg), "000000");
     assert_int_equal(ss_config_status_next_update_s(cfg), 3600);
     assert_int_equal(ss_config_status_list_max_licenses(cfg), 100000);
+    assert_int_equal(ss_config_idem_retention_s(cfg), 86400);
     assert_null(ss_config_license_verify_url(cfg));
     assert_null(ss_config_license_area_code(cfg));
     ss_config_free(cfg);

@@ -31,7 +31,7 @@
 /* The last character of each test's unit code, so codes never collide. */
 static char unit_letter(const char *tag)
 {
-    static const char tags[] = "losbgxitm", letters[] = "ADEFGHJKL";
+    static const char tags[] = "losbgxitmr", letters[] = "ADEFGHJKLM";
     const char *at = strchr(tags, tag[0]);
 
     return at != NULL ? letters[at - tags] : 'C';
@@ -625,6 +625,66 @@ static void test_api_without_service(void **state)
     sf_server_kill(&plain);
 }
 
+/* A signing answer kept for its Idempotency-Key is forgotten once older than
+ * idempotency_retention_s (here 2 s, the upkeep every second): the key is then free for
+ * another request, which is signed anew, not refused as a conflict. */
+static sf_server kept;   /* its own server: killed by the teardown even when a check fails */
+
+static int kept_setup(void **state)
+{
+    sf_opts o = { .service = 1, .idem_retention_s = 2 };
+
+    (void)state;
+    memset(&kept, 0, sizeof(kept));
+    return sf_server_start(&kept, &o);
+}
+
+static int kept_teardown(void **state)
+{
+    (void)state;
+    sf_server_kill(&kept);
+    return 0;
+}
+
+static void test_api_idempotency_retention(void **state)
+{
+    const sf_env *e = sf_env_get();
+    sf_server *s = &kept;
+    char es[64], idem[64], *log;
+    json_t *j = NULL;
+    long st = 0;
+
+    (void)state;
+    sfa_make_seal(s, unit_letter("retention"), "retention", es, sizeof(es));
+    sfa_grant(s, es, 0);
+    snprintf(idem, sizeof(idem), "Idempotency-Key: kept-%d", (int)getpid());
+    assert_int_equal(sfa_call(s, "POST", "/api/v1/sign/data", e->tok_operator, idem, NULL,
+                              "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}", es, 1), 200);
+    assert_int_equal(sfa_call(s, "POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
+                              "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}", es, 1), 200);
+    assert_true(json_is_true(json_object_get(j, "replayed")));
+    json_decref(j);
+    /* another document under the key: a conflict while the answer is kept, then signed */
+    for (int i = 0; i < 40 && st != 200; i++) {
+        j = NULL;
+        st = sfa_call(s, "POST", "/api/v1/sign/data", e->tok_operator, idem, &j,
+                      "{\"es_id\": \"%s\", \"sm3_hex\": \"%064d\"}", es, 2);
+        assert_true(st == 409 || st == 200);
+        if (st == 409 && i == 0)
+            assert_string_equal(sfa_jstr(j, "error"), "conflict");
+        if (st == 200)
+            assert_true(json_is_false(json_object_get(j, "replayed")));
+        json_decref(j);
+        if (st == 409)
+            usleep(250 * 1000);
+    }
+    assert_int_equal(st, 200);
+    assert_int_equal(sf_server_stop(s), 0);
+    log = sf_server_log(s);
+    assert_non_null(strstr(log, "idempotency record(s) older than 2 s forgotten"));
+    free(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -639,6 +699,8 @@ int main(void)
         cmocka_unit_test(test_api_sign_batch),
         cmocka_unit_test(test_api_sign_batch_items_read_as_sign_data),
         cmocka_unit_test(test_api_without_service),
+        cmocka_unit_test_setup_teardown(test_api_idempotency_retention, kept_setup,
+                                        kept_teardown),
         /* Last: from here on this server's status list fails (the seal it leaves). */
         cmocka_unit_test(test_api_status_nonce_and_token),
         cmocka_unit_test(test_api_status_after_65_changes),

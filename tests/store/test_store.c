@@ -836,10 +836,36 @@ static void idem__first_result_is_returned_and_keys_do_not_mix(void **state)
     EXPECT(ss_store_idem_get(st, client, "k 1", req, &resp, &len, &err), &err, SC_EINVAL,
            "idempotency key: byte 1 is not printable ASCII");
     sc_err_clear(&err);
-    OK(ss_store_idem_purge(st, 150, &removed, &err), &err);
+    OK(ss_store_idem_purge(st, 150, 1000, &removed, &err), &err);
     assert_int_equal(removed, 1);
     EXPECT(ss_store_idem_get(st, client, "k-1", req, &resp, &len, &err), &err, SC_ENOTFOUND,
            NULL);
+    sc_err_clear(&err);
+    /* at most max a call, the oldest first: a backlog goes in short transactions */
+    for (int i = 0; i < 5; i++) {
+        char key[16];
+        snprintf(key, sizeof(key), "old-%d", i);
+        OK(ss_store_idem_put(st, client, key, req, (const uint8_t *)"x", 1, 300 + i, &err),
+           &err);
+    }
+    /* client2's k-1 (200) and old-0 (300) first */
+    OK(ss_store_idem_purge(st, 304, 2, &removed, &err), &err);
+    assert_int_equal(removed, 2);
+    OK(ss_store_idem_get(st, client, "old-1", req, &resp, &len, &err), &err);
+    free(resp);
+    EXPECT(ss_store_idem_get(st, client, "old-0", req, &resp, &len, &err), &err, SC_ENOTFOUND,
+           NULL);
+    sc_err_clear(&err);
+    EXPECT(ss_store_idem_get(st, client2, "k-1", other, &resp, &len, &err), &err, SC_ENOTFOUND,
+           NULL);
+    sc_err_clear(&err);
+    OK(ss_store_idem_purge(st, 304, 2, &removed, &err), &err);
+    assert_int_equal(removed, 2);
+    OK(ss_store_idem_purge(st, 304, 2, &removed, &err), &err);
+    assert_int_equal(removed, 1);   /* old-3: fewer than max, none older left */
+    OK(ss_store_idem_get(st, client, "old-4", req, &resp, &len, &err), &err);   /* not older */
+    free(resp);
+    EXPECT(ss_store_idem_purge(st, 304, 0, &removed, &err), &err, SC_EINVAL, "max");
     ss_store_close(st);
 }
 

@@ -50,6 +50,7 @@ struct ss_config {
     char *lic_verify_url;      /* license_verify_url, or NULL */
     char lic_area_code[8];     /* license_area_code, or "" */
     unsigned status_next_update_s;
+    unsigned idem_retention_s;
     uint64_t status_list_max_licenses;
     char *trust[SS_CONFIG_TRUST_FILES_MAX];   /* trust_anchors; ntrust 0: absent */
     size_t ntrust;
@@ -432,6 +433,7 @@ static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
 {
     const char *region = NULL, *policy = NULL;
     unsigned long long next = cfg->status_next_update_s, max_lic = cfg->status_list_max_licenses;
+    unsigned long long idem = cfg->idem_retention_s;
     int rc;
 
     for (int i = 0; i < SS_CONFIG_PAIR_COUNT; i++)
@@ -447,10 +449,13 @@ static int parse_service(struct ctx *c, ss_config *cfg, const json_t *root)
                        SS_CONFIG_NEXT_UPDATE_MAX_S, &next)) != 0 ||
         (rc = get_uint(c, root, "status_list_max_licenses", "status_list_max_licenses", 0,
                        10000000, &max_lic)) != 0 ||
+        (rc = get_uint(c, root, "idempotency_retention_s", "idempotency_retention_s", 0,
+                       SS_CONFIG_IDEM_RETENTION_MAX_S, &idem)) != 0 ||
         (rc = parse_license(c, cfg, root)) != 0)
         return rc;
     cfg->status_next_update_s = (unsigned)next;
     cfg->status_list_max_licenses = max_lic;
+    cfg->idem_retention_s = (unsigned)idem;
     if (policy != NULL) {
         if (strlen(policy) > 128 || strspn(policy, "0123456789.") != strlen(policy) ||
             strchr(policy, '.') == NULL)
@@ -485,7 +490,7 @@ static int parse_root(struct ctx *c, ss_config *cfg, const json_t *root)
                                         "key_password_file", "unit_key_password_file",
                                         "region_code", "status_next_update_s", "tsa_policy",
                                         "status_list_max_licenses",
-                                        "trust_anchors", "license_verify_url",
+                                        "idempotency_retention_s", "trust_anchors", "license_verify_url",
                                         "license_area_code", NULL };
     const char *role = NULL, *listen = NULL;
     const json_t *tls, *v;
@@ -578,6 +583,7 @@ int ss_config_parse(ss_config **out, const char *json, size_t len, const char *b
     cfg->threads = 32;   /* CivetWeb holds one worker per keep-alive connection */
     cfg->status_next_update_s = SS_CONFIG_NEXT_UPDATE_DEFAULT_S;
     cfg->status_list_max_licenses = SS_CONFIG_LIST_MAX_LICENSES_DEFAULT;
+    cfg->idem_retention_s = SS_CONFIG_IDEM_RETENTION_DEFAULT_S;
     memcpy(cfg->region_code, SS_CONFIG_REGION_DEFAULT, sizeof(SS_CONFIG_REGION_DEFAULT));
     cfg->request_timeout_ms = 30000;
     cfg->idle_timeout_ms = 5000;
@@ -728,6 +734,11 @@ const char *ss_config_region_code(const ss_config *cfg) { return cfg->region_cod
 uint64_t ss_config_status_list_max_licenses(const ss_config *cfg)
 {
     return cfg->status_list_max_licenses;
+}
+
+unsigned ss_config_idem_retention_s(const ss_config *cfg)
+{
+    return cfg->idem_retention_s;
 }
 
 unsigned ss_config_status_next_update_s(const ss_config *cfg)

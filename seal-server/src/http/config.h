@@ -23,6 +23,8 @@
 #define SS_CONFIG_NEXT_UPDATE_MAX_S (7 * 86400)
 #define SS_CONFIG_NEXT_UPDATE_DEFAULT_S 3600
 #define SS_CONFIG_LIST_MAX_LICENSES_DEFAULT 100000
+#define SS_CONFIG_IDEM_RETENTION_DEFAULT_S 86400
+#define SS_CONFIG_IDEM_RETENTION_MAX_S (366 * 86400)
 #define SS_CONFIG_REGION_DEFAULT "000000"
 #define SS_CONFIG_TRUST_FILES_MAX 32             /* files in trust_anchors */
 
@@ -98,6 +100,9 @@ const char *ss_config_region_code(const ss_config *cfg);   /* 6 digits; default 
 unsigned ss_config_status_next_update_s(const ss_config *cfg);
 /* status_list_max_licenses: licences one status list may hold (default 100,000). */
 uint64_t ss_config_status_list_max_licenses(const ss_config *cfg);
+/* idempotency_retention_s: how long a signing answer is kept for a retry with its
+ * Idempotency-Key (default a day; 0: for ever). */
+unsigned ss_config_idem_retention_s(const ss_config *cfg);
 /** The TSA policy OID (dotted) for POST /tsa; NULL: not configured (POST /tsa answers 503). */
 const char *ss_config_tsa_policy(const ss_config *cfg);
 /* Licences (spec/license-file.md): the verification URL their 2-D code carries

@@ -4,12 +4,15 @@
  * configuration error (the message names the key).
  *
  * Signals are blocked in every thread (CivetWeb's workers inherit the mask from here) and
- * taken synchronously with sigwait() in this thread, so no code runs in a signal handler. */
+ * taken synchronously with sigtimedwait() in this thread, so no code runs in a signal
+ * handler; between signals this thread does the upkeep (forget_old_answers). */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #if defined(__GLIBC__)   /* defined by the headers above */
 #include <malloc.h>
@@ -27,6 +30,8 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
+#define PURGE_STEP 2000      /* records a transaction: the signers' commits wait little */
+#define PURGE_ROUNDS 100     /* transactions an upkeep: a backlog goes over several */
 
 /* glibc gives threads up to 8 malloc arenas a CPU, and an arena keeps what a thread freed for
  * that thread's next peak: each worker that once served a 1,000-row licence batch held its
@@ -46,6 +51,47 @@ static void bound_arenas(void)
     if (getenv("MALLOC_ARENA_MAX") == NULL)
         mallopt(M_ARENA_MAX, cpus < 1 ? 1 : cpus > 64 ? 64 : (int)cpus);
 #endif
+}
+
+/* The signing answers kept for retries with their Idempotency-Key (each a signature with its
+ * seal, or a whole stamped OFD) are forgotten once older than the retention: without this the
+ * store grew by every keyed request for ever. */
+static void forget_old_answers(ss_store *st, unsigned retention_s)
+{
+    int64_t before = (int64_t)time(NULL) - (int64_t)retention_s, removed = 0, total = 0;
+    sc_err err = SC_ERR_INIT;
+
+    for (int i = 0; i < PURGE_ROUNDS; i++) {
+        if (ss_store_idem_purge(st, before, PURGE_STEP, &removed, &err) != 0) {
+            ss_log_event("warn", "upkeep", "forgetting idempotency records: %s (tried again "
+                         "later)", err.msg);
+            break;
+        }
+        total += removed;
+        if (removed < PURGE_STEP)
+            break;
+    }
+    if (total > 0)
+        ss_log_event("info", "upkeep", "%lld idempotency record(s) older than %u s forgotten",
+                     (long long)total, retention_s);
+}
+
+/* Waits for SIGTERM or SIGINT, doing the upkeep every `every` seconds meanwhile (0: never).
+ * Returns the signal. */
+static int wait_for_signal(const sigset_t *set, ss_store *st, unsigned retention_s,
+                           unsigned every)
+{
+    for (;;) {
+        struct timespec tick = { (time_t)(every > 0 ? every : 3600), 0 };
+        int sig = sigtimedwait(set, NULL, &tick);
+
+        if (sig > 0)
+            return sig;
+        if (sig < 0 && errno != EAGAIN && errno != EINTR)
+            return 0;
+        if (sig < 0 && errno == EAGAIN && every > 0)
+            forget_old_answers(st, retention_s);
+    }
 }
 
 static void usage(FILE *f)
@@ -153,8 +199,13 @@ int main(int argc, char **argv)
                  ss_config_threads(cfg),
                  ss_config_tls_client_ca(cfg) != NULL ? "requested" : "not requested");
 
-    if (sigwait(&set, &sig) != 0)
-        sig = 0;
+    {
+        unsigned keep = ss_config_idem_retention_s(cfg);
+        /* half the retention, at most a minute: a record is kept at most one tick longer */
+        unsigned every = keep == 0 ? 0 : keep / 2 < 1 ? 1 : keep / 2 > 60 ? 60 : keep / 2;
+
+        sig = wait_for_signal(&set, store, keep, every);
+    }
     ss_log_event("info", "shutdown", "signal %d: draining (up to %u ms)", sig,
                  ss_config_shutdown_timeout_ms(cfg));
     left = ss_server_drain(srv, ss_config_shutdown_timeout_ms(cfg));

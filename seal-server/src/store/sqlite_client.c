@@ -206,8 +206,12 @@ int sq__idem_put(void *be, void *tx, int64_t client_id, const char *key,
                      what, NULL, NULL, err);
 }
 
-int sq__idem_purge(void *be, void *tx, int64_t before, int64_t *removed, sc_err *err)
+int sq__idem_purge(void *be, void *tx, int64_t before, int64_t max, int64_t *removed,
+                   sc_err *err)
 {
-    return sq__write(be, tx, SQ_IDEM_PURGE, "DELETE FROM idempotency WHERE created < ?1",
-                     SQ_ARGS(SQ_INT(before)), "idempotency purge", NULL, removed, err);
+    /* idempotency_created finds the oldest; the rowids go in one statement */
+    return sq__write(be, tx, SQ_IDEM_PURGE, "DELETE FROM idempotency WHERE rowid IN (SELECT "
+                     "rowid FROM idempotency WHERE created < ?1 ORDER BY created LIMIT ?2)",
+                     SQ_ARGS(SQ_INT(before), SQ_INT(max)), "idempotency purge", NULL, removed,
+                     err);
 }

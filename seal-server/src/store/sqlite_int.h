@@ -227,7 +227,8 @@ int sq__idem_get(void *be, void *tx, int64_t client_id, const char *key,
 int sq__idem_put(void *be, void *tx, int64_t client_id, const char *key,
                  const uint8_t request_sha256[32], const uint8_t *resp, size_t resp_len,
                  int64_t now, sc_err *err);
-int sq__idem_purge(void *be, void *tx, int64_t before, int64_t *removed, sc_err *err);
+int sq__idem_purge(void *be, void *tx, int64_t before, int64_t max, int64_t *removed,
+                   sc_err *err);
 
 int sq__app_add(void *be, void *tx, const ss_app *in, int64_t now, int64_t *id, sc_err *err);
 int sq__app_get(void *be, void *tx, int64_t id, int with_image, ss_app *out, sc_err *err);

@@ -433,8 +433,12 @@ int ss_store_idem_put(ss_store *st, int64_t client_id, const char *key,
                       const uint8_t request_sha256[32], const uint8_t *resp, size_t resp_len,
                       int64_t now, sc_err *err);
 
-/** Forget records created before `before`. @param[out] removed (may be NULL) */
-int ss_store_idem_purge(ss_store *st, int64_t before, int64_t *removed, sc_err *err);
+/** Forget at most max (1..SS_IDEM_PURGE_MAX) records created before `before`, the oldest
+ *  first: a backlog is forgotten in short transactions, each holding the write lock briefly.
+ *  @param[out] removed  how many (may be NULL); fewer than max: none older is left */
+#define SS_IDEM_PURGE_MAX 100000
+int ss_store_idem_purge(ss_store *st, int64_t before, int64_t max, int64_t *removed,
+                        sc_err *err);
 
 /* ---- e-licences: types, issuing grants, serials, licences, status, files ---------------
  * spec/license-file.md. A licence type is a template (XML, spec/license-template.md) and the

@@ -92,7 +92,8 @@ typedef struct ss__store_ops {
     int (*idem_put)(void *be, void *tx, int64_t client_id, const char *key,
                     const uint8_t request_sha256[32], const uint8_t *resp, size_t resp_len,
                     int64_t now, sc_err *err);
-    int (*idem_purge)(void *be, void *tx, int64_t before, int64_t *removed, sc_err *err);
+    int (*idem_purge)(void *be, void *tx, int64_t before, int64_t max, int64_t *removed,
+                      sc_err *err);
 
     int (*audit_head)(void *be, void *tx, int64_t *seq, uint8_t hash[32], sc_err *err);
     /* the record and the new head (r->seq, r->hash), together */

@@ -577,11 +577,15 @@ int ss_store_idem_put(ss_store *st, int64_t client_id, const char *key,
     return rc;
 }
 
-int ss_store_idem_purge(ss_store *st, int64_t before, int64_t *removed, sc_err *err)
+int ss_store_idem_purge(ss_store *st, int64_t before, int64_t max, int64_t *removed,
+                        sc_err *err)
 {
     if (removed != NULL)
         *removed = 0;
     if (st == NULL)
         return sc_err_set(err, SC_EINVAL, "idempotency purge: no store");
-    return st->ops->idem_purge(st->be, st->tx, before, removed, err);
+    if (max < 1 || max > SS_IDEM_PURGE_MAX)
+        return sc_err_set(err, SC_EINVAL, "idempotency purge: max %lld is not in 1..%d",
+                          (long long)max, SS_IDEM_PURGE_MAX);
+    return st->ops->idem_purge(st->be, st->tx, before, max, removed, err);
 }
