@@ -30,8 +30,9 @@
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2
-#define PURGE_STEP 2000      /* records a transaction: the signers' commits wait little */
-#define PURGE_ROUNDS 100     /* transactions an upkeep: a backlog goes over several */
+#define PURGE_STEP 200       /* records a transaction (a record may be a whole stamped OFD) */
+#define PURGE_PAUSE_NS 20000000L   /* between two: the signers' commits get the lock */
+#define PURGE_BUDGET_S 2     /* an upkeep's time: a backlog goes over several ticks */
 
 /* glibc gives threads up to 8 malloc arenas a CPU, and an arena keeps what a thread freed for
  * that thread's next peak: each worker that once served a 1,000-row licence batch held its
@@ -55,25 +56,37 @@ static void bound_arenas(void)
 
 /* The signing answers kept for retries with their Idempotency-Key (each a signature with its
  * seal, or a whole stamped OFD) are forgotten once older than the retention: without this the
- * store grew by every keyed request for ever. */
-static void forget_old_answers(ss_store *st, unsigned retention_s)
+ * store grew by every keyed request for ever. In short transactions with a pause between
+ * them (the committer's BEGIN IMMEDIATE sleeps in its busy handler and would otherwise lose
+ * the lock to the next one), for PURGE_BUDGET_S at most, and a signal ends it at once.
+ * Returns the signal that came meanwhile, or 0. */
+static int forget_old_answers(const sigset_t *set, ss_store *st, unsigned retention_s)
 {
     int64_t before = (int64_t)time(NULL) - (int64_t)retention_s, removed = 0, total = 0;
+    time_t until = time(NULL) + PURGE_BUDGET_S;
     sc_err err = SC_ERR_INIT;
+    int sig = 0;
 
-    for (int i = 0; i < PURGE_ROUNDS; i++) {
+    for (;;) {
+        struct timespec pause = { 0, PURGE_PAUSE_NS };
+
         if (ss_store_idem_purge(st, before, PURGE_STEP, &removed, &err) != 0) {
             ss_log_event("warn", "upkeep", "forgetting idempotency records: %s (tried again "
                          "later)", err.msg);
             break;
         }
         total += removed;
-        if (removed < PURGE_STEP)
+        if (removed < PURGE_STEP || time(NULL) >= until)
             break;
+        if ((sig = sigtimedwait(set, NULL, &pause)) > 0)
+            break;
+        sig = 0;
     }
     if (total > 0)
-        ss_log_event("info", "upkeep", "%lld idempotency record(s) older than %u s forgotten",
-                     (long long)total, retention_s);
+        ss_log_event("info", "upkeep", "%lld idempotency record(s) older than %u s forgotten%s",
+                     (long long)total, retention_s, removed == PURGE_STEP ? " (more next time)"
+                     : "");
+    return sig;
 }
 
 /* Waits for SIGTERM or SIGINT, doing the upkeep every `every` seconds meanwhile (0: never).
@@ -89,8 +102,9 @@ static int wait_for_signal(const sigset_t *set, ss_store *st, unsigned retention
             return sig;
         if (sig < 0 && errno != EAGAIN && errno != EINTR)
             return 0;
-        if (sig < 0 && errno == EAGAIN && every > 0)
-            forget_old_answers(st, retention_s);
+        if (sig < 0 && errno == EAGAIN && every > 0 &&
+            (sig = forget_old_answers(set, st, retention_s)) > 0)
+            return sig;
     }
 }
 
