@@ -4,8 +4,10 @@
 #include "log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,25 +115,48 @@ void ss_log_event(const char *level, const char *event, const char *fmt, ...)
     emit(o);
 }
 
-void ss_log_new_request_id(char out[SS_REQUEST_ID_LEN + 1])
+/* A bijection of 64-bit words (splitmix64's finaliser): distinct inputs, distinct outputs. */
+static uint64_t mix64(uint64_t z)
 {
-    static _Atomic unsigned long long counter;
-    static const char hex[] = "0123456789abcdef";
-    unsigned char b[SS_REQUEST_ID_LEN / 2];
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static pthread_once_t id_once = PTHREAD_ONCE_INIT;
+static uint64_t id_prefix, id_key;
+
+static void id_init(void)
+{
+    unsigned char b[16];
 
     if (RAND_bytes(b, (int)sizeof(b)) != 1) {
-        /* Unique, not secret: a request id only has to tell requests apart in the logs. */
-        unsigned long long c = atomic_fetch_add(&counter, 1);
+        /* unique, not secret: the time and the process tell this run from others */
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         ERR_clear_error();
-        for (size_t i = 0; i < sizeof(b); i++)
-            b[i] = (unsigned char)(i < 8 ? c >> (8 * i) : (unsigned long long)ts.tv_nsec >>
-                                                              (8 * (i - 8)));
+        id_prefix = mix64((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+        id_key = mix64(id_prefix ^ (uint64_t)getpid());
+        return;
     }
-    for (size_t i = 0; i < sizeof(b); i++) {
-        out[2 * i] = hex[b[i] >> 4];
-        out[2 * i + 1] = hex[b[i] & 15];
-    }
+    memcpy(&id_prefix, b, 8);
+    memcpy(&id_key, b + 8, 8);
+}
+
+/* Once per process 128 random bits; then a counter through a keyed bijection: unique within
+ * the run, its prefix telling runs apart, and no count of the requests a client could read.
+ * Not the DRBG per request: that cost a generate and a getpid() (OpenSSL's fork check) on
+ * every request. */
+void ss_log_new_request_id(char out[SS_REQUEST_ID_LEN + 1])
+{
+    static _Atomic uint64_t counter;
+    static const char hex[] = "0123456789abcdef";
+    uint64_t w[2];
+
+    pthread_once(&id_once, id_init);
+    w[0] = id_prefix;
+    w[1] = mix64(atomic_fetch_add(&counter, 1) ^ id_key);
+    for (size_t i = 0; i < SS_REQUEST_ID_LEN; i++)
+        out[i] = hex[(w[i / 16] >> (60 - 4 * (i % 16))) & 15];
     out[SS_REQUEST_ID_LEN] = '\0';
 }

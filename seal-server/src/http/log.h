@@ -34,8 +34,9 @@ void ss_log_request_line(const ss_log_request *r);
 void ss_log_event(const char *level, const char *event, const char *fmt, ...)
     SC_PRINTF(3, 4);
 
-/** A fresh request id: SS_REQUEST_ID_LEN hex characters from the OpenSSL DRBG (a counter
- *  mixed with the time if the DRBG fails, so a request always has one). */
+/** A fresh request id: SS_REQUEST_ID_LEN lower-case hex characters, unique within the run
+ *  (random per run, then a counter through a keyed bijection: it does not count requests
+ *  for whoever reads it). Thread-safe. */
 void ss_log_new_request_id(char out[SS_REQUEST_ID_LEN + 1]);
 
 #endif
