@@ -9,6 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "sealcore/key.h"
@@ -131,6 +135,84 @@ static void key_sign__verifies_with_openssl_cli(void **state)
     sc_key_free(k);
 }
 
+/* One key signing on four threads at once (the server's workers share a seal's key): every
+ * signature verifies with OpenSSL's own SM2 verification and the GM ID, and no two repeat. */
+#define SIGNERS 4
+#define EACH 25
+
+struct signer {
+    sc_key *k;
+    int t;
+    uint8_t *sig[EACH];
+    size_t len[EACH];
+    int rc;
+};
+
+static void *sign_many(void *arg)
+{
+    struct signer *s = arg;
+
+    for (int i = 0; i < EACH && s->rc == 0; i++) {
+        char msg[32];
+        int n = snprintf(msg, sizeof(msg), "message %d-%d", s->t, i);
+        s->rc = sc_key_sign(s->k, (const uint8_t *)msg, (size_t)n, &s->sig[i], &s->len[i], NULL);
+    }
+    return NULL;
+}
+
+static int openssl_verifies(EVP_PKEY *pub, const char *msg, const uint8_t *sig, size_t len)
+{
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pc = NULL;
+    int ok = m != NULL && EVP_DigestVerifyInit(m, &pc, EVP_sm3(), NULL, pub) == 1 &&
+             EVP_PKEY_CTX_set1_id(pc, "1234567812345678", 16) == 1 &&
+             EVP_DigestVerify(m, sig, len, (const uint8_t *)msg, strlen(msg)) == 1;
+
+    EVP_MD_CTX_free(m);
+    return ok;
+}
+
+static void key_sign__threads_share_a_key(void **state)
+{
+    sc_key *k = sc_test_key(sc_test_pki(), "signer-city");
+    struct signer s[SIGNERS];
+    pthread_t t[SIGNERS];
+    FILE *f = fopen(sc_test_path(sc_test_pki(), "signer-city.pem"), "r");
+    X509 *cert = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    EVP_PKEY *pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+
+    (void)state;
+    if (f != NULL)
+        fclose(f);
+    assert_non_null(k);
+    assert_non_null(pub);
+    memset(s, 0, sizeof(s));
+    for (int i = 0; i < SIGNERS; i++) {
+        s[i].k = k;
+        s[i].t = i;
+        assert_int_equal(pthread_create(&t[i], NULL, sign_many, &s[i]), 0);
+    }
+    for (int i = 0; i < SIGNERS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < SIGNERS; i++) {
+        assert_int_equal(s[i].rc, 0);
+        for (int j = 0; j < EACH; j++) {
+            char msg[32];
+            snprintf(msg, sizeof(msg), "message %d-%d", i, j);
+            if (!openssl_verifies(pub, msg, s[i].sig[j], s[i].len[j]))
+                fail_msg("signature %d-%d does not verify", i, j);
+            if (j > 0 && s[i].len[j] == s[i].len[j - 1] &&
+                memcmp(s[i].sig[j], s[i].sig[j - 1], s[i].len[j]) == 0)
+                fail_msg("signatures %d-%d and %d-%d are the same", i, j - 1, i, j);
+        }
+    }
+    for (int i = 0; i < SIGNERS; i++)
+        for (int j = 0; j < EACH; j++)
+            free(s[i].sig[j]);
+    X509_free(cert);
+    sc_key_free(k);
+}
+
 static void key_soft_export__round_trips(void **state)
 {
     sc_key *k = NULL, *back = NULL;
@@ -235,6 +317,7 @@ int main(void)
         cmocka_unit_test(key_soft_load__rejects_unencrypted_and_garbage),
         cmocka_unit_test(key_soft_load__refuses_non_sm2_keys),
         cmocka_unit_test(key_sign__verifies_with_openssl_cli),
+        cmocka_unit_test(key_sign__threads_share_a_key),
         cmocka_unit_test(key_soft_export__round_trips),
         cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),
         cmocka_unit_test(key_selftest__proves_the_private_half),

@@ -53,48 +53,87 @@ static int md_ctx_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const EVP_MD *md, int s
     return 0;
 }
 
+/* The signature of msg on mctx (started, the ID set): *sig a new buffer of the key's size. */
+static int sign_on(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
+                   uint8_t **sig, size_t *sig_len, sc_err *err)
+{
+    uint8_t *buf = NULL;
+    size_t n;
+
+    /* No sizing call: the key knows its largest signature (72 bytes for SM2), and a call
+     * with no buffer costs a pass through the provider. The buffer must be that large:
+     * EVP_DigestSignFinal does not tell the provider how large it is. */
+    if (EVP_PKEY_get_size(pkey) <= 0)
+        return sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed: the key has no size");
+    n = (size_t)EVP_PKEY_get_size(pkey);
+    if ((buf = sc__malloc(n, err)) == NULL)
+        return SC_ENOMEM;
+    if (EVP_DigestSignUpdate(mctx, msg, len) != 1 || EVP_DigestSignFinal(mctx, buf, &n) != 1) {
+        free(buf);
+        return sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
+    }
+    *sig = buf;
+    *sig_len = n;
+    return 0;
+}
+
+static int check_sm2(EVP_PKEY *pkey, sc_err *err)
+{
+    if (!EVP_PKEY_is_a(pkey, "SM2") && !EVP_PKEY_is_a(pkey, "EC"))
+        return sc_err_set(err, SC_EUNSUPPORTED, "key is not an SM2 key");
+    return 0;
+}
+
 int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
                  sc_err *err)
 {
     EVP_MD_CTX *mctx = NULL;
-    uint8_t *buf = NULL;
-    size_t n = 0;
     int rc;
 
     *sig = NULL;
     *sig_len = 0;
     ERR_clear_error();
-    if (!EVP_PKEY_is_a(pkey, "SM2") && !EVP_PKEY_is_a(pkey, "EC")) {
-        rc = sc_err_set(err, SC_EUNSUPPORTED, "key is not an SM2 key");
-        goto out;
+    if ((rc = check_sm2(pkey, err)) != 0)
+        return rc;
+    if ((mctx = EVP_MD_CTX_new()) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if ((rc = md_ctx_init(mctx, pkey, NULL, 1, err)) == 0)
+        rc = sign_on(mctx, pkey, msg, len, sig, sig_len, err);
+    EVP_MD_CTX_free(mctx);
+    return rc;
+}
+
+EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey)
+{
+    EVP_MD_CTX *t = EVP_MD_CTX_new();
+
+    /* an empty update hashes Z (OpenSSL does it at the first update) and clears its flag,
+     * so the copies go straight to the message */
+    ERR_set_mark();
+    if (t == NULL || check_sm2(pkey, NULL) != 0 || !EVP_PKEY_is_a(pkey, "SM2") ||
+        md_ctx_init(t, pkey, NULL, 1, NULL) != 0 || EVP_DigestSignUpdate(t, "", 0) != 1) {
+        EVP_MD_CTX_free(t);
+        t = NULL;
     }
-    if ((mctx = EVP_MD_CTX_new()) == NULL) {
-        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = md_ctx_init(mctx, pkey, NULL, 1, err)) != 0)
-        goto out;
-    /* No sizing call: the key knows its largest signature (72 bytes for SM2), and a call
-     * with no buffer costs a pass through the provider. The buffer must be that large:
-     * EVP_DigestSignFinal does not tell the provider how large it is. */
-    if (EVP_PKEY_get_size(pkey) <= 0) {
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed: the key has no size");
-        goto out;
-    }
-    n = (size_t)EVP_PKEY_get_size(pkey);
-    if ((buf = sc__malloc(n, err)) == NULL) {
-        rc = SC_ENOMEM;
-        goto out;
-    }
-    if (EVP_DigestSign(mctx, buf, &n, msg, len) != 1) {
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
-        goto out;
-    }
-    *sig = buf;
-    *sig_len = n;
-    buf = NULL;
-out:
-    free(buf);
+    ERR_pop_to_mark();
+    return t;
+}
+
+int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
+                      uint8_t **sig, size_t *sig_len, sc_err *err)
+{
+    EVP_MD_CTX *mctx;
+    int rc;
+
+    *sig = NULL;
+    *sig_len = 0;
+    ERR_clear_error();
+    if ((mctx = EVP_MD_CTX_new()) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (EVP_MD_CTX_copy_ex(mctx, tmpl) != 1)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot copy the SM2 signing context");
+    else
+        rc = sign_on(mctx, pkey, msg, len, sig, sig_len, err);
     EVP_MD_CTX_free(mctx);
     return rc;
 }

@@ -13,16 +13,26 @@
 
 #define SOFT_MAX_KEY_FILE (64 * 1024)
 
+/* The key, and its signing template (sc__sm2_sign_template; NULL: each signature starts its
+ * own operation). */
+typedef struct soft {
+    EVP_PKEY *pkey;
+    EVP_MD_CTX *tmpl;
+} soft;
+
 static int soft_sign(void *impl, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
                      sc_err *err)
 {
-    return sc__sm2_sign(impl, msg, len, sig, sig_len, err);
+    const soft *s = impl;
+
+    return s->tmpl != NULL ? sc__sm2_sign_from(s->tmpl, s->pkey, msg, len, sig, sig_len, err)
+                           : sc__sm2_sign(s->pkey, msg, len, sig, sig_len, err);
 }
 
 static int soft_public(void *impl, uint8_t **spki, size_t *spki_len, sc_err *err)
 {
     unsigned char *der = NULL;
-    int n = i2d_PUBKEY(impl, &der);
+    int n = i2d_PUBKEY(((soft *)impl)->pkey, &der);
 
     if (n <= 0)
         return sc__err_openssl(err, SC_ECRYPTO, "cannot encode the public key");
@@ -34,19 +44,33 @@ static int soft_public(void *impl, uint8_t **spki, size_t *spki_len, sc_err *err
 
 static void soft_free(void *impl)
 {
-    EVP_PKEY_free(impl);   /* OpenSSL clears the private scalar when the key is freed */
+    soft *s = impl;
+
+    if (s == NULL)
+        return;
+    EVP_MD_CTX_free(s->tmpl);   /* its provider context holds a reference to the key */
+    EVP_PKEY_free(s->pkey);     /* OpenSSL clears the private scalar when the key is freed */
+    free(s);
 }
 
 static const sc_key_ops soft_ops = { "soft", soft_sign, soft_public, soft_free };
 
 static int wrap(sc_key **out, EVP_PKEY *pkey, sc_err *err)
 {
+    soft *s;
+
     if (!EVP_PKEY_is_a(pkey, "SM2")) {
         EVP_PKEY_free(pkey);
         return sc_err_set(err, SC_EUNSUPPORTED,
                           "key is not an SM2 key (seals are signed with SM2 only)");
     }
-    return sc_key_new(out, &soft_ops, pkey, err);
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
+        EVP_PKEY_free(pkey);
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    }
+    s->pkey = pkey;
+    s->tmpl = sc__sm2_sign_template(pkey);
+    return sc_key_new(out, &soft_ops, s, err);
 }
 
 int sc_key_soft_load(sc_key **out, const uint8_t *data, size_t len, const char *pass,
@@ -117,7 +141,8 @@ int sc_key_soft_generate(sc_key **out, sc_err *err)
 int sc_key_soft_export(const sc_key *key, const char *pass, size_t pass_len, char **pem,
                        size_t *pem_len, sc_err *err)
 {
-    EVP_PKEY *pkey = sc__key_impl(key, &soft_ops);
+    const soft *impl = sc__key_impl(key, &soft_ops);
+    EVP_PKEY *pkey = impl != NULL ? impl->pkey : NULL;
     BIO *bio = NULL;
     BUF_MEM *mem = NULL;
     int rc = 0;
