@@ -16,7 +16,7 @@ int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, 
  * sc__sm2_sign_from copies for each signature instead of starting one (OpenSSL fetches,
  * sets the ID and hashes Z on every start: ~10 us a signature). The copy only reads it, so
  * threads may sign from one template at once. NULL when it cannot be made (then sign with
- * sc__sm2_sign). Free with EVP_MD_CTX_free. */
+ * sc__sm2_sign). Clears OpenSSL's error queue. Free with EVP_MD_CTX_free. */
 EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey);
 /* As sc__sm2_sign, from a template of pkey. */
 int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg, size_t len,

@@ -108,14 +108,14 @@ EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey)
     EVP_MD_CTX *t = EVP_MD_CTX_new();
 
     /* an empty update hashes Z (OpenSSL does it at the first update) and clears its flag,
-     * so the copies go straight to the message */
-    ERR_set_mark();
-    if (t == NULL || check_sm2(pkey, NULL) != 0 || !EVP_PKEY_is_a(pkey, "SM2") ||
-        md_ctx_init(t, pkey, NULL, 1, NULL) != 0 || EVP_DigestSignUpdate(t, "", 0) != 1) {
+     * so the copies go straight to the message. A failure is no error (signing starts its
+     * own operation then), so OpenSSL's queue is left empty either way. */
+    if (t == NULL || !EVP_PKEY_is_a(pkey, "SM2") || md_ctx_init(t, pkey, NULL, 1, NULL) != 0 ||
+        EVP_DigestSignUpdate(t, "", 0) != 1) {
         EVP_MD_CTX_free(t);
         t = NULL;
     }
-    ERR_pop_to_mark();
+    ERR_clear_error();
     return t;
 }
 
