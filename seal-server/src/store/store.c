@@ -290,7 +290,8 @@ static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256_md;
 
 /* Fetched once for the process: EVP_sha256() looked SHA-256 up in the provider store on every
- * bearer token (every request; with the clients kept, the largest part of authenticating). */
+ * bearer token and client certificate (every request; with the clients kept, the largest part
+ * of authenticating). */
 static void fetch_sha256(void)
 {
     ERR_set_mark();
@@ -298,7 +299,7 @@ static void fetch_sha256(void)
     ERR_pop_to_mark();
 }
 
-static int sha256(const void *p, size_t len, uint8_t out[32], sc_err *err)
+int ss__sha256(const void *p, size_t len, uint8_t out[32], sc_err *err)
 {
     unsigned int n = 0;
 
@@ -306,7 +307,7 @@ static int sha256(const void *p, size_t len, uint8_t out[32], sc_err *err)
     if (EVP_Digest(p, len, out, &n, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL) != 1 ||
         n != 32) {
         ERR_clear_error();
-        return sc_err_set(err, SC_ECRYPTO, "token: SHA-256 failed");
+        return sc_err_set(err, SC_ECRYPTO, "SHA-256 failed");
     }
     return 0;
 }
@@ -360,7 +361,7 @@ int ss_token_hash(const char *token, uint8_t hash[32], sc_err *err)
      * else two spellings would map to one token */
     if ((strchr(b64url, token[SS_TOKEN_LEN - 1]) - b64url) & 3)
         return sc_err_set(err, SC_EFORMAT, "bearer token: not an encoding of 32 bytes");
-    return sha256(token, len, hash, err);
+    return ss__sha256(token, len, hash, err);
 }
 
 int ss_cert_identity(const X509 *cert, char *subject, size_t n, uint8_t sha256[32],
@@ -371,7 +372,6 @@ int ss_cert_identity(const X509 *cert, char *subject, size_t n, uint8_t sha256[3
     char *p;
     long len;
     int dlen, rc = 0;
-    unsigned int mdlen = 0;
 
     ERR_clear_error();
     if (cert == NULL || subject == NULL || n == 0) {
@@ -392,8 +392,7 @@ int ss_cert_identity(const X509 *cert, char *subject, size_t n, uint8_t sha256[3
     }
     memcpy(subject, p, (size_t)len);
     subject[len] = '\0';
-    if ((dlen = i2d_X509(cert, &der)) <= 0 ||
-        !EVP_Digest(der, (size_t)dlen, sha256, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+    if ((dlen = i2d_X509(cert, &der)) <= 0 || ss__sha256(der, (size_t)dlen, sha256, NULL) != 0) {
         rc = sc_err_set(err, SC_ECRYPTO, "client certificate: cannot compute its SHA-256");
         goto out;
     }
@@ -568,7 +567,7 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
         return rc;
     /* kept by what was asked: fingerprint and subject (one decides the other only for the
      * certificates that really exist) */
-    cached = st->tx == NULL && ss__ccache_key(st->ccache, sha256, 32, subject, key) == 0;
+    cached = st->tx == NULL && ss__ccache_key(sha256, 32, subject, key) == 0;
     if (cached && ss__ccache_get(st->ccache, SS__BY_SHA256, key, out, sizeof(*out)))
         return 0;
     gen = ss__ccache_gen(st->ccache, &read_ns);

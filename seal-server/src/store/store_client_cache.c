@@ -27,8 +27,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
 
 #define SLOTS 128   /* direct-mapped: a province has a few hundred clients, most of them idle */
 #define TTL_NS 1000000000LL   /* one read a credential a second at most, however busy */
@@ -47,7 +45,6 @@ typedef struct slot {
 struct ss__ccache {
     pthread_mutex_t mu;
     atomic_uint_fast64_t gen;
-    EVP_MD *sha256;           /* the keys' hash, fetched once; NULL: nothing is kept */
     slot slots[SLOTS];
 };
 
@@ -68,9 +65,6 @@ int ss__ccache_new(ss__ccache **out)
         return SC_ENOMEM;
     pthread_mutex_init(&c->mu, NULL);
     atomic_init(&c->gen, 1);
-    ERR_set_mark();
-    c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    ERR_pop_to_mark();
     *out = c;
     return 0;
 }
@@ -80,7 +74,6 @@ void ss__ccache_free(ss__ccache *c)
     if (c == NULL)
         return;
     pthread_mutex_destroy(&c->mu);
-    EVP_MD_free(c->sha256);
     OPENSSL_cleanse(c->slots, sizeof(c->slots));   /* token hashes: not secrets, not kept */
     free(c);
 }
@@ -140,13 +133,12 @@ void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen
     pthread_mutex_unlock(&c->mu);
 }
 
-int ss__ccache_key(ss__ccache *c, const void *bin, size_t bin_len, const char *text,
-                   uint8_t key[32])
+int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32])
 {
     uint8_t buf[1 + 64 + SS_SUBJECT_MAX + 2];
     size_t n = 0, tl = text != NULL ? strlen(text) + 1 : 0;
 
-    if (c == NULL || c->sha256 == NULL || bin_len > 64 || tl > sizeof(buf) - 65)
+    if (bin_len > 64 || tl > sizeof(buf) - 65)
         return -1;
     buf[n++] = bin != NULL;          /* absent told apart from empty, for both parts */
     if (bin != NULL) {
@@ -155,7 +147,19 @@ int ss__ccache_key(ss__ccache *c, const void *bin, size_t bin_len, const char *t
     }
     memcpy(buf + n, text != NULL ? text : "", tl);
     n += tl;
-    return EVP_Digest(buf, n, key, NULL, c->sha256, NULL) == 1 ? 0 : -1;
+    return ss__sha256(buf, n, key, NULL) == 0 ? 0 : -1;
+}
+
+void ss__ccache_grant_key(int64_t client_id, const char *es_id, uint8_t key[32])
+{
+    uint64_t h = 14695981039346656037ull;   /* FNV-1a: picks the slot; the hit is compared */
+
+    memset(key, 0, 32);
+    memcpy(key + 8, &client_id, 8);
+    for (const char *p = es_id; *p != '\0'; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    h ^= (uint64_t)client_id * 0x9e3779b97f4a7c15ull;
+    memcpy(key, &h, 8);
 }
 
 void ss__ccache_changed(ss_store *st, int committed)

@@ -430,8 +430,10 @@ int ss_store_grant_get_cached(ss_store *st, int64_t client_id, const char *es_id
         return sc_err_set(err, SC_EINVAL, "grant: no store, no output or a bad client id");
     if ((rc = check_es_id(es_id, err)) != 0)
         return rc;
-    cached = st->tx == NULL && ss__ccache_key(st->ccache, &client_id, sizeof(client_id), es_id, key) == 0;
-    if (cached && ss__ccache_get(st->ccache, SS__CC_GRANT, key, out, sizeof(*out)))
+    cached = st->tx == NULL;
+    ss__ccache_grant_key(client_id, es_id, key);
+    if (cached && ss__ccache_get(st->ccache, SS__CC_GRANT, key, out, sizeof(*out)) &&
+        out->client_id == client_id && strcmp(out->es_id, es_id) == 0)
         return 0;
     gen = ss__ccache_gen(st->ccache, &read_ns);
     rc = st->ops->grant_get(st->be, st->tx, client_id, es_id, out, err);
