@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -739,7 +740,7 @@ typedef struct sync_job {
     ss_store *st;
     _Atomic int done;
     int failed;
-    long syncs;
+    _Atomic long syncs;
 } sync_job;
 
 static void *sync_loop(void *arg)
@@ -775,6 +776,8 @@ static void lic_file__threads_across_pack_rotations_and_flushes(void **state)
     ss_store_lic_pack_limit(f.st, 1500);        /* ~11 files (100-149 bytes) a pack */
     sj.st = f.st;
     assert_int_equal(pthread_create(&syncer, NULL, sync_loop, &sj), 0);
+    while (atomic_load(&sj.syncs) == 0)   /* flushing already when the writers start */
+        sched_yield();
     run_puts(f.st, jobs);
     atomic_store(&sj.done, 1);
     pthread_join(syncer, NULL);

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "crypto/crypto_int.h"
 #include "sealcore/key.h"
 #include "testutil.h"
 
@@ -172,6 +173,29 @@ static int openssl_verifies(EVP_PKEY *pub, const char *msg, const uint8_t *sig, 
     return ok;
 }
 
+/* The template the keys sign from is made for an SM2 key (else every signature silently
+ * starts its own operation), its copies sign verifiably, and it survives them. */
+static void sm2_sign_template__made_and_reused(void **state)
+{
+    EVP_PKEY *priv = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
+    EVP_MD_CTX *t = NULL;
+
+    (void)state;
+    assert_non_null(priv);
+    assert_non_null(t = sc__sm2_sign_template(priv));
+    for (int i = 0; i < 3; i++) {
+        uint8_t *sig = NULL;
+        size_t len = 0;
+        assert_int_equal(sc__sm2_sign_from(t, priv, (const uint8_t *)"again", 5, &sig, &len,
+                                           NULL), 0);
+        assert_true(openssl_verifies(priv, "again", sig, len));
+        assert_false(openssl_verifies(priv, "agaiN", sig, len));
+        free(sig);
+    }
+    EVP_MD_CTX_free(t);
+    EVP_PKEY_free(priv);
+}
+
 static void key_sign__threads_share_a_key(void **state)
 {
     sc_key *k = sc_test_key(sc_test_pki(), "signer-city");
@@ -317,6 +341,7 @@ int main(void)
         cmocka_unit_test(key_soft_load__rejects_unencrypted_and_garbage),
         cmocka_unit_test(key_soft_load__refuses_non_sm2_keys),
         cmocka_unit_test(key_sign__verifies_with_openssl_cli),
+        cmocka_unit_test(sm2_sign_template__made_and_reused),
         cmocka_unit_test(key_sign__threads_share_a_key),
         cmocka_unit_test(key_soft_export__round_trips),
         cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),
