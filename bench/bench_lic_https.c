@@ -30,16 +30,6 @@
 #define HEAD "uscc,licence_no,name,kind,legal_rep,scope,founded,term_start,term_end,address," \
              "issued_on\n"
 
-static char *b64(const uint8_t *p, size_t n)
-{
-    char *s = malloc(4 * (n / 3 + 1) + 1);
-
-    if (s == NULL)
-        bs_die("out of memory", NULL);
-    EVP_EncodeBlock((unsigned char *)s, p, (int)n);
-    return s;
-}
-
 /* The example type (the template, a PNG background, the smallest sfnt the OFD writer takes)
  * and a licence grant for it and es to the operator. */
 static void setup_type(const sf_server *s, const char *es)
@@ -56,8 +46,8 @@ static void setup_type(const sf_server *s, const char *es)
     if (sc_test_read(sc_test_path(sc_test_data(), "license-template-yyzz.xml"), &xml, &xl) != 0 ||
         sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &pl) != 0)
         bs_die("cannot read the example template or seal.png in", sc_test_data());
-    p64 = b64(png, pl);
-    f64 = b64((const uint8_t *)font, sizeof(font) - 1);
+    p64 = bs_b64(png, pl);
+    f64 = bs_b64((const uint8_t *)font, sizeof(font) - 1);
     doc = json_pack("{s:s%,s:{s:s,s:s}}", "template", (const char *)xml, xl, "files",
                     "yyzz-a4.png", p64, "NotoSerifCJKsc-Regular.otf", f64);
     if (doc == NULL || (text = json_dumps(doc, JSON_COMPACT)) == NULL)
@@ -122,18 +112,20 @@ int main(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = cpus < 1 ? 1 : cpus > 8 ? 8 : (int)cpus, met, flat;
     size_t cap = (size_t)CHUNK * 400 + sizeof(HEAD);
-    char *csv = malloc(cap), es[96];
+    char *csv = NULL, es[96];
     double t_issue = 0, t_raw = 0, c_srv = 0, c_cli = 0, c_raw = 0;
     sf_server s;
     bu_pki pki;
 
-    if (n < 4 * CHUNK || n > 10000000 || csv == NULL) {
+    if (n < 4 * CHUNK || n > 10000000) {
         fprintf(stderr, "usage: bench_lic_https [N]  (N licences, 4000..1e7, default 10000: "
                 "the memory is judged from N/2 to N)\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
     bs_prog = "bench_lic_https";
+    if ((csv = malloc(cap)) == NULL)
+        bs_die("out of memory", NULL);
     setenv("SEAL_SERVER", BENCH_SEAL_SERVER, 0);
     setenv("SC_MAKE_DEV_PKI", BENCH_MAKE_DEV_PKI, 0);
     setenv("SC_TEST_DATA", BENCH_TEST_DATA, 0);

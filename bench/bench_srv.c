@@ -25,6 +25,16 @@ void bs_die(const char *what, const char *detail)
     exit(1);
 }
 
+char *bs_b64(const uint8_t *p, size_t n)
+{
+    char *s = malloc(4 * (n / 3 + 1) + 1);
+
+    if (s == NULL)
+        bs_die("out of memory", NULL);
+    EVP_EncodeBlock((unsigned char *)s, p, (int)n);
+    return s;
+}
+
 static void kill_running(void)
 {
     if (running != NULL)
@@ -172,21 +182,20 @@ void bs_make_granted_seal(const sf_server *s, char *es, size_t n)
 {
     const sf_env *e = sf_env_get();
     uint8_t *png = NULL;
-    size_t png_len = 0;
+    size_t png_len = 0, cap;
     char unit[32], app[32], who[32], path[96], *img, *body;
     long now = (long)time(NULL);
 
     if (sc_test_read(sc_test_path(sc_test_data(), "seal.png"), &png, &png_len) != 0)
         bs_die("cannot read seal.png in", sc_test_data());
-    img = malloc(4 * (png_len / 3 + 1) + 1);
-    body = malloc(4 * (png_len / 3 + 1) + 512);
-    if (img == NULL || body == NULL)
+    cap = 4 * (png_len / 3 + 1) + 512;
+    img = bs_b64(png, png_len);
+    if ((body = malloc(cap)) == NULL)
         bs_die("out of memory", NULL);
-    EVP_EncodeBlock((unsigned char *)img, png, (int)png_len);
     snprintf(body, 512, "{\"code\": \"913300%011dB\", \"name\": \"基准测试单位\"}",
              (int)getpid());
     bs_call(s, "/api/v1/units", e->tok_admin, body, 201, "id", unit, sizeof(unit));
-    sprintf(body, "{\"unit_id\": %s, \"seal_type\": 1, \"name\": \"基准测试专用章\", "
+    snprintf(body, cap, "{\"unit_id\": %s, \"seal_type\": 1, \"name\": \"基准测试专用章\", "
             "\"image_b64\": \"%s\", \"image_format\": \"png\", \"width_mm\": 42, "
             "\"height_mm\": 42, \"valid_from\": %ld, \"valid_to\": %ld}", unit, img, now - 60,
             now + 86400 * 30);

@@ -7,6 +7,7 @@
 #define BENCH_SRV_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "server_fixture.h"
@@ -16,6 +17,9 @@ extern const char *bs_prog;
 
 /** Print "PROG: what: detail" and exit 1. */
 void bs_die(const char *what, const char *detail) __attribute__((noreturn));
+
+/** Base64 of p (new string, free()). */
+char *bs_b64(const uint8_t *p, size_t n);
 
 /** CPU seconds (user + system, all threads) pid has used so far; 0 when unreadable. */
 double bs_proc_cpu(pid_t pid);
