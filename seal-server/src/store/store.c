@@ -555,7 +555,6 @@ int ss_store_client_by_token_hash(ss_store *st, const uint8_t hash[32], ss_clien
 int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sha256,
                             ss_client *out, sc_err *err)
 {
-    uint8_t key[32];
     uint64_t gen;
     int64_t read_ns;
     int rc = SC_ENOTFOUND, cached;
@@ -565,16 +564,19 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
     if (subject != NULL &&
         (rc = ss__check_text("certificate subject", subject, SS_SUBJECT_MAX, 0, err)) != 0)
         return rc;
-    /* kept by what was asked: fingerprint and subject (one decides the other only for the
+    /* kept by fingerprint; a hit answers only what the store would: the client pinned to
+     * it, or the client registered by the subject asked (one decides the other only for
      * certificates that really exist) */
-    cached = st->tx == NULL && ss__ccache_key(sha256, 32, subject, key) == 0;
-    if (cached && ss__ccache_get(st->ccache, SS__BY_SHA256, key, out, sizeof(*out)))
+    cached = st->tx == NULL && sha256 != NULL;
+    if (cached && ss__ccache_get(st->ccache, SS__BY_SHA256, sha256, out, sizeof(*out)) &&
+        (out->has_cert_sha256 ? CRYPTO_memcmp(out->cert_sha256, sha256, 32) == 0
+                              : subject != NULL && strcmp(out->cert_subject, subject) == 0))
         return 0;
     gen = ss__ccache_gen(st->ccache, &read_ns);
     if (sha256 != NULL) {
         rc = st->ops->client_find(st->be, st->tx, SS__BY_SHA256, 0, sha256, out, err);
         if (rc == 0 && cached && !out->disabled)
-            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, read_ns, out, sizeof(*out));
+            ss__ccache_put(st->ccache, SS__BY_SHA256, sha256, gen, read_ns, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);
@@ -590,7 +592,7 @@ int ss_store_client_by_cert(ss_store *st, const char *subject, const uint8_t *sh
                               subject, (long long)cid);
         }
         if (rc == 0 && cached && !out->disabled)
-            ss__ccache_put(st->ccache, SS__BY_SHA256, key, gen, read_ns, out, sizeof(*out));
+            ss__ccache_put(st->ccache, SS__BY_SHA256, sha256, gen, read_ns, out, sizeof(*out));
         if (rc != SC_ENOTFOUND)
             return rc != 0 ? rc : refuse_disabled(out, err);
         sc_err_clear(err);

@@ -133,23 +133,6 @@ void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen
     pthread_mutex_unlock(&c->mu);
 }
 
-int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32])
-{
-    uint8_t buf[1 + 64 + SS_SUBJECT_MAX + 2];
-    size_t n = 0, tl = text != NULL ? strlen(text) + 1 : 0;
-
-    if (bin_len > 64 || tl > sizeof(buf) - 65)
-        return -1;
-    buf[n++] = bin != NULL;          /* absent told apart from empty, for both parts */
-    if (bin != NULL) {
-        memcpy(buf + n, bin, bin_len);
-        n += bin_len;
-    }
-    memcpy(buf + n, text != NULL ? text : "", tl);
-    n += tl;
-    return ss__sha256(buf, n, key, NULL) == 0 ? 0 : -1;
-}
-
 void ss__ccache_grant_key(int64_t client_id, const char *es_id, uint8_t key[32])
 {
     uint64_t h = 14695981039346656037ull;   /* FNV-1a: picks the slot; the hit is compared */

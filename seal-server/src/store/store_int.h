@@ -177,20 +177,19 @@ struct ss_store {
     int clients_dirty;    /* a transaction's: it changed a client (the cache moves at its end) */
 };
 
-/* SHA-256 with the digest fetched once for the process (tokens, certificates, cache keys).
+/* SHA-256 with the digest fetched once for the process (tokens, certificates).
  * 0 or SC_ECRYPTO. */
 int ss__sha256(const void *p, size_t len, uint8_t out[32], sc_err *err);
 
 /* The authenticated clients' and unlimited grants' cache (store_client_cache.c). kind:
- * SS__BY_TOKEN (key: the token's hash), SS__BY_SHA256 (a lookup by certificate:
- * ss__ccache_key) or SS__CC_GRANT (ss__ccache_grant_key: no hash on the signing path, so
- * the caller compares the grant it gets with what it asked); out/in: an ss_client or an
+ * SS__BY_TOKEN (key: the token's hash), SS__BY_SHA256 (the certificate's SHA-256) or
+ * SS__CC_GRANT (ss__ccache_grant_key); for the last two the caller compares what it gets
+ * with what it asked; out/in: an ss_client or an
  * ss_grant, n its size. get: 1 and *out on a hit of the current generation read less than a
  * second ago. gen: the generation (and in *read_ns the clock) to pass to put, taken before
  * the store is read; put keeps the entry only if the generation is still gen. changed: after
  * a change to a client or a grant, committed (1) or inside a transaction (0: the cache moves
- * when it ends). key: SHA-256 over bin (up to 64 bytes, may be NULL) and text (may be NULL),
- * each told apart from its absence; 0 or -1 (then nothing is cached). new: 0 or SC_ENOMEM. */
+ * when it ends). new: 0 or SC_ENOMEM. */
 #define SS__CC_GRANT 100
 int ss__ccache_new(ss__ccache **out);
 void ss__ccache_free(ss__ccache *c);
@@ -199,7 +198,6 @@ int ss__ccache_get(ss__ccache *c, int kind, const uint8_t key[32], void *out, si
 void ss__ccache_put(ss__ccache *c, int kind, const uint8_t key[32], uint64_t gen,
                     int64_t read_ns, const void *in, size_t n);
 void ss__ccache_changed(ss_store *st, int committed);
-int ss__ccache_key(const void *bin, size_t bin_len, const char *text, uint8_t key[32]);
 void ss__ccache_grant_key(int64_t client_id, const char *es_id, uint8_t key[32]);
 
 /* The pack's lifetime with its root handle (store_license_file.c): SC_ENOMEM or 0. */
