@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "crypto/crypto_int.h"
+#include "key/key_int.h"
 #include "sealcore/key.h"
 #include "testutil.h"
 
@@ -137,40 +138,81 @@ static void key_sign__verifies_with_openssl_cli(void **state)
 }
 
 /* One key signing on four threads at once (the server's workers share a seal's key): every
- * signature verifies with OpenSSL's own SM2 verification and the GM ID, and no two repeat. */
+ * signature verifies with OpenSSL's own SM2 verification and the GM ID, and no two repeat.
+ * With prefixes, each message starts with one of three in turn (sc__key_sign_split): the
+ * key's kept states are shared, replaced and copied at once. */
 #define SIGNERS 4
 #define EACH 25
+#define PRE_LEN 5000
 
 struct signer {
     sc_key *k;
     int t;
+    const uint8_t (*pre)[PRE_LEN];   /* NULL: sc_key_sign */
     uint8_t *sig[EACH];
     size_t len[EACH];
     int rc;
 };
+
+/* The message signer t signs i-th (a new buffer of *n bytes). */
+static uint8_t *signer_msg(const struct signer *s, int t, int i, size_t *n)
+{
+    char tail[32];
+    size_t pl = s->pre != NULL ? PRE_LEN : 0;
+    int tl = snprintf(tail, sizeof(tail), "message %d-%d", t, i);
+    uint8_t *m = malloc(pl + (size_t)tl + 1);
+
+    assert_non_null(m);
+    if (pl > 0)
+        memcpy(m, s->pre[(t + i) % 3], pl);
+    memcpy(m + pl, tail, (size_t)tl + 1);
+    *n = pl + (size_t)tl;
+    return m;
+}
 
 static void *sign_many(void *arg)
 {
     struct signer *s = arg;
 
     for (int i = 0; i < EACH && s->rc == 0; i++) {
-        char msg[32];
-        int n = snprintf(msg, sizeof(msg), "message %d-%d", s->t, i);
-        s->rc = sc_key_sign(s->k, (const uint8_t *)msg, (size_t)n, &s->sig[i], &s->len[i], NULL);
+        size_t n;
+        uint8_t *m = signer_msg(s, s->t, i, &n);
+        s->rc = s->pre == NULL
+                    ? sc_key_sign(s->k, m, n, &s->sig[i], &s->len[i], NULL)
+                    : sc__key_sign_split(s->k, m, PRE_LEN, m + PRE_LEN, n - PRE_LEN, &s->sig[i],
+                                         &s->len[i], NULL);
+        free(m);
     }
     return NULL;
 }
 
-static int openssl_verifies(EVP_PKEY *pub, const char *msg, const uint8_t *sig, size_t len)
+static int openssl_verifies_n(EVP_PKEY *pub, const uint8_t *msg, size_t n, const uint8_t *sig,
+                              size_t len)
 {
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     EVP_PKEY_CTX *pc = NULL;
     int ok = m != NULL && EVP_DigestVerifyInit(m, &pc, EVP_sm3(), NULL, pub) == 1 &&
              EVP_PKEY_CTX_set1_id(pc, "1234567812345678", 16) == 1 &&
-             EVP_DigestVerify(m, sig, len, (const uint8_t *)msg, strlen(msg)) == 1;
+             EVP_DigestVerify(m, sig, len, msg, n) == 1;
 
     EVP_MD_CTX_free(m);
     return ok;
+}
+
+static int openssl_verifies(EVP_PKEY *pub, const char *msg, const uint8_t *sig, size_t len)
+{
+    return openssl_verifies_n(pub, (const uint8_t *)msg, strlen(msg), sig, len);
+}
+
+static EVP_PKEY *cert_pub(const char *name, X509 **keep)
+{
+    FILE *f = fopen(sc_test_path(sc_test_pki(), name), "r");
+
+    *keep = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+    if (f != NULL)
+        fclose(f);
+    assert_non_null(*keep);
+    return X509_get0_pubkey(*keep);
 }
 
 /* The template the keys sign from is made for an SM2 key (else every signature silently
@@ -196,24 +238,23 @@ static void sm2_sign_template__made_and_reused(void **state)
     EVP_PKEY_free(priv);
 }
 
-static void key_sign__threads_share_a_key(void **state)
+static void threads_sign_with(const char *name, const uint8_t (*pre)[PRE_LEN])
 {
-    sc_key *k = sc_test_key(sc_test_pki(), "signer-city");
+    char path[64];
+    sc_key *k = sc_test_key(sc_test_pki(), name);
     struct signer s[SIGNERS];
     pthread_t t[SIGNERS];
-    FILE *f = fopen(sc_test_path(sc_test_pki(), "signer-city.pem"), "r");
-    X509 *cert = f != NULL ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-    EVP_PKEY *pub = cert != NULL ? X509_get0_pubkey(cert) : NULL;
+    X509 *cert = NULL;
+    EVP_PKEY *pub;
 
-    (void)state;
-    if (f != NULL)
-        fclose(f);
+    snprintf(path, sizeof(path), "%s.pem", name);
+    pub = cert_pub(path, &cert);
     assert_non_null(k);
-    assert_non_null(pub);
     memset(s, 0, sizeof(s));
     for (int i = 0; i < SIGNERS; i++) {
         s[i].k = k;
         s[i].t = i;
+        s[i].pre = pre;
         assert_int_equal(pthread_create(&t[i], NULL, sign_many, &s[i]), 0);
     }
     for (int i = 0; i < SIGNERS; i++)
@@ -221,10 +262,11 @@ static void key_sign__threads_share_a_key(void **state)
     for (int i = 0; i < SIGNERS; i++) {
         assert_int_equal(s[i].rc, 0);
         for (int j = 0; j < EACH; j++) {
-            char msg[32];
-            snprintf(msg, sizeof(msg), "message %d-%d", i, j);
-            if (!openssl_verifies(pub, msg, s[i].sig[j], s[i].len[j]))
+            size_t n;
+            uint8_t *m = signer_msg(&s[i], i, j, &n);
+            if (!openssl_verifies_n(pub, m, n, s[i].sig[j], s[i].len[j]))
                 fail_msg("signature %d-%d does not verify", i, j);
+            free(m);
             if (j > 0 && s[i].len[j] == s[i].len[j - 1] &&
                 memcmp(s[i].sig[j], s[i].sig[j - 1], s[i].len[j]) == 0)
                 fail_msg("signatures %d-%d and %d-%d are the same", i, j - 1, i, j);
@@ -235,6 +277,12 @@ static void key_sign__threads_share_a_key(void **state)
             free(s[i].sig[j]);
     X509_free(cert);
     sc_key_free(k);
+}
+
+static void key_sign__threads_share_a_key(void **state)
+{
+    (void)state;
+    threads_sign_with("signer-city", NULL);
 }
 
 static void key_soft_export__round_trips(void **state)
@@ -333,6 +381,214 @@ static void key_selftest__proves_the_private_half(void **state)
     sc_key_free(good);
 }
 
+/* ---- a message signed in two parts (sc__key_sign_split, crypto/mid.c) -------------------- */
+
+/* PRE_LEN bytes that differ with i. */
+static void fill(uint8_t *p, size_t n, int i)
+{
+    for (size_t j = 0; j < n; j++)
+        p[j] = (uint8_t)(j * 131 + (size_t)i * 17 + (j >> 8));
+}
+
+static void sm3_two(const uint8_t *a, size_t al, const uint8_t *b, size_t bl, uint8_t out[32])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+
+    assert_non_null(c);
+    assert_int_equal(EVP_DigestInit_ex(c, EVP_sm3(), NULL), 1);
+    assert_int_equal(EVP_DigestUpdate(c, a, al), 1);
+    assert_int_equal(EVP_DigestUpdate(c, b, bl), 1);
+    assert_int_equal(EVP_DigestFinal_ex(c, out, NULL), 1);
+    EVP_MD_CTX_free(c);
+}
+
+/* SM3 of head || body || rest through m, checked against OpenSSL's SM3 of the three. */
+static void mid_check2(sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *body,
+                       size_t bl, const char *rest)
+{
+    uint8_t want[32], got[32];
+    EVP_MD_CTX *c = sc__mid_start(m, NULL, head, hl, body, bl);
+    uint8_t *hb = malloc(hl + bl + 1);
+
+    assert_non_null(c);
+    assert_non_null(hb);
+    assert_int_equal(EVP_DigestUpdate(c, rest, strlen(rest)), 1);
+    assert_int_equal(EVP_DigestFinal_ex(c, got, NULL), 1);
+    EVP_MD_CTX_free(c);
+    memcpy(hb, head, hl);
+    if (bl > 0)
+        memcpy(hb + hl, body, bl);
+    sm3_two(hb, hl + bl, (const uint8_t *)rest, strlen(rest), want);
+    assert_memory_equal(got, want, 32);
+    free(hb);
+}
+
+static void mid_check(sc_mid *m, const uint8_t *pre, size_t pl, const char *rest)
+{
+    mid_check2(m, pre, pl, NULL, 0, rest);
+}
+
+/* A kept state serves exactly the bytes it absorbed: the same prefix again is a hit; one
+ * that differs in its last byte (in the head or in the body), or is one byte shorter, is
+ * hashed afresh (a cache keyed by length, pointer or a sample of the bytes fails here); more
+ * prefixes than slots and one too long to keep still hash right. */
+static void mid_start__reuses_a_state_only_for_the_same_bytes(void **state)
+{
+    static uint8_t a[PRE_LEN], a2[PRE_LEN], many[6][PRE_LEN];
+    uint8_t *big = malloc(SC_MID_MAX_KEPT + 1);
+    sc_mid m;
+
+    (void)state;
+    assert_non_null(big);
+    sc__mid_init(&m, 0);
+    fill(a, PRE_LEN, 0);
+    memcpy(a2, a, PRE_LEN);
+    a2[PRE_LEN - 1] ^= 1;
+    mid_check(&m, a, PRE_LEN, "first");
+    assert_int_equal(m.hits, 0);
+    mid_check(&m, a, PRE_LEN, "second tail");
+    assert_int_equal(m.hits, 1);
+    mid_check(&m, a2, PRE_LEN, "first");
+    mid_check(&m, a, PRE_LEN - 1, "first");
+    assert_int_equal(m.hits, 1);
+    mid_check2(&m, a, 100, a + 100, PRE_LEN - 100, "split");   /* split: a prefix of its own */
+    mid_check2(&m, a, 100, a + 100, PRE_LEN - 100, "split");
+    assert_int_equal(m.hits, 2);
+    mid_check2(&m, a, 100, a2 + 100, PRE_LEN - 100, "split");  /* the body's last byte */
+    assert_int_equal(m.hits, 2);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 6; i++) {
+            fill(many[i], PRE_LEN, i + 1);
+            mid_check(&m, many[i], PRE_LEN, round ? "again" : "once");
+        }
+    fill(big, SC_MID_MAX_KEPT + 1, 9);
+    unsigned long before = m.hits;
+    mid_check(&m, big, SC_MID_MAX_KEPT + 1, "x");
+    mid_check(&m, big, SC_MID_MAX_KEPT + 1, "x");
+    assert_int_equal(m.hits, before);
+    for (int i = 0; i < SC_MID_SLOTS; i++)
+        assert_true(m.slot[i].head_len + m.slot[i].body_len <= SC_MID_MAX_KEPT);
+    sc__mid_free(&m);
+    free(big);
+}
+
+/* With a fixed body only the head is told apart (and copied): heads that differ in their
+ * last byte get their own states, the same head is a hit, and a body of another length is
+ * not taken for the fixed one. */
+static void mid_start__fixed_body_compares_the_head(void **state)
+{
+    static uint8_t body[PRE_LEN];
+    uint8_t h1[4] = { 0x30, 0x82, 0x10, 0x01 }, h2[4] = { 0x30, 0x82, 0x10, 0x02 };
+    sc_mid m;
+
+    (void)state;
+    fill(body, PRE_LEN, 3);
+    sc__mid_init(&m, 1);
+    mid_check2(&m, h1, 4, body, PRE_LEN, "a");
+    mid_check2(&m, h2, 4, body, PRE_LEN, "b");
+    assert_int_equal(m.hits, 0);
+    mid_check2(&m, h1, 4, body, PRE_LEN, "c");
+    mid_check2(&m, h2, 4, body, PRE_LEN, "d");
+    assert_int_equal(m.hits, 2);
+    mid_check2(&m, h1, 4, body, PRE_LEN - 1, "e");
+    assert_int_equal(m.hits, 2);
+    for (int i = 0; i < SC_MID_SLOTS; i++)
+        assert_true(m.slot[i].ctx == NULL || m.slot[i].head_len == 4);
+    sc__mid_free(&m);
+}
+
+static uint8_t *joined(const uint8_t *a, size_t al, const char *b, size_t *n)
+{
+    uint8_t *j = malloc(al + strlen(b) + 1);
+
+    assert_non_null(j);
+    memcpy(j, a, al);
+    memcpy(j + al, b, strlen(b) + 1);
+    *n = al + strlen(b);
+    return j;
+}
+
+/* sig of pre || rest verifies with OpenSSL over exactly those bytes, and not over other's. */
+static void expect_split(sc_key *k, EVP_PKEY *pub, const uint8_t *pre, size_t pl,
+                         const uint8_t *other, const char *rest)
+{
+    uint8_t *sig = NULL, *j, *o;
+    size_t len = 0, jn, on;
+
+    assert_int_equal(sc__key_sign_split(k, pre, pl, (const uint8_t *)rest, strlen(rest), &sig,
+                                        &len, NULL), 0);
+    j = joined(pre, pl, rest, &jn);
+    o = joined(other, pl, rest, &on);
+    assert_true(openssl_verifies_n(pub, j, jn, sig, len));
+    assert_false(openssl_verifies_n(pub, o, on, sig, len));
+    free(o);
+    free(j);
+    free(sig);
+}
+
+/* What a backend other than the software one was asked to sign. */
+typedef struct { sc_key *real; uint8_t *seen; size_t seen_len; } record_key;
+static int record_sign(void *impl, const uint8_t *m, size_t l, uint8_t **s, size_t *sl,
+                       sc_err *e)
+{
+    record_key *r = impl;
+
+    free(r->seen);
+    assert_non_null(r->seen = malloc(l + 1));
+    memcpy(r->seen, m, l);
+    r->seen_len = l;
+    return sc_key_sign(r->real, m, l, s, sl, e);
+}
+
+/* The software key signs prefix and rest as one message, prefixes alternating (kept states
+ * and fresh ones); another backend is handed the two joined. */
+static void key_sign_split__signs_the_joined_message(void **state)
+{
+    static uint8_t a[PRE_LEN], a2[PRE_LEN], b[PRE_LEN];
+    static const sc_key_ops rec_ops = { "record", record_sign, mixed_spki, mixed_free };
+    sc_key *k = sc_test_key(sc_test_pki(), "signer-city"), *rk = NULL;
+    record_key r = { k, NULL, 0 };
+    X509 *cert = NULL;
+    EVP_PKEY *pub = cert_pub("signer-city.pem", &cert);
+    uint8_t *sig = NULL, *j;
+    size_t len = 0, jn;
+
+    (void)state;
+    assert_non_null(k);
+    fill(a, PRE_LEN, 0);
+    memcpy(a2, a, PRE_LEN);
+    a2[PRE_LEN - 1] ^= 0x80;
+    fill(b, PRE_LEN, 5);
+    for (int round = 0; round < 3; round++) {
+        expect_split(k, pub, a, PRE_LEN, a2, "tail one");
+        expect_split(k, pub, a2, PRE_LEN, a, "tail one");
+        expect_split(k, pub, b, PRE_LEN - 1, a, "");
+    }
+    assert_int_equal(sc_key_new(&rk, &rec_ops, &r, NULL), 0);
+    assert_int_equal(sc__key_sign_split(rk, a, PRE_LEN, (const uint8_t *)"end", 3, &sig, &len,
+                                        NULL), 0);
+    j = joined(a, PRE_LEN, "end", &jn);
+    assert_int_equal(r.seen_len, jn);
+    assert_memory_equal(r.seen, j, jn);
+    assert_true(openssl_verifies_n(pub, j, jn, sig, len));
+    free(j);
+    free(sig);
+    free(r.seen);
+    sc_key_free(rk);
+    X509_free(cert);
+    sc_key_free(k);
+}
+
+static void key_sign_split__threads_share_the_kept_states(void **state)
+{
+    static uint8_t pre[3][PRE_LEN];
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        fill(pre[i], PRE_LEN, 20 + i);
+    threads_sign_with("signer-city", (const uint8_t (*)[PRE_LEN])pre);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +602,10 @@ int main(void)
         cmocka_unit_test(key_soft_export__round_trips),
         cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),
         cmocka_unit_test(key_selftest__proves_the_private_half),
+        cmocka_unit_test(mid_start__reuses_a_state_only_for_the_same_bytes),
+        cmocka_unit_test(mid_start__fixed_body_compares_the_head),
+        cmocka_unit_test(key_sign_split__signs_the_joined_message),
+        cmocka_unit_test(key_sign_split__threads_share_the_kept_states),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,6 +168,21 @@ SC_API int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *
                        const uint8_t *signer_cert, size_t signer_cert_len,
                        const sc_ses_sign_params *p, sc_err *err);
 
+/** As sc_ses_sign, but the SES_Signature is only written, not read back into an sc_ses_sig:
+ *  for a service that stores or sends the bytes on (reading them back costs as much as
+ *  writing them).
+ *  @param[out] der, der_len  the new DER SES_Signature; the caller frees it with free()
+ *  @param[out] der_sm3       optional (NULL: not computed): SM3 of the DER, for a record of
+ *                            the signature. The seal keeps its SM3 state after the part that
+ *                            every signature with it shares, so this costs ~1 us, not a pass
+ *                            over the seal.
+ *  The key and the seal may be shared by threads signing at once.
+ *  @return as sc_ses_sign; SC_ELIMIT above SC_SES_MAX_SIGNATURE bytes */
+SC_API int sc_ses_sign_der(uint8_t **der, size_t *der_len, uint8_t der_sm3[32],
+                           const sc_ses_seal *seal, const sc_key *signer_key,
+                           const uint8_t *signer_cert, size_t signer_cert_len,
+                           const sc_ses_sign_params *p, sc_err *err);
+
 /** 1 if cert (DER) is in the seal's list (the certificate itself for list type 1, its digest
  *  for type 2), 0 if not, SC_EUNSUPPORTED for a digest type this version cannot compute. */
 SC_API int sc_ses_seal_lists_cert(const sc_ses_seal *seal, const uint8_t *cert, size_t len,

@@ -3,6 +3,8 @@
 #ifndef SC_CRYPTO_INT_H
 #define SC_CRYPTO_INT_H
 
+#include <pthread.h>
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -20,6 +22,37 @@ int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, 
 EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey);
 /* As sc__sm2_sign, from a template of pkey. */
 int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
+                      uint8_t **sig, size_t *sig_len, sc_err *err);
+
+/* Digest states kept after a prefix (mid.c): a message that starts with a kept prefix hashes
+ * only what follows it. A prefix is a head and a body; with body_fixed, every call passes
+ * the same body (bytes its owner keeps unchanged for the cache's life) and only the head is
+ * compared, so only the head is copied. Thread-safe; a few prefixes at once, the oldest
+ * replaced. */
+#define SC_MID_SLOTS 4
+#define SC_MID_MAX_KEPT (256 * 1024)   /* prefixes with more bytes to compare are not kept */
+typedef struct sc_mid_slot {
+    uint8_t *key;       /* the head, then the body unless fixed: compared on every lookup */
+    size_t head_len, body_len;
+    EVP_MD_CTX *ctx;
+} sc_mid_slot;
+typedef struct sc_mid {
+    pthread_mutex_t mu;
+    sc_mid_slot slot[SC_MID_SLOTS];
+    unsigned next;      /* the slot replaced next */
+    int body_fixed;
+    unsigned long hits; /* starts from a kept state (read by tests and benchmarks) */
+} sc_mid;
+void sc__mid_init(sc_mid *m, int body_fixed);
+void sc__mid_free(sc_mid *m);   /* the kept states; NULL is a no-op */
+/* A new context in base's state after absorbing head and body (base: a started digest or
+ * DigestSign operation, only read; NULL: plain SM3), to be fed the rest of the message and
+ * finalised by the caller. NULL on failure (out of memory, OpenSSL error). */
+EVP_MD_CTX *sc__mid_start(sc_mid *m, const EVP_MD_CTX *base, const uint8_t *head, size_t hl,
+                          const uint8_t *body, size_t bl);
+
+/* As sc__sm2_sign over pre || msg, from a context that has absorbed pre (sc__mid_start). */
+int sc__sm2_sign_rest(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
                       uint8_t **sig, size_t *sig_len, sc_err *err);
 
 /* 1 valid, 0 invalid (err says why), <0 on other failure. sig may be DER SM2Signature

@@ -138,6 +138,14 @@ int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg
     return rc;
 }
 
+int sc__sm2_sign_rest(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
+                      uint8_t **sig, size_t *sig_len, sc_err *err)
+{
+    *sig = NULL;
+    *sig_len = 0;
+    return sign_on(mctx, pkey, msg, len, sig, sig_len, err);
+}
+
 /* r and s as unsigned magnitudes, whatever the sign bit says: some writers drop the 0x00
  * pad. The DER form OpenSSL wants is then rebuilt from the numbers. */
 static int sig_parts(const uint8_t *sig, size_t len, sc_span *r, sc_span *s, sc_err *err)

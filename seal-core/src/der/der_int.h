@@ -86,5 +86,10 @@ typedef struct sc_der_buf {
 void sc__der_put(sc_der_buf *b, const void *p, size_t n);
 /* Turn the bytes from start to the end into the content of one element with tag. */
 void sc__der_wrap(sc_der_buf *b, size_t start, uint8_t tag);
+/* 1 if t (seconds since the epoch, UTC) is in the years 1..9999, the GeneralizedTimes that
+ * sc__der_put_gentime writes. */
+int sc__der_gentime_ok(int64_t t);
+/* GeneralizedTime "YYYYMMDDhhmmssZ" of a time sc__der_gentime_ok() accepts. */
+void sc__der_put_gentime(sc_der_buf *b, int64_t t);
 
 #endif

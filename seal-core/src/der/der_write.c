@@ -4,6 +4,7 @@
  * first and wrapped afterwards, so no length has to be known in advance.
  * Not here: reading (der_read.c, der_value.c). */
 #include "der_int.h"
+#include "sealcore/time.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -63,4 +64,25 @@ void sc__der_wrap(sc_der_buf *b, size_t start, uint8_t tag)
         return;
     memmove(b->p + start + n, b->p + start, content);
     memcpy(b->p + start, h, n);
+}
+
+int sc__der_gentime_ok(int64_t t)
+{
+    int64_t lo, hi;
+
+    sc_time_from_civil(1, 1, 1, 0, 0, 0, &lo);
+    sc_time_from_civil(9999, 12, 31, 23, 59, 59, &hi);
+    return t >= lo && t <= hi;
+}
+
+void sc__der_put_gentime(sc_der_buf *b, int64_t t)
+{
+    char iso[32];   /* "YYYY-MM-DDThh:mm:ssZ" */
+    uint8_t g[17] = { SC_TAG_GENTIME, 15 };
+    static const int pick[15] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 19 };
+
+    sc_time_format(t, iso, sizeof(iso));
+    for (int i = 0; i < 15; i++)
+        g[2 + i] = (uint8_t)iso[pick[i]];
+    sc__der_put(b, g, sizeof(g));
 }

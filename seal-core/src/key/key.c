@@ -67,6 +67,27 @@ int sc_key_sign(const sc_key *key, const uint8_t *msg, size_t len, uint8_t **sig
     return key->ops->sign(key->impl, msg, len, sig, sig_len, err);
 }
 
+int sc__key_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
+                       const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
+                       sc_err *err)
+{
+    uint8_t *joined;
+    int rc = sc__soft_sign_split(key, pre, pre_len, msg, len, sig, sig_len, err);
+
+    if (rc != SC_EUNSUPPORTED)
+        return rc;
+    if (pre_len > SIZE_MAX - len)
+        return sc_err_set(err, SC_ELIMIT, "message to sign: too long");
+    if ((joined = sc__malloc(pre_len + len + 1, err)) == NULL)
+        return SC_ENOMEM;
+    memcpy(joined, pre, pre_len);
+    if (len > 0)
+        memcpy(joined + pre_len, msg, len);
+    rc = sc_key_sign(key, joined, pre_len + len, sig, sig_len, err);
+    free(joined);
+    return rc;
+}
+
 /* The subjectPublicKeyInfo element of a DER certificate, found with the DER reader: OpenSSL
  * 3.0's d2i_X509 costs as much as a third of an SM2 signature, on every signing. */
 static int cert_spki(const uint8_t *cert, size_t len, sc_span *out, sc_err *err)

@@ -13,11 +13,12 @@
 
 #define SOFT_MAX_KEY_FILE (64 * 1024)
 
-/* The key, and its signing template (sc__sm2_sign_template; NULL: each signature starts its
- * own operation). */
+/* The key, its signing template (sc__sm2_sign_template; NULL: each signature starts its
+ * own operation), and the template's states after the prefixes last signed. */
 typedef struct soft {
     EVP_PKEY *pkey;
     EVP_MD_CTX *tmpl;
+    sc_mid mid;
 } soft;
 
 static int soft_sign(void *impl, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
@@ -48,12 +49,31 @@ static void soft_free(void *impl)
 
     if (s == NULL)
         return;
+    sc__mid_free(&s->mid);      /* before the template and key its states refer to */
     EVP_MD_CTX_free(s->tmpl);   /* its provider context holds a reference to the key */
     EVP_PKEY_free(s->pkey);     /* OpenSSL clears the private scalar when the key is freed */
     free(s);
 }
 
 static const sc_key_ops soft_ops = { "soft", soft_sign, soft_public, soft_free };
+
+int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
+                        const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
+                        sc_err *err)
+{
+    soft *s = sc__key_impl(key, &soft_ops);
+    EVP_MD_CTX *mctx;
+    int rc;
+
+    if (s == NULL || s->tmpl == NULL)
+        return SC_EUNSUPPORTED;
+    ERR_clear_error();
+    if ((mctx = sc__mid_start(&s->mid, s->tmpl, pre, pre_len, NULL, 0)) == NULL)
+        return sc__err_openssl(err, SC_ECRYPTO, "cannot start the SM2 signature");
+    rc = sc__sm2_sign_rest(mctx, s->pkey, msg, len, sig, sig_len, err);
+    EVP_MD_CTX_free(mctx);
+    return rc;
+}
 
 static int wrap(sc_key **out, EVP_PKEY *pkey, sc_err *err)
 {
@@ -70,6 +90,7 @@ static int wrap(sc_key **out, EVP_PKEY *pkey, sc_err *err)
     }
     s->pkey = pkey;
     s->tmpl = sc__sm2_sign_template(pkey);
+    sc__mid_init(&s->mid, 0);
     return sc_key_new(out, &soft_ops, s, err);
 }
 

@@ -43,6 +43,7 @@ void sc_ses_seal_free(sc_ses_seal *s)
     free(s->name);
     free(s->picture_type);
     free(s->v1_tbs);
+    sc__mid_free(&s->sm3_mid);
     if (s->own_der)
         free(s->der);
     free(s);

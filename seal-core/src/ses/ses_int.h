@@ -3,6 +3,7 @@
 #define SC_SES_INT_H
 
 #include "sealcore/ses.h"
+#include "crypto/crypto_int.h"
 #include "der/der_int.h"
 
 typedef struct sc_ext_entry {
@@ -28,6 +29,10 @@ struct sc_ses_seal {
     sc_span maker_cert;
     sc_span sig_value;
     sc_span timestamp;
+    sc_mid sm3_mid;             /* SM3 after the headers and version before the seal, and the
+                                   seal, in SES_Signatures made with it (sc_ses_sign_der's
+                                   der_sm3); the body is der: fixed. Written under its own
+                                   lock, so threads may sign with one seal at once */
 };
 
 struct sc_ses_sig {

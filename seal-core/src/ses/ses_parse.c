@@ -268,6 +268,7 @@ int sc__ses_seal_parse_in(sc_ses_seal **out, const uint8_t *der, size_t len, sc_
                           "SES_Seal: %zu bytes, expected 1..%u", len, SC_SES_MAX_SEAL);
     if ((s = calloc(1, sizeof(*s))) == NULL)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
+    sc__mid_init(&s->sm3_mid, 1);
     s->der = (uint8_t *)der;
     s->der_len = len;
     sc__der_init(&in, der, len);

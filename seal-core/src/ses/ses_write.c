@@ -1,7 +1,8 @@
-/* ses_write.c: makes V4 seals and seal signatures (GB/T 38540) in canonical DER, with OpenSSL
- * ASN.1 templates. Already-encoded parts that a signature covers (SES_SealInfo inside SESeal,
- * the seal inside TBS_Sign, TBS_Sign inside SES_Signature) go in as ANY, byte for byte, so
- * what was signed is exactly what is embedded — also for a vendor's non-canonical seal.
+/* ses_write.c: makes V4 seals and seal signatures (GB/T 38540) in canonical DER: seals with
+ * OpenSSL ASN.1 templates, signatures by hand (below). Already-encoded parts that a
+ * signature covers (SES_SealInfo inside SESeal, the seal inside TBS_Sign, TBS_Sign inside
+ * SES_Signature) go in byte for byte, so what was signed is exactly what is embedded — also
+ * for a vendor's non-canonical seal.
  * Not here: reading (ses_parse.c, ses_sig_parse.c). */
 #include "ses_int.h"
 #include "key/key_int.h"
@@ -98,30 +99,6 @@ ASN1_SEQUENCE(SES_SEAL) = {
     ASN1_SIMPLE(SES_SEAL, alg, ASN1_OBJECT),
     ASN1_SIMPLE(SES_SEAL, value, ASN1_BIT_STRING)
 } static_ASN1_SEQUENCE_END(SES_SEAL)
-
-typedef struct {
-    ASN1_INTEGER *version; ASN1_TYPE *seal; ASN1_GENERALIZEDTIME *time;
-    ASN1_BIT_STRING *data_hash; ASN1_IA5STRING *property;
-} SES_TBSSIGN;
-ASN1_SEQUENCE(SES_TBSSIGN) = {
-    ASN1_SIMPLE(SES_TBSSIGN, version, ASN1_INTEGER),
-    ASN1_SIMPLE(SES_TBSSIGN, seal, ASN1_ANY),
-    ASN1_SIMPLE(SES_TBSSIGN, time, ASN1_GENERALIZEDTIME),
-    ASN1_SIMPLE(SES_TBSSIGN, data_hash, ASN1_BIT_STRING),
-    ASN1_SIMPLE(SES_TBSSIGN, property, ASN1_IA5STRING)
-} static_ASN1_SEQUENCE_END(SES_TBSSIGN)
-
-typedef struct {
-    ASN1_TYPE *tbs; ASN1_OCTET_STRING *cert; ASN1_OBJECT *alg; ASN1_BIT_STRING *value;
-    ASN1_BIT_STRING *timestamp;
-} SES_SIGNATURE;
-ASN1_SEQUENCE(SES_SIGNATURE) = {
-    ASN1_SIMPLE(SES_SIGNATURE, tbs, ASN1_ANY),
-    ASN1_SIMPLE(SES_SIGNATURE, cert, ASN1_OCTET_STRING),
-    ASN1_SIMPLE(SES_SIGNATURE, alg, ASN1_OBJECT),
-    ASN1_SIMPLE(SES_SIGNATURE, value, ASN1_BIT_STRING),
-    ASN1_EXP_OPT(SES_SIGNATURE, timestamp, ASN1_BIT_STRING, 0)   /* [0] EXPLICIT, as ofdrw */
-} static_ASN1_SEQUENCE_END(SES_SIGNATURE)
 
 /* Item-level calls instead of IMPLEMENT_ASN1_FUNCTIONS: the templates stay file-local. */
 #define NEW(T) ((T *)ASN1_item_new(ASN1_ITEM_rptr(T)))
@@ -308,49 +285,30 @@ out:
     return rc;
 }
 
-/* Wrap signed content, certificate and value into SESeal (seal) or SES_Signature (!seal). */
-static int assemble(int seal, const uint8_t *tbs, size_t tbs_len, const uint8_t *cert,
-                    size_t cert_len, const uint8_t *sig, size_t sig_len, const uint8_t *ts,
-                    size_t ts_len, uint8_t **der, int *len, sc_err *err)
+/* Wrap SES_SealInfo, the maker's certificate and value into SESeal. */
+static int assemble(const uint8_t *tbs, size_t tbs_len, const uint8_t *cert, size_t cert_len,
+                    const uint8_t *sig, size_t sig_len, uint8_t **der, int *len, sc_err *err)
 {
-    SES_SEAL *s = seal ? NEW(SES_SEAL) : NULL;
-    SES_SIGNATURE *g = seal ? NULL : NEW(SES_SIGNATURE);
-    ASN1_TYPE **any = seal ? (s ? &s->info : NULL) : (g ? &g->tbs : NULL);
-    ASN1_OCTET_STRING *c = seal ? (s ? s->cert : NULL) : (g ? g->cert : NULL);
-    ASN1_BIT_STRING *v = seal ? (s ? s->value : NULL) : (g ? g->value : NULL);
+    SES_SEAL *s = NEW(SES_SEAL);
     int rc = 0;
 
     *der = NULL;
-    if (any == NULL) {
+    if (s == NULL) {
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
-    ASN1_TYPE_free(*any);
-    if ((*any = any_seq(tbs, tbs_len)) == NULL || !set_str(c, cert, cert_len) ||
-        !set_bits(v, sig, sig_len)) {
+    ASN1_TYPE_free(s->info);
+    if ((s->info = any_seq(tbs, tbs_len)) == NULL || !set_str(s->cert, cert, cert_len) ||
+        !set_bits(s->value, sig, sig_len)) {
         rc = sc_err_set(err, SC_ENOMEM, "out of memory");
         goto out;
     }
-    if (seal) {
-        ASN1_OBJECT_free(s->alg);
-        s->alg = OBJ_nid2obj(NID_SM2_with_SM3);
-        *len = I2D(SES_SEAL, s, der);
-    } else {
-        ASN1_OBJECT_free(g->alg);
-        g->alg = OBJ_nid2obj(NID_SM2_with_SM3);
-        if (ts != NULL && ((g->timestamp = ASN1_BIT_STRING_new()) == NULL ||
-                           !set_bits(g->timestamp, ts, ts_len))) {
-            rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-            goto out;
-        }
-        *len = I2D(SES_SIGNATURE, g, der);
-    }
-    if (*len <= 0)
-        rc = sc__err_openssl(err, SC_ECRYPTO, seal ? "cannot encode SESeal"
-                                                   : "cannot encode SES_Signature");
+    ASN1_OBJECT_free(s->alg);
+    s->alg = OBJ_nid2obj(NID_SM2_with_SM3);
+    if ((*len = I2D(SES_SEAL, s, der)) <= 0)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot encode SESeal");
 out:
     FREE(SES_SEAL, s);
-    FREE(SES_SIGNATURE, g);
     return rc;
 }
 
@@ -368,37 +326,14 @@ int sc_ses_seal_make(sc_ses_seal **out, const sc_ses_seal_params *p, const sc_ke
         goto out;
     if ((rc = build_sealinfo(p, &info, &info_len, err)) != 0 ||
         (rc = sc_key_sign(maker_key, info, (size_t)info_len, &sig, &sig_len, err)) != 0 ||
-        (rc = assemble(1, info, (size_t)info_len, maker_cert, maker_cert_len, sig, sig_len, NULL,
-                       0, &der, &der_len, err)) != 0)
+        (rc = assemble(info, (size_t)info_len, maker_cert, maker_cert_len, sig, sig_len, &der,
+                       &der_len, err)) != 0)
         goto out;
     rc = sc_ses_seal_parse(out, der, (size_t)der_len, err);
 out:
     OPENSSL_free(info);
     OPENSSL_free(der);
     free(sig);
-    return rc;
-}
-
-static int build_tbs(const sc_ses_seal *seal, int64_t t, const uint8_t hash[32],
-                     const char *prop, uint8_t **der, int *len, sc_err *err)
-{
-    SES_TBSSIGN *tbs = NEW(SES_TBSSIGN);
-    int rc = 0;
-
-    *der = NULL;
-    if (tbs == NULL)
-        return sc_err_set(err, SC_ENOMEM, "out of memory");
-    ASN1_TYPE_free(tbs->seal);
-    if ((tbs->seal = any_seq(seal->der, seal->der_len)) == NULL ||
-        !ASN1_INTEGER_set(tbs->version, 4) || !ASN1_GENERALIZEDTIME_set(tbs->time, (time_t)t) ||
-        !set_bits(tbs->data_hash, hash, 32) || !set_str(tbs->property, prop, strlen(prop))) {
-        rc = sc_err_set(err, SC_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((*len = I2D(SES_TBSSIGN, tbs, der)) <= 0)
-        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot encode TBS_Sign");
-out:
-    FREE(SES_TBSSIGN, tbs);
     return rc;
 }
 
@@ -421,6 +356,9 @@ static int check_sign(const sc_ses_seal *seal, const sc_key *key, const uint8_t 
         return sc_err_set(err, SC_EINVAL, "propertyInfo: printable ASCII (IA5String) only");
     if ((rc = sc_key_matches_cert(key, cert, cert_len, err)) != 0)
         return sc_err_prefix(err, "signer");
+    if (!sc__der_gentime_ok(t))
+        return sc_err_set(err, SC_EINVAL, "signing time %lld: not in the years 1..9999",
+                          (long long)t);
     if (p->flags & SC_SES_SIGN_UNCHECKED)
         return 0;
     if ((rc = sc_ses_seal_lists_cert(seal, cert, cert_len, err)) < 0)
@@ -435,16 +373,131 @@ static int check_sign(const sc_ses_seal *seal, const sc_key *key, const uint8_t 
     return 0;
 }
 
-int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *signer_key,
-                const uint8_t *signer_cert, size_t signer_cert_len, const sc_ses_sign_params *p,
-                sc_err *err)
+/* ---- SES_Signature, written by hand around the bytes signed ----------------------------
+ *   SES_Signature ::= SEQUENCE { TBS_Sign, OCTET STRING cert, OID SM2-with-SM3,
+ *                                BIT STRING value, [0] EXPLICIT BIT STRING timeStamp OPTIONAL }
+ *   TBS_Sign ::= SEQUENCE { INTEGER 4, the seal as read, GeneralizedTime, BIT STRING dataHash,
+ *                           IA5String propertyInfo }
+ * What TBS_Sign holds before the signing time (its header, the version, the seal) is its
+ * head: the same for every signature with one seal and one propertyInfo length, so the key
+ * keeps its SM3 state after it, and the seal its SM3 state after the SES_Signature's header
+ * and that head (sc__key_sign_split, crypto/mid.c): ~3-16 KB not hashed twice a signature.
+ * The output is the canonical DER that OpenSSL's templates wrote before (test_ses_sign_der
+ * builds it independently). */
+
+static const uint8_t oid_sm2_sm3[] = { 0x06, 0x08, 0x2a, 0x81, 0x1c, 0xcf, 0x55, 0x01, 0x83,
+                                       0x75 };   /* 1.2.156.10197.1.501 */
+
+/* Room kept before TBS_Sign for the SES_Signature's header, written once its length is known */
+#define SIG_HDR_ROOM 6
+
+/* A tag, the length of content bytes, the content. */
+static void put_tlv(sc_der_buf *b, uint8_t tag, const void *p, size_t n)
+{
+    uint8_t h[6];
+
+    sc__der_put(b, h, sc__der_header(h, tag, n));
+    sc__der_put(b, p, n);
+}
+
+/* BIT STRING with 0 unused bits: the count, then the bytes. */
+static void put_bits(sc_der_buf *b, const uint8_t *p, size_t n)
+{
+    uint8_t h[6], zero = 0;
+
+    sc__der_put(b, h, sc__der_header(h, SC_TAG_BIT_STRING, n + 1));
+    sc__der_put(b, &zero, 1);
+    sc__der_put(b, p, n);
+}
+
+/* TBS_Sign into b after SIG_HDR_ROOM bytes; *head_end: where its head ends. */
+static void put_tbs(sc_der_buf *b, const sc_ses_seal *seal, int64_t t, const uint8_t hash[32],
+                    const char *prop, size_t *head_end)
+{
+    static const uint8_t version[] = { SC_TAG_INTEGER, 1, 4 };
+    size_t prop_len = strlen(prop), content;
+    uint8_t h[6], room[SIG_HDR_ROOM] = { 0 };
+
+    /* gentime 17, dataHash 2 + 1 + 32, then the IA5String */
+    content = sizeof(version) + seal->der_len + 17 + 35 +
+              sc__der_header(h, SC_TAG_IA5, prop_len) + prop_len;
+    sc__der_put(b, room, sizeof(room));
+    sc__der_put(b, h, sc__der_header(h, SC_TAG_SEQUENCE, content));
+    sc__der_put(b, version, sizeof(version));
+    sc__der_put(b, seal->der, seal->der_len);
+    *head_end = b->len;
+    sc__der_put_gentime(b, t);
+    put_bits(b, hash, 32);
+    put_tlv(b, SC_TAG_IA5, prop, prop_len);
+}
+
+/* The rest of the SES_Signature after TBS_Sign, then its header in the room before it; the
+ * DER is moved to the start of b->p. *hdr: the header's size. */
+static void finish_sig(sc_der_buf *b, const uint8_t *cert, size_t cert_len, const uint8_t *sig,
+                       size_t sig_len, const uint8_t *ts, size_t ts_len, size_t *hdr)
+{
+    uint8_t h[6];
+    size_t n, ts_bits;
+
+    put_tlv(b, SC_TAG_OCTET_STRING, cert, cert_len);
+    sc__der_put(b, oid_sm2_sm3, sizeof(oid_sm2_sm3));
+    put_bits(b, sig, sig_len);
+    if (ts != NULL) {
+        ts_bits = sc__der_header(h, SC_TAG_BIT_STRING, ts_len + 1) + ts_len + 1;
+        sc__der_put(b, h, sc__der_header(h, 0xa0, ts_bits));
+        put_bits(b, ts, ts_len);
+    }
+    if (b->failed)
+        return;
+    n = sc__der_header(h, SC_TAG_SEQUENCE, b->len - SIG_HDR_ROOM);
+    memcpy(b->p + SIG_HDR_ROOM - n, h, n);
+    memmove(b->p, b->p + SIG_HDR_ROOM - n, b->len - (SIG_HDR_ROOM - n));
+    b->len -= SIG_HDR_ROOM - n;
+    *hdr = n;
+}
+
+/* 0, or why b failed or holds more than limit bytes. */
+static int buf_failed(const sc_der_buf *b, size_t limit, sc_err *err)
+{
+    if (b->failed == SC_DER_BUF_NOMEM)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (b->failed != 0 || b->len > limit)
+        return sc_err_set(err, SC_ELIMIT, "SES_Signature: above %u bytes",
+                          SC_SES_MAX_SIGNATURE);
+    return 0;
+}
+
+/* SM3 of the SES_Signature der, whose headers, version and seal end at head_end, from the
+ * seal's state after them. */
+static int sig_sm3(const sc_ses_seal *seal, const uint8_t *der, size_t len, size_t head_end,
+                   uint8_t out[32], sc_err *err)
+{
+    size_t hl = head_end - seal->der_len;   /* the bytes before the seal */
+    EVP_MD_CTX *m = sc__mid_start((sc_mid *)&seal->sm3_mid, NULL, der, hl, der + hl,
+                                  seal->der_len);
+    unsigned int n = 0;
+    int ok = m != NULL && EVP_DigestUpdate(m, der + head_end, len - head_end) == 1 &&
+             EVP_DigestFinal_ex(m, out, &n) == 1 && n == 32;
+
+    EVP_MD_CTX_free(m);
+    return ok ? 0 : sc__err_openssl(err, SC_ECRYPTO, "SM3 of the SES_Signature failed");
+}
+
+int sc_ses_sign_der(uint8_t **der, size_t *der_len, uint8_t der_sm3[32],
+                    const sc_ses_seal *seal, const sc_key *signer_key,
+                    const uint8_t *signer_cert, size_t signer_cert_len,
+                    const sc_ses_sign_params *p, sc_err *err)
 {
     int64_t t = p->sign_time != 0 ? p->sign_time : (int64_t)time(NULL);
-    uint8_t hash[32], *tbs = NULL, *sig = NULL, *ts = NULL, *der = NULL;
-    size_t sig_len = 0, ts_len = 0;
-    int tbs_len = 0, der_len = 0, rc;
+    const char *prop = p->property_info != NULL ? p->property_info : "";
+    /* the room is given back when the header goes in: then the limit is checked exactly */
+    sc_der_buf b = SC_DER_BUF_INIT(SC_SES_MAX_SIGNATURE + SIG_HDR_ROOM);
+    uint8_t hash[32], *sig = NULL, *ts = NULL;
+    size_t sig_len = 0, ts_len = 0, head_end = 0, hdr = 0;
+    int rc;
 
-    *out = NULL;
+    *der = NULL;
+    *der_len = 0;
     ERR_clear_error();
     if ((rc = check_sign(seal, signer_key, signer_cert, signer_cert_len, p, t, err)) != 0)
         goto out;
@@ -453,22 +506,48 @@ int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *signer_
     else if ((rc = sc__sm3(p->data != NULL ? p->data : (const uint8_t *)"", p->data_len, hash,
                            err)) != 0)
         goto out;
-    if ((rc = build_tbs(seal, t, hash, p->property_info ? p->property_info : "", &tbs, &tbs_len,
-                        err)) != 0 ||
-        (rc = sc_key_sign(signer_key, tbs, (size_t)tbs_len, &sig, &sig_len, err)) != 0)
+    /* one allocation for the usual case: the seal, the certificate and ~200 bytes besides */
+    b.cap = seal->der_len + signer_cert_len + strlen(prop) + 512;
+    if (b.cap > b.max || (b.p = malloc(b.cap)) == NULL)
+        b.cap = 0;
+    put_tbs(&b, seal, t, hash, prop, &head_end);
+    if ((rc = buf_failed(&b, b.max, err)) != 0)
+        goto out;
+    if ((rc = sc__key_sign_split(signer_key, b.p + SIG_HDR_ROOM, head_end - SIG_HDR_ROOM,
+                                 b.p + head_end, b.len - head_end, &sig, &sig_len, err)) != 0)
         goto out;
     if (p->tsa != NULL && (rc = p->tsa(p->tsa_ctx, sig, sig_len, &ts, &ts_len, err)) != 0) {
         sc_err_prefix(err, "time-stamp");
         goto out;
     }
-    if ((rc = assemble(0, tbs, (size_t)tbs_len, signer_cert, signer_cert_len, sig, sig_len, ts,
-                       ts_len, &der, &der_len, err)) != 0)
+    finish_sig(&b, signer_cert, signer_cert_len, sig, sig_len, ts, ts_len, &hdr);
+    if ((rc = buf_failed(&b, SC_SES_MAX_SIGNATURE, err)) != 0)
         goto out;
-    rc = sc_ses_sig_parse(out, der, (size_t)der_len, err);
+    head_end -= SIG_HDR_ROOM - hdr;   /* the DER moved to the buffer's start */
+    if (der_sm3 != NULL && (rc = sig_sm3(seal, b.p, b.len, head_end, der_sm3, err)) != 0)
+        goto out;
+    *der = b.p;
+    *der_len = b.len;
+    b.p = NULL;
 out:
-    OPENSSL_free(tbs);
-    OPENSSL_free(der);
+    free(b.p);
     free(sig);
     free(ts);
+    return rc;
+}
+
+int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *signer_key,
+                const uint8_t *signer_cert, size_t signer_cert_len, const sc_ses_sign_params *p,
+                sc_err *err)
+{
+    uint8_t *der = NULL;
+    size_t len = 0;
+    int rc;
+
+    *out = NULL;
+    if ((rc = sc_ses_sign_der(&der, &len, NULL, seal, signer_key, signer_cert, signer_cert_len,
+                              p, err)) == 0)
+        rc = sc_ses_sig_parse(out, der, len, err);
+    free(der);
     return rc;
 }

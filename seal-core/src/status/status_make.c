@@ -58,28 +58,6 @@ static void put_uint(sc_der_buf *b, int64_t v)
     sc__der_put(b, e + i, sizeof(e) - i);
 }
 
-static int time_ok(int64_t t)
-{
-    int64_t lo, hi;
-
-    sc_time_from_civil(1, 1, 1, 0, 0, 0, &lo);
-    sc_time_from_civil(9999, 12, 31, 23, 59, 59, &hi);
-    return t >= lo && t <= hi;
-}
-
-/* GeneralizedTime "YYYYMMDDhhmmssZ" of a time time_ok() accepted. */
-static void put_time(sc_der_buf *b, int64_t t)
-{
-    char iso[32];   /* "YYYY-MM-DDThh:mm:ssZ" */
-    uint8_t g[17] = { SC_TAG_GENTIME, 15 };
-    static const int pick[15] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 19 };
-
-    sc_time_format(t, iso, sizeof(iso));
-    for (int i = 0; i < 15; i++)
-        g[2 + i] = (uint8_t)iso[pick[i]];
-    sc__der_put(b, g, sizeof(g));
-}
-
 int sc_status_builder_new(sc_status_builder **out, int64_t produced_at, sc_err *err)
 {
     sc_status_builder *b;
@@ -89,7 +67,7 @@ int sc_status_builder_new(sc_status_builder **out, int64_t produced_at, sc_err *
     *out = NULL;
     if (produced_at == 0)
         produced_at = (int64_t)time(NULL);
-    if (!time_ok(produced_at))
+    if (!sc__der_gentime_ok(produced_at))
         return sc_err_set(err, SC_EINVAL, "producedAt: %lld is not in the years 1..9999",
                           (long long)produced_at);
     if ((b = calloc(1, sizeof(*b))) == NULL)
@@ -165,7 +143,7 @@ static int check_history(const sc_status_entry *e, sc_err *err)
         if (c->status == SC_STATUS_VOIDED && e->kind == SC_STATUS_ESID)
             return sc_err_set(err, SC_EINVAL, "history[%zu].status: voided is for licences, "
                               "not seals", i);
-        if (!time_ok(c->at))
+        if (!sc__der_gentime_ok(c->at))
             return sc_err_set(err, SC_EINVAL, "history[%zu].at: not in the years 1..9999", i);
         if (i > 0 && c->at < e->history[i - 1].at)
             return sc_err_set(err, SC_EINVAL, "history[%zu].at: earlier than history[%zu].at "
@@ -194,8 +172,9 @@ static int check_entry(const sc_status_builder *b, const sc_status_entry *e, siz
         return sc_err_set(err, SC_EINVAL, "status: %d is not a Status (0..5)", (int)e->status);
     if (e->status == SC_STATUS_VOIDED && e->kind == SC_STATUS_ESID)
         return sc_err_set(err, SC_EINVAL, "status: voided is for licences, not seals");
-    if (!time_ok(e->this_update) || (e->has_next_update && !time_ok(e->next_update)) ||
-        (e->has_valid_end && !time_ok(e->valid_end)))
+    if (!sc__der_gentime_ok(e->this_update) ||
+        (e->has_next_update && !sc__der_gentime_ok(e->next_update)) ||
+        (e->has_valid_end && !sc__der_gentime_ok(e->valid_end)))
         return sc_err_set(err, SC_EINVAL, "thisUpdate, nextUpdate, validEnd: not in the years "
                           "1..9999");
     if (e->has_next_update && e->next_update < e->this_update)
@@ -234,15 +213,15 @@ static void put_entry(sc_der_buf *b, const sc_status_entry *e, const uint8_t *su
         sc__der_put(b, e->digest, 32);
     }
     put_enum(b, (int)e->status);
-    put_time(b, e->this_update);
+    sc__der_put_gentime(b, e->this_update);
     if (e->has_next_update) {
         s = b->len;
-        put_time(b, e->next_update);
+        sc__der_put_gentime(b, e->next_update);
         sc__der_wrap(b, s, 0xa0);
     }
     if (e->has_valid_end) {
         s = b->len;
-        put_time(b, e->valid_end);
+        sc__der_put_gentime(b, e->valid_end);
         sc__der_wrap(b, s, 0xa1);
     }
     if (e->history_len > 0) {
@@ -250,7 +229,7 @@ static void put_entry(sc_der_buf *b, const sc_status_entry *e, const uint8_t *su
         for (size_t i = 0; i < e->history_len; i++) {
             c = b->len;
             put_enum(b, (int)e->history[i].status);
-            put_time(b, e->history[i].at);
+            sc__der_put_gentime(b, e->history[i].at);
             if (e->history[i].reason != SC_STATUS_NO_REASON)
                 put_enum(b, e->history[i].reason);
             sc__der_wrap(b, c, SC_TAG_SEQUENCE);
@@ -389,7 +368,7 @@ static int put_tbs(sc_der_buf *o, const sc_status_builder *b, const uint8_t key_
     sc__der_put(o, version, sizeof(version));
     sc__der_put(o, kh, 2);
     sc__der_put(o, key_hash, 32);
-    put_time(o, b->produced_at);
+    sc__der_put_gentime(o, b->produced_at);
     if (b->has_seq) {
         s = o->len;
         put_uint(o, b->seq);
