@@ -218,14 +218,13 @@ int svc__sign_prepare(ss_svc *svc, int64_t client, const char *action, const cha
     return 0;
 }
 
-/* SES_Signature over the document's SM3 with the seal's unit key, made at now. */
+/* SES_Signature over the document's SM3 with the seal's unit key, made at now, with the SM3
+ * that its audit record holds (computed here, in parallel, rather than by the committer under
+ * the write lock; from the seal's kept state, not a pass over the seal). */
 static int sign_one(ss_svc *svc, svc_entry *e, const uint8_t sm3[32], const char *prop,
                     int64_t now, svc_rec *r, sc_err *err)
 {
     sc_ses_sign_params p;
-    sc_ses_sig *sig = NULL;
-    const uint8_t *der;
-    size_t len = 0;
     int rc;
 
     memset(&p, 0, sizeof(p));
@@ -235,18 +234,10 @@ static int sign_one(ss_svc *svc, svc_entry *e, const uint8_t sm3[32], const char
     p.sign_time = now;
     p.tsa = svc->tsa;
     p.tsa_ctx = svc->tsa_ctx;
-    if ((rc = sc_ses_sign(&sig, e->seal, e->key, e->cert, e->cert_len, &p, err)) != 0)
+    if ((rc = sc_ses_sign_der(&r->sig, &r->sig_len, r->sig_sm3, e->seal, e->key, e->cert,
+                              e->cert_len, &p, err)) != 0)
         return sc_err_prefix(err, "seal %s", e->es_id);
-    der = sc_ses_sig_get_der(sig, &len);
-    /* hashed here, in parallel, rather than by the committer under the write lock */
-    if ((rc = svc__sm3(der, len, r->sig_sm3, err)) == 0 && (r->sig = malloc(len)) == NULL)
-        rc = sc_err_set(err, SC_ENOMEM, "signature: out of memory");
-    else if (rc == 0) {
-        memcpy(r->sig, der, len);
-        r->sig_len = len;
-    }
-    sc_ses_sig_free(sig);
-    return rc;
+    return 0;
 }
 
 /* Prepare and sign one item into r: 0 when r is a signature or a refusal, else the item's
