@@ -364,6 +364,53 @@ static void audit_append__rejects_each_bad_input(void **state)
     ss_store_close(st);
 }
 
+/* Details given as an object are stored as jansson's compact text, keys in insertion order,
+ * and hashed in the canonical form like text details; a non-object, an over-long object and
+ * a bad action leave no record. */
+static void audit_append_obj__stores_the_compact_text(void **state)
+{
+    ss_store *st = st_open("audit_obj");
+    ss_store *tx = NULL;
+    sc_err err = SC_ERR_INIT;
+    json_t *d = json_pack("{s:s, s:i, s:s}", "z", "last\"first", "a", 7, "u", "印章");
+    json_t *arr = json_array(), *big = json_object();
+    char *pad = malloc(SS_AUDIT_DETAILS_MAX + 1);
+    struct first x;
+    uint8_t h[32], zero[32] = { 0 };
+    int64_t seq = 0;
+
+    (void)state;
+    assert_non_null(d);
+    assert_non_null(pad);
+    memset(pad, 'p', SS_AUDIT_DETAILS_MAX);
+    pad[SS_AUDIT_DETAILS_MAX] = '\0';
+    assert_int_equal(json_object_set_new(big, "pad", json_string(pad)), 0);
+    OK(ss_store_tx_begin(st, &tx, &err), &err);
+    EXPECT(ss_audit_append_obj(tx, 1700000000, 3, "sign.data", "seal:1", arr, NULL, &err), &err,
+           SC_EINVAL, "the details must be a JSON object");
+    sc_err_clear(&err);
+    EXPECT(ss_audit_append_obj(tx, 1700000000, 3, "sign.data", "seal:1", big, NULL, &err), &err,
+           SC_ELIMIT, "audit details: longer than 65536 bytes");
+    sc_err_clear(&err);
+    EXPECT(ss_audit_append_obj(tx, 1700000000, 3, "Sign", "seal:1", d, NULL, &err), &err,
+           SC_EINVAL, "character 1 is not one of");
+    sc_err_clear(&err);
+    OK(ss_audit_append_obj(tx, 1700000000, 3, "sign.data", "seal:1", d, &seq, &err), &err);
+    assert_int_equal(seq, 1);
+    OK(ss_store_tx_commit(tx, &err), &err);
+    memset(&x, 0, sizeof(x));
+    OK(ss_audit_list(st, 0, 2, take_first, &x, &err), &err);
+    assert_string_equal(x.details, "{\"z\":\"last\\\"first\",\"a\":7,\"u\":\"印章\"}");
+    canonical_hash(zero, 1, 1700000000, 3, "sign.data", "seal:1", x.details, h);
+    assert_memory_equal(h, x.r.hash, 32);
+    VERDICT(st, 0, NULL);
+    json_decref(d);
+    json_decref(arr);
+    json_decref(big);
+    free(pad);
+    ss_store_close(st);
+}
+
 static void audit_verify__empty_log_is_intact_and_defaults_are_stored(void **state)
 {
     ss_store *st = st_open("audit_empty");
@@ -504,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audit_log__is_append_only_for_plain_sql, setup,
                                         teardown),
         cmocka_unit_test(audit_append__rejects_each_bad_input),
+        cmocka_unit_test(audit_append_obj__stores_the_compact_text),
         cmocka_unit_test(audit_verify__empty_log_is_intact_and_defaults_are_stored),
         cmocka_unit_test(audit_append__4_threads_keep_one_chain),
         cmocka_unit_test(audit_append__a_failed_head_update_leaves_no_half_in_the_transaction),

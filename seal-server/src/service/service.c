@@ -101,19 +101,14 @@ int svc__check_token(const char *what, const char *s, size_t max, sc_err *err)
 int svc__audit(ss_store *tx, int64_t now, int64_t actor, const char *action,
                const char *object, json_t *details, sc_err *err)
 {
-    char *text = NULL;
     int rc;
 
     /* NULL: building the details failed (json_pack on memory); never audit a bare {} */
     if (details == NULL)
         return sc_err_set(err, SC_ENOMEM, "audit %s: cannot build the details (nothing was "
                           "committed)", action);
-    /* compact, in insertion order: the bytes hashed are the bytes an auditor reads */
-    if ((text = json_dumps(details, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
-        rc = sc_err_set(err, SC_ENOMEM, "audit %s: cannot write the details", action);
-    else if ((rc = ss_audit_append_at(tx, now, actor, action, object, text, NULL, err)) != 0)
+    if ((rc = ss_audit_append_obj(tx, now, actor, action, object, details, NULL, err)) != 0)
         sc_err_prefix(err, "audit %s (nothing was committed)", action);
-    free(text);
     json_decref(details);
     return rc;
 }

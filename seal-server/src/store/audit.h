@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "store.h"
 
 #define SS_AUDIT_ACTION_MAX 64              /* [a-z0-9._-], e.g. "seal.revoke" */
@@ -55,6 +57,12 @@ int ss_audit_append(ss_store *tx, int64_t actor, const char *action, const char 
 int ss_audit_append_at(ss_store *tx, int64_t at, int64_t actor, const char *action,
                        const char *object, const char *details_json, int64_t *seq,
                        sc_err *err);
+
+/** As ss_audit_append_at with details given as a JSON object (borrowed), which the store
+ *  writes compact, keys in insertion order: JSON by construction, so not parsed again.
+ *  @return as ss_audit_append_at; SC_EINVAL when details is not an object */
+int ss_audit_append_obj(ss_store *tx, int64_t at, int64_t actor, const char *action,
+                        const char *object, const json_t *details, int64_t *seq, sc_err *err);
 
 /** Check the whole chain in one read snapshot, streaming (constant memory): seq continuity
  *  from 1, each prev_hash against the previous record's hash, each hash against the record's
