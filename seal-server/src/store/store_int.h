@@ -155,6 +155,8 @@ typedef struct ss__store_ops {
 typedef struct ss__pack {
     pthread_mutex_t mu;
     pthread_cond_t idle;   /* writing fell to 0 */
+    pthread_cond_t flushed;   /* flushing fell to 0 */
+    size_t flushing;   /* closed packs being flushed, outside the lock (pack_reserve) */
     int fd;            /* -1: none open yet */
     uint64_t end;      /* bytes reserved in it so far */
     uint64_t max;      /* a file that would pass this goes into a new pack */
@@ -163,6 +165,9 @@ typedef struct ss__pack {
     uint64_t flush_errors;   /* failed flushes of any pack: sticky (ss_store_lic_files_sync) */
     char name[17];     /* 16 hex digits */
 } ss__pack;
+
+/* How a closed pack is flushed: fdatasync; tests put a flush here that they can hold. */
+extern int (*ss__pack_flush)(int fd);
 
 typedef struct ss__ccache ss__ccache;
 

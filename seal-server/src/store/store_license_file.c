@@ -114,8 +114,8 @@ uint64_t ss_store_lic_files_errors(ss_store *st)
 /* One fdatasync of the pack in use for a whole group (per-file flushes cost a journal commit
  * each, more than drawing and sealing the licence). That covers every file written so far:
  * a pack is closed for the next only once no write into it is under way, and flushed then
- * (pack_reserve), so a file in an older pack is on disk already, unless that flush failed,
- * which the count of failures tells. (This was syncfs, which also flushed whatever else the
+ * (pack_rotate), so a file in an older pack is on disk once that flush has ended, which this
+ * waits for, unless it failed, which the count of failures tells. (This was syncfs, which also flushed whatever else the
  * file system had dirty, other programs' files included.) */
 int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
 {
@@ -140,6 +140,8 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
     pthread_mutex_lock(&p->mu);
     if (e != 0)
         pack_flush_failed(p, gen);
+    while (p->flushing > 0)   /* older packs being flushed may hold this group's files */
+        pthread_cond_wait(&p->flushed, &p->mu);
     errors = p->flush_errors;
     pthread_mutex_unlock(&p->mu);
     if (rc == 0 && e != 0)
@@ -170,6 +172,8 @@ static int pio_all(int fd, uint8_t *p, size_t n, uint64_t off, int to)
     return 0;
 }
 
+int (*ss__pack_flush)(int fd) = fdatasync;
+
 int ss__pack_new(ss__pack **out)
 {
     ss__pack *p = calloc(1, sizeof(*p));
@@ -179,6 +183,7 @@ int ss__pack_new(ss__pack **out)
         return SC_ENOMEM;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->idle, NULL);
+    pthread_cond_init(&p->flushed, NULL);
     p->fd = -1;
     p->max = PACK_MAX;
     return 0;
@@ -191,6 +196,7 @@ void ss__pack_free(ss__pack *p)
     if (p->fd >= 0)
         close(p->fd);
     pthread_cond_destroy(&p->idle);
+    pthread_cond_destroy(&p->flushed);
     pthread_mutex_destroy(&p->mu);
     free(p);
 }
@@ -281,6 +287,35 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* Close the full pack for a new one (under p->mu, writes into it over): the new one is
+ * opened under the lock, the old one flushed outside it, so other puts go on meanwhile
+ * (a pack is up to 1 GiB to flush); ss_store_lic_files_sync waits for that flush. */
+static int pack_rotate(ss__pack *p, const char *dir, sc_err *err)
+{
+    uint64_t gen = p->gen;
+    int old = fcntl(p->fd, F_DUPFD_CLOEXEC, 0), rc, failed;
+
+    if (old < 0) {   /* no descriptor to flush with later: flush now, under the lock */
+        if (ss__pack_flush(p->fd) != 0)
+            pack_flush_failed(p, gen);
+        return pack_new(p, dir, err);
+    }
+    if ((rc = pack_new(p, dir, err)) != 0) {
+        close(old);   /* the old pack stays in use: the group's flush covers it */
+        return rc;
+    }
+    p->flushing++;
+    pthread_mutex_unlock(&p->mu);
+    failed = ss__pack_flush(old) != 0;   /* not this file's: its own pack is the new one */
+    close(old);
+    pthread_mutex_lock(&p->mu);
+    if (failed)
+        pack_flush_failed(p, gen);
+    if (--p->flushing == 0)
+        pthread_cond_broadcast(&p->flushed);
+    return 0;
+}
+
 /* Reserve len bytes at the end of the store's pack: *fd a descriptor of it the caller closes
  * (a duplicate, so a pack closed for the next one never pulls it away mid-write), *off where
  * they go, name the pack's. */
@@ -292,17 +327,16 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
 
     pthread_mutex_lock(&p->mu);
     while (p->fd >= 0 && p->end > 0 && p->end + len > p->max) {
-        /* the pack is full: once the writes into it are over, flushed, then closed (see
-         * ss_store_lic_files_sync); the flush holds the lock, once a pack (1 GiB) */
+        /* the pack is full: closed once the writes into it are over (see
+         * ss_store_lic_files_sync) */
         uint64_t gen = p->gen;
         while (p->writing > 0 && p->gen == gen)
             pthread_cond_wait(&p->idle, &p->mu);
         if (p->gen != gen)
             continue;                 /* another put rotated meanwhile: look at the new one */
-        if (fdatasync(p->fd) != 0)
-            pack_flush_failed(p, gen);   /* not this file's: its own pack is the next */
-        rc = pack_new(p, dir, err);
-        break;
+        if ((rc = pack_rotate(p, dir, err)) != 0)
+            break;
+        /* the lock was let go while the old pack was flushed: the new one may be full */
     }
     if (rc == 0 && p->fd < 0)
         rc = pack_new(p, dir, err);
