@@ -259,6 +259,10 @@ static void threads_sign_with(const char *name, const uint8_t (*pre)[PRE_LEN])
     }
     for (int i = 0; i < SIGNERS; i++)
         pthread_join(t[i], NULL);
+    /* three prefixes, four slots: all but the first signature of each may start kept */
+    if (pre != NULL && sc__soft_mid_hits(k) < SIGNERS * EACH / 2)
+        fail_msg("%lu of %d signatures started from a kept state", sc__soft_mid_hits(k),
+                 SIGNERS * EACH);
     for (int i = 0; i < SIGNERS; i++) {
         assert_int_equal(s[i].rc, 0);
         for (int j = 0; j < EACH; j++) {
@@ -407,7 +411,8 @@ static void mid_check2(sc_mid *m, const uint8_t *head, size_t hl, const uint8_t 
                        size_t bl, const char *rest)
 {
     uint8_t want[32], got[32];
-    EVP_MD_CTX *c = sc__mid_start(m, NULL, head, hl, body, bl);
+    int why = 0;
+    EVP_MD_CTX *c = sc__mid_start(m, NULL, head, hl, body, bl, &why);
     uint8_t *hb = malloc(hl + bl + 1);
 
     assert_non_null(c);
@@ -492,8 +497,24 @@ static void mid_start__fixed_body_compares_the_head(void **state)
     assert_int_equal(m.hits, 2);
     mid_check2(&m, h1, 4, body, PRE_LEN - 1, "e");
     assert_int_equal(m.hits, 2);
-    for (int i = 0; i < SC_MID_SLOTS; i++)
+    for (int i = 0; i < m.nslots; i++)
         assert_true(m.slot[i].ctx == NULL || m.slot[i].head_len == 4);
+    sc__mid_free(&m);
+    /* the least recently used state goes: h1 used again survives SC_MID_SLOTS_FIXED - 1
+     * others coming in after it, h2 does not */
+    sc__mid_init(&m, 1);
+    mid_check2(&m, h1, 4, body, PRE_LEN, "a");
+    mid_check2(&m, h2, 4, body, PRE_LEN, "b");
+    for (int i = 0; i < SC_MID_SLOTS_FIXED - 1; i++) {
+        uint8_t h[4] = { 0x31, 0x82, 0x20, (uint8_t)i };
+        mid_check2(&m, h1, 4, body, PRE_LEN, "again");
+        mid_check2(&m, h, 4, body, PRE_LEN, "other");
+    }
+    unsigned long hits = m.hits;
+    mid_check2(&m, h1, 4, body, PRE_LEN, "kept");
+    assert_int_equal(m.hits, hits + 1);
+    mid_check2(&m, h2, 4, body, PRE_LEN, "gone");
+    assert_int_equal(m.hits, hits + 1);
     sc__mid_free(&m);
 }
 
@@ -564,6 +585,7 @@ static void key_sign_split__signs_the_joined_message(void **state)
         expect_split(k, pub, a2, PRE_LEN, a, "tail one");
         expect_split(k, pub, b, PRE_LEN - 1, a, "");
     }
+    assert_int_equal(sc__soft_mid_hits(k), 6);   /* rounds 2 and 3 start from kept states */
     assert_int_equal(sc_key_new(&rk, &rec_ops, &r, NULL), 0);
     assert_int_equal(sc__key_sign_split(rk, a, PRE_LEN, (const uint8_t *)"end", 3, &sig, &len,
                                         NULL), 0);

@@ -1,9 +1,10 @@
 /* test_ses_sign_der.c: sc_ses_sign_der, the SES_Signature written by hand (ses_write.c):
  * byte for byte against an encoding built here (propertyInfo empty, short and long enough
- * for a two-byte length; with and without a time-stamp token), the SM3 it reports against
- * OpenSSL's SM3 of the output while property lengths and seals alternate (the seal's kept
- * states replaced and reused), the signature verified by OpenSSL over the TBS_Sign, and its
- * refusals leaving no output. */
+ * for a two-byte length; with and without a time-stamp token; a seal above what a key keeps
+ * states for), the SM3 it reports against OpenSSL's SM3 of the output while property lengths
+ * and seals alternate (the seal's kept states replaced and reused) and on four threads
+ * sharing one seal, the signature verified by OpenSSL over the TBS_Sign, and its refusals
+ * leaving no output. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <pthread.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -31,9 +34,10 @@ static struct {
     EVP_PKEY *pub;   /* signer-prov's */
     X509 *prov_x509;
     sc_ses_seal *seal[2];
+    sc_ses_seal *big;   /* a 70 KB picture: more than a key keeps a state for */
 } g;
 
-static sc_ses_seal *make_seal(void)
+static sc_ses_seal *make_seal(const uint8_t *pic, size_t pic_len)
 {
     const uint8_t *certs[1] = { g.prov };
     size_t lens[1] = { g.prov_len };
@@ -42,7 +46,7 @@ static sc_ses_seal *make_seal(void)
         .es_id = "44010000000077", .name = "测试专用章", .type = 1, .vid = "SEALPKI-TEST",
         .cert_list_type = 1, .certs = certs, .cert_lens = lens, .cert_count = 1,
         .valid_start = now - 86400, .valid_end = now + 365 * 86400, .picture_type = "PNG",
-        .picture = g.png, .picture_len = g.png_len, .width_mm = 40, .height_mm = 40 };
+        .picture = pic, .picture_len = pic_len, .width_mm = 40, .height_mm = 40 };
     sc_ses_seal *s = NULL;
     sc_err err = SC_ERR_INIT;
 
@@ -70,8 +74,14 @@ static int group_setup(void **state)
     if ((g.prov_x509 = d2i_X509(NULL, &p, (long)g.prov_len)) == NULL)
         return -1;
     g.pub = X509_get0_pubkey(g.prov_x509);
-    g.seal[0] = make_seal();
-    g.seal[1] = make_seal();
+    g.seal[0] = make_seal(g.png, g.png_len);
+    g.seal[1] = make_seal(g.png, g.png_len);
+    uint8_t *pic = calloc(1, 70 * 1024);
+    if (pic == NULL)
+        return -1;
+    memcpy(pic, g.png, g.png_len < 70 * 1024 ? g.png_len : 70 * 1024);
+    g.big = make_seal(pic, 70 * 1024);
+    free(pic);
     return 0;
 }
 
@@ -80,6 +90,7 @@ static int group_teardown(void **state)
     (void)state;
     sc_ses_seal_free(g.seal[0]);
     sc_ses_seal_free(g.seal[1]);
+    sc_ses_seal_free(g.big);
     X509_free(g.prov_x509);
     free(g.maker), free(g.prov), free(g.png);
     sc_key_free(g.kmaker), sc_key_free(g.kprov), sc_key_free(g.kcity);
@@ -195,7 +206,9 @@ static void ses_sign_der__writes_the_canonical_der(void **state)
     longp[200] = '\0';
     for (int i = 0; i < 32; i++)
         hash[i] = (uint8_t)(0xa0 + i);
-    for (int stamped = 0; stamped < 2; stamped++)
+    for (int n = 0; n < 4; n++) {
+        const sc_ses_seal *seal = n < 2 ? g.seal[0] : g.big;
+        int stamped = n & 1;
         for (int i = 0; i < 3; i++) {
             sc_ses_sign_params p = { .data_hash = hash, .data_hash_len = 32, .sign_time = t,
                                      .property_info = props[i] != NULL ? props[i] : longp,
@@ -203,11 +216,11 @@ static void ses_sign_der__writes_the_canonical_der(void **state)
             size_t len = 0, vlen = 0, tl = 0;
             sc_ses_sig *back = NULL;
             dbuf want = { NULL, 0 };
-            uint8_t *der = sign_der(g.seal[0], &p, &len, NULL);
+            uint8_t *der = sign_der(seal, &p, &len, NULL);
 
             assert_int_equal(sc_ses_sig_parse(&back, der, len, NULL), 0);
             const uint8_t *v = sc_ses_sig_get_signature(back, &vlen);
-            expected(&want, g.seal[0], t, hash, p.property_info, v, vlen, stamped);
+            expected(&want, seal, t, hash, p.property_info, v, vlen, stamped);
             assert_int_equal(len, want.n);
             assert_memory_equal(der, want.p, len);
             /* and OpenSSL's SM2 verification (GM ID) accepts the value over TBS_Sign */
@@ -222,6 +235,7 @@ static void ses_sign_der__writes_the_canonical_der(void **state)
             free(want.p);
             free(der);
         }
+    }
 }
 
 /* The SM3 reported is OpenSSL's SM3 of the output, whichever of six propertyInfo lengths
@@ -230,11 +244,12 @@ static void ses_sign_der__writes_the_canonical_der(void **state)
 static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
 {
     char prop[64];
-    unsigned long hits_before[2] = { g.seal[0]->sm3_mid.hits, g.seal[1]->sm3_mid.hits };
+    unsigned long hits_before[2];
 
     (void)state;
     for (int round = 0; round < 2; round++)
-        for (int s = 0; s < 2; s++)
+        for (int s = 0; s < 2; s++) {
+            unsigned long before = g.seal[s]->sm3_mid.hits;
             for (int i = 0; i < 6; i++) {
                 uint8_t sm3[32], want[32];
                 size_t len = 0;
@@ -249,11 +264,16 @@ static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
                 assert_memory_equal(sm3, want, 32);
                 free(der);
             }
+            /* six header lengths at most 3 value lengths each fit the seal's 16 slots */
+            if (round == 1)
+                assert_true(g.seal[s]->sm3_mid.hits > before);
+        }
     /* One propertyInfo: the SES_Signature's header still varies with the value's length
      * (70-72 bytes, r and s each with or without a leading zero), so ten signatures make
-     * at most three prefixes, which the seal's four slots keep: most are hits. */
+     * at most three prefixes, which the seal keeps: most are hits. */
     for (int s = 0; s < 2; s++) {
         sc_ses_sign_params p = { .data = (const uint8_t *)"doc", .data_len = 3 };
+        hits_before[s] = g.seal[s]->sm3_mid.hits;
         for (int i = 0; i < 10; i++) {
             uint8_t sm3[32];
             size_t len = 0;
@@ -261,6 +281,73 @@ static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
         }
         assert_true(g.seal[s]->sm3_mid.hits >= hits_before[s] + 5);
     }
+}
+
+/* Four threads sign with one seal at once, propertyInfo lengths and time-stamps varying (the
+ * seal's states kept, replaced and copied concurrently): every reported SM3 is OpenSSL's SM3
+ * of the output, and every value verifies over its TBS_Sign. */
+#define SIGNERS 4
+#define EACH 15
+
+typedef struct signer { int t, bad; char why[96]; } signer;
+
+static void *sign_many(void *arg)
+{
+    signer *s = arg;
+
+    for (int i = 0; i < EACH && !s->bad; i++) {
+        char prop[64];
+        uint8_t sm3[32], want[32];
+        size_t len = 0, tl = 0, vl = 0;
+        unsigned int n = 0;
+        sc_ses_sig *back = NULL;
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        EVP_PKEY_CTX *pc = NULL;
+        memset(prop, 'q', (size_t)((s->t + i) % 5) * 7);
+        prop[((s->t + i) % 5) * 7] = '\0';
+        sc_ses_sign_params p = { .data = (const uint8_t *)"doc", .data_len = 3,
+                                 .property_info = prop, .tsa = (i % 3 == 0) ? fixed_tsa : NULL };
+        uint8_t *der = NULL;
+        sc_err err = SC_ERR_INIT;
+        if (sc_ses_sign_der(&der, &len, sm3, g.seal[0], g.kprov, g.prov, g.prov_len, &p,
+                            &err) != 0)
+            snprintf(s->why, sizeof(s->why), "sign: %s", err.msg), s->bad = 1;
+        else if (EVP_Digest(der, len, want, &n, EVP_sm3(), NULL) != 1 ||
+                 memcmp(sm3, want, 32) != 0)
+            snprintf(s->why, sizeof(s->why), "signature %d: SM3 differs", i), s->bad = 1;
+        else if (sc_ses_sig_parse(&back, der, len, NULL) != 0)
+            snprintf(s->why, sizeof(s->why), "signature %d: does not parse", i), s->bad = 1;
+        else {
+            const uint8_t *tbs = sc_ses_sig_get_tbs(back, &tl);
+            const uint8_t *v = sc_ses_sig_get_signature(back, &vl);
+            if (m == NULL || EVP_DigestVerifyInit(m, &pc, EVP_sm3(), NULL, g.pub) != 1 ||
+                EVP_PKEY_CTX_set1_id(pc, "1234567812345678", 16) != 1 ||
+                EVP_DigestVerify(m, v, vl, tbs, tl) != 1)
+                snprintf(s->why, sizeof(s->why), "signature %d: does not verify", i), s->bad = 1;
+        }
+        EVP_MD_CTX_free(m);
+        sc_ses_sig_free(back);
+        free(der);
+    }
+    return NULL;
+}
+
+static void ses_sign_der__threads_share_one_seal(void **state)
+{
+    signer s[SIGNERS];
+    pthread_t t[SIGNERS];
+
+    (void)state;
+    memset(s, 0, sizeof(s));
+    for (int i = 0; i < SIGNERS; i++) {
+        s[i].t = i;
+        assert_int_equal(pthread_create(&t[i], NULL, sign_many, &s[i]), 0);
+    }
+    for (int i = 0; i < SIGNERS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < SIGNERS; i++)
+        if (s[i].bad)
+            fail_msg("thread %d: %s", i, s[i].why);
 }
 
 /* Refusals leave *der NULL and *der_len 0. */
@@ -274,6 +361,7 @@ static void ses_sign_der__refusals_leave_no_output(void **state)
 
     (void)state;
     /* a key that is not the certificate's */
+    der = (uint8_t *)"x", len = 7;
     assert_int_equal(sc_ses_sign_der(&der, &len, sm3, g.seal[0], g.kcity, g.prov, g.prov_len,
                                      &p, &err), SC_EINVAL);
     assert_null(der);
@@ -283,17 +371,21 @@ static void ses_sign_der__refusals_leave_no_output(void **state)
     p.sign_time = t10000 + 1;
     p.flags = SC_SES_SIGN_UNCHECKED;
     sc_err_clear(&err);
+    der = (uint8_t *)"x", len = 7;
     assert_int_equal(sc_ses_sign_der(&der, &len, sm3, g.seal[0], g.kprov, g.prov, g.prov_len,
                                      &p, &err), SC_EINVAL);
     assert_non_null(strstr(err.msg, "not in the years 1..9999"));
     assert_null(der);
+    assert_int_equal(len, 0);
     /* a propertyInfo that is not IA5 */
     p.sign_time = 0;
     p.flags = 0;
     p.property_info = "属性";
+    der = (uint8_t *)"x", len = 7;
     assert_int_equal(sc_ses_sign_der(&der, &len, sm3, g.seal[0], g.kprov, g.prov, g.prov_len,
                                      &p, &err), SC_EINVAL);
     assert_null(der);
+    assert_int_equal(len, 0);
 }
 
 int main(void)
@@ -301,6 +393,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ses_sign_der__writes_the_canonical_der),
         cmocka_unit_test(ses_sign_der__reports_the_sm3_of_its_output),
+        cmocka_unit_test(ses_sign_der__threads_share_one_seal),
         cmocka_unit_test(ses_sign_der__refusals_leave_no_output),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -176,7 +176,8 @@ SC_API int sc_ses_sign(sc_ses_sig **out, const sc_ses_seal *seal, const sc_key *
  *                            the signature. The seal keeps its SM3 state after the part that
  *                            every signature with it shares, so this costs ~1 us, not a pass
  *                            over the seal.
- *  The key and the seal may be shared by threads signing at once.
+ *  The key and the seal may be shared by threads signing at once; both must outlive every
+ *  call in progress (the seal keeps its SM3 states under its own lock).
  *  @return as sc_ses_sign; SC_ELIMIT above SC_SES_MAX_SIGNATURE bytes */
 SC_API int sc_ses_sign_der(uint8_t **der, size_t *der_len, uint8_t der_sm3[32],
                            const sc_ses_seal *seal, const sc_key *signer_key,

@@ -27,29 +27,35 @@ int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg
 /* Digest states kept after a prefix (mid.c): a message that starts with a kept prefix hashes
  * only what follows it. A prefix is a head and a body; with body_fixed, every call passes
  * the same body (bytes its owner keeps unchanged for the cache's life) and only the head is
- * compared, so only the head is copied. Thread-safe; a few prefixes at once, the oldest
- * replaced. */
-#define SC_MID_SLOTS 4
-#define SC_MID_MAX_KEPT (256 * 1024)   /* prefixes with more bytes to compare are not kept */
+ * compared, so only the head is copied, and more prefixes are kept. Thread-safe; the least
+ * recently used state is replaced. */
+#define SC_MID_SLOTS 4          /* prefixes kept whole (a key's: TBS_Sign heads) */
+#define SC_MID_SLOTS_FIXED 16   /* heads kept before a fixed body (a seal's: SES_Signature
+                                   headers vary with value, propertyInfo and token lengths) */
+#define SC_MID_MAX_KEPT (64 * 1024)   /* prefixes with more bytes to compare are not kept:
+                                         a key keeps at most 4 x 64 KB */
 typedef struct sc_mid_slot {
     uint8_t *key;       /* the head, then the body unless fixed: compared on every lookup */
     size_t head_len, body_len;
     EVP_MD_CTX *ctx;
+    unsigned long used; /* the cache's clock at its last use */
 } sc_mid_slot;
 typedef struct sc_mid {
     pthread_mutex_t mu;
-    sc_mid_slot slot[SC_MID_SLOTS];
-    unsigned next;      /* the slot replaced next */
+    sc_mid_slot slot[SC_MID_SLOTS_FIXED];
+    int nslots;
     int body_fixed;
+    unsigned long clock;
     unsigned long hits; /* starts from a kept state (read by tests and benchmarks) */
 } sc_mid;
+/* Cannot fail: a default mutex needs no resources on Linux. */
 void sc__mid_init(sc_mid *m, int body_fixed);
 void sc__mid_free(sc_mid *m);   /* the kept states; NULL is a no-op */
 /* A new context in base's state after absorbing head and body (base: a started digest or
  * DigestSign operation, only read; NULL: plain SM3), to be fed the rest of the message and
- * finalised by the caller. NULL on failure (out of memory, OpenSSL error). */
+ * finalised by the caller. NULL on failure: SC_ENOMEM or SC_ECRYPTO in *why. */
 EVP_MD_CTX *sc__mid_start(sc_mid *m, const EVP_MD_CTX *base, const uint8_t *head, size_t hl,
-                          const uint8_t *body, size_t bl);
+                          const uint8_t *body, size_t bl, int *why);
 
 /* As sc__sm2_sign over pre || msg, from a context that has absorbed pre (sc__mid_start). */
 int sc__sm2_sign_rest(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,

@@ -17,13 +17,14 @@ void sc__mid_init(sc_mid *m, int body_fixed)
     memset(m, 0, sizeof(*m));
     pthread_mutex_init(&m->mu, NULL);
     m->body_fixed = body_fixed;
+    m->nslots = body_fixed ? SC_MID_SLOTS_FIXED : SC_MID_SLOTS;
 }
 
 void sc__mid_free(sc_mid *m)
 {
     if (m == NULL)
         return;
-    for (int i = 0; i < SC_MID_SLOTS; i++) {
+    for (int i = 0; i < m->nslots; i++) {
         EVP_MD_CTX_free(m->slot[i].ctx);
         free(m->slot[i].key);
     }
@@ -41,7 +42,7 @@ static size_t key_len(const sc_mid *m, size_t hl, size_t bl)
 static int find(const sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *body,
                 size_t bl)
 {
-    for (int i = 0; i < SC_MID_SLOTS; i++) {
+    for (int i = 0; i < m->nslots; i++) {
         const sc_mid_slot *s = &m->slot[i];
         if (s->ctx == NULL || s->head_len != hl || s->body_len != bl ||
             memcmp(s->key, head, hl) != 0)
@@ -52,28 +53,47 @@ static int find(const sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *
     return -1;
 }
 
-/* A copy of the kept state for the prefix into out; 1 if one was kept, 0 if not, -1 on
- * failure. */
+/* A copy of the kept state for the prefix into out: 1 if there was one (a failed copy
+ * counts as none: the caller hashes the prefix itself). */
 static int from_kept(sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *body,
                      size_t bl, EVP_MD_CTX *out)
 {
-    int i, rc = 0;
+    int i, got = 0;
 
     pthread_mutex_lock(&m->mu);   /* held while copying: a state is freed only under it */
-    if ((i = find(m, head, hl, body, bl)) >= 0 &&
-        (rc = EVP_MD_CTX_copy_ex(out, m->slot[i].ctx) == 1 ? 1 : -1) == 1)
-        m->hits++;
+    if ((i = find(m, head, hl, body, bl)) >= 0) {
+        got = EVP_MD_CTX_copy_ex(out, m->slot[i].ctx) == 1;
+        if (got) {
+            m->slot[i].used = ++m->clock;
+            m->hits++;
+        }
+    }
     pthread_mutex_unlock(&m->mu);
-    return rc;
+    return got;
 }
 
-/* Keep st (ours from here on) as the state after the prefix, in place of the oldest. */
+/* The slot to fill: an empty one, else the least recently used. Called under m->mu. */
+static int victim(const sc_mid *m)
+{
+    int v = 0;
+
+    for (int i = 0; i < m->nslots; i++) {
+        if (m->slot[i].ctx == NULL)
+            return i;
+        if (m->slot[i].used < m->slot[v].used)
+            v = i;
+    }
+    return v;
+}
+
+/* Keep st (ours from here on) as the state after the prefix. */
 static void keep(sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *body, size_t bl,
                  EVP_MD_CTX *st)
 {
     size_t kl = key_len(m, hl, bl);
     uint8_t *key = malloc(kl + 1);
-    sc_mid_slot old = { NULL, 0, 0, NULL };
+    sc_mid_slot old = { NULL, 0, 0, NULL, 0 };
+    int v;
 
     if (key == NULL) {
         EVP_MD_CTX_free(st);
@@ -84,9 +104,9 @@ static void keep(sc_mid *m, const uint8_t *head, size_t hl, const uint8_t *body,
         memcpy(key + hl, body, bl);
     pthread_mutex_lock(&m->mu);
     if (find(m, head, hl, body, bl) < 0) {   /* another thread may have kept it meanwhile */
-        old = m->slot[m->next];
-        m->slot[m->next] = (sc_mid_slot){ key, hl, bl, st };
-        m->next = (m->next + 1) % SC_MID_SLOTS;
+        v = victim(m);
+        old = m->slot[v];
+        m->slot[v] = (sc_mid_slot){ key, hl, bl, st, ++m->clock };
         key = NULL;
         st = NULL;
     }
@@ -108,21 +128,20 @@ static int absorb(EVP_MD_CTX *out, const EVP_MD_CTX *base, const uint8_t *head, 
 }
 
 EVP_MD_CTX *sc__mid_start(sc_mid *m, const EVP_MD_CTX *base, const uint8_t *head, size_t hl,
-                          const uint8_t *body, size_t bl)
+                          const uint8_t *body, size_t bl, int *why)
 {
     EVP_MD_CTX *out = EVP_MD_CTX_new(), *st;
-    int small = key_len(m, hl, bl) <= SC_MID_MAX_KEPT, kept = 0;
+    int small = key_len(m, hl, bl) <= SC_MID_MAX_KEPT;
 
-    if (out == NULL)
-        return NULL;
-    if (small && (kept = from_kept(m, head, hl, body, bl, out)) != 0) {
-        if (kept == 1)
-            return out;
-        EVP_MD_CTX_free(out);
+    if (out == NULL) {
+        *why = SC_ENOMEM;
         return NULL;
     }
+    if (small && from_kept(m, head, hl, body, bl, out))
+        return out;
     if (!absorb(out, base, head, hl, body, bl)) {
         EVP_MD_CTX_free(out);
+        *why = SC_ECRYPTO;
         return NULL;
     }
     /* kept as a copy: out goes on to absorb the caller's tail */

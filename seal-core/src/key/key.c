@@ -76,6 +76,8 @@ int sc__key_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
 
     if (rc != SC_EUNSUPPORTED)
         return rc;
+    if (len == 0 || msg == pre + pre_len)   /* one run of bytes already (sc_ses_sign_der) */
+        return sc_key_sign(key, pre, pre_len + len, sig, sig_len, err);
     if (pre_len > SIZE_MAX - len)
         return sc_err_set(err, SC_ELIMIT, "message to sign: too long");
     if ((joined = sc__malloc(pre_len + len + 1, err)) == NULL)

@@ -18,5 +18,7 @@ int sc__key_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
 int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
                         const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
                         sc_err *err);
+/* Signatures a software key started from a kept state (tests); 0 for other keys. */
+unsigned long sc__soft_mid_hits(const sc_key *key);
 
 #endif

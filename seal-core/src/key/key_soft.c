@@ -63,13 +63,15 @@ int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
 {
     soft *s = sc__key_impl(key, &soft_ops);
     EVP_MD_CTX *mctx;
-    int rc;
+    int rc, why = 0;
 
     if (s == NULL || s->tmpl == NULL)
         return SC_EUNSUPPORTED;
     ERR_clear_error();
-    if ((mctx = sc__mid_start(&s->mid, s->tmpl, pre, pre_len, NULL, 0)) == NULL)
-        return sc__err_openssl(err, SC_ECRYPTO, "cannot start the SM2 signature");
+    if ((mctx = sc__mid_start(&s->mid, s->tmpl, pre, pre_len, NULL, 0, &why)) == NULL)
+        return why == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
+                                : sc__err_openssl(err, SC_ECRYPTO,
+                                                  "cannot start the SM2 signature");
     rc = sc__sm2_sign_rest(mctx, s->pkey, msg, len, sig, sig_len, err);
     EVP_MD_CTX_free(mctx);
     return rc;
@@ -190,4 +192,17 @@ int sc_key_soft_export(const sc_key *key, const char *pass, size_t pass_len, cha
 out:
     BIO_free(bio);
     return rc;
+}
+
+unsigned long sc__soft_mid_hits(const sc_key *key)
+{
+    soft *s = sc__key_impl(key, &soft_ops);
+    unsigned long n;
+
+    if (s == NULL)
+        return 0;
+    pthread_mutex_lock(&s->mid.mu);
+    n = s->mid.hits;
+    pthread_mutex_unlock(&s->mid.mu);
+    return n;
 }

@@ -354,6 +354,9 @@ static int check_sign(const sc_ses_seal *seal, const sc_key *key, const uint8_t 
     if (p->property_info != NULL && p->property_info[0] != '\0' &&
         !printable_ascii(p->property_info, 4096))
         return sc_err_set(err, SC_EINVAL, "propertyInfo: printable ASCII (IA5String) only");
+    if (cert_len > SC_SES_MAX_SIGNATURE)   /* bounds every DER length written with it */
+        return sc_err_set(err, SC_ELIMIT, "signer certificate: %zu bytes, above %u", cert_len,
+                          SC_SES_MAX_SIGNATURE);
     if ((rc = sc_key_matches_cert(key, cert, cert_len, err)) != 0)
         return sc_err_prefix(err, "signer");
     if (!sc__der_gentime_ok(t))
@@ -473,13 +476,18 @@ static int sig_sm3(const sc_ses_seal *seal, const uint8_t *der, size_t len, size
                    uint8_t out[32], sc_err *err)
 {
     size_t hl = head_end - seal->der_len;   /* the bytes before the seal */
-    EVP_MD_CTX *m = sc__mid_start((sc_mid *)&seal->sm3_mid, NULL, der, hl, der + hl,
-                                  seal->der_len);
+    int why = 0;
+    /* the body is the seal's own DER (the same bytes as der + hl): the fixed body its states
+     * are kept for */
+    EVP_MD_CTX *m = sc__mid_start((sc_mid *)&seal->sm3_mid, NULL, der, hl, seal->der,
+                                  seal->der_len, &why);
     unsigned int n = 0;
     int ok = m != NULL && EVP_DigestUpdate(m, der + head_end, len - head_end) == 1 &&
              EVP_DigestFinal_ex(m, out, &n) == 1 && n == 32;
 
     EVP_MD_CTX_free(m);
+    if (why == SC_ENOMEM)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
     return ok ? 0 : sc__err_openssl(err, SC_ECRYPTO, "SM3 of the SES_Signature failed");
 }
 
@@ -518,6 +526,12 @@ int sc_ses_sign_der(uint8_t **der, size_t *der_len, uint8_t der_sm3[32],
         goto out;
     if (p->tsa != NULL && (rc = p->tsa(p->tsa_ctx, sig, sig_len, &ts, &ts_len, err)) != 0) {
         sc_err_prefix(err, "time-stamp");
+        goto out;
+    }
+    if (ts_len > SC_SES_MAX_SIGNATURE || sig_len > SC_SES_MAX_SIGNATURE) {
+        rc = sc_err_set(err, SC_ELIMIT, "SES_Signature: a %s of %zu bytes, above %u",
+                        ts_len > SC_SES_MAX_SIGNATURE ? "time-stamp token" : "signature value",
+                        ts_len > SC_SES_MAX_SIGNATURE ? ts_len : sig_len, SC_SES_MAX_SIGNATURE);
         goto out;
     }
     finish_sig(&b, signer_cert, signer_cert_len, sig, sig_len, ts, ts_len, &hdr);
