@@ -11,7 +11,9 @@
 
 #include <pthread.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
@@ -215,27 +217,121 @@ static EVP_PKEY *cert_pub(const char *name, X509 **keep)
     return X509_get0_pubkey(*keep);
 }
 
-/* The template the keys sign from is made for an SM2 key (else every signature silently
- * starts its own operation), its copies sign verifiably, and it survives them. */
-static void sm2_sign_template__made_and_reused(void **state)
+/* The signer a key signs with is made for an SM2 key (else every signature silently starts
+ * an OpenSSL operation), not for another curve, and its signatures verify with OpenSSL. */
+static void sm2_signer__made_for_sm2_and_verified_by_openssl(void **state)
 {
     EVP_PKEY *priv = EVP_PKEY_Q_keygen(NULL, NULL, "SM2");
-    EVP_MD_CTX *t = NULL;
+    EVP_PKEY *p256 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    sc_sm2_signer *sg = NULL;
 
     (void)state;
     assert_non_null(priv);
-    assert_non_null(t = sc__sm2_sign_template(priv));
+    assert_non_null(p256);
+    assert_null(sc__sm2_signer_new(p256));
+    assert_non_null(sg = sc__sm2_signer_new(priv));
     for (int i = 0; i < 3; i++) {
         uint8_t *sig = NULL;
         size_t len = 0;
-        assert_int_equal(sc__sm2_sign_from(t, priv, (const uint8_t *)"again", 5, &sig, &len,
-                                           NULL), 0);
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        assert_int_equal(EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(sg)), 1);
+        assert_int_equal(EVP_DigestUpdate(m, "again", 5), 1);
+        assert_int_equal(sc__sm2_signer_sign(sg, m, NULL, &sig, &len, NULL), 0);
+        EVP_MD_CTX_free(m);
         assert_true(openssl_verifies(priv, "again", sig, len));
         assert_false(openssl_verifies(priv, "agaiN", sig, len));
         free(sig);
     }
-    EVP_MD_CTX_free(t);
+    sc__sm2_signer_free(sg);
+    EVP_PKEY_free(p256);
     EVP_PKEY_free(priv);
+}
+
+static BIGNUM *hex_bn(const char *hex)
+{
+    BIGNUM *b = NULL;
+
+    assert_true(BN_hex2bn(&b, hex) > 0);
+    return b;
+}
+
+/* As hex_bn, the number freed at the next call with NULL (for comparisons in one line). */
+static const BIGNUM *hex_bn_keep(const char *hex)
+{
+    static BIGNUM *kept[8];
+    static int n;
+
+    if (hex == NULL) {
+        for (int i = 0; i < n; i++)
+            BN_free(kept[i]);
+        n = 0;
+        return NULL;
+    }
+    assert_true(n < 8);
+    return kept[n++] = hex_bn(hex);
+}
+
+/* GB/T 32918.2-2016 Annex A (and GM/T 0003.5), on the recommended curve: the key, the ID
+ * 1234567812345678 and "message digest" give e, and with the annex's k, its r and s. */
+static void sm2_signer__gbt32918_annex_a(void **state)
+{
+    static const char *d = "3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8";
+    static const char *pub = "04"
+        "09F9DF311E5421A150DD7D161E4BC5C672179FAD1833FC076BB08FF356F35020"
+        "CCEA490CE26775A52DC6EA718CC1AA600AED05FBF35E084A6632F6072DA9AD13";
+    static const char *e_hex = "F0B43E94BA45ACCAACE692ED534382EB17E6AB5A19CE7B31F4486FDFC0D28640";
+    static const char *k_hex = "59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21";
+    static const char *r_hex = "F5A03B0648D2C4630EEAC513E1BB81A15944DA3827D5B74143AC7EACEEE720B3";
+    static const char *s_hex = "B1B6AA29DF212FD8763182BC0D421CA1BB9038FD1F7F42D4840B69C485BBC1AA";
+    uint8_t pubb[65], e[32], *sig = NULL;
+    size_t len = 0;
+    BIGNUM *db = hex_bn(d), *k = hex_bn(k_hex), *want = NULL;
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    OSSL_PARAM *params;
+    EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+    EVP_PKEY *key = NULL;
+    EVP_MD_CTX *m = EVP_MD_CTX_new();
+    sc_sm2_signer *sg;
+    const unsigned char *p;
+    ECDSA_SIG *es;
+
+    (void)state;
+    for (int i = 0; i < 65; i++)
+        sscanf(pub + 2 * i, "%2hhx", &pubb[i]);
+    assert_int_equal(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "SM2", 0),
+                     1);
+    assert_int_equal(OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, db), 1);
+    assert_int_equal(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pubb, 65),
+                     1);
+    assert_non_null(params = OSSL_PARAM_BLD_to_param(bld));
+    assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+    assert_int_equal(EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params), 1);
+    assert_non_null(sg = sc__sm2_signer_new(key));
+    /* e = SM3(Z_A || M): Z_A as the signer computed it */
+    assert_int_equal(EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(sg)), 1);
+    assert_int_equal(EVP_DigestUpdate(m, "message digest", 14), 1);
+    assert_int_equal(EVP_DigestFinal_ex(m, e, NULL), 1);
+    assert_int_equal(BN_cmp(want = BN_bin2bn(e, 32, NULL), hex_bn_keep(e_hex)), 0);
+    assert_int_equal(EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(sg)), 1);
+    assert_int_equal(EVP_DigestUpdate(m, "message digest", 14), 1);
+    assert_int_equal(sc__sm2_signer_sign(sg, m, k, &sig, &len, NULL), 0);
+    p = sig;
+    assert_non_null(es = d2i_ECDSA_SIG(NULL, &p, (long)len));
+    assert_int_equal(BN_cmp(ECDSA_SIG_get0_r(es), hex_bn_keep(r_hex)), 0);
+    assert_int_equal(BN_cmp(ECDSA_SIG_get0_s(es), hex_bn_keep(s_hex)), 0);
+    assert_true(openssl_verifies(key, "message digest", sig, len));
+    ECDSA_SIG_free(es);
+    free(sig);
+    sc__sm2_signer_free(sg);
+    EVP_MD_CTX_free(m);
+    EVP_PKEY_free(key);
+    EVP_PKEY_CTX_free(pc);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    BN_free(want);
+    BN_free(k);
+    BN_free(db);
+    hex_bn_keep(NULL);
 }
 
 static void threads_sign_with(const char *name, const uint8_t (*pre)[PRE_LEN])
@@ -619,7 +715,8 @@ int main(void)
         cmocka_unit_test(key_soft_load__rejects_unencrypted_and_garbage),
         cmocka_unit_test(key_soft_load__refuses_non_sm2_keys),
         cmocka_unit_test(key_sign__verifies_with_openssl_cli),
-        cmocka_unit_test(sm2_sign_template__made_and_reused),
+        cmocka_unit_test(sm2_signer__made_for_sm2_and_verified_by_openssl),
+        cmocka_unit_test(sm2_signer__gbt32918_annex_a),
         cmocka_unit_test(key_sign__threads_share_a_key),
         cmocka_unit_test(key_soft_export__round_trips),
         cmocka_unit_test(key_new__backend_without_public_key_fails_cleanly),

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 
+#include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -14,15 +15,19 @@
 int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
                  sc_err *err);
 
-/* A signing operation started once for pkey, the GM ID's Z already hashed into it, that
- * sc__sm2_sign_from copies for each signature instead of starting one (OpenSSL fetches,
- * sets the ID and hashes Z on every start: ~10 us a signature). The copy only reads it, so
- * threads may sign from one template at once. NULL when it cannot be made (then sign with
- * sc__sm2_sign). Clears OpenSSL's error queue. Free with EVP_MD_CTX_free. */
-EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey);
-/* As sc__sm2_sign, from a template of pkey. */
-int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
-                      uint8_t **sig, size_t *sig_len, sc_err *err);
+/* A key's SM2 signer (sm2_signer.c): Z_A as an SM3 state, and (1 + d)^-1 mod n, computed
+ * once, so that a signature is an SM3 continued from Z_A, [k]G and a few products mod n.
+ * Read only once made: threads may sign with one at once. NULL when pkey is not an SM2
+ * private key or on failure (then sign with sc__sm2_sign); clears OpenSSL's error queue. */
+typedef struct sc_sm2_signer sc_sm2_signer;
+sc_sm2_signer *sc__sm2_signer_new(EVP_PKEY *pkey);
+void sc__sm2_signer_free(sc_sm2_signer *s);   /* clears the secrets; NULL is a no-op */
+/* SM3 after Z_A: copy it (or a state continued from it, crypto/mid.c) and feed the message. */
+const EVP_MD_CTX *sc__sm2_signer_z(const sc_sm2_signer *s);
+/* Finalise mctx (Z_A and the message absorbed) into e and sign it: *sig a new DER
+ * SM2Signature. k_fixed: NULL, or the nonce of a known-answer test (never in production). */
+int sc__sm2_signer_sign(const sc_sm2_signer *s, EVP_MD_CTX *mctx, const BIGNUM *k_fixed,
+                        uint8_t **sig, size_t *sig_len, sc_err *err);
 
 /* Digest states kept after a prefix (mid.c): a message that starts with a kept prefix hashes
  * only what follows it. A prefix is a head and a body; with body_fixed, every call passes
@@ -56,10 +61,6 @@ void sc__mid_free(sc_mid *m);   /* the kept states; NULL is a no-op */
  * finalised by the caller. NULL on failure: SC_ENOMEM or SC_ECRYPTO in *why. */
 EVP_MD_CTX *sc__mid_start(sc_mid *m, const EVP_MD_CTX *base, const uint8_t *head, size_t hl,
                           const uint8_t *body, size_t bl, int *why);
-
-/* As sc__sm2_sign over pre || msg, from a context that has absorbed pre (sc__mid_start). */
-int sc__sm2_sign_rest(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
-                      uint8_t **sig, size_t *sig_len, sc_err *err);
 
 /* 1 valid, 0 invalid (err says why), <0 on other failure. sig may be DER SM2Signature
  * (also with unpadded INTEGERs) or raw 64-byte r‖s, as vendors write them (ses-asn1.md §4).

@@ -103,49 +103,6 @@ int sc__sm2_sign(EVP_PKEY *pkey, const uint8_t *msg, size_t len, uint8_t **sig, 
     return rc;
 }
 
-EVP_MD_CTX *sc__sm2_sign_template(EVP_PKEY *pkey)
-{
-    EVP_MD_CTX *t = EVP_MD_CTX_new();
-
-    /* an empty update hashes Z (OpenSSL does it at the first update) and clears its flag,
-     * so the copies go straight to the message. A failure is no error (signing starts its
-     * own operation then), so OpenSSL's queue is left empty either way. */
-    if (t == NULL || !EVP_PKEY_is_a(pkey, "SM2") || md_ctx_init(t, pkey, NULL, 1, NULL) != 0 ||
-        EVP_DigestSignUpdate(t, "", 0) != 1) {
-        EVP_MD_CTX_free(t);
-        t = NULL;
-    }
-    ERR_clear_error();
-    return t;
-}
-
-int sc__sm2_sign_from(const EVP_MD_CTX *tmpl, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
-                      uint8_t **sig, size_t *sig_len, sc_err *err)
-{
-    EVP_MD_CTX *mctx;
-    int rc;
-
-    *sig = NULL;
-    *sig_len = 0;
-    ERR_clear_error();
-    if ((mctx = EVP_MD_CTX_new()) == NULL)
-        return sc_err_set(err, SC_ENOMEM, "out of memory");
-    if (EVP_MD_CTX_copy_ex(mctx, tmpl) != 1)
-        rc = sc__err_openssl(err, SC_ECRYPTO, "cannot copy the SM2 signing context");
-    else
-        rc = sign_on(mctx, pkey, msg, len, sig, sig_len, err);
-    EVP_MD_CTX_free(mctx);
-    return rc;
-}
-
-int sc__sm2_sign_rest(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const uint8_t *msg, size_t len,
-                      uint8_t **sig, size_t *sig_len, sc_err *err)
-{
-    *sig = NULL;
-    *sig_len = 0;
-    return sign_on(mctx, pkey, msg, len, sig, sig_len, err);
-}
-
 /* r and s as unsigned magnitudes, whatever the sign bit says: some writers drop the 0x00
  * pad. The DER form OpenSSL wants is then rebuilt from the numbers. */
 static int sig_parts(const uint8_t *sig, size_t len, sc_span *r, sc_span *s, sc_err *err)

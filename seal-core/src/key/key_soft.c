@@ -13,11 +13,11 @@
 
 #define SOFT_MAX_KEY_FILE (64 * 1024)
 
-/* The key, its signing template (sc__sm2_sign_template; NULL: each signature starts its
- * own operation), and the template's states after the prefixes last signed. */
+/* The key, its signer (sc__sm2_signer_new; NULL: each signature starts an OpenSSL
+ * operation), and the signer's SM3 states after the prefixes last signed. */
 typedef struct soft {
     EVP_PKEY *pkey;
-    EVP_MD_CTX *tmpl;
+    sc_sm2_signer *signer;
     sc_mid mid;
 } soft;
 
@@ -25,9 +25,23 @@ static int soft_sign(void *impl, const uint8_t *msg, size_t len, uint8_t **sig, 
                      sc_err *err)
 {
     const soft *s = impl;
+    EVP_MD_CTX *m;
+    int rc;
 
-    return s->tmpl != NULL ? sc__sm2_sign_from(s->tmpl, s->pkey, msg, len, sig, sig_len, err)
-                           : sc__sm2_sign(s->pkey, msg, len, sig, sig_len, err);
+    if (s->signer == NULL)
+        return sc__sm2_sign(s->pkey, msg, len, sig, sig_len, err);
+    *sig = NULL;
+    *sig_len = 0;
+    ERR_clear_error();
+    if ((m = EVP_MD_CTX_new()) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(s->signer)) != 1 ||
+        EVP_DigestUpdate(m, msg, len) != 1)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
+    else
+        rc = sc__sm2_signer_sign(s->signer, m, NULL, sig, sig_len, err);
+    EVP_MD_CTX_free(m);
+    return rc;
 }
 
 static int soft_public(void *impl, uint8_t **spki, size_t *spki_len, sc_err *err)
@@ -49,8 +63,8 @@ static void soft_free(void *impl)
 
     if (s == NULL)
         return;
-    sc__mid_free(&s->mid);      /* before the template and key its states refer to */
-    EVP_MD_CTX_free(s->tmpl);   /* its provider context holds a reference to the key */
+    sc__mid_free(&s->mid);
+    sc__sm2_signer_free(s->signer);   /* clears its copy of the private scalar */
     EVP_PKEY_free(s->pkey);     /* OpenSSL clears the private scalar when the key is freed */
     free(s);
 }
@@ -65,14 +79,20 @@ int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
     EVP_MD_CTX *mctx;
     int rc, why = 0;
 
-    if (s == NULL || s->tmpl == NULL)
+    *sig = NULL;
+    *sig_len = 0;
+    if (s == NULL || s->signer == NULL)
         return SC_EUNSUPPORTED;
     ERR_clear_error();
-    if ((mctx = sc__mid_start(&s->mid, s->tmpl, pre, pre_len, NULL, 0, &why)) == NULL)
+    if ((mctx = sc__mid_start(&s->mid, sc__sm2_signer_z(s->signer), pre, pre_len, NULL, 0,
+                              &why)) == NULL)
         return why == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
                                 : sc__err_openssl(err, SC_ECRYPTO,
                                                   "cannot start the SM2 signature");
-    rc = sc__sm2_sign_rest(mctx, s->pkey, msg, len, sig, sig_len, err);
+    if (len > 0 && EVP_DigestUpdate(mctx, msg, len) != 1)
+        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
+    else
+        rc = sc__sm2_signer_sign(s->signer, mctx, NULL, sig, sig_len, err);
     EVP_MD_CTX_free(mctx);
     return rc;
 }
@@ -91,7 +111,7 @@ static int wrap(sc_key **out, EVP_PKEY *pkey, sc_err *err)
         return sc_err_set(err, SC_ENOMEM, "out of memory");
     }
     s->pkey = pkey;
-    s->tmpl = sc__sm2_sign_template(pkey);
+    s->signer = sc__sm2_signer_new(pkey);
     sc__mid_init(&s->mid, 0);
     return sc_key_new(out, &soft_ops, s, err);
 }
