@@ -238,9 +238,11 @@ static void ses_sign_der__writes_the_canonical_der(void **state)
     }
 }
 
-/* The SM3 reported is OpenSSL's SM3 of the output, whichever of six propertyInfo lengths
- * (more than the seal keeps states for) and two seals come in turn; each seal's second
- * round starts from kept states at least once. */
+/* The SM3 reported is OpenSSL's SM3 of the output, whichever of six propertyInfo lengths,
+ * with and without tokens, and two seals come in turn (states kept, reused and replaced);
+ * then one propertyInfo again and again is mostly kept states. (Whether a given signature
+ * finds a kept state also depends on its random value's length: only counts over many
+ * signatures are asserted.) */
 static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
 {
     char prop[64];
@@ -249,7 +251,6 @@ static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
     (void)state;
     for (int round = 0; round < 2; round++)
         for (int s = 0; s < 2; s++) {
-            unsigned long before = g.seal[s]->sm3_mid.hits;
             for (int i = 0; i < 6; i++) {
                 uint8_t sm3[32], want[32];
                 size_t len = 0;
@@ -264,9 +265,6 @@ static void ses_sign_der__reports_the_sm3_of_its_output(void **state)
                 assert_memory_equal(sm3, want, 32);
                 free(der);
             }
-            /* six header lengths at most 3 value lengths each fit the seal's 16 slots */
-            if (round == 1)
-                assert_true(g.seal[s]->sm3_mid.hits > before);
         }
     /* One propertyInfo: the SES_Signature's header still varies with the value's length
      * (70-72 bytes, r and s each with or without a leading zero), so ten signatures make
