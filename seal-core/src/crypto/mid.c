@@ -6,7 +6,7 @@
  * unless the owner declared it fixed (its own bytes, unchanged for the cache's life: a seal's
  * DER), when only its length is. Never a pointer or a hash: a kept state is only ever used
  * for exactly the bytes it absorbed.
- * Not here: what the prefixes are (ses/), the signing itself (sm2.c). */
+ * Not here: what the prefixes are (ses/), the signing itself (sm2_signer.c). */
 #include "crypto_int.h"
 
 #include <stdlib.h>

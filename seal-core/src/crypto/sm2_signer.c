@@ -3,15 +3,16 @@
  *   - Z_A for the GM ID, as an SM3 state each message's hash continues from (OpenSSL hashes
  *     Z_A again for every operation it starts);
  *   - (1 + d)^-1 mod n, which OpenSSL's sm2_sig_gen computes for every signature by a
- *     modular exponentiation (~8 us, 2% of a signature).
- * The rest follows OpenSSL 3.0's sm2_sig_gen step by step, with OpenSSL's own primitives:
- * k from BN_priv_rand_range_ex, [k]G by EC_POINT_mul (the constant-time Montgomery ladder
- * OpenSSL uses for a secret scalar times the generator), r = (e + x1) mod n,
- * s = (1 + d)^-1 (k - r d) mod n, retried on r = 0, r + k = n or s = 0. d and (1 + d)^-1 are
- * BN_FLG_CONSTTIME and cleared when the signer is freed.
- * Checked against the example of GB/T 32918.2-2016 Annex A with its k (test_key), and every
- * signature the tests make is verified by OpenSSL.
- * Not here: verification, and keys that are not SM2 (sm2.c). */
+ *     modular exponentiation; here the same constant-time exponentiation, once.
+ * At load the key must be on sm2p256v1 with its public point [d]G. The rest follows OpenSSL
+ * 3.0's sm2_sig_gen step by step, with OpenSSL's own primitives: k from BN_priv_rand_range_ex,
+ * [k]G by EC_POINT_mul (the constant-time Montgomery ladder OpenSSL uses for a secret scalar
+ * times the generator), r = (e + x1) mod n, s = (1 + d)^-1 (k - r d) mod n, retried on r = 0,
+ * r + k = n or s = 0. d and (1 + d)^-1 are BN_FLG_CONSTTIME and cleared when the signer is
+ * freed.
+ * Checked against the standard example on the recommended curve (GM/T 0003.5, with its k:
+ * test_key), and every signature the tests make is verified by OpenSSL.
+ * Not here: verification, and keys that have no signer (sm2.c). */
 #include "crypto_int.h"
 
 #include <stdlib.h>
@@ -39,7 +40,7 @@ void sc__sm2_signer_free(sc_sm2_signer *s)
     free(s);
 }
 
-/* n as a 32-byte big-endian field element into out. */
+/* n as a 32-byte big-endian field element, into the hash. */
 static int put32(EVP_MD_CTX *m, const BIGNUM *n)
 {
     uint8_t b[32];
@@ -47,8 +48,8 @@ static int put32(EVP_MD_CTX *m, const BIGNUM *n)
     return BN_bn2binpad(n, b, 32) == 32 && EVP_DigestUpdate(m, b, 32) == 1;
 }
 
-/* SM3 after Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA), pub = 04 || xA || yA. */
-static EVP_MD_CTX *z_state(const EC_GROUP *g, const uint8_t pub[65])
+/* SM3 after Z_A = SM3(ENTL || ID || a || b || xG || yG || xA || yA). */
+static EVP_MD_CTX *z_state(const EC_GROUP *g, const BIGNUM *xa, const BIGNUM *ya)
 {
     static const uint8_t entl[2] = { 0, SC_SM2_ID_LEN * 8 };
     EVP_MD_CTX *m = EVP_MD_CTX_new(), *out = EVP_MD_CTX_new();
@@ -61,7 +62,7 @@ static EVP_MD_CTX *z_state(const EC_GROUP *g, const uint8_t pub[65])
              EVP_DigestInit_ex(m, sc_sm3_md(), NULL) == 1 &&
              EVP_DigestUpdate(m, entl, 2) == 1 &&
              EVP_DigestUpdate(m, SC_SM2_ID, SC_SM2_ID_LEN) == 1 && put32(m, a) && put32(m, b) &&
-             put32(m, gx) && put32(m, gy) && EVP_DigestUpdate(m, pub + 1, 64) == 1 &&
+             put32(m, gx) && put32(m, gy) && put32(m, xa) && put32(m, ya) &&
              EVP_DigestFinal_ex(m, z, NULL) == 1 &&
              EVP_DigestInit_ex(out, sc_sm3_md(), NULL) == 1 &&
              EVP_DigestUpdate(out, z, 32) == 1;
@@ -76,32 +77,74 @@ static EVP_MD_CTX *z_state(const EC_GROUP *g, const uint8_t pub[65])
     return out;
 }
 
+/* The key is on sm2p256v1 and its public point is [d]G (one check at load: a signer made
+ * for a mismatched pair would sign with a key its certificate does not name). */
+static int key_ok(const sc_sm2_signer *s, EVP_PKEY *pkey, const BIGNUM *xa, const BIGNUM *ya,
+                  BN_CTX *ctx)
+{
+    char group[32];
+    EC_POINT *dg = EC_POINT_new(s->group);
+    BIGNUM *x = BN_CTX_get(ctx), *y = BN_CTX_get(ctx);
+    int ok = dg != NULL && y != NULL &&
+             EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                            sizeof(group), NULL) == 1 &&
+             strcmp(group, "SM2") == 0 &&
+             EC_POINT_mul(s->group, dg, s->d, NULL, NULL, ctx) == 1 &&
+             EC_POINT_get_affine_coordinates(s->group, dg, x, y, ctx) == 1 &&
+             BN_cmp(x, xa) == 0 && BN_cmp(y, ya) == 0;
+
+    EC_POINT_free(dg);
+    return ok;
+}
+
+/* (1 + d)^-1 mod n as OpenSSL computes inverses mod the order: Fermat, (1 + d)^(n-2), with
+ * the constant-time exponentiation (BN_mod_inverse's loop count depends on its input). */
+static BIGNUM *inverse_1d(const sc_sm2_signer *s, BN_CTX *ctx)
+{
+    const BIGNUM *n = EC_GROUP_get0_order(s->group);
+    BIGNUM *one_d = BN_CTX_get(ctx), *e = BN_CTX_get(ctx), *inv = BN_new();
+    int ok = e != NULL && inv != NULL;
+
+    if (ok) {
+        BN_set_flags(one_d, BN_FLG_CONSTTIME);
+        BN_set_flags(inv, BN_FLG_CONSTTIME);
+        ok = BN_add(one_d, s->d, BN_value_one()) == 1 && BN_copy(e, n) != NULL &&
+             BN_sub_word(e, 2) == 1 &&
+             BN_mod_exp_mont_consttime(inv, one_d, e, n, ctx, NULL) == 1;
+    }
+    if (one_d != NULL)
+        BN_clear(one_d);
+    if (!ok) {
+        BN_clear_free(inv);
+        return NULL;
+    }
+    return inv;
+}
+
 sc_sm2_signer *sc__sm2_signer_new(EVP_PKEY *pkey)
 {
     sc_sm2_signer *s = calloc(1, sizeof(*s));
     BN_CTX *ctx = BN_CTX_new();
-    BIGNUM *one_d = BN_new();
-    uint8_t pub[65];
-    size_t pub_len = 0;
-    int ok = s != NULL && ctx != NULL && one_d != NULL && EVP_PKEY_is_a(pkey, "SM2") &&
-             (s->group = EC_GROUP_new_by_curve_name(NID_sm2)) != NULL &&
-             EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &s->d) == 1 &&
-             EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub),
-                                             &pub_len) == 1 &&
-             pub_len == 65 && pub[0] == 0x04 && (s->z = z_state(s->group, pub)) != NULL;
+    BIGNUM *xa = NULL, *ya = NULL;
+    int ok;
 
+    ERR_set_mark();   /* a key without a signer signs the slower way: no error left behind */
+    ok = s != NULL && ctx != NULL && EVP_PKEY_is_a(pkey, "SM2") &&
+         (s->group = EC_GROUP_new_by_curve_name(NID_sm2)) != NULL &&
+         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &s->d) == 1 &&
+         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &xa) == 1 &&
+         EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &ya) == 1;
     if (ok) {
         BN_set_flags(s->d, BN_FLG_CONSTTIME);
-        BN_set_flags(one_d, BN_FLG_CONSTTIME);   /* BN_mod_inverse's constant-time path */
-        ok = BN_add(one_d, s->d, BN_value_one()) == 1 &&
-             (s->dinv = BN_mod_inverse(NULL, one_d, EC_GROUP_get0_order(s->group), ctx)) !=
-                 NULL;
+        BN_CTX_start(ctx);
+        ok = key_ok(s, pkey, xa, ya, ctx) && (s->z = z_state(s->group, xa, ya)) != NULL &&
+             (s->dinv = inverse_1d(s, ctx)) != NULL;
+        BN_CTX_end(ctx);
     }
-    if (ok)
-        BN_set_flags(s->dinv, BN_FLG_CONSTTIME);
-    BN_clear_free(one_d);
+    BN_free(xa);
+    BN_free(ya);
     BN_CTX_free(ctx);
-    ERR_clear_error();   /* a key that cannot have a signer signs the slower way: no error */
+    ERR_pop_to_mark();
     if (!ok) {
         sc__sm2_signer_free(s);
         return NULL;
