@@ -532,7 +532,8 @@ int cmd_license_seal(int argc, char **argv)
         "a file carrying licence metadata must be consistent and of that type. Writes\n"
         "DIR/<name of IN>; a file already there is skipped, two inputs with one name are\n"
         "refused. A file the server fails (5xx) is counted failed and the run goes on; three\n"
-        "in a row end it. Exit 1 when any file failed, 3 when the server was taken as down.\n";
+        "in a row end it, as does a server that cannot be reached or is not trusted. Exit 1\n"
+        "when any file failed, 3 when the server was taken as down.\n";
     static const struct option opts[] = { REMOTE_OPTIONS, { "type", 1, NULL, 't' },
         { "es-id", 1, NULL, 'e' }, { "out", 1, NULL, 'o' }, { "progress", 0, NULL, RO_PROGRESS },
         { "help", 0, NULL, 'h' }, { NULL, 0, NULL, 0 } };
@@ -599,9 +600,12 @@ int cmd_license_seal(int argc, char **argv)
             streak++;
         else if (err.code == REMOTE_EREFUSED)
             streak = 0;
-        if (streak == SEAL_DOWN_AFTER) {      /* the rest would fail alike */
-            tool_errorf(prog, "three answers in a row failed: the server is taken as down; the "
-                        "%zu files not sent count as failed (run again: sealed files are kept)",
+        /* the rest would fail alike */
+        if (err.code == REMOTE_EREACH || streak == SEAL_DOWN_AFTER) {
+            tool_errorf(prog, "%s: the server is taken as down; the %zu files not sent count "
+                        "as failed (run again: sealed files are kept)",
+                        err.code == REMOTE_EREACH ? "no request went through"
+                                                  : "three answers in a row failed",
                         total - done - 1);
             failed += total - done - 1;
             down = 1;

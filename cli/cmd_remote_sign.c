@@ -507,7 +507,8 @@ static int remote_sign_batch(int argc, char **argv)
         for (size_t i = 0; i < n; i += (size_t)a.chunk) {
             size_t to = i + (size_t)a.chunk < n ? i + (size_t)a.chunk : n;
             if (!lost && sign_chunk(r, &a, v, i, to, &err) != 0)
-                lost = err.code == REMOTE_ESERVER || err.code == SC_ENOMEM ? 2 : 1;
+                lost = err.code == REMOTE_ESERVER || err.code == REMOTE_EREACH ||
+                               err.code == SC_ENOMEM ? 2 : 1;
             for (size_t j = i; j < to; j++)
                 if (v[j].state == 0)
                     fail_item(&v[j], "%s%s", lost ? err.msg : "not sent", "");

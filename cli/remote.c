@@ -189,7 +189,7 @@ int remote_exit(int code)
 {
     if (code == REMOTE_EREFUSED)
         return EXIT_FAILED;
-    if (code == REMOTE_ESERVER)
+    if (code == REMOTE_ESERVER || code == REMOTE_EREACH)
         return EXIT_NO_ANSWER;
     return exit_for(code);
 }
@@ -444,15 +444,16 @@ static int transfer_error(const remote *r, CURLcode c, const sink *s, const char
     switch (c) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE:
-        return sc_err_set(err, REMOTE_ESERVER, "%s: the server's TLS certificate is not "
+        return sc_err_set(err, REMOTE_EREACH, "%s: the server's TLS certificate is not "
                           "trusted (%s); give --cacert the server's TLS CA", url, why);
     case CURLE_SSL_CERTPROBLEM:
         return sc_err_set(err, SC_EIO, "the client certificate or key cannot be used (%s); a "
                           "password-protected key needs --key-pass-file", why);
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_OPERATION_TIMEDOUT:
-        return sc_err_set(err, REMOTE_ESERVER, "cannot reach %s: %s", r->base, why);
+        return sc_err_set(err, REMOTE_EREACH, "cannot reach %s: %s", r->base, why);
+    case CURLE_OPERATION_TIMEDOUT:   /* the request may have been sent, and acted on */
+        return sc_err_set(err, REMOTE_ESERVER, "no answer from %s in time: %s", r->base, why);
     default:
         return sc_err_set(err, REMOTE_ESERVER, "%s: %s", url, why);
     }

@@ -22,7 +22,9 @@
 
 enum {
     REMOTE_EREFUSED = -300,   /* the server answered 4xx: err says its message and code */
-    REMOTE_ESERVER = -301     /* no usable answer: network, TLS, 5xx, malformed answer */
+    REMOTE_ESERVER = -301,    /* no usable answer: 5xx, malformed, cut, timed out */
+    REMOTE_EREACH = -302      /* no request went through: the server cannot be reached, or
+                                 its TLS certificate is not trusted */
 };
 
 enum { EXIT_NO_ANSWER = 3 };   /* next to sealctl.h's EXIT_DONE, EXIT_FAILED, EXIT_USAGE */
