@@ -324,6 +324,9 @@ int svc__lic_make(ss_svc *svc, const svc_lic_ctx *c, const ss_svc_lic_req *req,
 /* In tx, before recording: the grant and the seal checked again (another node may have
  * changed them since svc__lic_open). */
 int svc__lic_recheck(ss_store *tx, const svc_lic_ctx *c, int64_t now, sc_err *err);
+/* 1 if licence l, issued before under the request's key (an Idempotency-Key or a batch
+ * row), is what req asks for again: the same type, and the same seal unless req names none. */
+int svc__lic_asks_same(const ss_license *l, const ss_svc_lic_req *req);
 /* In tx: the licence row, its first status and its license.issue audit record. */
 int svc__lic_record(ss_store *tx, const ss_license *lic, const char *request_id, int64_t now,
                     sc_err *err);

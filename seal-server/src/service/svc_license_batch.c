@@ -30,8 +30,7 @@ static void set_result(ss_svc_lic_result *r, int code, const sc_err *e)
  * say it carries this run's seal). */
 static void set_before(ss_svc_lic_result *r, const ss_license *l, const ss_svc_lic_req *req)
 {
-    if (strcmp(l->type_code, req->type_code) != 0 ||
-        (req->es_id != NULL && strcmp(l->es_id, req->es_id) != 0)) {
+    if (!svc__lic_asks_same(l, req)) {
         r->code = SS_ECONFLICT;
         snprintf(r->msg, sizeof(r->msg), "an earlier run of the batch issued this row as "
                  "licence %s of type %s with seal %s, not type %s with seal %s: use a new "
