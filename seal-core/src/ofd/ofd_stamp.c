@@ -53,7 +53,8 @@ typedef struct job {
     size_t ofd_xml_len, sigs_xml_len, sig_xml_len;
     sc__ofd_newref *refs;
     size_t nrefs;
-    sc_ses_sig *ses;
+    uint8_t *ses;      /* SignedValue.dat: the SES_Signature's DER (sc_ses_sign_der) */
+    size_t ses_len;
 } job;
 
 /* ---- the input ---------------------------------------------------------------------------- */
@@ -407,7 +408,8 @@ static int sign(job *j, sc_err *err)
     sc_ses_sign_params sp = { .data_hash = hash, .data_hash_len = 32,
                               .property_info = j->sig_loc, .sign_time = j->t, .tsa = p->tsa,
                               .tsa_ctx = p->tsa_ctx };
-    if ((rc = sc_ses_sign(&j->ses, p->seal, p->key, p->cert, p->cert_len, &sp, err)) != 0)
+    if ((rc = sc_ses_sign_der(&j->ses, &j->ses_len, NULL, p->seal, p->key, p->cert, p->cert_len,
+                              &sp, err)) != 0)
         sc_err_prefix(err, "%s", j->value_loc + 1);
     return rc;
 }
@@ -416,9 +418,10 @@ static int sign(job *j, sc_err *err)
 
 static int write_out(job *j, sc_ofd_sink sink, void *ctx, sc_err *err)
 {
-    size_t n = sc__ofd_src_count(&j->src), seal_len, value_len;
+    size_t n = sc__ofd_src_count(&j->src), seal_len;
     const uint8_t *seal = sc_ses_seal_get_der(j->p->seal, &seal_len);
-    const uint8_t *value = sc_ses_sig_get_der(j->ses, &value_len);
+    const uint8_t *value = j->ses;
+    size_t value_len = j->ses_len;
     sc__zipw *w = NULL;
     int rc;
 
@@ -511,7 +514,7 @@ static int stamp(job *j, const sc_ofd_sign_params *p, sc_ofd_sink sink, void *ct
     free(j->sigs_xml);
     free(j->sig_xml);
     free(j->refs);
-    sc_ses_sig_free(j->ses);
+    free(j->ses);
     return rc;
 }
 
