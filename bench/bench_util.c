@@ -242,6 +242,20 @@ int bu_raw_sign(void *ctx, const void *arg)
     return 0;
 }
 
+int bu_key_sign(void *ctx, const void *arg)
+{
+    const bu_pki *k = ctx;
+    uint8_t *sig = NULL;
+    size_t n = 0;
+    sc_err err = SC_ERR_INIT;
+
+    (void)arg;
+    if (sc_key_sign(k->signer, k->msg, sizeof(k->msg), &sig, &n, &err) != 0)
+        bu_die("sc_key_sign failed", &err);
+    free(sig);
+    return 0;
+}
+
 int bu_raw_verify(void *ctx, const void *arg)
 {
     const bu_pki *k = ctx;
@@ -380,6 +394,7 @@ double bu_cpu_self(void)
 
 typedef struct raw_run {
     bu_pki *k;
+    bu_fn fn;
     double until;
     long n;
 } raw_run;
@@ -389,7 +404,7 @@ static void *raw_worker(void *arg)
     raw_run *r = arg;
 
     do {
-        bu_raw_sign(r->k, NULL);
+        r->fn(r->k, NULL);
         r->n++;
     } while (bu_now() < r->until);
     return NULL;
@@ -397,14 +412,19 @@ static void *raw_worker(void *arg)
 
 long bu_raw_sign_for(bu_pki *k, int threads, double secs)
 {
+    return bu_sign_for(k, bu_raw_sign, threads, secs);
+}
+
+long bu_sign_for(bu_pki *k, bu_fn fn, int threads, double secs)
+{
     pthread_t t[64];
     raw_run r[64];
     long n = 0;
 
     if (threads < 1 || threads > 64)
-        bu_die("bu_raw_sign_for: 1..64 threads", NULL);
+        bu_die("bu_sign_for: 1..64 threads", NULL);
     for (int i = 0; i < threads; i++) {
-        r[i] = (raw_run){ k, bu_now() + secs, 0 };
+        r[i] = (raw_run){ k, fn, bu_now() + secs, 0 };
         if (pthread_create(&t[i], NULL, raw_worker, &r[i]) != 0)
             bu_die("pthread_create", NULL);
     }

@@ -36,6 +36,8 @@ sc_ses_seal *bu_make_seal(const bu_pki *k, const uint8_t *pic, size_t pic_len,
 
 /* Raw SM2-with-SM3 over k->msg with the GM ID, a new EVP_MD_CTX per call. ctx: bu_pki. */
 int bu_raw_sign(void *ctx, const void *arg);
+/* The same through sealpki's own signer (sc_key_sign with k->signer: crypto/sm2_signer.c). */
+int bu_key_sign(void *ctx, const void *arg);
 int bu_raw_verify(void *ctx, const void *arg);
 
 typedef int (*bu_fn)(void *ctx, const void *arg);
@@ -72,5 +74,7 @@ long bu_peak_rss_kib(void);
 double bu_cpu_self(void);
 /* Raw SM2 signatures (bu_raw_sign) on threads threads (1..64) for secs; returns how many. */
 long bu_raw_sign_for(bu_pki *k, int threads, double secs);
+/* The same with fn (bu_raw_sign, bu_key_sign) instead. */
+long bu_sign_for(bu_pki *k, bu_fn fn, int threads, double secs);
 
 #endif
