@@ -12,6 +12,15 @@ expect() {
   "$@" >"$T/out" 2>&1; local got=$?
   if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; sed 's/^/    /' "$T/out"; fi
 }
+# A port nobody listens on (bash only: no python or ss needed); a lost race shows as a bind error.
+free_port() {
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  echo 0
+}
 contains() { if grep -qF -- "$2" "$T/out"; then ok; else bad "$1: output lacks \"$2\""; sed 's/^/    /' "$T/out"; fi; }
 # dev_seal NAME: a development PKI in P=$T/pki (PW its --key-pass-file) and a seal named NAME
 # in $T/s.esl (signer-prov, valid 2026 to 2099); the script exits 1 when either fails.

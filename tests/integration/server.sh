@@ -1,6 +1,6 @@
 # server.sh: a real seal-server for the integration scripts; source it after lib.sh with
 #   . "$(dirname "${BASH_SOURCE[0]}")/server.sh"
-# free_port, start_server CONFIG (retried when another process took the port first: the
+# start_server CONFIG (retried when another process took the port first: the
 # config's 127.0.0.1:$PORT moves to a new port and $PORT follows), stop_server (also on exit),
 # and run, which keeps stdout apart; province, as, jget and add_client for the scripts that
 # drive a whole province through sealctl. Needs $SEAL_SERVER.
@@ -8,15 +8,6 @@ SERVER_PID= SERVER_RC=
 # SERVER_RC: its exit status (0 after a clean drain; under ASan a leak or an error makes it not)
 stop_server() { if [ -n "$SERVER_PID" ]; then kill -TERM "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID"; SERVER_RC=$?; SERVER_PID=; fi; }
 trap 'stop_server 2>/dev/null; rm -rf "$T"' EXIT
-# A port nobody listens on (bash only: no python or ss needed); a lost race shows as a bind error.
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 40000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  echo 0
-}
 # start_server CONFIG: ok once it listens; else bad with its log. @return 0 when listening
 start_server() {
   local cfg=$1 attempt NEW

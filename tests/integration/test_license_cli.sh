@@ -66,7 +66,7 @@ contains "three in a row" "three answers in a row failed: the server is taken as
 contains "three in a row" "5 files: 0 sealed, 0 already there, 5 failed"
 [ "$(wc -l <"$T/stub.log")" = 3 ] && ok || bad "three in a row: $(wc -l <"$T/stub.log") requests, expected 3"
 # a server that cannot be reached ends the run at the first file, not the third
-NOWHERE=("$SEALCTL" license seal --server "http://127.0.0.1:1" --token-file "$T/tok"
+NOWHERE=("$SEALCTL" license seal --server "http://127.0.0.1:$(free_port)" --token-file "$T/tok"
          --type 1110000 --es-id 33000020260001 --out "$T/sealed")
 expect 3 "license seal: unreachable" -- "${NOWHERE[@]}" "$T/in1"/[d-h].ofd
 contains "unreachable" "no request went through: the server is taken as down; the 4 files not sent"

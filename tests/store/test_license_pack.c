@@ -1,13 +1,15 @@
 /* test_license_pack.c: closing a full licence pack (store_license_file.c pack_rotate) with
  * its flush held by the test (ss__pack_flush): other puts go on meanwhile, into the new
  * pack, and a group's flush (ss_store_lic_files_sync) returns only once the old pack's flush
- * has ended, since the group's files may be in it. */
+ * has ended, since the group's files may be in it; a failed flush of a closed pack fails the
+ * group's flush and leaves the new pack in use. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -114,10 +116,53 @@ static void lic_pack__a_closed_pack_is_flushed_outside_the_lock(void **state)
     ss_store_close(st);
 }
 
+static int failing_flush(int fd)
+{
+    (void)fd;
+    errno = EIO;
+    return -1;
+}
+
+/* The pack a place names: "p/<name>.pack@<offset>" up to the '@'. */
+static void pack_name(const char *loc, char *out, size_t n)
+{
+    const char *at = strchr(loc, '@');
+
+    assert_non_null(at);
+    snprintf(out, n, "%.*s", (int)(at - loc), loc);
+}
+
+static void lic_pack__a_failed_flush_of_a_closed_pack_is_counted(void **state)
+{
+    ss_store *st = st_open("pack-failed");
+    sc_err err = SC_ERR_INIT;
+    uint8_t data[200] = { 0 }, sum[32];
+    char l1[SS_LIC_LOC_MAX + 1], l2[SS_LIC_LOC_MAX + 1], p1[SS_LIC_LOC_MAX + 1];
+    char p2[SS_LIC_LOC_MAX + 1];
+
+    (void)state;
+    ss_store_lic_pack_limit(st, 250);
+    OK(ss_store_lic_file_put_opts(st, data, 100, 1, sum, l1, &err), &err);
+    ss__pack_flush = failing_flush;
+    OK(ss_store_lic_file_put_opts(st, data, 200, 1, sum, l1, &err), &err);   /* closes it */
+    ss__pack_flush = fdatasync;
+    assert_int_equal(ss_store_lic_files_errors(st), 1);
+    EXPECT(ss_store_lic_files_sync(st, 0, &err), &err, SC_EIO,
+           "a flush of the packs failed since these files were written");
+    sc_err_clear(&err);
+    /* the failure was the closed pack's: the new one stays in use */
+    OK(ss_store_lic_file_put_opts(st, data, 10, 1, sum, l2, &err), &err);
+    pack_name(l1, p1, sizeof(p1));
+    pack_name(l2, p2, sizeof(p2));
+    assert_string_equal(p1, p2);
+    ss_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lic_pack__a_closed_pack_is_flushed_outside_the_lock),
+        cmocka_unit_test(lic_pack__a_failed_flush_of_a_closed_pack_is_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -558,15 +558,15 @@ static int check_req(const ss_svc_lic_req *req, sc_err *err)
     return 0;
 }
 
-/* The licence an earlier run of this batch row issued: 1 with zzbs (and file) filled, 0 when
- * there is none; SS_ECONFLICT when it is of another type or seal than req asks for (a key
- * names one licence: answering it as req's would say a licence was sealed that was not). */
 int svc__lic_asks_same(const ss_license *l, const ss_svc_lic_req *req)
 {
     return strcmp(l->type_code, req->type_code) == 0 &&
            (req->es_id == NULL || strcmp(l->es_id, req->es_id) == 0);
 }
 
+/* The licence an earlier run of this batch row issued: 1 with zzbs (and file) filled, 0 when
+ * there is none; SS_ECONFLICT when it is of another type or seal than req asks for (a key
+ * names one licence: answering it as req's would say a licence was sealed that was not). */
 static int earlier(ss_svc *svc, int64_t client, const ss_svc_lic_req *req,
                    char zzbs[SS_LIC_ID_MAX + 1], uint8_t **file, size_t *file_len, sc_err *err)
 {

@@ -59,7 +59,8 @@ int ss_audit_append_at(ss_store *tx, int64_t at, int64_t actor, const char *acti
                        sc_err *err);
 
 /** As ss_audit_append_at with details given as a JSON object (borrowed), which the store
- *  writes compact, keys in insertion order: JSON by construction, so not parsed again.
+ *  writes compact, keys in insertion order: JSON by construction, so not parsed again (its
+ *  strings must hold no NUL, which readers of the log would refuse).
  *  @return as ss_audit_append_at; SC_EINVAL when details is not an object */
 int ss_audit_append_obj(ss_store *tx, int64_t at, int64_t actor, const char *action,
                         const char *object, const json_t *details, int64_t *seq, sc_err *err);

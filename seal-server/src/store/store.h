@@ -633,8 +633,8 @@ int ss_store_lic_file_put(ss_store *st, const uint8_t *data, size_t len, uint8_t
  *  naming them. */
 int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, int nosync,
                                uint8_t sm3[32], char loc[SS_LIC_LOC_MAX + 1], sc_err *err);
-/** Flush every licence file written so far to disk (one fdatasync of the pack in use: older
- *  packs were flushed when they were closed). A failed flush loses its pages for good (the
+/** Flush every licence file written so far to disk (one fdatasync of the pack in use; older
+ *  packs are flushed when they are closed, and this waits for such a flush still under way). A failed flush loses its pages for good (the
  *  kernel reports it once, to whoever flushes first, and marks them clean), so failures are
  *  counted: since is ss_store_lic_files_errors() taken before the caller's first put, and
  *  any failure after it, reported to anyone, fails this call too.
