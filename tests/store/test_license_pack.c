@@ -1,8 +1,9 @@
-/* test_license_pack.c: closing a full licence pack (store_license_file.c pack_rotate) with
- * its flush held by the test (ss__pack_flush): other puts go on meanwhile, into the new
- * pack, and a group's flush (ss_store_lic_files_sync) returns only once the old pack's flush
- * has ended, since the group's files may be in it; a failed flush of a closed pack fails the
- * group's flush and leaves the new pack in use. */
+/* test_license_pack.c: licence pack flushes with one of them held, or failed, by the test
+ * (ss__pack_flush): while a closed pack is flushed other puts go on, into the new pack, and a
+ * group's flush (ss_store_lic_files_sync) returns only once the old pack's flush has ended,
+ * since the group's files may be in it; a failed flush of a closed pack fails the group's
+ * flush and leaves the new pack in use; a failure the kernel reported to a file's own flush
+ * fails a group's flush that got 0. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,21 +21,60 @@
 #include "store_int.h"
 #include "store_test.h"
 
+/* The next flush (only that one) is held until release(); with fail it then fails (EIO),
+ * as the kernel reports a lost write once, to the first flush that asks. */
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int entered, released;
-} hold = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0 };
+    int armed, fail, entered, released;
+} hold = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0 };
 
 static int held_flush(int fd)
 {
+    int fail;
+
     pthread_mutex_lock(&hold.mu);
+    if (!hold.armed) {
+        pthread_mutex_unlock(&hold.mu);
+        return fdatasync(fd);
+    }
+    hold.armed = 0;
     hold.entered = 1;
     pthread_cond_broadcast(&hold.cv);
     while (!hold.released)
         pthread_cond_wait(&hold.cv, &hold.mu);
+    fail = hold.fail;
     pthread_mutex_unlock(&hold.mu);
+    if (fail) {
+        errno = EIO;
+        return -1;
+    }
     return fdatasync(fd);
+}
+
+static void arm(int fail)
+{
+    pthread_mutex_lock(&hold.mu);
+    hold.armed = 1;
+    hold.fail = fail;
+    hold.entered = hold.released = 0;
+    pthread_mutex_unlock(&hold.mu);
+    ss__pack_flush = held_flush;
+}
+
+/* 1 once the held flush is reached (10 s at most). */
+static int held(void)
+{
+    int entered = 0;
+
+    for (int i = 0; i < 10000 && !entered; i++) {
+        pthread_mutex_lock(&hold.mu);
+        entered = hold.entered;
+        pthread_mutex_unlock(&hold.mu);
+        if (!entered)
+            usleep(1000);
+    }
+    return entered;
 }
 
 static void release(void)
@@ -48,6 +88,7 @@ static void release(void)
 typedef struct job {
     ss_store *st;
     size_t len;      /* 0: a group's flush instead of a put */
+    int sync;        /* a put flushing its own file */
     _Atomic int done;
     int rc;
     char msg[256];
@@ -61,7 +102,8 @@ static void *run(void *arg)
     char loc[SS_LIC_LOC_MAX + 1];
 
     memset(data, 'x', sizeof(data));
-    j->rc = j->len > 0 ? ss_store_lic_file_put_opts(j->st, data, j->len, 1, sum, loc, &err)
+    j->rc = j->len > 0 ? ss_store_lic_file_put_opts(j->st, data, j->len, !j->sync, sum, loc,
+                                                    &err)
                        : ss_store_lic_files_sync(j->st, 0, &err);
     snprintf(j->msg, sizeof(j->msg), "%s", err.msg);
     atomic_store(&j->done, 1);
@@ -82,25 +124,19 @@ static void lic_pack__a_closed_pack_is_flushed_outside_the_lock(void **state)
     job first = { .st = st, .len = 100 }, rotate = { .st = st, .len = 200 };
     job other = { .st = st, .len = 10 }, group = { .st = st, .len = 0 };
     pthread_t t1, t2, t3;
-    int entered = 0, other_done, group_early;
+    int entered, other_done, group_early;
 
     (void)state;
     ss_store_lic_pack_limit(st, 250);
     run(&first);                                   /* the first pack: 0..100 */
     assert_int_equal(first.rc, 0);
-    ss__pack_flush = held_flush;
+    arm(0);
     assert_int_equal(pthread_create(&t1, NULL, run, &rotate), 0);   /* 300 > 250: closes it */
-    for (int i = 0; i < 10000 && !entered; i++) {
-        pthread_mutex_lock(&hold.mu);
-        entered = hold.entered;
-        pthread_mutex_unlock(&hold.mu);
-        if (!entered)
-            usleep(1000);
-    }
+    entered = held();
     assert_int_equal(pthread_create(&t2, NULL, run, &other), 0);
     assert_int_equal(pthread_create(&t3, NULL, run, &group), 0);
     other_done = entered && done_within(&other, 5000);
-    group_early = done_within(&group, 300);
+    group_early = done_within(&group, 300);       /* its own flush is not held: it waits */
     release();
     pthread_join(t1, NULL);
     pthread_join(t2, NULL);
@@ -113,6 +149,37 @@ static void lic_pack__a_closed_pack_is_flushed_outside_the_lock(void **state)
     assert_int_equal(other.rc, 0);
     if (group.rc != 0)
         fail_msg("group flush: %s", group.msg);
+    ss_store_close(st);
+}
+
+/* A file's own flush gets the kernel's one report of a lost write while a group's flush of
+ * the same pack, begun later, gets 0: the group's flush waits for the first to count its
+ * failure, and fails too (its files shared the lost pages). */
+static void lic_pack__a_failure_reported_to_another_flush_fails_the_group(void **state)
+{
+    ss_store *st = st_open("pack-eio");
+    job first = { .st = st, .len = 100 }, own = { .st = st, .len = 50, .sync = 1 };
+    job group = { .st = st, .len = 0 };
+    pthread_t t1, t2;
+    int entered, group_early;
+
+    (void)state;
+    run(&first);
+    assert_int_equal(first.rc, 0);
+    arm(1);
+    assert_int_equal(pthread_create(&t1, NULL, run, &own), 0);
+    entered = held();
+    assert_int_equal(pthread_create(&t2, NULL, run, &group), 0);
+    group_early = done_within(&group, 300);
+    release();
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    ss__pack_flush = fdatasync;
+    assert_true(entered);
+    assert_false(group_early);
+    assert_int_equal(own.rc, SC_EIO);
+    assert_int_equal(group.rc, SC_EIO);
+    assert_non_null(strstr(group.msg, "a flush of the packs failed since"));
     ss_store_close(st);
 }
 
@@ -163,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lic_pack__a_closed_pack_is_flushed_outside_the_lock),
         cmocka_unit_test(lic_pack__a_failed_flush_of_a_closed_pack_is_counted),
+        cmocka_unit_test(lic_pack__a_failure_reported_to_another_flush_fails_the_group),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -152,11 +152,17 @@ typedef struct ss__store_ops {
 /* A root handle has tx NULL; a transaction handle shares the root's backend. */
 /* The pack a root handle appends licence files to (store_license_file.c). Held by pointer:
  * a transaction handle is a copy of its root, and must not copy a mutex in use. */
+/* Flushes of licence packs in flight at once (fdatasync outside the pack lock): threads
+ * beyond it wait for a place. */
+#define SS__PACK_FLUSHES 64
+
 typedef struct ss__pack {
     pthread_mutex_t mu;
     pthread_cond_t idle;   /* writing fell to 0 */
-    pthread_cond_t flushed;   /* flushing fell to 0 */
-    size_t flushing;   /* closed packs being flushed, outside the lock (pack_reserve) */
+    pthread_cond_t flushed;   /* a flush left the in-flight list */
+    uint64_t ticket;   /* flushes started so far: each has its number */
+    uint64_t inflight[SS__PACK_FLUSHES];   /* the numbers of those not yet counted */
+    size_t ninflight;
     int fd;            /* -1: none open yet */
     uint64_t end;      /* bytes reserved in it so far */
     uint64_t max;      /* a file that would pass this goes into a new pack */
@@ -166,7 +172,7 @@ typedef struct ss__pack {
     char name[17];     /* 16 hex digits */
 } ss__pack;
 
-/* How a closed pack is flushed: fdatasync; tests put a flush here that they can hold. */
+/* How a pack is flushed: fdatasync; tests put a flush here that they can hold or fail. */
 extern int (*ss__pack_flush)(int fd);
 
 typedef struct ss__ccache ss__ccache;

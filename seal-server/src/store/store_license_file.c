@@ -97,6 +97,62 @@ static void pack_flush_failed(ss__pack *p, uint64_t gen)
         p->end = p->max;
 }
 
+/* Flushes run outside the lock, and the kernel reports a failure once, to whichever flush
+ * of the file comes first (the others return 0: the pages are marked clean). So each flush
+ * is numbered and listed while in flight, and a caller that reports durability waits, after
+ * its own flush, for every flush that began before its own ended: a failure reported to one
+ * of them is counted before the caller reads the count. Flushes that begin later are not
+ * waited for. All three run under p->mu. */
+static uint64_t flush_enter(ss__pack *p)
+{
+    while (p->ninflight == SS__PACK_FLUSHES)
+        pthread_cond_wait(&p->flushed, &p->mu);
+    p->inflight[p->ninflight++] = ++p->ticket;
+    return p->ticket;
+}
+
+static void flush_leave(ss__pack *p, uint64_t t)
+{
+    for (size_t i = 0; i < p->ninflight; i++)
+        if (p->inflight[i] == t) {
+            p->inflight[i] = p->inflight[--p->ninflight];
+            break;
+        }
+    pthread_cond_broadcast(&p->flushed);
+}
+
+static void flush_wait_before(ss__pack *p, uint64_t mark)
+{
+    for (size_t i = 0; i < p->ninflight;)
+        if (p->inflight[i] <= mark) {
+            pthread_cond_wait(&p->flushed, &p->mu);
+            i = 0;   /* the list changed */
+        } else {
+            i++;
+        }
+}
+
+/* Flush fd, of pack generation gen, as a counted flush (lock not held): 0 or its errno, once
+ * every flush that began before it ended has counted its failure. */
+static int flush_counted(ss__pack *p, int fd, uint64_t gen)
+{
+    uint64_t t;
+    int e = 0;
+
+    pthread_mutex_lock(&p->mu);
+    t = flush_enter(p);
+    pthread_mutex_unlock(&p->mu);
+    if (ss__pack_flush(fd) != 0)
+        e = errno != 0 ? errno : EIO;
+    pthread_mutex_lock(&p->mu);
+    if (e != 0)
+        pack_flush_failed(p, gen);
+    flush_leave(p, t);
+    flush_wait_before(p, p->ticket);
+    pthread_mutex_unlock(&p->mu);
+    return e;
+}
+
 uint64_t ss_store_lic_files_errors(ss_store *st)
 {
     ss__pack *p;
@@ -115,8 +171,9 @@ uint64_t ss_store_lic_files_errors(ss_store *st)
  * each, more than drawing and sealing the licence). That covers every file written so far:
  * a pack is closed for the next only once no write into it is under way, and flushed then
  * (pack_rotate), so a file in an older pack is on disk once that flush has ended, which this
- * waits for, unless it failed, which the count of failures tells. (This was syncfs, which also flushed whatever else the
- * file system had dirty, other programs' files included.) */
+ * waits for (flush_counted), unless it failed, which the count of failures tells. (This was
+ * syncfs, which also flushed whatever else the file system had dirty, other programs' files
+ * included.) */
 int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
 {
     ss__pack *p;
@@ -133,15 +190,11 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
     memcpy(name, p->name, sizeof(name));
     gen = p->gen;
     pthread_mutex_unlock(&p->mu);
-    if (fd >= 0 && fdatasync(fd) != 0)
-        e = errno;
-    if (fd >= 0)
+    if (fd >= 0) {
+        e = flush_counted(p, fd, gen);
         close(fd);
+    }
     pthread_mutex_lock(&p->mu);
-    if (e != 0)
-        pack_flush_failed(p, gen);
-    while (p->flushing > 0)   /* older packs being flushed may hold this group's files */
-        pthread_cond_wait(&p->flushed, &p->mu);
     errors = p->flush_errors;
     pthread_mutex_unlock(&p->mu);
     if (rc == 0 && e != 0)
@@ -292,27 +345,29 @@ void ss_store_lic_pack_limit(ss_store *st, uint64_t bytes)
  * (a pack is up to 1 GiB to flush); ss_store_lic_files_sync waits for that flush. */
 static int pack_rotate(ss__pack *p, const char *dir, sc_err *err)
 {
-    uint64_t gen = p->gen;
-    int old = fcntl(p->fd, F_DUPFD_CLOEXEC, 0), rc, failed;
+    uint64_t gen = p->gen, t;
+    int old = fcntl(p->fd, F_DUPFD_CLOEXEC, 0), rc = 0, failed;
 
     if (old < 0) {   /* no descriptor to flush with later: flush now, under the lock */
         if (ss__pack_flush(p->fd) != 0)
             pack_flush_failed(p, gen);
         return pack_new(p, dir, err);
     }
-    if ((rc = pack_new(p, dir, err)) != 0) {
-        close(old);   /* the old pack stays in use: the group's flush covers it */
-        return rc;
+    /* listed before the new pack is made: no sync can miss it (a wait for a place in the
+     * list lets the lock go: another put may have closed the pack meanwhile) */
+    t = flush_enter(p);
+    if (p->gen != gen || (rc = pack_new(p, dir, err)) != 0) {
+        flush_leave(p, t);
+        close(old);   /* the old pack stays in use (or was closed by another): no flush */
+        return p->gen != gen ? 0 : rc;
     }
-    p->flushing++;
     pthread_mutex_unlock(&p->mu);
     failed = ss__pack_flush(old) != 0;   /* not this file's: its own pack is the new one */
     close(old);
     pthread_mutex_lock(&p->mu);
     if (failed)
         pack_flush_failed(p, gen);
-    if (--p->flushing == 0)
-        pthread_cond_broadcast(&p->flushed);
+    flush_leave(p, t);
     return 0;
 }
 
@@ -354,16 +409,14 @@ static int pack_reserve(ss_store *st, const char *dir, size_t len, int *fd, uint
     return rc;
 }
 
-/* A write pack_reserve allowed (into pack generation gen) has ended, written or not;
- * flush_failed: its own flush failed. Returns the count of failed flushes now. */
-static uint64_t pack_written(ss_store *st, int flush_failed, uint64_t gen)
+/* A write pack_reserve allowed has ended, written or not (its flush, if any, counted).
+ * Returns the count of failed flushes now. */
+static uint64_t pack_written(ss_store *st)
 {
     ss__pack *p = st->pack;
     uint64_t n;
 
     pthread_mutex_lock(&p->mu);
-    if (flush_failed)
-        pack_flush_failed(p, gen);
     if (--p->writing == 0)
         pthread_cond_broadcast(&p->idle);
     n = p->flush_errors;
@@ -376,7 +429,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
 {
     char dir[4096], name[17];
     uint64_t off = 0, errors = 0, gen = 0;
-    int fd = -1, rc, flush_failed = 0;
+    int fd = -1, rc, e;
 
     if (loc != NULL)
         loc[0] = '\0';
@@ -393,14 +446,13 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     if (pio_all(fd, (uint8_t *)data, len, off, 1) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence file: cannot write pack %s (%s)", name,
                         strerror(errno));
-    } else if (!nosync && fdatasync(fd) != 0) {
-        flush_failed = 1;
+    } else if (!nosync && (e = flush_counted(st->pack, fd, gen)) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence file: cannot sync pack %s (%s)", name,
-                        strerror(errno));
+                        strerror(e));
     }
     close(fd);
     /* flushed here, unless a failure reported to someone else took this file's pages */
-    if (pack_written(st, flush_failed, gen) != errors && rc == 0 && !nosync)
+    if (pack_written(st) != errors && rc == 0 && !nosync)
         rc = sc_err_set(err, SC_EIO, "licence file: a flush of pack %s failed while it was "
                         "written: it may not be on disk", name);
     if (rc == 0)
