@@ -161,7 +161,8 @@ typedef struct ss__pack {
     pthread_cond_t idle;   /* writing fell to 0 */
     pthread_cond_t flushed;   /* a flush left the in-flight list */
     uint64_t ticket;   /* flushes started so far: each has its number */
-    uint64_t inflight[SS__PACK_FLUSHES];   /* the numbers of those not yet counted */
+    struct { uint64_t ticket, gen; } inflight[SS__PACK_FLUSHES];   /* not yet counted, and
+                                                                     the pack each flushes */
     size_t ninflight;
     int fd;            /* -1: none open yet */
     uint64_t end;      /* bytes reserved in it so far */

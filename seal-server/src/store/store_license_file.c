@@ -98,33 +98,37 @@ static void pack_flush_failed(ss__pack *p, uint64_t gen)
 }
 
 /* Flushes run outside the lock, and the kernel reports a failure once, to whichever flush
- * of the file comes first (the others return 0: the pages are marked clean). So each flush
- * is numbered and listed while in flight, and a caller that reports durability waits, after
- * its own flush, for every flush that began before its own ended: a failure reported to one
- * of them is counted before the caller reads the count. Flushes that begin later are not
- * waited for. All three run under p->mu. */
-static uint64_t flush_enter(ss__pack *p)
+ * of the pack comes first (its descriptors share one open file: the others return 0, the
+ * pages marked clean). So each flush is numbered and listed, with its pack, while in flight,
+ * and a caller that reports durability waits, after its own flush, for every flush that
+ * began before its own ended and could have taken its report: a file's own flush for the
+ * flushes of its pack, a group's flush also for those of older packs (closed ones may hold
+ * the group's files). Flushes that begin later are not waited for. Under p->mu. */
+static uint64_t flush_enter(ss__pack *p, uint64_t gen)
 {
     while (p->ninflight == SS__PACK_FLUSHES)
         pthread_cond_wait(&p->flushed, &p->mu);
-    p->inflight[p->ninflight++] = ++p->ticket;
+    p->inflight[p->ninflight].ticket = ++p->ticket;
+    p->inflight[p->ninflight++].gen = gen;
     return p->ticket;
 }
 
 static void flush_leave(ss__pack *p, uint64_t t)
 {
     for (size_t i = 0; i < p->ninflight; i++)
-        if (p->inflight[i] == t) {
+        if (p->inflight[i].ticket == t) {
             p->inflight[i] = p->inflight[--p->ninflight];
             break;
         }
     pthread_cond_broadcast(&p->flushed);
 }
 
-static void flush_wait_before(ss__pack *p, uint64_t mark)
+/* Wait for the listed flushes numbered up to mark of pack gen (older: also older packs). */
+static void flush_wait_before(ss__pack *p, uint64_t mark, uint64_t gen, int older)
 {
     for (size_t i = 0; i < p->ninflight;)
-        if (p->inflight[i] <= mark) {
+        if (p->inflight[i].ticket <= mark &&
+            (p->inflight[i].gen == gen || (older && p->inflight[i].gen < gen))) {
             pthread_cond_wait(&p->flushed, &p->mu);
             i = 0;   /* the list changed */
         } else {
@@ -133,14 +137,14 @@ static void flush_wait_before(ss__pack *p, uint64_t mark)
 }
 
 /* Flush fd, of pack generation gen, as a counted flush (lock not held): 0 or its errno, once
- * every flush that began before it ended has counted its failure. */
-static int flush_counted(ss__pack *p, int fd, uint64_t gen)
+ * the flushes it must wait for (older: a group's) have counted their failures. */
+static int flush_counted(ss__pack *p, int fd, uint64_t gen, int older)
 {
     uint64_t t;
     int e = 0;
 
     pthread_mutex_lock(&p->mu);
-    t = flush_enter(p);
+    t = flush_enter(p, gen);
     pthread_mutex_unlock(&p->mu);
     if (ss__pack_flush(fd) != 0)
         e = errno != 0 ? errno : EIO;
@@ -148,7 +152,7 @@ static int flush_counted(ss__pack *p, int fd, uint64_t gen)
     if (e != 0)
         pack_flush_failed(p, gen);
     flush_leave(p, t);
-    flush_wait_before(p, p->ticket);
+    flush_wait_before(p, p->ticket, gen, older);
     pthread_mutex_unlock(&p->mu);
     return e;
 }
@@ -191,7 +195,7 @@ int ss_store_lic_files_sync(ss_store *st, uint64_t since, sc_err *err)
     gen = p->gen;
     pthread_mutex_unlock(&p->mu);
     if (fd >= 0) {
-        e = flush_counted(p, fd, gen);
+        e = flush_counted(p, fd, gen, 1);
         close(fd);
     }
     pthread_mutex_lock(&p->mu);
@@ -353,13 +357,15 @@ static int pack_rotate(ss__pack *p, const char *dir, sc_err *err)
             pack_flush_failed(p, gen);
         return pack_new(p, dir, err);
     }
-    /* listed before the new pack is made: no sync can miss it (a wait for a place in the
-     * list lets the lock go: another put may have closed the pack meanwhile) */
-    t = flush_enter(p);
-    if (p->gen != gen || (rc = pack_new(p, dir, err)) != 0) {
+    /* listed before the new pack is made: no sync can miss it. A wait for a place in the
+     * list lets the lock go: meanwhile another put may have closed the pack, or reserved in
+     * it (a file that still fits): then not now (the caller waits for the pack to be idle
+     * again, holding no place) */
+    t = flush_enter(p, gen);
+    if (p->gen != gen || p->writing > 0 || (rc = pack_new(p, dir, err)) != 0) {
         flush_leave(p, t);
         close(old);   /* the old pack stays in use (or was closed by another): no flush */
-        return p->gen != gen ? 0 : rc;
+        return rc;
     }
     pthread_mutex_unlock(&p->mu);
     failed = ss__pack_flush(old) != 0;   /* not this file's: its own pack is the new one */
@@ -446,7 +452,7 @@ int ss_store_lic_file_put_opts(ss_store *st, const uint8_t *data, size_t len, in
     if (pio_all(fd, (uint8_t *)data, len, off, 1) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence file: cannot write pack %s (%s)", name,
                         strerror(errno));
-    } else if (!nosync && (e = flush_counted(st->pack, fd, gen)) != 0) {
+    } else if (!nosync && (e = flush_counted(st->pack, fd, gen, 0)) != 0) {
         rc = sc_err_set(err, SC_EIO, "licence file: cannot sync pack %s (%s)", name,
                         strerror(e));
     }
