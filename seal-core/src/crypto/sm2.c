@@ -12,23 +12,42 @@
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 
-static pthread_once_t sm3_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sm3_md;
+static pthread_once_t sm3_once = PTHREAD_ONCE_INIT, sha256_once = PTHREAD_ONCE_INIT;
+static EVP_MD *sm3_md, *sha256_md;
 
-/* SM3 fetched once for the process: EVP_sm3() makes every EVP_DigestSignInit look SM3 up in
- * the provider store again (a locked query per signature). Never freed: it lives as long as
- * the library, and the pointer keeps it reachable. */
+/* Digests fetched once for the process: EVP_sm3() and EVP_sha256() look them up in the
+ * provider store again at every use (a locked query per signature or request). Never freed:
+ * they live as long as the library, and the pointers keep them reachable. */
+static EVP_MD *fetch(const char *name)
+{
+    EVP_MD *md;
+
+    ERR_set_mark();           /* the caller's errors stay; the fetch's own are dropped: */
+    md = EVP_MD_fetch(NULL, name, NULL);
+    ERR_pop_to_mark();        /* a failed fetch falls back to EVP_*(), which reports it */
+    return md;
+}
+
 static void fetch_sm3(void)
 {
-    ERR_set_mark();           /* the caller's errors stay; the fetch's own are dropped: */
-    sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
-    ERR_pop_to_mark();        /* a failed fetch falls back to EVP_sm3(), which reports it */
+    sm3_md = fetch("SM3");
+}
+
+static void fetch_sha256(void)
+{
+    sha256_md = fetch("SHA256");
 }
 
 const EVP_MD *sc_sm3_md(void)
 {
     pthread_once(&sm3_once, fetch_sm3);
     return sm3_md != NULL ? sm3_md : EVP_sm3();
+}
+
+const EVP_MD *sc_sha256_md(void)
+{
+    pthread_once(&sha256_once, fetch_sha256);
+    return sha256_md != NULL ? sha256_md : EVP_sha256();
 }
 
 static int md_ctx_init(EVP_MD_CTX *mctx, EVP_PKEY *pkey, const EVP_MD *md, int sign,

@@ -7,8 +7,8 @@
  * transaction. The write side (grant use, audit, idempotency record; fail closed) is
  * svc_commit.c. Not here: OFD (svc_ofd.c). */
 #include "service_int.h"
+#include "sealcore/hash.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,23 +17,11 @@
 
 /* ---- request identity ------------------------------------------------------------------ */
 
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha256_md;
-
-/* Fetched once: EVP_sha256() looks the digest up in the provider store at every use. */
-static void fetch_sha256(void)
-{
-    ERR_set_mark();
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    ERR_pop_to_mark();
-}
-
 int svc__hash_begin(svc_hash *h, const char *kind, sc_err *err)
 {
     h->failed = 0;
-    pthread_once(&sha256_once, fetch_sha256);
     if ((h->md = EVP_MD_CTX_new()) == NULL ||
-        EVP_DigestInit_ex(h->md, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL) != 1) {
+        EVP_DigestInit_ex(h->md, sc_sha256_md(), NULL) != 1) {
         EVP_MD_CTX_free(h->md);
         h->md = NULL;
         return sc_err_set(err, SC_ECRYPTO, "request hash: SHA-256 unavailable");

@@ -3,8 +3,8 @@
  * Not here: applications, keys, seals, grants, idempotency (store_seal.c), the audit chain
  * (audit.c), SQL (sqlite*.c). */
 #include "store_int.h"
+#include "sealcore/hash.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,25 +286,11 @@ int ss__tx_end(ss_store *st, void *tx, int own, int rc, sc_err *err)
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static EVP_MD *sha256_md;
-
-/* Fetched once for the process: EVP_sha256() looked SHA-256 up in the provider store on every
- * bearer token and client certificate (every request; with the clients kept, the largest part
- * of authenticating). */
-static void fetch_sha256(void)
-{
-    ERR_set_mark();
-    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-    ERR_pop_to_mark();
-}
-
 int ss__sha256(const void *p, size_t len, uint8_t out[32], sc_err *err)
 {
     unsigned int n = 0;
 
-    pthread_once(&sha256_once, fetch_sha256);
-    if (EVP_Digest(p, len, out, &n, sha256_md != NULL ? sha256_md : EVP_sha256(), NULL) != 1 ||
+    if (EVP_Digest(p, len, out, &n, sc_sha256_md(), NULL) != 1 ||
         n != 32) {
         ERR_clear_error();
         return sc_err_set(err, SC_ECRYPTO, "SHA-256 failed");
