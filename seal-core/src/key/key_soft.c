@@ -21,27 +21,36 @@ typedef struct soft {
     sc_mid mid;
 } soft;
 
-static int soft_sign(void *impl, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
-                     sc_err *err)
+/* Feed msg to m (Z_A and any prefix absorbed) and sign; m is freed. */
+static int sign_rest(const soft *s, EVP_MD_CTX *m, const uint8_t *msg, size_t len,
+                     uint8_t **sig, size_t *sig_len, sc_err *err)
 {
-    const soft *s = impl;
-    EVP_MD_CTX *m;
     int rc;
 
-    if (s->signer == NULL)
-        return sc__sm2_sign(s->pkey, msg, len, sig, sig_len, err);
-    *sig = NULL;
-    *sig_len = 0;
-    ERR_clear_error();
-    if ((m = EVP_MD_CTX_new()) == NULL)
-        return sc_err_set(err, SC_ENOMEM, "out of memory");
-    if (EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(s->signer)) != 1 ||
-        EVP_DigestUpdate(m, msg, len) != 1)
+    if (len > 0 && EVP_DigestUpdate(m, msg, len) != 1)
         rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
     else
         rc = sc__sm2_signer_sign(s->signer, m, NULL, sig, sig_len, err);
     EVP_MD_CTX_free(m);
     return rc;
+}
+
+static int soft_sign(void *impl, const uint8_t *msg, size_t len, uint8_t **sig, size_t *sig_len,
+                     sc_err *err)
+{
+    const soft *s = impl;
+    EVP_MD_CTX *m;
+
+    if (s->signer == NULL)
+        return sc__sm2_sign(s->pkey, msg, len, sig, sig_len, err);
+    ERR_clear_error();
+    if ((m = EVP_MD_CTX_new()) == NULL)
+        return sc_err_set(err, SC_ENOMEM, "out of memory");
+    if (EVP_MD_CTX_copy_ex(m, sc__sm2_signer_z(s->signer)) != 1) {
+        EVP_MD_CTX_free(m);
+        return sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
+    }
+    return sign_rest(s, m, msg, len, sig, sig_len, err);
 }
 
 static int soft_public(void *impl, uint8_t **spki, size_t *spki_len, sc_err *err)
@@ -77,7 +86,7 @@ int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
 {
     soft *s = sc__key_impl(key, &soft_ops);
     EVP_MD_CTX *mctx;
-    int rc, why = 0;
+    int why = 0;
 
     *sig = NULL;
     *sig_len = 0;
@@ -89,12 +98,7 @@ int sc__soft_sign_split(const sc_key *key, const uint8_t *pre, size_t pre_len,
         return why == SC_ENOMEM ? sc_err_set(err, SC_ENOMEM, "out of memory")
                                 : sc__err_openssl(err, SC_ECRYPTO,
                                                   "cannot start the SM2 signature");
-    if (len > 0 && EVP_DigestUpdate(mctx, msg, len) != 1)
-        rc = sc__err_openssl(err, SC_ECRYPTO, "SM2 signing failed");
-    else
-        rc = sc__sm2_signer_sign(s->signer, mctx, NULL, sig, sig_len, err);
-    EVP_MD_CTX_free(mctx);
-    return rc;
+    return sign_rest(s, mctx, msg, len, sig, sig_len, err);
 }
 
 static int wrap(sc_key **out, EVP_PKEY *pkey, sc_err *err)
